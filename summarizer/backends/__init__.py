@@ -1,0 +1,1 @@
+"""Inference backends, the model manifest and chunk assembly."""

@@ -1,0 +1,1 @@
+"""Subcommands of the ``storybrief`` command line."""

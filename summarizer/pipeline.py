@@ -1,0 +1,302 @@
+"""Articles in, cited briefs out: the only place that composes the steps.
+
+``Pipeline`` owns no models: the caller (the CLI's main, the service's lifespan) creates
+the embedder and the generator once and passes them in. Two ways in:
+
+* ``summarize(articles)``: stateless, every story of an article set gets a brief;
+* ``prepare`` + ``assign`` + ``brief``: incremental, for callers that keep a
+  ``StoryIndex`` between calls (the service), so new articles join existing stories.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarizer.backends.base import GenerationConfig, Generator
+from summarizer.cite import cite_drafts
+from summarizer.cluster import StoryIndex, profile_article
+from summarizer.dedup import dedup_sentences
+from summarizer.embed import Embedder
+from summarizer.errors import InputError
+from summarizer.generate import GenerationOutcome, extractive_drafts, generate_brief_drafts, make_headline
+from summarizer.select import select_evidence
+from summarizer.sentences import prepare_article
+from summarizer.settings import Settings
+from summarizer.types import (
+    LENGTH_SENTENCES,
+    Article,
+    Brief,
+    BriefSentence,
+    BriefStats,
+    CleanText,
+    Length,
+    ModelInfo,
+    Sentence,
+    Source,
+    Story,
+)
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article cleaned, split and embedded: the unit every later step reads."""
+
+    article: Article
+    clean: CleanText
+    sentences: tuple[Sentence, ...]
+    vectors: np.ndarray  # one L2-normalised row per sentence
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = round(self.steps.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+def _order_key(article: Article) -> tuple[str, str]:
+    return (article.published.isoformat() if article.published else "9999", article.id)
+
+
+class Pipeline:
+    """The summarisation pipeline over models created by the caller."""
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder, generator: Generator | None = None
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.generator = generator
+
+    # ------------------------------------------------------------------ ingest side
+
+    def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
+        """Clean, split and embed articles (one batched embedding call for all of them)."""
+        ids = [a.id for a in articles]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise InputError(f"duplicate article id {dup!r} in one request", field="id")
+        cleaned = [prepare_article(a) for a in articles]
+        texts = [s.text for _, sents in cleaned for s in sents]
+        vectors = self.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
+        out: list[PreparedArticle] = []
+        pos = 0
+        for article, (clean, sents) in zip(articles, cleaned, strict=True):
+            out.append(
+                PreparedArticle(article, clean, tuple(sents), vectors[pos : pos + len(sents)])
+            )
+            pos += len(sents)
+        return out
+
+    def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
+        """Add articles to the story index (deterministic order); article id -> story id."""
+        joined: dict[str, str] = {}
+        for p in sorted(prepared, key=lambda p: _order_key(p.article)):
+            joined[p.article.id] = index.add(
+                profile_article(p.article, p.sentences, p.vectors)
+            )
+        return joined
+
+    # ------------------------------------------------------------------ brief side
+
+    def brief(
+        self,
+        story: Story,
+        prepared: Mapping[str, PreparedArticle],
+        *,
+        length: Length | None = None,
+        timings: Mapping[str, float] | None = None,
+    ) -> Brief:
+        """Write one cited brief for ``story`` from its prepared articles."""
+        length = length or self.settings.length
+        if length not in LENGTH_SENTENCES:
+            raise InputError(
+                f"length must be one of {sorted(LENGTH_SENTENCES)}, not {length!r}", "length"
+            )
+        missing = [a for a in story.article_ids if a not in prepared]
+        if missing:
+            raise InputError(f"story {story.id} refers to unknown articles {missing}")
+        timer = _Timer()
+        timer.steps.update(timings or {})
+        parts = sorted((prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article))
+        sentences = [s for p in parts for s in p.sentences]
+        vectors = (
+            np.vstack([p.vectors for p in parts]) if sentences else np.zeros((0, 384), np.float32)
+        )
+        row_of = {s.key: i for i, s in enumerate(sentences)}
+        articles = {p.article.id: p.article for p in parts}
+
+        with timer.step("dedup"):
+            groups, stats = dedup_sentences(sentences, vectors)
+        group_vectors = (
+            np.vstack([vectors[row_of[g.representative.key]] for g in groups])
+            if groups
+            else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
+        )
+        n_sentences = LENGTH_SENTENCES[length]
+        count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
+        with timer.step("select"):
+            evidence = select_evidence(
+                groups,
+                group_vectors,
+                count_tokens=count_tokens,
+                budget_tokens=self.settings.evidence_token_budget,
+                n_articles=len(parts),
+            )
+        with timer.step("generate"):
+            outcome = self._drafts(evidence, n_sentences)
+        member_vectors = {
+            m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
+        }
+        with timer.step("cite"):
+            cited = self._cite(outcome, evidence, member_vectors, articles)
+            if not any(s.supported for s in cited) and not outcome.fallback:
+                log.warning("story %s: no generated sentence was supported; extractive", story.id)
+                outcome = GenerationOutcome(
+                    headline=outcome.headline,
+                    drafts=extractive_drafts(evidence, n_sentences),
+                    result=outcome.result,
+                    fallback=True,
+                    fallback_reason="no generated sentence was supported by the evidence",
+                )
+                cited = self._cite(outcome, evidence, member_vectors, articles)
+
+        sources = [
+            Source(
+                n=i,
+                article_id=p.article.id,
+                outlet=p.article.outlet,
+                title=p.article.title,
+                url=p.article.url,
+                published=p.article.published.isoformat() if p.article.published else None,
+            )
+            for i, p in enumerate(parts, start=1)
+        ]
+        gen = self.generator
+        model = (
+            ModelInfo(name=gen.name, backend=gen.backend, sha256=gen.sha256)
+            if gen is not None
+            else EXTRACTIVE_MODEL
+        )
+        result = outcome.result
+        if result is not None:
+            timer.steps["prefill"] = round(result.prefill_s, 4)
+            timer.steps["decode"] = round(result.decode_s, 4)
+            timer.steps["prompt_tokens"] = float(result.prompt_tokens)
+            timer.steps["completion_tokens"] = float(result.completion_tokens)
+        return Brief(
+            story_id=story.id,
+            article_ids=[p.article.id for p in parts],
+            headline=outcome.headline or make_headline(evidence) or _fallback_title(parts),
+            sentences=cited,
+            sources=sources,
+            stats=BriefStats(
+                articles=len(parts),
+                sentences_in=stats.sentences_in,
+                groups=stats.groups,
+                duplicates_removed=stats.duplicates_removed,
+            ),
+            model=model,
+            extractive_fallback=outcome.fallback,
+            fallback_reason=outcome.fallback_reason,
+            timings=timer.steps,
+            length=length,
+        )
+
+    def _drafts(self, evidence: Sequence[object], n_sentences: int) -> GenerationOutcome:
+        from summarizer.types import Evidence
+
+        ev = [e for e in evidence if isinstance(e, Evidence)]
+        if self.generator is None:
+            return GenerationOutcome(
+                headline=None,
+                drafts=extractive_drafts(ev, n_sentences),
+                result=None,
+                fallback=True,
+                fallback_reason="no generator configured",
+            )
+        config = GenerationConfig(
+            max_new_tokens=self.settings.max_new_tokens,
+            repeat_penalty=self.settings.repeat_penalty,
+            timeout_s=self.settings.generation_timeout_s,
+        )
+        return generate_brief_drafts(self.generator, ev, n_sentences=n_sentences, config=config)
+
+    def _cite(
+        self,
+        outcome: GenerationOutcome,
+        evidence: Sequence[object],
+        member_vectors: Mapping[tuple[str, int], np.ndarray],
+        articles: Mapping[str, Article],
+    ) -> list[BriefSentence]:
+        from summarizer.types import Evidence
+
+        ev = [e for e in evidence if isinstance(e, Evidence)]
+        drafts = outcome.drafts
+        draft_vectors = (
+            self.embedder.encode([d.text for d in drafts])
+            if drafts
+            else np.zeros((0, 384), np.float32)
+        )
+        return cite_drafts(
+            drafts,
+            ev,
+            draft_vectors,
+            member_vectors,
+            articles,
+            threshold=self.settings.support_threshold,
+            keep_unsupported=self.settings.keep_unsupported,
+        )
+
+    # ------------------------------------------------------------------ stateless
+
+    def summarize(
+        self, articles: Iterable[Article], *, length: Length | None = None
+    ) -> list[Brief]:
+        """Group an article set into stories and brief every story (newest story last)."""
+        return list(self.iter_briefs(articles, length=length))
+
+    def iter_briefs(
+        self, articles: Iterable[Article], *, length: Length | None = None
+    ) -> Iterator[Brief]:
+        """Like ``summarize`` but yields each brief as soon as it is written."""
+        timer = _Timer()
+        items = list(articles)
+        if not items:
+            raise InputError("no articles given")
+        with timer.step("prepare"):
+            prepared = self.prepare(items)
+        index = StoryIndex()
+        with timer.step("group"):
+            self.assign(prepared, index)
+        by_id = {p.article.id: p for p in prepared}
+        shared = {k: round(v / max(1, len(index.stories())), 4) for k, v in timer.steps.items()}
+        for story in index.stories():
+            yield self.brief(story, by_id, length=length, timings=shared)
+
+
+def _approx_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def _fallback_title(parts: Sequence[PreparedArticle]) -> str:
+    for p in parts:
+        if p.article.title:
+            return p.article.title
+    return parts[0].sentences[0].text[:120] if parts and parts[0].sentences else "Untitled story"

@@ -1,0 +1,83 @@
+"""One settings object for the library, the CLI and the service.
+
+Every field can be set from the environment with the ``STORYBRIEF_`` prefix, e.g.
+``STORYBRIEF_THREADS=2`` or ``STORYBRIEF_BACKEND=transformers``. ``get_settings()`` is
+cached; tests override it with ``get_settings.cache_clear()`` and environment variables,
+or by passing a ``Settings`` object explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MANIFEST = PROJECT_ROOT / "models" / "manifest.toml"
+DEFAULT_CACHE = PROJECT_ROOT / "models" / "cache"
+
+Backend = Literal["auto", "llama_cpp", "transformers"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORYBRIEF_", extra="forbid")
+
+    # models
+    manifest: Path = Field(DEFAULT_MANIFEST, description="model manifest (TOML)")
+    cache_dir: Path = Field(DEFAULT_CACHE, description="where assembled model files live")
+    generator: str = Field("qwen2.5-coder-1.5b-instruct-q4_k_m", description="manifest name")
+    small_generator: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m")
+    embedder: str = Field("all-minilm-l6-v2")
+    backend: Backend = Field("auto", description="auto: transformers on CUDA, else llama_cpp")
+    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
+    n_ctx: int | None = Field(None, ge=256, description="context size; default: manifest")
+    n_batch: int = Field(512, ge=8)
+    device: str | None = Field(None, description="torch device for transformers; default auto")
+
+    # generation
+    length: Literal["short", "standard", "long"] = "standard"
+    max_new_tokens: int = Field(320, ge=16, le=4096)
+    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
+    generation_timeout_s: float = Field(120.0, gt=0)
+    evidence_token_budget: int = Field(900, ge=64)
+    support_threshold: float = Field(0.55, ge=0.0, le=1.0)
+    keep_unsupported: bool = False
+
+    # data and service
+    data_dir: Path = Field(PROJECT_ROOT / "data")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_keys: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(10_000_000, ge=1024)
+    max_articles_per_request: int = Field(200, ge=1)
+    max_chars_per_article: int = Field(100_000, ge=100)
+    queue_size: int = Field(4, ge=1)
+    request_timeout_s: float = Field(300.0, gt=0)
+
+    @field_validator("cache_dir", "data_dir", "manifest")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return Path(os.path.expanduser(str(v)))
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.generator == self.embedder:
+            raise ValueError("generator and embedder must be different models")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'storybrief.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
