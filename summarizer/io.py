@@ -4,18 +4,21 @@ for JSONL on standard input; and writing briefs as JSON or Markdown.
 
 Readers never drop input silently: every record that cannot be read becomes an
 ``InputProblem`` (path, line, message) that the caller reports, skips, or turns into an
-error (``strict``).
+error (``strict``). ``iter_located_inputs`` also says where each article came from
+(``Located``), so a later problem (a duplicate id, a text that cleans to nothing) can be
+reported at its path and line. JSONL is read line by line as bytes, so one line that is
+not UTF-8 is reported with its line number and the rest of the file is still read.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from summarizer.errors import InputError
 from summarizer.types import Article, Brief, derive_article_id
@@ -35,6 +38,19 @@ class InputProblem:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class Located:
+    """An article with where it was read: ``line`` is the JSONL line, or the 1-based
+    position in a JSON list, or None for a ``.txt`` file."""
+
+    article: Article
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
 def parse_date(value: object, field: str = "published") -> date | None:
     """An ISO date (``2023-10-19`` or a datetime string); None for null/empty."""
     if value is None or value == "":
@@ -45,7 +61,9 @@ def parse_date(value: object, field: str = "published") -> date | None:
         try:
             d = date.fromisoformat(value.strip()[:10])
         except ValueError as exc:
-            raise InputError(f"{field} must be an ISO date like 2023-10-19, not {value!r}", field) from exc
+            raise InputError(
+                f"{field} must be an ISO date like 2023-10-19, not {value!r}", field
+            ) from exc
     else:
         raise InputError(f"{field} must be a string, not {type(value).__name__}", field)
     if not MIN_YEAR <= d.year <= MAX_YEAR:
@@ -88,6 +106,18 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
     )
 
 
+def article_to_dict(article: Article) -> dict[str, Any]:
+    """The JSON record of an article (the inverse of ``article_from_dict``)."""
+    return {
+        "id": article.id,
+        "outlet": article.outlet,
+        "title": article.title,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "text": article.text,
+    }
+
+
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     try:
@@ -96,8 +126,10 @@ def _read_text(path: Path) -> str:
         raise InputError(f"not valid UTF-8 (byte {exc.start})") from exc
 
 
-def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
-    """A folder of ``.txt`` articles; ``manifest.json`` supplies id, outlet, title, date."""
+# ---------------------------------------------------------------- located readers
+
+
+def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
     meta: dict[str, dict[str, Any]] = {}
     manifest = folder / "manifest.json"
     if manifest.exists():
@@ -106,7 +138,7 @@ def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
             entries = data["articles"] if isinstance(data, dict) else data
             for entry in entries:
                 meta[entry.get("file") or f"{entry['id']}.txt"] = entry
-        except (InputError, ValueError, KeyError, TypeError) as exc:
+        except (InputError, ValueError, KeyError, TypeError, AttributeError) as exc:
             yield InputProblem(str(manifest), None, f"unreadable manifest: {exc}")
     for path in sorted(folder.glob("*.txt")):
         entry = dict(meta.get(path.name, {}))
@@ -115,71 +147,135 @@ def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
         entry.setdefault("outlet", "unknown")
         try:
             entry["text"] = _read_text(path)
-            yield article_from_dict(entry)
+            yield Located(article_from_dict(entry), str(path))
         except InputError as exc:
             yield InputProblem(str(path), None, str(exc))
         except OSError as exc:
             yield InputProblem(str(path), None, f"cannot read: {exc}")
 
 
-def iter_jsonl(stream: TextIO, name: str) -> Iterator[Article | InputProblem]:
-    for lineno, line in enumerate(stream, start=1):
+def _located_jsonl(lines: Iterable[str | bytes], name: str) -> Iterator[Located | InputProblem]:
+    for lineno, raw in enumerate(lines, start=1):
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield InputProblem(name, lineno, f"not valid UTF-8 (byte {exc.start} of the line)")
+                continue
+        else:
+            line = raw.removeprefix("\ufeff") if lineno == 1 else raw
         if not line.strip():
             continue
         try:
-            yield article_from_dict(json.loads(line))
+            yield Located(article_from_dict(json.loads(line)), name, lineno)
         except json.JSONDecodeError as exc:
-            yield InputProblem(name, lineno, f"malformed JSON: {exc.msg}")
+            yield InputProblem(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
         except InputError as exc:
             yield InputProblem(name, lineno, str(exc))
+        except RecursionError:
+            yield InputProblem(name, lineno, "malformed JSON: nested too deeply")
 
 
-def iter_json(path: Path) -> Iterator[Article | InputProblem]:
+def _located_json(path: Path) -> Iterator[Located | InputProblem]:
     try:
         data = json.loads(_read_text(path))
-    except (InputError, json.JSONDecodeError) as exc:
-        yield InputProblem(str(path), None, f"malformed JSON: {exc}")
+    except json.JSONDecodeError as exc:
+        yield InputProblem(str(path), exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+        return
+    except InputError as exc:
+        yield InputProblem(str(path), None, str(exc))
+        return
+    except (OSError, RecursionError) as exc:
+        yield InputProblem(str(path), None, f"cannot read: {exc}")
         return
     if isinstance(data, dict) and "articles" in data:
         data = data["articles"]
     if not isinstance(data, list):
-        yield InputProblem(str(path), None, "expected a list of articles or {\"articles\": [...]}")
+        yield InputProblem(str(path), None, 'expected a list of articles or {"articles": [...]}')
         return
     for i, item in enumerate(data):
         try:
-            yield article_from_dict(item)
+            yield Located(article_from_dict(item), str(path), i + 1)
         except InputError as exc:
-            yield InputProblem(str(path), None, f"article #{i}: {exc}")
+            yield InputProblem(str(path), None, f"article #{i + 1} of the list: {exc}")
 
 
-def iter_inputs(paths: list[str], stdin: TextIO | None = None) -> Iterator[Article | InputProblem]:
-    """Every article (or problem) from the given inputs, in order."""
+def _stdin_lines(stream: IO[Any]) -> Iterable[str | bytes]:
+    """Standard input as raw bytes when it has them (so bad bytes are reported per line)."""
+    buffer = getattr(stream, "buffer", None)
+    return buffer if buffer is not None else stream
+
+
+def iter_located_inputs(
+    paths: Sequence[str], stdin: TextIO | None = None
+) -> Iterator[Located | InputProblem]:
+    """Every article (with where it was read) or problem from the given inputs, in order.
+
+    Files are streamed (JSONL line by line, a folder file by file); a JSON list is parsed
+    whole, so its size bounds the memory it takes.
+    """
     for raw in paths:
         if raw == "-":
-            yield from iter_jsonl(stdin or sys.stdin, "<stdin>")
+            yield from _located_jsonl(_stdin_lines(stdin or sys.stdin), "<stdin>")
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from iter_folder(path)
+            yield from _located_folder(path)
         elif not path.exists():
             yield InputProblem(raw, None, "no such file or folder")
         elif path.suffix == ".jsonl":
             try:
-                with path.open(encoding="utf-8", errors="strict") as fh:
-                    yield from iter_jsonl(fh, raw)
-            except UnicodeDecodeError as exc:
-                yield InputProblem(raw, None, f"not valid UTF-8: {exc.reason}")
+                with path.open("rb") as fh:
+                    yield from _located_jsonl(fh, raw)
+            except OSError as exc:
+                yield InputProblem(raw, None, f"cannot read: {exc}")
         elif path.suffix == ".json":
-            yield from iter_json(path)
+            yield from _located_json(path)
         elif path.suffix == ".txt":
             try:
-                yield article_from_dict(
+                art = article_from_dict(
                     {"id": path.stem, "outlet": "unknown", "text": _read_text(path)}
                 )
+                yield Located(art, raw)
             except InputError as exc:
                 yield InputProblem(raw, None, str(exc))
+            except OSError as exc:
+                yield InputProblem(raw, None, f"cannot read: {exc}")
         else:
-            yield InputProblem(raw, None, "unsupported input: expected a folder, .txt, .json or .jsonl")
+            yield InputProblem(
+                raw, None, "unsupported input: expected a folder, .txt, .json or .jsonl"
+            )
+
+
+def _articles(items: Iterable[Located | InputProblem]) -> Iterator[Article | InputProblem]:
+    for item in items:
+        yield item.article if isinstance(item, Located) else item
+
+
+# ---------------------------------------------------------------- plain readers
+
+
+def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
+    """A folder of ``.txt`` articles; ``manifest.json`` supplies id, outlet, title, date."""
+    return _articles(_located_folder(folder))
+
+
+def iter_jsonl(stream: TextIO, name: str) -> Iterator[Article | InputProblem]:
+    """One article per line (blank lines are skipped); problems carry the line number."""
+    return _articles(_located_jsonl(stream, name))
+
+
+def iter_json(path: Path) -> Iterator[Article | InputProblem]:
+    """A JSON list of articles, or ``{"articles": [...]}``."""
+    return _articles(_located_json(path))
+
+
+def iter_inputs(paths: list[str], stdin: TextIO | None = None) -> Iterator[Article | InputProblem]:
+    """Every article (or problem) from the given inputs, in order."""
+    return _articles(iter_located_inputs(paths, stdin))
+
+
+# ---------------------------------------------------------------- writing
 
 
 def render_markdown(brief: Brief) -> str:
@@ -198,7 +294,7 @@ def render_markdown(brief: Brief) -> str:
     for src in brief.sources:
         bits = [src.outlet]
         if src.title:
-            bits.append(f"\"{src.title}\"")
+            bits.append(f'"{src.title}"')
         if src.published:
             bits.append(src.published)
         if src.url:
@@ -211,3 +307,33 @@ def render_markdown(brief: Brief) -> str:
         f"removing {st.duplicates_removed} repeats; model {brief.model.name}.*",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_digest(briefs: Sequence[Brief], title: str = "Story briefs") -> str:
+    """Many briefs as one Markdown document.
+
+    A ``#`` title, a summary line, a numbered contents list, then one section per story:
+    ``## n. headline``, the story id, and the brief as ``render_markdown`` writes it
+    (sentences with ``[n]`` markers, the numbered source list, the counts).
+    """
+    n_articles = sum(len(b.article_ids) for b in briefs)
+    lines = [f"# {title}", ""]
+    lines.append(
+        f"{len(briefs)} {'story' if len(briefs) == 1 else 'stories'} "
+        f"from {n_articles} {'article' if n_articles == 1 else 'articles'}."
+    )
+    if briefs:
+        lines += ["", "Contents:", ""]
+        for i, b in enumerate(briefs, start=1):
+            k = len(b.sources)
+            lines.append(f"{i}. {_one_line(b.headline)} ({k} {'source' if k == 1 else 'sources'})")
+    out = "\n".join(lines) + "\n"
+    for i, b in enumerate(briefs, start=1):
+        body = render_markdown(b)
+        _, _, rest = body.partition("\n")  # drop render_markdown's own heading line
+        out += f"\n---\n\n## {i}. {_one_line(b.headline)}\n\n*Story `{b.story_id}`.*\n" + rest
+    return out

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     max_chars_per_article: int = Field(100_000, ge=100)
     queue_size: int = Field(4, ge=1)
     request_timeout_s: float = Field(300.0, gt=0)
+    ingest_queue_size: int = Field(64, ge=1, description="ingest requests waiting at most")
+    max_articles_per_job: int = Field(5000, ge=1)
+    prepared_cache_size: int = Field(2000, ge=0, description="prepared articles kept in memory")
+    job_max_attempts: int = Field(3, ge=1, description="restarts a job survives before failing")
+    extractive_only: bool = Field(False, description="service: no generator, extractive briefs")
 
     @field_validator("cache_dir", "data_dir", "manifest")
     @classmethod

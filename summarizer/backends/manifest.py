@@ -1,4 +1,4 @@
-"""The pinned model manifest (``models/manifest.toml``): what each model is and where it comes from."""
+"""The pinned model manifest (``models/manifest.toml``): what each model is, where it comes from."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ class Manifest(BaseModel):
         for m in self.models:
             if m.name == name:
                 if role is not None and m.role != role:
-                    raise ConfigError(f"model {name!r} is a {m.role}, not a {role}")
+                    raise ConfigError(f"model {name!r} has the role {m.role!r}, not {role!r}")
                 return m
         valid = ", ".join(self.names(role)) or "(none)"
         raise ConfigError(f"unknown model {name!r}; the manifest has: {valid}")

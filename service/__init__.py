@@ -1,0 +1,1 @@
+"""The storybrief REST service: ``create_app()`` in ``service.app``."""

@@ -1,0 +1,154 @@
+"""The app factory and its lifespan.
+
+``create_app(settings)`` builds the FastAPI app; nothing heavy happens until the lifespan
+starts: it opens the store (creating the schema), builds the pipeline (the embedder and,
+unless ``extractive_only``, the generator), loads the story index, recovers interrupted
+jobs and warms the models up in the background (``/readyz`` turns ready when they are
+loaded). ``pipeline_factory`` replaces how the pipeline is built (tests pass one that
+shares a session-wide embedder); models the app did not build are not closed by it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from service.engine import StoryService
+from service.errors import install_error_handlers
+from service.jobs import JobRunner
+from service.limits import BodyCheckMiddleware, TimeoutMiddleware
+from service.routes import health, v1
+from service.store import Store
+from summarizer import __version__
+from summarizer.embed import Embedder, load_embedder
+from summarizer.pipeline import Pipeline
+from summarizer.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+PipelineFactory = Callable[[Settings], Pipeline]
+
+
+class SerialEmbedder(Embedder):
+    """An ``Embedder`` whose forward passes run one at a time.
+
+    Both lanes embed (ingest: the articles; briefs: the drafts for citation), and a fast
+    tokenizer must not be used from two threads at once.
+    """
+
+    _serial = threading.Lock()
+
+    def _forward(self, items: list[str], batch_size: int) -> object:
+        with self._serial:
+            return super()._forward(items, batch_size)
+
+
+def default_pipeline(settings: Settings) -> Pipeline:
+    """The embedder the settings name, and the generator unless ``extractive_only``."""
+    base = load_embedder(settings)  # validates the name
+    embedder = SerialEmbedder(
+        name=base.name, threads=base.threads, device=base.device, dim=base.dim
+    )
+    generator = None
+    if not settings.extractive_only:
+        from summarizer.backends import load_generator
+
+        generator = load_generator(settings)
+    return Pipeline(settings, embedder, generator)
+
+
+def seed(service: StoryService, paths: Sequence[str]) -> None:
+    """Ingest the articles at ``paths``; unreadable ones are logged and skipped."""
+    from summarizer.io import InputProblem, iter_inputs
+
+    articles = []
+    for item in iter_inputs(list(paths)):
+        if isinstance(item, InputProblem):
+            log.warning("seed skipped: %s", item)
+        else:
+            articles.append(item)
+    if articles:
+        out = service.ingest(articles)
+        log.info(
+            "seeded %d articles (%d new) into %d stories", out.count, out.created, len(out.stories)
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    pipeline_factory: PipelineFactory | None = None,
+    seed_paths: Sequence[str] = (),
+) -> FastAPI:
+    """The storybrief REST app over ``settings`` (default: ``get_settings()``).
+
+    ``seed_paths`` (folders, .json, .jsonl) are ingested at start, before the first request
+    (idempotent: a restart on the same database stores nothing twice).
+    """
+    settings = settings or get_settings()
+    owns_models = pipeline_factory is None
+    factory = pipeline_factory or default_pipeline
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings.sqlalchemy_url)
+        store.create_schema()
+        pipeline = factory(settings)
+        service = StoryService(settings, store, pipeline)
+        service.start()
+        if seed_paths:
+            seed(service, seed_paths)
+        jobs = JobRunner(service)
+        jobs.start()
+        service.warm_up()
+        app.state.service = service
+        app.state.jobs = jobs
+        log.info(
+            "storybrief service ready to accept requests (database %s, journal %s)",
+            store.engine.url.render_as_string(hide_password=True),
+            store.journal_mode(),
+        )
+        try:
+            yield
+        finally:
+            app.state.service = None
+            app.state.jobs = None
+            jobs.stop()
+            service.close()
+            if owns_models:
+                if pipeline.generator is not None:
+                    pipeline.generator.close()
+                pipeline.embedder.close()
+            store.dispose()
+
+    app = FastAPI(
+        title="storybrief",
+        version=__version__,
+        summary="One cited brief per news story, from local models.",
+        description=(
+            "Ingest articles, keep them grouped into stories, and serve one cited brief per "
+            'story. Every error answers `{"error": {"type", "message", "field"}}`.'
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = None
+    app.state.jobs = None
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(v1)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_s + 5.0)
+    app.add_middleware(BodyCheckMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,70 @@
+"""Dependencies the routes declare: the settings, the service, the job runner, the API key.
+
+The lifespan puts the heavy objects on ``app.state``; routes get them through the
+``Annotated`` aliases below, never through module globals.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.engine import StoryService
+from service.errors import NotReady, Unauthorized
+from service.jobs import JobRunner
+from service.worker import Deadline
+from summarizer.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_service(request: Request) -> StoryService:
+    service: StoryService | None = getattr(request.app.state, "service", None)
+    if service is None:
+        raise NotReady("the service is starting; try again shortly", headers={"Retry-After": "5"})
+    return service
+
+
+def get_jobs(request: Request) -> JobRunner:
+    jobs: JobRunner | None = getattr(request.app.state, "jobs", None)
+    if jobs is None:
+        raise NotReady("the service is starting; try again shortly", headers={"Retry-After": "5"})
+    return jobs
+
+
+def get_deadline(request: Request) -> Deadline:
+    settings: Settings = request.app.state.settings
+    return Deadline(settings.request_timeout_s)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ServiceDep = Annotated[StoryService, Depends(get_service)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+DeadlineDep = Annotated[Deadline, Depends(get_deadline)]
+
+
+def key_matches(token: str, keys: list[str]) -> bool:
+    """Constant-time comparison against every configured key (no early exit)."""
+    given = token.encode("utf-8")
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given, key.encode("utf-8"))
+    return found
+
+
+def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """With ``api_keys`` set, every /v1 route needs ``Authorization: Bearer <key>``."""
+    if not settings.api_keys:
+        return
+    challenge = {"WWW-Authenticate": "Bearer"}
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>", headers=challenge)
+    if not key_matches(token.strip(), settings.api_keys):
+        raise Unauthorized("the API key is not valid", headers=challenge)

@@ -1,0 +1,637 @@
+"""The service's use cases over the library and the store (the routes stay thin).
+
+``StoryService`` owns the story index (one in memory, persisted in the same transaction as
+the articles), the cache of prepared articles, and the two lanes:
+
+* the **ingest** lane cleans, splits and embeds new articles and adds them to stories;
+  one ingest at a time, so the index is never mutated concurrently;
+* the **brief** lane writes briefs (generation is CPU-bound; one at a time).
+
+Every ingest is one transaction: articles, their vectors, the stories and the index state
+are committed together or not at all (the in-memory index is reloaded from the store when
+a transaction fails).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from service.errors import Conflict, NotFound
+from service.schemas import (
+    ArticlePublic,
+    BriefOut,
+    IngestItem,
+    IngestOut,
+    StoriesOut,
+    StoryArticle,
+    StoryDetail,
+    StorySummary,
+    TimelineEntry,
+)
+from service.store import (
+    ArticleRow,
+    BriefRow,
+    IndexStateRow,
+    Store,
+    StoryRow,
+    VectorRow,
+    utcnow,
+)
+from service.worker import Deadline, Lane
+from summarizer.cluster import StoryIndex
+from summarizer.errors import InputError
+from summarizer.pipeline import Pipeline, PreparedArticle
+from summarizer.sentences import prepare_article
+from summarizer.settings import Settings
+from summarizer.types import Article, Brief, Length, Story
+
+log = logging.getLogger(__name__)
+
+INDEX_ROW = 1
+
+
+def content_hash(clean_text: str) -> str:
+    """Identity of an article's cleaned text (whitespace-insensitive)."""
+    return hashlib.sha256(" ".join(clean_text.split()).encode("utf-8")).hexdigest()
+
+
+def _article_of(row: ArticleRow) -> Article:
+    return Article(
+        id=row.id,
+        outlet=row.outlet,
+        text=row.text,
+        title=row.title,
+        url=row.url,
+        published=row.published,
+    )
+
+
+def _date_key(published: date | None, ident: str) -> tuple[str, str]:
+    return (published.isoformat() if published else "9999", ident)
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    id: str
+    outlet: str
+    title: str | None
+    url: str | None
+    published: date | None
+
+
+class PreparedCache:
+    """Prepared articles by id, least recently used dropped first (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, PreparedArticle] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, article_id: str) -> PreparedArticle | None:
+        with self._lock:
+            item = self._items.get(article_id)
+            if item is not None:
+                self._items.move_to_end(article_id)
+            return item
+
+    def put(self, item: PreparedArticle) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[item.article.id] = item
+            self._items.move_to_end(item.article.id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class StoryService:
+    """Ingest, stories and briefs over one ``Pipeline`` and one ``Store``."""
+
+    def __init__(self, settings: Settings, store: Store, pipeline: Pipeline) -> None:
+        self.settings = settings
+        self.store = store
+        self.pipeline = pipeline
+        self.index = StoryIndex()
+        self.cache = PreparedCache(settings.prepared_cache_size)
+        self.ingest_lane = Lane("ingest", settings.ingest_queue_size)
+        self.brief_lane = Lane("brief", settings.queue_size)
+        self._inflight: dict[tuple[str, str], concurrent.futures.Future[BriefOut]] = {}
+        self._inflight_lock = threading.Lock()
+        self.models_ready = threading.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Load the story index from the store (rebuild it when it is missing or unreadable)."""
+        with self.store.session() as s:
+            state = s.get(IndexStateRow, INDEX_ROW)
+            n_articles = s.scalar(select(func.count()).select_from(ArticleRow)) or 0
+            if state is not None:
+                try:
+                    self.index = StoryIndex.from_dict(state.data)
+                    return
+                except Exception as exc:  # a format this build cannot read
+                    log.warning("stored story index unreadable (%s); rebuilding", exc)
+        if n_articles:
+            self._rebuild_index()
+
+    def _rebuild_index(self) -> None:
+        """Re-add every stored article to a fresh index (costs one pass over all articles)."""
+        log.warning("rebuilding the story index from the stored articles")
+        with self.store.session() as s:
+            rows = s.scalars(select(ArticleRow)).all()
+            prepared = self._restore(s, rows)
+            self.index = StoryIndex()
+            self.pipeline.assign(prepared, self.index)
+            self._sync_stories(s, set(), {p.article.id: p for p in prepared})
+            self._save_index(s)
+
+    def warm_up(self) -> None:
+        """Load the models in the background (the lanes' threads), so /readyz turns ready."""
+        pipeline = self.pipeline
+
+        def load_embedder() -> None:
+            pipeline.embedder.encode(["warm-up"])
+
+        def load_generator() -> None:
+            if pipeline.generator is not None:
+                pipeline.generator.count_tokens("warm-up")
+
+        futures = [
+            self.ingest_lane.submit(load_embedder, bounded=False),
+            self.brief_lane.submit(load_generator, bounded=False),
+        ]
+
+        def done(_f: concurrent.futures.Future[None]) -> None:
+            if all(f.done() for f in futures):
+                failed = [f.exception() for f in futures if f.exception() is not None]
+                if failed:
+                    log.error("model warm-up failed: %s", failed[0])
+                else:
+                    self.models_ready.set()
+
+        for f in futures:
+            f.add_done_callback(done)
+
+    def close(self) -> None:
+        self.ingest_lane.close()
+        self.brief_lane.close()
+
+    # ------------------------------------------------------------------ prepared articles
+
+    def _restore(self, s: Session, rows: Sequence[ArticleRow]) -> list[PreparedArticle]:
+        """Prepared articles for stored rows: from the cache, else re-split + stored vectors."""
+        out: list[PreparedArticle] = []
+        missing: list[Article] = []
+        model = self.pipeline.embedder.name if hasattr(self.pipeline.embedder, "name") else ""
+        for row in rows:
+            hit = self.cache.get(row.id)
+            if hit is not None:
+                out.append(hit)
+                continue
+            article = _article_of(row)
+            vec = s.get(VectorRow, row.id)
+            clean, sents = prepare_article(article)
+            spans = [[x.start, x.end] for x in sents]
+            if vec is not None and vec.model == model and vec.spans == spans:
+                vectors = np.frombuffer(vec.data, dtype=np.float32).reshape(vec.rows, vec.dim)
+                item = PreparedArticle(article, clean, tuple(sents), vectors)
+                self.cache.put(item)
+                out.append(item)
+            else:
+                missing.append(article)
+        if missing:
+            log.info("re-embedding %d stored articles", len(missing))
+            for item in self.pipeline.prepare(missing):
+                self._put_vectors(s, item, model)
+                self.cache.put(item)
+                out.append(item)
+        return out
+
+    @staticmethod
+    @staticmethod
+    def _put_vectors(s: Session, item: PreparedArticle, model: str) -> None:
+        arr = np.ascontiguousarray(item.vectors, dtype=np.float32)
+        rows, dim = (arr.shape[0], arr.shape[1]) if arr.ndim == 2 else (0, 0)
+        s.merge(
+            VectorRow(
+                article_id=item.article.id,
+                model=model,
+                rows=rows,
+                dim=dim,
+                spans=[[x.start, x.end] for x in item.sentences],
+                data=arr.tobytes(),
+            )
+        )
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, articles: Sequence[Article], deadline: Deadline | None = None) -> IngestOut:
+        """Store new articles and add them to stories; one transaction, idempotent.
+
+        An article already stored (same id and text, same url, or same cleaned text) is
+        answered with its existing id. Runs in the ingest lane.
+        """
+        try:
+            with self.store.session() as s:
+                out = self._ingest(s, articles, deadline)
+                if deadline is not None:
+                    deadline.check("ingest")
+            return out
+        except BaseException:
+            self._reload_index()
+            raise
+
+    def _reload_index(self) -> None:
+        with self.store.session() as s:
+            state = s.get(IndexStateRow, INDEX_ROW)
+            self.index = StoryIndex.from_dict(state.data) if state is not None else StoryIndex()
+
+    def _ingest(
+        self, s: Session, articles: Sequence[Article], deadline: Deadline | None
+    ) -> IngestOut:
+        items: list[IngestItem | None] = [None] * len(articles)
+        alias: dict[int, int] = {}  # a later duplicate within the request -> the first one
+        by_url: dict[str, int] = {}
+        candidates: list[tuple[int, Article]] = []
+        for i, art in enumerate(articles):
+            row = s.get(ArticleRow, art.id)
+            if row is not None:
+                if row.text != art.text:
+                    raise Conflict(
+                        f"article id {art.id!r} is already stored with a different text",
+                        f"articles.{i}.id",
+                    )
+                items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
+                continue
+            if art.url:
+                row = s.scalar(select(ArticleRow).where(ArticleRow.url == art.url))
+                if row is not None:
+                    items[i] = IngestItem(
+                        index=i, id=row.id, story_id=row.story_id, status="existing"
+                    )
+                    continue
+                if art.url in by_url:
+                    alias[i] = by_url[art.url]
+                    continue
+                by_url[art.url] = i
+            candidates.append((i, art))
+
+        prepared = self._prepare_located([a for _, a in candidates], [i for i, _ in candidates])
+        if deadline is not None:
+            deadline.check("ingest")
+        new: list[tuple[int, PreparedArticle, str]] = []
+        by_hash: dict[str, int] = {}
+        for (i, _art), item in zip(candidates, prepared, strict=True):
+            digest = content_hash(item.clean.text)
+            row = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest))
+            if row is not None:
+                items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
+            elif digest in by_hash:
+                alias[i] = by_hash[digest]
+            else:
+                by_hash[digest] = i
+                new.append((i, item, digest))
+
+        touched: set[str] = set()
+        if new:
+            joined = self.pipeline.assign([p for _, p, _ in new], self.index)
+            model = getattr(self.pipeline.embedder, "name", "")
+            for i, item, digest in new:
+                art = item.article
+                s.add(
+                    ArticleRow(
+                        id=art.id,
+                        outlet=art.outlet,
+                        title=art.title,
+                        url=art.url,
+                        published=art.published,
+                        text=art.text,
+                        content_hash=digest,
+                        n_sentences=len(item.sentences),
+                        story_id=None,
+                    )
+                )
+                self._put_vectors(s, item, model)
+                items[i] = IngestItem(index=i, id=art.id, story_id=joined[art.id], status="created")
+            s.flush()
+            touched = set(joined.values())
+            self._sync_stories(s, touched, {p.article.id: p for _, p, _ in new})
+            self._save_index(s)
+        for i, j in alias.items():
+            first = items[j]
+            assert first is not None
+            items[i] = IngestItem(index=i, id=first.id, story_id=first.story_id, status="existing")
+        done = [it for it in items if it is not None]
+        assert len(done) == len(articles)
+        for _, item, _ in new:
+            self.cache.put(item)
+        stories: dict[str, None] = {}
+        for it in done:
+            if it.story_id:
+                stories.setdefault(it.story_id, None)
+        return IngestOut(
+            data=done,
+            count=len(done),
+            created=sum(1 for it in done if it.status == "created"),
+            stories=list(stories),
+        )
+
+    def _prepare_located(self, articles: list[Article], where: list[int]) -> list[PreparedArticle]:
+        """``pipeline.prepare``; an input error names the article it is about."""
+        if not articles:
+            return []
+        try:
+            return self.pipeline.prepare(articles)
+        except InputError:
+            for i, art in zip(where, articles, strict=True):
+                try:
+                    prepare_article(art)
+                except InputError as inner:
+                    raise type(inner)(inner.message, f"articles.{i}.text") from None
+            raise
+
+    def _sync_stories(
+        self, s: Session, touched: set[str], fresh: Mapping[str, PreparedArticle]
+    ) -> None:
+        """Make the stories table (and each article's story) match the index."""
+        now = utcnow()
+        index_stories = {st.id: st for st in self.index.stories()}
+        counts = dict(s.execute(select(StoryRow.id, StoryRow.article_count)).tuples().all())
+        changed = set(touched) | {
+            sid for sid, st in index_stories.items() if counts.get(sid) != len(st.article_ids)
+        }
+        for sid in sorted(changed):
+            st = index_stories.get(sid)
+            if st is None:
+                continue
+            ids = list(st.article_ids)
+            members = [
+                _Member(*r)
+                for r in s.execute(
+                    select(
+                        ArticleRow.id,
+                        ArticleRow.outlet,
+                        ArticleRow.title,
+                        ArticleRow.url,
+                        ArticleRow.published,
+                    ).where(ArticleRow.id.in_(ids))
+                ).tuples()
+            ]
+            members.sort(key=lambda m: _date_key(m.published, m.id))
+            dates = [m.published for m in members if m.published]
+            outlets = list(dict.fromkeys(m.outlet for m in members))
+            row = s.get(StoryRow, sid)
+            if row is None:
+                row = StoryRow(
+                    id=sid,
+                    headline=self._headline(members, fresh),
+                    revision=1,
+                    created_at=now,
+                )
+                s.add(row)
+            else:
+                row.revision = (row.revision or 0) + 1
+            row.article_count = len(members)
+            row.outlets = outlets
+            row.first_published = min(dates) if dates else None
+            row.last_published = max(dates) if dates else None
+            row.updated_at = now
+            s.flush()
+            s.execute(update(ArticleRow).where(ArticleRow.id.in_(ids)).values(story_id=sid))
+        vanished = set(counts) - set(index_stories)
+        if vanished:
+            s.execute(delete(BriefRow).where(BriefRow.story_id.in_(vanished)))
+            s.execute(delete(StoryRow).where(StoryRow.id.in_(vanished)))
+
+    def _headline(self, members: Sequence[_Member], fresh: Mapping[str, PreparedArticle]) -> str:
+        for m in members:
+            if m.title:
+                return m.title
+        if members:
+            first = fresh.get(members[0].id) or self.cache.get(members[0].id)
+            if first is not None and first.sentences:
+                return first.sentences[0].text.strip()[:160]
+            return f"Story from {members[0].outlet}"
+        return "Untitled story"
+
+    def _save_index(self, s: Session) -> None:
+        s.merge(IndexStateRow(id=INDEX_ROW, data=self.index.to_dict(), updated_at=utcnow()))
+
+    # ------------------------------------------------------------------ reading
+
+    def get_article(self, article_id: str) -> ArticlePublic:
+        with self.store.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise NotFound(f"no article with id {article_id!r}", "article_id")
+            return ArticlePublic(
+                id=row.id,
+                outlet=row.outlet,
+                title=row.title,
+                url=row.url,
+                published=row.published,
+                story_id=row.story_id,
+                created_at=row.created_at,
+                sentences=row.n_sentences,
+                text=row.text,
+            )
+
+    @staticmethod
+    def _current_stories(s: Session, ids: Iterable[str]) -> set[str]:
+        id_list = list(ids)
+        if not id_list:
+            return set()
+        rows = s.execute(
+            select(BriefRow.story_id)
+            .join(StoryRow, StoryRow.id == BriefRow.story_id)
+            .where(BriefRow.story_id.in_(id_list), BriefRow.revision == StoryRow.revision)
+        ).scalars()
+        return set(rows)
+
+    @staticmethod
+    def _summary(row: StoryRow, current: bool) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "headline": row.headline,
+            "article_count": row.article_count,
+            "outlets": list(row.outlets or []),
+            "first_published": row.first_published,
+            "last_published": row.last_published,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "revision": row.revision,
+            "has_current_brief": current,
+        }
+
+    def list_stories(
+        self, *, limit: int, offset: int, updated_since: datetime | None
+    ) -> StoriesOut:
+        """Newest first: by latest publication date (undated last), then by last update."""
+        with self.store.session() as s:
+            query = select(StoryRow)
+            count_q = select(func.count()).select_from(StoryRow)
+            if updated_since is not None:
+                query = query.where(StoryRow.updated_at >= updated_since)
+                count_q = count_q.where(StoryRow.updated_at >= updated_since)
+            query = query.order_by(
+                StoryRow.last_published.is_(None),
+                StoryRow.last_published.desc(),
+                StoryRow.updated_at.desc(),
+                StoryRow.id,
+            )
+            rows = s.scalars(query.limit(limit).offset(offset)).all()
+            total = s.scalar(count_q) or 0
+            current = self._current_stories(s, (r.id for r in rows))
+            return StoriesOut(
+                data=[StorySummary(**self._summary(r, r.id in current)) for r in rows],
+                count=total,
+            )
+
+    def get_story(self, story_id: str) -> StoryDetail:
+        with self.store.session() as s:
+            row = s.get(StoryRow, story_id)
+            if row is None:
+                raise NotFound(f"no story with id {story_id!r}", "story_id")
+            members = (
+                s.execute(
+                    select(
+                        ArticleRow.id,
+                        ArticleRow.outlet,
+                        ArticleRow.title,
+                        ArticleRow.url,
+                        ArticleRow.published,
+                    ).where(ArticleRow.story_id == story_id)
+                )
+                .tuples()
+                .all()
+            )
+            ordered = sorted(
+                (_Member(*m) for m in members), key=lambda m: _date_key(m.published, m.id)
+            )
+            current = bool(self._current_stories(s, [story_id]))
+            return StoryDetail(
+                **self._summary(row, current),
+                articles=[
+                    StoryArticle(
+                        id=m.id, outlet=m.outlet, title=m.title, url=m.url, published=m.published
+                    )
+                    for m in ordered
+                ],
+                timeline=[
+                    TimelineEntry(date=m.published, article_id=m.id, outlet=m.outlet, title=m.title)
+                    for m in ordered
+                ],
+            )
+
+    def count_stories(self) -> int:
+        with self.store.session() as s:
+            return s.scalar(select(func.count()).select_from(StoryRow)) or 0
+
+    # ------------------------------------------------------------------ briefs
+
+    def stored_brief(self, story_id: str, length: Length) -> BriefOut | None:
+        """The stored brief when it was made from the story's current articles."""
+        with self.store.session() as s:
+            story = s.get(StoryRow, story_id)
+            if story is None:
+                raise NotFound(f"no story with id {story_id!r}", "story_id")
+            row = s.get(BriefRow, (story_id, length))
+            if row is None or row.revision != story.revision:
+                return None
+            return BriefOut(**row.data, generated_at=row.generated_at, cached=True, current=True)
+
+    def submit_story_brief(
+        self, story_id: str, length: Length, *, refresh: bool, bounded: bool = True
+    ) -> concurrent.futures.Future[BriefOut]:
+        """Queue a brief for a stored story; identical requests share one task."""
+        key = (story_id, length)
+        with self._inflight_lock:
+            running = self._inflight.get(key)
+            if running is not None and not running.done():
+                return running
+            future = self.brief_lane.submit(
+                lambda: self.story_brief(story_id, length, refresh=refresh), bounded=bounded
+            )
+            self._inflight[key] = future
+
+        def forget(f: concurrent.futures.Future[BriefOut]) -> None:
+            with self._inflight_lock:
+                if self._inflight.get(key) is f:
+                    del self._inflight[key]
+
+        future.add_done_callback(forget)
+        return future
+
+    def story_brief(self, story_id: str, length: Length, *, refresh: bool = False) -> BriefOut:
+        """The story's brief: stored while current (unless ``refresh``), else written now."""
+        if not refresh:
+            stored = self.stored_brief(story_id, length)
+            if stored is not None:
+                return stored
+        with self.store.session() as s:
+            row = s.get(StoryRow, story_id)
+            if row is None:
+                raise NotFound(f"no story with id {story_id!r}", "story_id")
+            revision = row.revision
+            members = s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id)).all()
+            prepared = self._restore(s, members)
+        by_id = {p.article.id: p for p in prepared}
+        ordered = sorted(by_id.values(), key=lambda p: _date_key(p.article.published, p.article.id))
+        story = Story(id=story_id, article_ids=tuple(p.article.id for p in ordered))
+        brief = self.pipeline.brief(story, by_id, length=length)
+        generated = utcnow()
+        with self.store.session() as s:
+            row = s.get(StoryRow, story_id)
+            current = row is not None and row.revision == revision
+            if row is not None:
+                s.merge(
+                    BriefRow(
+                        story_id=story_id,
+                        length=length,
+                        revision=revision,
+                        article_ids=list(brief.article_ids),
+                        data=brief.model_dump(mode="json"),
+                        generated_at=generated,
+                    )
+                )
+                if current and brief.headline:
+                    row.headline = brief.headline
+        return BriefOut(**brief.model_dump(), generated_at=generated, cached=False, current=current)
+
+    def stateless_briefs(
+        self, articles: Sequence[Article], length: Length | None
+    ) -> list[BriefOut]:
+        """Stories and briefs of an article set, nothing stored (runs in the brief lane)."""
+        out: list[BriefOut] = []
+        for brief in self.pipeline.iter_briefs(articles, length=length):
+            out.append(_fresh(brief))
+        return out
+
+    def group_stateless(
+        self, articles: Sequence[Article]
+    ) -> tuple[list[Story], dict[str, PreparedArticle]]:
+        """Prepare and group an article set into stories, without storing anything."""
+        prepared = self.pipeline.prepare(articles)
+        index = StoryIndex()
+        self.pipeline.assign(prepared, index)
+        return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def _fresh(brief: Brief) -> BriefOut:
+    return BriefOut(**brief.model_dump(), generated_at=utcnow(), cached=False, current=True)

@@ -1,0 +1,217 @@
+"""One error body for every error: ``{"error": {"type", "message", "field"}}``.
+
+The service's own errors and the library's exception tree map to status codes here::
+
+    ServiceError
+     ├── NotFound          404  no such article, story or job
+     ├── Conflict          409  an id already names a different article
+     ├── PayloadTooLarge   413  body, article count or article length over the limits
+     ├── Unauthorized      401  missing or wrong API key
+     ├── Busy              503  the work queue is full (with ``Retry-After``)
+     ├── NotReady          503  the database or the models are not ready
+     └── RequestTimeout    504  the request ran past ``request_timeout_s``
+
+    summarizer.errors.EmptyTextError  422  empty_text
+    summarizer.errors.InputError      422  invalid_input
+    summarizer.errors.ModelError      503  model_unavailable
+    summarizer.errors.ConfigError     500  config_error
+    request validation                422  validation_error (``field`` is the JSON path)
+    a body that is not UTF-8          400  bad_request
+    anything else                     500  internal_error (logged; no stack trace in the body)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
+
+log = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class ServiceError(Exception):
+    """An error the service answers with its own status and type."""
+
+    status = 500
+    type = "internal_error"
+
+    def __init__(
+        self, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+
+class NotFound(ServiceError):
+    status = 404
+    type = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    type = "conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    type = "payload_too_large"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    type = "unauthorized"
+
+
+class Busy(ServiceError):
+    status = 503
+    type = "busy"
+
+
+class NotReady(ServiceError):
+    status = 503
+    type = "not_ready"
+
+
+class RequestTimeout(ServiceError):
+    status = 504
+    type = "timeout"
+
+
+_HTTP_TYPES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
+
+
+def error_response(
+    status: int,
+    type_: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorBody(error=ErrorDetail(type=type_, message=message, field=field))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def validation_message(err: dict[str, Any]) -> tuple[str, str | None]:
+    """A readable message and a field path from one pydantic error."""
+    field = _loc_to_field(err.get("loc", ()))
+    kind = err.get("type", "")
+    msg = str(err.get("msg", "invalid value"))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind == "extra_forbidden" and field:
+        name = field.rsplit(".", 1)[-1]
+        msg = f"unknown field {name!r}"
+    elif kind == "json_invalid":
+        ctx = err.get("ctx") or {}
+        msg = f"malformed JSON: {ctx.get('error', msg)}"
+        field = None
+    elif kind == "missing" and field:
+        msg = f"{field.rsplit('.', 1)[-1]} is required"
+    return msg, field
+
+
+def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if not errors:
+        return error_response(422, "validation_error", "invalid request")
+    message, field = validation_message(errors[0])
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return error_response(422, "validation_error", message, field)
+
+
+def _service_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return error_response(exc.status, exc.type, exc.message, exc.field, exc.headers)
+
+
+def _input_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    kind = "empty_text" if isinstance(exc, EmptyTextError) else "invalid_input"
+    return error_response(422, kind, exc.message, exc.field)
+
+
+def _model_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.error("model error on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, "model_unavailable", str(exc), headers={"Retry-After": "30"})
+
+
+def _config_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.error("configuration error: %s", exc)
+    return error_response(500, "config_error", str(exc))
+
+
+def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    headers = dict(exc.headers) if exc.headers else None
+    kind = _HTTP_TYPES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, kind, message, headers=headers)
+
+
+def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "internal error; the server log has details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(ServiceError, _service_handler)
+    app.add_exception_handler(InputError, _input_handler)
+    app.add_exception_handler(ModelError, _model_handler)
+    app.add_exception_handler(ConfigError, _config_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the error body under each status it can answer."""
+    described = {
+        400: "Body is not valid UTF-8 or not JSON",
+        401: "Missing or wrong API key",
+        404: "Not found",
+        409: "Conflict with a stored article",
+        413: "Body, article count or article length over the limits",
+        422: "Invalid input",
+        503: "Busy (queue full, see Retry-After) or not ready",
+        504: "Ran past the request time limit",
+    }
+    return {s: {"model": ErrorBody, "description": described.get(s, "Error")} for s in statuses}

@@ -1,0 +1,260 @@
+"""Background jobs: an article set too large for one request, ingested and briefed.
+
+A job is stored first (``queued``, with its validated articles), then one runner thread
+takes jobs in order: ingest (through the ingest lane, idempotent), then one brief per
+story (through the brief lane, one story at a time, so interactive requests interleave).
+Progress (stories done / total) and every finished brief are committed as they come, so
+a restart loses nothing:
+
+* a job found ``queued`` at start is queued again;
+* a job found ``running`` was interrupted (crash, kill): it is resumed (stories already
+  done are kept, the rest are written) unless it has been started
+  ``job_max_attempts`` times, then it is marked ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from service.engine import StoryService, _fresh
+from service.errors import NotFound, ServiceError
+from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
+from service.store import JobRow, utcnow
+from summarizer.errors import StoryBriefError
+from summarizer.types import Article, Length
+
+log = logging.getLogger(__name__)
+
+
+class _Stopping(Exception):
+    pass
+
+
+def job_public(row: JobRow) -> JobOut:
+    return JobOut(
+        id=row.id,
+        status=row.status,  # type: ignore[arg-type]
+        progress=Progress(done=row.done, total=row.total),
+        length=row.length,  # type: ignore[arg-type]
+        store=row.store,
+        article_ids=list(row.article_ids or []),
+        results=[BriefOut.model_validate(r) for r in row.results or []],
+        error=row.error,
+        note=row.note,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        finished_at=row.finished_at,
+    )
+
+
+class JobRunner:
+    """Runs stored jobs one after another on a background thread."""
+
+    def __init__(self, service: StoryService) -> None:
+        self.service = service
+        self.store = service.store
+        self.settings = service.settings
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self.recover()
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def recover(self) -> list[str]:
+        """Requeue queued jobs; resume or fail the ones a restart interrupted."""
+        requeued: list[str] = []
+        with self.store.session() as s:
+            rows = s.scalars(
+                select(JobRow)
+                .where(JobRow.status.in_(("queued", "running")))
+                .order_by(JobRow.created_at)
+            ).all()
+            for row in rows:
+                if row.status == "running":
+                    if row.attempts >= self.settings.job_max_attempts:
+                        row.status = "failed"
+                        row.error = (
+                            f"interrupted by a restart of the service {row.attempts} times "
+                            f"(at {row.done}/{row.total} stories); giving up"
+                        )
+                        row.finished_at = utcnow()
+                        row.updated_at = utcnow()
+                        log.warning("job %s failed: %s", row.id, row.error)
+                        continue
+                    row.status = "queued"
+                    row.note = (
+                        f"interrupted by a restart at {row.done}/{row.total} stories; "
+                        f"resumed (attempt {row.attempts + 1})"
+                    )
+                    row.updated_at = utcnow()
+                    log.warning("job %s: %s", row.id, row.note)
+                requeued.append(row.id)
+        for job_id in requeued:
+            self._queue.put(job_id)
+        return requeued
+
+    # ------------------------------------------------------------------ public
+
+    def create(self, body: JobIn, articles: list[Article]) -> JobOut:
+        """Store a job for validated articles and queue it."""
+        job_id = uuid.uuid4().hex
+        length: Length = body.length or self.settings.length
+        payload = [a.model_dump(mode="json", exclude_none=True) for a in body.articles]
+        # Ids are fixed now, so a resumed job refers to the same articles.
+        for item, art in zip(payload, articles, strict=True):
+            item["id"] = art.id
+        now = utcnow()
+        with self.store.session() as s:
+            row = JobRow(
+                id=job_id,
+                status="queued",
+                length=length,
+                store=body.store,
+                payload=payload,
+                total=0,
+                done=0,
+                results=[],
+                article_ids=[a.id for a in articles],
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+        self._queue.put(job_id)
+        return job_public(row)
+
+    def get(self, job_id: str) -> JobOut:
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                raise NotFound(f"no job with id {job_id!r}", "job_id")
+            return job_public(row)
+
+    # ------------------------------------------------------------------ the runner
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job_id = self._queue.get(timeout=0.25)
+            except queue.Empty:
+                continue
+            try:
+                self._run(job_id)
+            except _Stopping:
+                log.info("job %s left queued: the service is stopping", job_id)
+            except Exception:  # never let the runner thread die
+                log.exception("job %s: unexpected error", job_id)
+
+    def _update(self, job_id: str, **values: Any) -> None:
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                return
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+
+    def _run(self, job_id: str) -> None:
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None or row.status not in ("queued", "running"):
+                return
+            row.status = "running"
+            row.attempts += 1
+            row.updated_at = utcnow()
+            payload = list(row.payload)
+            length: Length = row.length  # type: ignore[assignment]
+            store = row.store
+            results: list[dict[str, Any]] = list(row.results or [])
+        try:
+            articles = [ArticleIn.model_validate(d).to_article() for d in payload]
+            done_ids = {r["story_id"] for r in results}
+            if store:
+                self._run_stored(job_id, articles, length, results, done_ids)
+            else:
+                self._run_stateless(job_id, articles, length, results, done_ids)
+        except _Stopping:
+            self._update(
+                job_id, status="queued", note="interrupted by a shutdown; resumes at start"
+            )
+            raise
+        except (StoryBriefError, ServiceError) as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            log.warning("job %s failed: %s", job_id, message)
+            self._update(job_id, status="failed", error=message, finished_at=utcnow())
+            return
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            self._update(
+                job_id,
+                status="failed",
+                error=f"internal error: {type(exc).__name__}",
+                finished_at=utcnow(),
+            )
+            return
+        self._update(job_id, status="done", finished_at=utcnow())
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise _Stopping
+
+    def _run_stored(
+        self,
+        job_id: str,
+        articles: list[Article],
+        length: Length,
+        results: list[dict[str, Any]],
+        done_ids: set[str],
+    ) -> None:
+        svc = self.service
+        ingest = svc.ingest_lane.submit(lambda: svc.ingest(articles), bounded=False).result()
+        story_ids = ingest.stories
+        self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
+        for sid in story_ids:
+            if sid in done_ids:
+                continue
+            self._check_stop()
+            brief = svc.submit_story_brief(sid, length, refresh=False, bounded=False).result()
+            results.append(brief.model_dump(mode="json"))
+            done_ids.add(sid)
+            self._update(job_id, results=list(results), done=len(done_ids))
+
+    def _run_stateless(
+        self,
+        job_id: str,
+        articles: list[Article],
+        length: Length,
+        results: list[dict[str, Any]],
+        done_ids: set[str],
+    ) -> None:
+        svc = self.service
+        stories, prepared = svc.brief_lane.submit(
+            lambda: svc.group_stateless(articles), bounded=False
+        ).result()
+        self._update(job_id, total=len(stories), done=len(done_ids))
+        for story in stories:
+            if story.id in done_ids:
+                continue
+            self._check_stop()
+            brief = svc.brief_lane.submit(
+                lambda st=story: svc.pipeline.brief(st, prepared, length=length),  # type: ignore[misc]
+                bounded=False,
+            ).result()
+            results.append(_fresh(brief).model_dump(mode="json"))
+            done_ids.add(story.id)
+            self._update(job_id, results=list(results), done=len(done_ids))

@@ -1,0 +1,94 @@
+"""``POST /v1/articles`` (ingest) and ``GET /v1/articles/{id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.deps import DeadlineDep, ServiceDep, SettingsDep
+from service.errors import responses
+from service.limits import check_articles
+from service.schemas import ArticlePublic, ArticlesIn, IngestOut
+
+router = APIRouter(tags=["articles"])
+
+_SEED_TEXT = (
+    "Russian Foreign Minister Sergey Lavrov arrived in Pyongyang on Wednesday for two days "
+    "of talks, a month after the summit between the two countries' leaders. "
+    "He was greeted at the airport by North Korea's foreign minister."
+)
+
+INGEST_EXAMPLES: dict[str, Any] = {
+    "one": {
+        "summary": "One article",
+        "value": {
+            "articles": [
+                {
+                    "outlet": "AP",
+                    "title": "Russia's foreign minister visits Pyongyang",
+                    "url": "https://news.example/2023/10/lavrov-pyongyang",
+                    "published": "2023-10-19",
+                    "text": _SEED_TEXT,
+                }
+            ]
+        },
+    },
+    "with_ids": {
+        "summary": "Your own ids",
+        "value": {
+            "articles": [
+                {
+                    "id": "yonhap-1",
+                    "outlet": "Yonhap",
+                    "published": "2023-10-20",
+                    "text": _SEED_TEXT,
+                },
+            ]
+        },
+    },
+}
+
+
+@router.post(
+    "/articles",
+    response_model=IngestOut,
+    status_code=201,
+    summary="Ingest articles",
+    description=(
+        "Store one or many articles and add them to stories. Idempotent: an article already "
+        "stored (same id and text, same url, or the same cleaned text) is answered with its "
+        "existing id and status `existing`. All or nothing: any invalid article stores none. "
+        "201 when something was stored, 200 when everything already was."
+    ),
+    responses={
+        200: {"model": IngestOut, "description": "Every article was already stored"},
+        **responses(400, 401, 409, 413, 422, 503, 504),
+    },
+)
+async def ingest_articles(
+    body: Annotated[ArticlesIn, Body(openapi_examples=INGEST_EXAMPLES)],
+    response: Response,
+    service: ServiceDep,
+    settings: SettingsDep,
+    deadline: DeadlineDep,
+) -> IngestOut:
+    check_articles(body.articles, settings.max_articles_per_request, settings.max_chars_per_article)
+    articles = body.to_articles()
+    out = await service.ingest_lane.run(
+        lambda: service.ingest(articles, deadline), deadline, "ingest"
+    )
+    if out.created == 0:
+        response.status_code = 200
+    return out
+
+
+@router.get(
+    "/articles/{article_id}",
+    response_model=ArticlePublic,
+    summary="One stored article",
+    responses=responses(401, 404, 422),
+)
+async def get_article(article_id: str, service: ServiceDep) -> ArticlePublic:
+    return await run_in_threadpool(service.get_article, article_id)

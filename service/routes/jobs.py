@@ -1,0 +1,51 @@
+"""``POST /v1/jobs`` and ``GET /v1/jobs/{id}``: large article sets in the background."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.deps import JobsDep, SettingsDep
+from service.errors import responses
+from service.limits import check_articles
+from service.routes.briefs import BRIEF_EXAMPLES
+from service.schemas import JobIn, JobOut
+
+router = APIRouter(tags=["jobs"])
+
+
+@router.post(
+    "/jobs",
+    response_model=JobOut,
+    status_code=202,
+    summary="Start a background job",
+    description=(
+        "Stores the job and answers at once; the job ingests the articles (unless `store` "
+        "is false) and writes one brief per story, reporting progress as stories done / "
+        "total. A restart resumes an interrupted job, or marks it failed with the reason."
+    ),
+    responses=responses(400, 401, 413, 422, 503),
+)
+async def create_job(
+    body: Annotated[JobIn, Body(openapi_examples=BRIEF_EXAMPLES)],
+    response: Response,
+    jobs: JobsDep,
+    settings: SettingsDep,
+) -> JobOut:
+    check_articles(body.articles, settings.max_articles_per_job, settings.max_chars_per_article)
+    articles = body.to_articles()
+    job = await run_in_threadpool(jobs.create, body, articles)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    summary="A job's status, progress and results",
+    responses=responses(401, 404, 422),
+)
+async def get_job(job_id: str, jobs: JobsDep) -> JobOut:
+    return await run_in_threadpool(jobs.get, job_id)

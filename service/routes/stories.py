@@ -1,0 +1,83 @@
+"""``GET /v1/stories``, ``GET /v1/stories/{id}`` and ``GET /v1/stories/{id}/brief``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from service.deps import DeadlineDep, ServiceDep, SettingsDep
+from service.errors import responses
+from service.schemas import BriefOut, StoriesOut, StoryDetail
+from service.worker import wait_future
+from summarizer.types import Length
+
+router = APIRouter(tags=["stories"])
+
+
+@router.get(
+    "/stories",
+    response_model=StoriesOut,
+    summary="List stories, newest first",
+    description=(
+        "Newest first: by the latest publication date among a story's articles (undated "
+        "stories last), then by the last update. `count` is the number of stories matching "
+        "the filter across all pages."
+    ),
+    responses=responses(401, 422),
+)
+async def list_stories(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    updated_since: Annotated[
+        datetime | None,
+        Query(
+            description="only stories changed at or after this time (ISO 8601)",
+            examples=["2024-01-15T00:00:00Z"],
+        ),
+    ] = None,
+) -> StoriesOut:
+    return await run_in_threadpool(
+        lambda: service.list_stories(limit=limit, offset=offset, updated_since=updated_since)
+    )
+
+
+@router.get(
+    "/stories/{story_id}",
+    response_model=StoryDetail,
+    summary="One story with its articles and timeline",
+    responses=responses(401, 404, 422),
+)
+async def get_story(story_id: str, service: ServiceDep) -> StoryDetail:
+    return await run_in_threadpool(service.get_story, story_id)
+
+
+@router.get(
+    "/stories/{story_id}/brief",
+    response_model=BriefOut,
+    summary="The story's cited brief",
+    description=(
+        "Served from the store while the story's articles are unchanged (`cached: true`); "
+        "written anew when articles joined the story since, or with `refresh=true`. "
+        "`generated_at` and `article_ids` say when and from which articles it was made."
+    ),
+    responses=responses(401, 404, 422, 503, 504),
+)
+async def story_brief(
+    story_id: str,
+    service: ServiceDep,
+    settings: SettingsDep,
+    deadline: DeadlineDep,
+    length: Annotated[Length | None, Query(description="short | standard | long")] = None,
+    refresh: Annotated[bool, Query(description="write a new brief even if one is stored")] = False,
+) -> BriefOut:
+    chosen: Length = length or settings.length
+    if not refresh:
+        stored = await run_in_threadpool(service.stored_brief, story_id, chosen)
+        if stored is not None:
+            return stored
+    future = service.submit_story_brief(story_id, chosen, refresh=refresh)
+    return await wait_future(future, deadline, "brief", cancel=False, lane="brief")

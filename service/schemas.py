@@ -1,0 +1,273 @@
+"""Request and response bodies: ``ArticleIn`` / ``ArticlePublic``, ``{data, count}`` lists.
+
+Input models refuse unknown fields and wrong types (no coercion of numbers into strings);
+``to_articles()`` builds the library's ``Article`` records through
+``summarizer.io.article_from_dict``, so the service and the CLI validate the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from summarizer.errors import InputError
+from summarizer.io import article_from_dict, parse_date
+from summarizer.types import Article, Brief, Length
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
+_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
+
+
+def markup_share(text: str) -> float:
+    """The share of characters inside HTML tags and entities (0..1)."""
+    if not text:
+        return 0.0
+    inside = sum(len(m.group(0)) for m in _TAG.finditer(text))
+    inside += sum(len(m.group(0)) for m in _ENTITY.finditer(text))
+    return inside / len(text)
+
+
+def looks_like_html(text: str) -> bool:
+    """True for an HTML document or markup-heavy text (tags are ≥15% of it, ≥5 tags)."""
+    if _DOC.match(text):
+        return True
+    tags = len(_TAG.findall(text[:200_000]))
+    return tags >= 5 and markup_share(text[:200_000]) >= 0.15
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class ArticleIn(_Input):
+    """One article as scraped: plain text, not HTML."""
+
+    id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="your id; default: derived from the url, else from the text",
+    )
+    outlet: str = Field(min_length=1, max_length=300, description="who published it")
+    title: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=2000)
+    published: date | None = Field(
+        None, description="ISO date (a datetime is cut to its date); years 1800-2100"
+    )
+    text: str = Field(min_length=1, description="the article text as scraped (not HTML)")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ap-2023-10-19-lavrov",
+                    "outlet": "AP",
+                    "title": "Russia's foreign minister visits Pyongyang",
+                    "url": "https://news.example/lavrov-pyongyang",
+                    "published": "2023-10-19",
+                    "text": "Russian Foreign Minister Sergey Lavrov arrived in Pyongyang on "
+                    "Wednesday for talks with North Korean officials. ...",
+                }
+            ]
+        },
+    )
+
+    @field_validator("id", "outlet", "title", "url", mode="before")
+    @classmethod
+    def _strings_only(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, str):
+            raise ValueError(f"must be a string, not {type(v).__name__}")
+        return v
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _plausible_date(cls, v: Any) -> date | None:
+        if isinstance(v, datetime):
+            v = v.date()
+        try:
+            return parse_date(v)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("outlet")
+    @classmethod
+    def _outlet_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("outlet is blank")
+        return v
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_is_text(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            raise ValueError(f"text must be a string, not {type(v).__name__}")
+        if not v.strip():
+            raise ValueError("text is empty")
+        if "\x00" in v:
+            raise ValueError("text contains NUL characters")
+        if looks_like_html(v):
+            raise ValueError("text looks like HTML (markup-heavy); send the article's plain text")
+        return v
+
+    def to_article(self) -> Article:
+        return article_from_dict(self.model_dump(exclude_none=True))
+
+
+class ArticlesIn(_Input):
+    """A set of articles to ingest (or to brief)."""
+
+    articles: list[ArticleIn] = Field(min_length=1)
+
+    def to_articles(self) -> list[Article]:
+        """The library's records; ids are derived where missing and must be unique."""
+        out: list[Article] = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(self.articles):
+            try:
+                art = item.to_article()
+            except InputError as exc:
+                raise InputError(exc.message, f"articles.{i}.{exc.field or 'text'}") from None
+            if art.id in seen:
+                raise InputError(
+                    f"duplicate article id {art.id!r} (articles #{seen[art.id]} and #{i}); "
+                    "ids must be unique within a request",
+                    f"articles.{i}.id",
+                )
+            seen[art.id] = i
+            out.append(art)
+        return out
+
+
+class BriefsIn(ArticlesIn):
+    """An article set to brief without storing it (unless ``store`` is true)."""
+
+    length: Length | None = Field(default=None, description="short | standard | long")
+    store: bool = Field(default=False, description="also ingest the articles and keep the briefs")
+
+
+class JobIn(ArticlesIn):
+    """A large article set to ingest and brief in the background."""
+
+    length: Length | None = Field(default=None, description="short | standard | long")
+    store: bool = Field(default=True, description="ingest the articles into the store first")
+
+
+# ------------------------------------------------------------------ responses
+
+
+class ArticlePublic(BaseModel):
+    id: str
+    outlet: str
+    title: str | None
+    url: str | None
+    published: date | None
+    story_id: str | None
+    created_at: datetime
+    sentences: int
+    text: str
+
+
+class IngestItem(BaseModel):
+    index: int = Field(description="position of the article in the request")
+    id: str
+    story_id: str | None
+    status: Literal["created", "existing"]
+
+
+class IngestOut(BaseModel):
+    data: list[IngestItem]
+    count: int
+    created: int
+    stories: list[str] = Field(description="ids of the stories the articles joined")
+
+
+class StorySummary(BaseModel):
+    id: str
+    headline: str
+    article_count: int
+    outlets: list[str]
+    first_published: date | None
+    last_published: date | None
+    created_at: datetime
+    updated_at: datetime
+    revision: int = Field(description="bumped each time articles join the story")
+    has_current_brief: bool
+
+
+class StoriesOut(BaseModel):
+    data: list[StorySummary]
+    count: int = Field(description="stories matching the filter (all pages)")
+
+
+class StoryArticle(BaseModel):
+    id: str
+    outlet: str
+    title: str | None
+    url: str | None
+    published: date | None
+
+
+class TimelineEntry(BaseModel):
+    date: date | None
+    article_id: str
+    outlet: str
+    title: str | None
+
+
+class StoryDetail(StorySummary):
+    articles: list[StoryArticle]
+    timeline: list[TimelineEntry]
+
+
+class BriefOut(Brief):
+    """A ``Brief`` (the library's public JSON) with where it came from."""
+
+    generated_at: datetime
+    cached: bool = Field(description="served from the store rather than written now")
+    current: bool = Field(description="made from the story's current article set")
+
+
+class BriefsOut(BaseModel):
+    data: list[BriefOut]
+    count: int
+    articles: list[IngestItem] | None = Field(
+        default=None, description="with store=true: the ingest"
+    )
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: Progress
+    length: Length
+    store: bool
+    article_ids: list[str]
+    results: list[BriefOut]
+    error: str | None
+    note: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    database: str
+    embedder: str
+    generator: str
+    stories: int

@@ -1,0 +1,232 @@
+"""The service's state in a SQL database (SQLAlchemy 2): SQLite by default, any URL works.
+
+Tables::
+
+    articles         one row per stored article: the original text, its story, a hash of
+                     the cleaned text (for idempotent ingest)
+    article_vectors  the article's sentence vectors (float32 bytes), so a restart does not
+                     re-embed everything (≈1.5 KB per sentence with a 384-d embedder)
+    stories          one row per story: headline, revision (bumped when articles join),
+                     dates, outlets
+    briefs           the latest brief per (story, length) and the revision it was made at
+    index_state      the story index (``StoryIndex.to_dict()``) as JSON, one row
+    jobs             background jobs: status, progress, results, error, attempts
+    schema_version   the schema's version, checked at start
+
+SQLite runs in WAL mode with a busy timeout, so readers do not block the single writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from summarizer.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC (SQLite drops the zone; this puts it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoryRow(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_published: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_published: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    outlet: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True, unique=True)
+    published: Mapped[date | None] = mapped_column(Date, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    n_sentences: Mapped[int] = mapped_column(Integer)
+    story_id: Mapped[str | None] = mapped_column(
+        ForeignKey("stories.id"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VectorRow(Base):
+    __tablename__ = "article_vectors"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    dim: Mapped[int] = mapped_column(Integer)
+    spans: Mapped[list[list[int]]] = mapped_column(JSON)  # sentence (start, end) offsets
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BriefRow(Base):
+    __tablename__ = "briefs"
+
+    story_id: Mapped[str] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    length: Mapped[str] = mapped_column(String(16), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    article_ids: Mapped[list[str]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IndexStateRow(Base):
+    __tablename__ = "index_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued|running|done|failed
+    length: Mapped[str] = mapped_column(String(16))
+    store: Mapped[bool] = mapped_column(Boolean, default=True)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    article_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SchemaVersionRow(Base):
+    __tablename__ = "schema_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Store:
+    """The database: engine, sessions, schema creation and the queries the service needs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {}
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        """Create missing tables; refuse a database written by a newer schema."""
+        Base.metadata.create_all(self.engine)
+        with self.session() as s:
+            found = s.scalar(
+                select(SchemaVersionRow.version).order_by(SchemaVersionRow.version.desc())
+            )
+            if found is None:
+                s.add(SchemaVersionRow(version=SCHEMA_VERSION))
+            elif found > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the database {self.url} has schema version {found}; this build knows "
+                    f"up to {SCHEMA_VERSION}"
+                )
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def journal_mode(self) -> str | None:
+        if not self.is_sqlite:
+            return None
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA journal_mode")).scalar())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,143 @@
+"""Lanes: one worker thread each, with a bounded number of waiting requests.
+
+CPU-bound work (embedding on ingest, generation for briefs) runs in a lane one task at a
+time. A request that finds its lane full is refused at once with ``Busy`` (503 +
+``Retry-After``); a request whose deadline passes while its task waits or runs gets
+``RequestTimeout`` (504): a waiting task is cancelled, a running one finishes in the
+background (threads cannot be interrupted) and its result is kept only where that is
+harmless (a generated brief is stored; an ingest checks its deadline before committing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from service.errors import Busy, RequestTimeout
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Deadline:
+    """A point in time (monotonic clock) by which a request must be answered."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def check(self, what: str = "request") -> None:
+        """Raise ``RequestTimeout`` when the deadline has passed."""
+        if self.expired():
+            raise RequestTimeout(f"the {what} ran past the {self.seconds:g} s time limit")
+
+
+class Lane:
+    """A single worker thread with at most ``1 + queue_size`` tasks admitted at once."""
+
+    def __init__(self, name: str, queue_size: int) -> None:
+        self.name = name
+        self.capacity = 1 + queue_size
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"lane-{name}"
+        )
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._avg_s = 5.0  # running mean of task time, for Retry-After
+        self._closed = False
+        self._futures: set[concurrent.futures.Future[Any]] = set()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def retry_after(self) -> int:
+        """Seconds a refused client should wait: the queue ahead times the mean task time."""
+        return max(1, min(300, math.ceil(self._pending * self._avg_s)))
+
+    def submit(self, fn: Callable[[], T], *, bounded: bool = True) -> concurrent.futures.Future[T]:
+        """Queue ``fn``; ``bounded`` tasks are refused with ``Busy`` when the lane is full."""
+        with self._lock:
+            if self._closed:
+                raise Busy(f"the {self.name} lane is shutting down", headers={"Retry-After": "5"})
+            if bounded and self._pending >= self.capacity:
+                wait = self.retry_after()
+                raise Busy(
+                    f"the {self.name} queue is full ({self.capacity} tasks); retry in {wait} s",
+                    headers={"Retry-After": str(wait)},
+                )
+            self._pending += 1
+
+        def timed() -> T:
+            t0 = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                took = time.perf_counter() - t0
+                with self._lock:
+                    self._avg_s = 0.8 * self._avg_s + 0.2 * took
+
+        future = self._executor.submit(timed)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._release)
+        return future
+
+    def _release(self, future: concurrent.futures.Future[T]) -> None:
+        with self._lock:
+            self._pending -= 1
+            self._futures.discard(future)
+
+    async def run(self, fn: Callable[[], T], deadline: Deadline, what: str = "request") -> T:
+        """Run ``fn`` in the lane and wait for it, at most until ``deadline``."""
+        return await wait_future(self.submit(fn), deadline, what, lane=self.name)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Refuse new tasks, cancel waiting ones, give the running one ``timeout`` seconds."""
+        with self._lock:
+            self._closed = True
+            running = list(self._futures)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        done, left = concurrent.futures.wait(running, timeout=timeout)
+        if left:
+            log.warning("%s lane: a task was still running at shutdown", self.name)
+
+
+async def wait_future(
+    future: concurrent.futures.Future[T],
+    deadline: Deadline,
+    what: str = "request",
+    *,
+    cancel: bool = True,
+    lane: str = "",
+) -> T:
+    """Await a lane's future until ``deadline``; past it, ``RequestTimeout``.
+
+    With ``cancel`` a task still waiting in the queue is cancelled; a shared task (several
+    requests waiting on one brief) is left to run and its result is kept.
+    """
+    wrapped = asyncio.wrap_future(future)
+    done, _ = await asyncio.wait({wrapped}, timeout=max(0.0, deadline.remaining()))
+    if wrapped in done:
+        return wrapped.result()
+    cancelled = future.cancel() if cancel else False
+    log.warning(
+        "%s lane: %s timed out after %.1f s (%s)",
+        lane or "a",
+        what,
+        deadline.seconds,
+        "cancelled while waiting" if cancelled else "left to finish",
+    )
+    raise RequestTimeout(f"the {what} ran past the {deadline.seconds:g} s time limit")

@@ -1,0 +1,226 @@
+"""The llama.cpp backend (through llama-cpp-python): GGUF files on the CPU.
+
+Chat messages are rendered with the chat template stored in the GGUF's metadata, through
+llama-cpp-python's own Jinja2 chat formatter (the one its chat handler uses); the rendered
+prompt is then completed with a stopping criterion that enforces the time limit and
+records the time of the first token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.errors import GenerationError, InputError, ModelError
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+log = logging.getLogger(__name__)
+
+
+class _Watch:
+    """A llama-cpp-python stopping criterion: the deadline, and when the first token came."""
+
+    def __init__(self, start: float, timeout_s: float | None) -> None:
+        self.deadline = None if timeout_s is None else start + timeout_s
+        self.first_token_at: float | None = None
+        self.timed_out = False
+
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        now = time.perf_counter()
+        if self.first_token_at is None:
+            self.first_token_at = now
+        if self.deadline is not None and now >= self.deadline:
+            self.timed_out = True
+        return self.timed_out
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class LlamaCppGenerator(Generator):
+    """A GGUF model run by llama.cpp; loads lazily on first use, once."""
+
+    backend = "llama_cpp"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        sha256: str,
+        model_path: Path,
+        context_length: int,
+        threads: int,
+        n_batch: int = 512,
+        prepare: Callable[[], object] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.name = name
+        self.sha256 = sha256
+        self.context_length = context_length
+        self._model_path = model_path
+        self._threads = threads
+        self._n_batch = n_batch
+        self._prepare = prepare
+        self._seed = seed
+        self._lock = threading.RLock()
+        self._llm: Llama | None = None
+        self._formatter: Any = None
+        self.load_s: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def _load(self) -> Llama:
+        with self._lock:
+            if self._llm is not None:
+                return self._llm
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ModelError(
+                    "the llama_cpp backend needs llama-cpp-python: pip install llama-cpp-python"
+                ) from exc
+            start = time.perf_counter()
+            if self._prepare is not None:
+                self._prepare()
+            try:
+                llm = Llama(
+                    model_path=str(self._model_path),
+                    n_ctx=self.context_length,
+                    n_batch=min(self._n_batch, self.context_length),
+                    n_threads=self._threads,
+                    n_threads_batch=self._threads,
+                    seed=self._seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ModelError(f"cannot load {self.name} from {self._model_path}: {exc}") from exc
+            self._llm = llm
+            self.load_s = time.perf_counter() - start
+            log.info("loaded %s with %d threads in %.1f s", self.name, self._threads, self.load_s)
+            return llm
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+            self._llm = None
+            self._formatter = None
+
+    def _chat_formatter(self, llm: Llama) -> Any:
+        """llama-cpp-python's Jinja2 chat formatter over the GGUF's own template."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ModelError(f"{self.name}: the GGUF file carries no chat template")
+            eos_id, bos_id = llm.token_eos(), llm.token_bos()
+            model = llm._model  # the token texts, as llama-cpp-python reads them itself
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=model.token_get_text(eos_id) if eos_id != -1 else "",
+                bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
+                stop_token_ids=[eos_id],
+            )
+        return self._formatter
+
+    def render_chat(self, messages: Prompt) -> str:
+        """The exact prompt text the model sees for ``messages`` (for inspection and tests)."""
+        llm = self._load()
+        if isinstance(messages, str):
+            return messages
+        return str(self._chat_formatter(llm)(messages=[dict(m) for m in messages]).prompt)
+
+    def _encode(self, llm: Llama, prompt: Prompt) -> tuple[list[int], list[str], Any]:
+        """Prompt tokens, extra stop strings and stopping criteria from the template."""
+        if isinstance(prompt, str):
+            return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), [], None
+        if not prompt:
+            raise InputError("the message list is empty", field="messages")
+        result = self._chat_formatter(llm)(messages=[dict(m) for m in prompt])
+        tokens = llm.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+        stop = result.stop if isinstance(result.stop, list) else [result.stop]
+        return tokens, [s for s in stop if s], result.stopping_criteria
+
+    def count_tokens(self, text: str) -> int:
+        llm = self._load()
+        with self._lock:
+            return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        from llama_cpp import StoppingCriteriaList
+
+        cfg = config or GenerationConfig()
+        llm = self._load()
+        with self._lock:
+            tokens, template_stop, template_criteria = self._encode(llm, prompt)
+            n_prompt = len(tokens)
+            if n_prompt >= self.context_length:
+                raise InputError(
+                    f"the prompt has {n_prompt} tokens; {self.name} is run with a context of "
+                    f"{self.context_length}",
+                    field="prompt",
+                )
+            max_new = min(cfg.max_new_tokens, self.context_length - n_prompt)
+            # llama.cpp keeps the previous context and re-evaluates only what differs
+            cached = min(_common_prefix(llm.input_ids.tolist(), tokens), n_prompt - 1)
+            start = time.perf_counter()
+            watch = _Watch(start, cfg.timeout_s)
+            criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
+            try:
+                out: Any = llm.create_completion(
+                    prompt=tokens,
+                    max_tokens=max_new,
+                    temperature=cfg.temperature,
+                    repeat_penalty=cfg.repeat_penalty,
+                    stop=[*cfg.stop, *template_stop],
+                    stopping_criteria=criteria,
+                    seed=self._seed,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
+            end = time.perf_counter()
+        choice = out["choices"][0]
+        usage = out["usage"]
+        reason: Literal["stop", "length", "timeout"] = (
+            "timeout"
+            if watch.timed_out
+            else "length"
+            if choice["finish_reason"] == "length"
+            else "stop"
+        )
+        completion = int(usage["completion_tokens"])
+        first = watch.first_token_at or end
+        prefill, decode = first - start, end - first
+        extra = {
+            "prompt_cached_tokens": float(cached),
+            "prompt_tok_s": (n_prompt - cached) / prefill if prefill > 0 else 0.0,
+        }
+        if completion > 1 and decode > 0:
+            extra["decode_tok_s"] = (completion - 1) / decode
+        return GenerationResult(
+            text=str(choice["text"]),
+            prompt_tokens=int(usage["prompt_tokens"]),
+            completion_tokens=completion,
+            finish_reason=reason,
+            prefill_s=prefill,
+            decode_s=decode,
+            extra=extra,
+        )

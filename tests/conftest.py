@@ -1,0 +1,69 @@
+"""Shared fixtures: paths, and the real generators (loaded once per session, lazily)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from summarizer.backends import Generator, load_generator  # noqa: E402
+from summarizer.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def seed_dir(repo_root: Path) -> Path:
+    return repo_root / "seeds"
+
+
+@pytest.fixture(scope="session")
+def eval_dir(repo_root: Path) -> Path:
+    """``../shared/eval`` beside the repository; the test is skipped when it is absent."""
+    path = repo_root.parent / "shared" / "eval"
+    if not path.is_dir():
+        pytest.skip(f"evaluation data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def eval_path(eval_dir: Path) -> Path:
+    """The Multi-News attribution dev set (JSON lines)."""
+    path = eval_dir / "multinews-attribution" / "dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"evaluation data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_settings() -> Settings:
+    """Settings for real-model tests: the repository's manifest and model cache."""
+    return Settings()
+
+
+def _generator(settings: Settings, name: str) -> Iterator[Generator]:
+    gen = load_generator(settings, name)
+    if gen.backend == "llama_cpp":
+        pytest.importorskip("llama_cpp")
+    yield gen
+    gen.close()
+
+
+@pytest.fixture(scope="session")
+def small_generator(model_settings: Settings) -> Iterator[Generator]:
+    """The small real generator (0.5B) on the default backend; loads on first use."""
+    yield from _generator(model_settings, model_settings.small_generator)
+
+
+@pytest.fixture(scope="session")
+def default_generator(model_settings: Settings) -> Iterator[Generator]:
+    """The default real generator (1.5B) on the default backend; loads on first use."""
+    yield from _generator(model_settings, model_settings.generator)

@@ -1,0 +1,484 @@
+"""``storybrief batch``: stories from pooled inputs, resuming, bad input, output formats.
+
+Most tests run ``main(argv)`` in-process with the real embedder and no generator
+(``open_pipeline`` patched to hand out one shared, counting extractive pipeline); one test
+runs the console script, one (marked ``model``) the real generator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import batch
+from summarizer.batch import BatchBrief, RecordLog, articles_hash, main, run_batch
+from summarizer.embed import Embedder
+from summarizer.errors import InputError
+from summarizer.io import InputProblem, article_to_dict, iter_inputs
+from summarizer.pipeline import Pipeline, PreparedArticle
+from summarizer.settings import Settings
+from summarizer.types import Article, Brief, Story
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class CountingPipeline(Pipeline):
+    """The real pipeline, counting briefs; ``fail_on`` raises on that (1-based) brief call.
+
+    Prepared articles are memoised across runs (keyed by the whole article), so the many
+    runs of these tests embed each seed once.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[str] = []
+        self.fail_on: int | None = None
+        self.fail_with: BaseException = KeyboardInterrupt()
+        self._prepared: dict[Article, PreparedArticle] = {}
+
+    def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
+        todo = [a for a in articles if a not in self._prepared]
+        if todo:
+            self._prepared.update(zip(todo, super().prepare(todo), strict=True))
+        return [self._prepared[a] for a in articles]
+
+    def brief(self, story: Story, *args: Any, **kwargs: Any) -> Brief:
+        self.calls.append(story.id)
+        if self.fail_on is not None and len(self.calls) == self.fail_on:
+            raise self.fail_with
+        return super().brief(story, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def shared_embedder() -> Iterator[Embedder]:
+    emb = Embedder()
+    yield emb
+    emb.close()
+
+
+@pytest.fixture(scope="module")
+def shared_pipe(shared_embedder: Embedder) -> CountingPipeline:
+    return CountingPipeline(Settings(), shared_embedder, None)
+
+
+@pytest.fixture
+def pipe(monkeypatch: pytest.MonkeyPatch, shared_pipe: CountingPipeline) -> CountingPipeline:
+    pipeline = shared_pipe
+    pipeline.fail_on = None
+
+    @contextlib.contextmanager
+    def fake_open(settings: Settings, *, extractive: bool) -> Iterator[Pipeline]:
+        pipeline.calls.clear()
+        yield pipeline
+
+    monkeypatch.setattr(batch, "open_pipeline", fake_open)
+    return pipeline
+
+
+def run(argv: list[str], stdin: io.TextIOBase | None = None) -> tuple[int, str]:
+    err = io.StringIO()
+    code = main(argv, stdin=stdin, stderr=err)  # type: ignore[arg-type]
+    return code, err.getvalue()
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def without_timings(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "timings"} for r in recs]
+
+
+def seed_articles() -> list[Article]:
+    return [a for a in iter_inputs([str(SEEDS)]) if isinstance(a, Article)]
+
+
+def seeds_jsonl(path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for art in seed_articles():
+            fh.write(json.dumps(article_to_dict(art)) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, shared_embedder: Embedder) -> Path:
+    """An uninterrupted run over the seeds (JSONL), made once."""
+    out = tmp_path_factory.mktemp("ref") / "ref.jsonl"
+    pipeline = Pipeline(Settings(), shared_embedder, None)  # not memoised: the real thing
+    with out.open("w", encoding="utf-8") as fh:
+        for item in run_batch(seed_articles(), pipeline):
+            fh.write(json.dumps(item.record()) + "\n")
+    return out
+
+
+# ---------------------------------------------------------------- the seeds
+
+
+def test_seeds_make_two_stories_like_a_one_shot_run(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(SEEDS), "--out", str(out), "--extractive"])
+    assert code == 0, err
+    recs = records(out)
+    assert sorted(len(r["article_ids"]) for r in recs) == [1, 4]
+    assert sorted(a for r in recs for a in r["article_ids"]) == sorted(
+        a.id for a in seed_articles()
+    )
+    one_shot = Pipeline(Settings(), pipe.embedder, None).summarize(seed_articles())
+    assert [r["story_id"] for r in recs] == [b.story_id for b in one_shot]
+    by_id = {a.id: a for a in seed_articles()}
+    for r in recs:
+        brief = Brief.model_validate({k: v for k, v in r.items() if k != "articles_hash"})
+        assert r["articles_hash"] == articles_hash(by_id[a] for a in brief.article_ids)
+        assert brief.sentences and brief.model.name == "extractive"
+        for sent in brief.sentences:
+            for c in sent.citations:
+                assert by_id[c.article_id].text[c.start : c.end] == c.quote
+    assert without_timings(recs) == without_timings(records(reference))
+    # not a terminal: no progress bar, but the summary line
+    assert "\x1b[" not in err
+    assert re.search(
+        r"storybrief batch: 5 articles read, 0 skipped, 2 stories, 2 briefs \(2 new, 0 reused\)",
+        err,
+    )
+
+
+def test_quiet_prints_nothing(pipe: CountingPipeline, tmp_path: Path) -> None:
+    code, err = run([str(SEEDS), "--out", str(tmp_path / "o.jsonl"), "--quiet"])
+    assert (code, err) == (0, "")
+
+
+def test_progress_bar_on_a_terminal(pipe: CountingPipeline, tmp_path: Path) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    code = main([str(SEEDS), "--out", str(tmp_path / "o.jsonl")], stderr=err)
+    text = err.getvalue()
+    assert code == 0
+    assert "stories" in text and "2/2" in text
+    assert "storybrief batch: 5 articles read" in text
+
+
+# ---------------------------------------------------------------- resuming
+
+
+def test_resume_after_limit_generates_only_the_rest(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(SEEDS), "--out", str(out), "--limit", "1"])
+    assert code == 0, err
+    assert "1 stories left (rerun to continue)" in err
+    first = out.read_bytes()
+    assert first.count(b"\n") == 1
+    assert len(pipe.calls) == 1
+
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert len(pipe.calls) == 1, "the done story was briefed again"
+    assert out.read_bytes().startswith(first)
+    assert without_timings(records(out)) == without_timings(records(reference))
+    assert "2 briefs (1 new, 1 reused)" in err
+
+    before = out.read_bytes()
+    code, _ = run([str(SEEDS), "--out", str(out)])
+    assert code == 0 and pipe.calls == [] and out.read_bytes() == before
+
+
+def test_ctrl_c_keeps_complete_records_and_a_rerun_finishes(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "briefs.jsonl"
+    pipe.fail_on = 2
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 130
+    assert "interrupted; 1 briefs saved" in err
+    assert len(records(out)) == 1 and out.read_bytes().endswith(b"\n")
+    pipe.fail_on = None
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert len(pipe.calls) == 1
+    assert without_timings(records(out)) == without_timings(records(reference))
+
+
+def test_truncated_last_line_is_dropped_and_redone(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "briefs.jsonl"
+    data = reference.read_bytes()
+    out.write_bytes(data[: len(data) - 40])  # the second record cut short
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert "dropped a truncated last record" in err
+    assert len(pipe.calls) == 1
+    assert without_timings(records(out)) == without_timings(records(reference))
+
+
+def test_a_changed_article_rebriefs_only_its_story(pipe: CountingPipeline, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    out = tmp_path / "briefs.jsonl"
+    assert run([str(seeds), "--out", str(out)])[0] == 0
+    lone = next(r for r in records(out) if len(r["article_ids"]) == 1)
+    path = seeds / f"{lone['article_ids'][0]}.txt"
+    path.chmod(0o644)
+    path.write_text(path.read_text(encoding="utf-8") + "\nA line added later to the text.\n")
+    code, err = run([str(seeds), "--out", str(out)])
+    assert code == 0, err
+    assert pipe.calls == [lone["story_id"]]
+    recs = records(out)
+    assert len(recs) == 2 and recs[-1]["story_id"] == lone["story_id"]
+    assert recs[-1]["articles_hash"] != lone["articles_hash"]
+
+
+def test_another_length_rebriefs(pipe: CountingPipeline, tmp_path: Path) -> None:
+    out = tmp_path / "briefs.jsonl"
+    assert run([str(SEEDS), "--out", str(out)])[0] == 0
+    code, _ = run([str(SEEDS), "--out", str(out), "--length", "short"])
+    assert code == 0 and len(pipe.calls) == 2
+    assert [r["length"] for r in records(out)] == ["short", "short"]
+
+
+def test_refuses_to_overwrite_a_file_it_did_not_write(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    out = seeds_jsonl(tmp_path / "articles.jsonl")
+    before = out.read_bytes()
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 2
+    assert f"{out}:1 is not a brief record" in err
+    assert out.read_bytes() == before
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_malformed_jsonl_lines_are_reported_and_skipped(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    good = seeds_jsonl(tmp_path / "good.jsonl").read_bytes().splitlines(keepends=True)
+    src = tmp_path / "mixed.jsonl"
+    src.write_bytes(
+        good[0] + b"{broken\n" + good[1] + b'{"outlet": "x"}\n' + b"\xff\xfe\n" + b"".join(good[2:])
+    )
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(src), "--out", str(out)])
+    assert code == 1
+    assert f"skipped {src}:2: malformed JSON" in err
+    assert f"skipped {src}:4: text is required" in err
+    assert f"skipped {src}:5: not valid UTF-8" in err
+    assert "5 articles read, 3 skipped, 2 stories" in err
+    assert without_timings(records(out)) == without_timings(records(reference))
+
+    strict_out = tmp_path / "strict.jsonl"
+    code, err = run([str(src), "--out", str(strict_out), "--strict"])
+    assert code == 2
+    assert f"error: {src}:2: malformed JSON" in err and "(--strict)" in err
+    assert not strict_out.exists()
+
+
+def test_duplicate_articles_across_inputs(pipe: CountingPipeline, tmp_path: Path) -> None:
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(SEEDS), str(seeds_jsonl(tmp_path / "again.jsonl")), "--out", str(out)])
+    assert code == 1
+    assert err.count("duplicate article id") == 5
+    assert re.search(
+        r"again\.jsonl:1: duplicate article id '000_4bf6fc54423e42e9' "
+        r"\(first read at .*000_4bf6fc54423e42e9\.txt\)",
+        err,
+    )
+    assert len(records(out)) == 2
+
+
+def test_non_utf8_file_in_a_folder(pipe: CountingPipeline, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "zz_latin1.txt").write_bytes(b"Caf\xe9 news, not UTF-8.")
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(seeds), "--out", str(out)])
+    assert code == 1
+    assert "zz_latin1.txt: not valid UTF-8 (byte 3)" in err
+    assert len(records(out)) == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"{bad\n"])
+def test_no_readable_article_is_a_fatal_error(
+    pipe: CountingPipeline, tmp_path: Path, content: bytes
+) -> None:
+    src = tmp_path / "empty.jsonl"
+    src.write_bytes(content)
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(src), "--out", str(out)])
+    assert code == 2
+    assert "error: no readable articles in the input" in err
+    assert not out.exists()
+
+
+def test_usage_errors(
+    pipe: CountingPipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run([str(SEEDS)])[0] == 2  # no --out
+    assert run([str(SEEDS), "--out", str(tmp_path / "o"), "--limit", "0"])[0] == 2
+    code, err = run([str(SEEDS), "--out", str(tmp_path / "missing" / "o.jsonl")])
+    assert code == 2 and "does not exist" in err
+    code, err = run([str(SEEDS), "--out", str(tmp_path)])
+    assert code == 2 and "is a folder" in err
+    assert pipe.calls == []
+
+
+# ---------------------------------------------------------------- inputs and formats
+
+
+def test_stdin_and_json_list_inputs_are_pooled(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    arts = [article_to_dict(a) for a in seed_articles()]
+    listed = tmp_path / "three.json"
+    listed.write_text(json.dumps(arts[:3]))
+    stdin = io.StringIO("".join(json.dumps(a) + "\n" for a in arts[3:]))
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(listed), "-", "--out", str(out)], stdin=stdin)
+    assert code == 0, err
+    assert without_timings(records(out)) == without_timings(records(reference))
+
+
+def test_markdown_digest_and_its_resume(pipe: CountingPipeline, tmp_path: Path) -> None:
+    whole = tmp_path / "whole.md"
+    assert run([str(SEEDS), "--out", str(whole)])[0] == 0
+    md = whole.read_text(encoding="utf-8")
+    assert md.startswith("# Story briefs\n\n2 stories from 5 articles.\n")
+    sections = md.split("\n---\n")[1:]
+    assert len(sections) == 2
+    for i, section in enumerate(sections, start=1):
+        assert re.match(rf"\n## {i}\. \S", section)
+        assert re.search(r"\*Story `st_[0-9a-f]{12}`\.\*", section)
+        sources = re.findall(r"^(\d+)\. ", section.split("Sources:")[1], flags=re.M)
+        assert sources == [str(n) for n in range(1, len(sources) + 1)]
+        markers = {m for m in re.findall(r"\[(\d+)\]", section)}
+        assert markers and markers <= set(sources)
+    assert not (tmp_path / "whole.md.partial.jsonl").exists()
+
+    part = tmp_path / "part.md"
+    assert run([str(SEEDS), "--out", str(part), "--limit", "1"])[0] == 0
+    assert (tmp_path / "part.md.partial.jsonl").exists()
+    assert part.read_text(encoding="utf-8").startswith("# Story briefs\n\n1 story from")
+    assert run([str(SEEDS), "--out", str(part)])[0] == 0
+    assert len(pipe.calls) == 1
+    assert part.read_text(encoding="utf-8") == md
+    assert not (tmp_path / "part.md.partial.jsonl").exists()
+
+
+def test_json_output_and_a_rerun_reuses_it(pipe: CountingPipeline, tmp_path: Path) -> None:
+    out = tmp_path / "briefs.json"
+    assert run([str(SEEDS), "--out", str(out)])[0] == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["briefs"]) == 2 and all("articles_hash" in b for b in data["briefs"])
+    assert not (tmp_path / "briefs.json.partial.jsonl").exists()
+    before = out.read_bytes()
+    code, err = run([str(SEEDS), "--out", str(out), "--format", "json"])
+    assert code == 0 and pipe.calls == [], err
+    assert out.read_bytes() == before
+
+
+def test_format_flag_wins_over_the_suffix(pipe: CountingPipeline, tmp_path: Path) -> None:
+    out = tmp_path / "digest.txt"
+    assert run([str(SEEDS), "--out", str(out), "--format", "md"])[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("# Story briefs")
+
+
+# ---------------------------------------------------------------- Python API and files
+
+
+def test_run_batch_skips_done_stories_and_honours_limit(shared_embedder: Embedder) -> None:
+    pipeline = Pipeline(Settings(), shared_embedder, None)
+    items = list(run_batch(seed_articles(), pipeline))
+    assert len(items) == 2 and all(isinstance(i, BatchBrief) for i in items)
+    done = {items[0].story.id: items[0].articles_hash}
+    rest = list(run_batch(seed_articles(), pipeline, done=done))
+    assert [i.story.id for i in rest] == [items[1].story.id]
+    assert len(list(run_batch(seed_articles(), pipeline, limit=1))) == 1
+    with pytest.raises(InputError, match="no readable articles"):
+        list(run_batch([], pipeline))
+    problems: list[InputProblem] = []
+    bad = [InputProblem("x.jsonl", 3, "malformed JSON"), *seed_articles()]
+    assert len(list(run_batch(bad, pipeline, on_problem=problems.append))) == 2
+    assert [str(p) for p in problems] == ["x.jsonl:3: malformed JSON"]
+    with pytest.raises(InputError, match="x.jsonl:3"):
+        list(run_batch(bad, pipeline))
+
+
+def test_articles_hash_ignores_order_and_sees_changes() -> None:
+    a, b = seed_articles()[:2]
+    assert articles_hash([a, b]) == articles_hash([b, a])
+    changed = Article(a.id, a.outlet, a.text + " More.", a.title, a.url, a.published)
+    assert articles_hash([changed, b]) != articles_hash([a, b])
+
+
+def test_record_log_rewrite_orders_and_drops(tmp_path: Path, reference: Path) -> None:
+    lines = reference.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(lines[1] + lines[0])
+    log = RecordLog(path)
+    ids = [json.loads(x)["story_id"] for x in lines]
+    assert list(log.records) == [ids[1], ids[0]]
+    assert log.rewrite(ids) is True
+    assert path.read_bytes() == lines[0] + lines[1]
+    assert log.rewrite(ids) is False
+    assert log.rewrite(ids[:1]) is True
+    assert path.read_bytes() == lines[0]
+
+
+# ---------------------------------------------------------------- the console script
+
+
+def test_console_script(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "storybrief"
+    if not exe.exists():
+        pytest.skip("the storybrief console script is not installed")
+    out = tmp_path / "briefs.jsonl"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [str(exe), "batch", str(SEEDS), "--out", str(out), "--extractive"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(records(out)) == 2
+    assert "storybrief batch: 5 articles read, 0 skipped, 2 stories" in proc.stderr
+    bad = subprocess.run(
+        [str(exe), "batch", str(SEEDS)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert bad.returncode == 2 and "--out" in bad.stderr
+
+
+@pytest.mark.model
+def test_real_model_writes_a_markdown_digest(tmp_path: Path) -> None:
+    out = tmp_path / "digest.md"
+    err = io.StringIO()
+    code = main([str(SEEDS), "--out", str(out), "--length", "short"], stderr=err)
+    assert code == 0, err.getvalue()
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# Story briefs\n\n2 stories from 5 articles.")
+    sections = md.split("\n---\n")[1:]
+    assert len(sections) == 2
+    for section in sections:
+        assert "Sources:" in section and re.search(r"\[\d+\]", section)
+        assert "model extractive" not in section

@@ -1,0 +1,135 @@
+"""The benchmark harness: synthetic load, statistics, non-model throughput (no timings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.bench import (
+    RecordingGenerator,
+    bench_non_model,
+    compare_generation,
+    generation_speed,
+    machine,
+    percentile,
+    summary_stats,
+    synthetic_articles,
+)
+from summarizer.errors import InputError
+from summarizer.types import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _base() -> list[Article]:
+    return [
+        Article(
+            id="a",
+            outlet="A",
+            text="Storm hits the coast. Winds reach 120 mph. Power is out.\nOfficials urge calm.",
+        ),
+        Article(id="b", outlet="B", text="The central bank raised rates. Markets fell sharply."),
+    ]
+
+
+def _split(line: str) -> list[str]:
+    return [s.strip() + "." for s in line.split(".") if s.strip()]
+
+
+def test_synthetic_articles_are_new_deterministic_variants() -> None:
+    base = _base()
+    syn = synthetic_articles(base, 7, seed=3, keep=0.5, split=_split)
+    assert len(syn) == 7
+    assert [s.base_id for s in syn] == ["a", "b", "a", "b", "a", "b", "a"]
+    assert len({s.article.id for s in syn}) == 7
+    assert not {s.article.id for s in syn} & {"a", "b"}
+    for s in syn:
+        src = next(a for a in base if a.id == s.base_id)
+        src_sents = {x for line in src.text.split("\n") for x in _split(line)}
+        out_sents = {x for line in s.article.text.split("\n") for x in _split(line)}
+        assert out_sents <= src_sents  # only the base's sentences, some dropped
+        assert _split(src.text.split("\n")[0])[0] in out_sents  # each line keeps its first
+    again = synthetic_articles(base, 7, seed=3, keep=0.5, split=_split)
+    assert [s.article.text for s in again] == [s.article.text for s in syn]
+    with pytest.raises(InputError):
+        synthetic_articles([], 3, split=_split)
+    with pytest.raises(InputError):
+        synthetic_articles(base, 3, keep=0.0, split=_split)
+    assert synthetic_articles([], 0, split=_split) == []
+
+
+def test_percentile_and_summary_stats() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile([1.0, 2.0], 95) == pytest.approx(1.95)
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(InputError):
+        percentile([], 50)
+    st = summary_stats([3.0, 1.0, 2.0])
+    assert st["median"] == 2.0 and st["min"] == 1.0 and st["max"] == 3.0 and st["n"] == 3
+    assert summary_stats([]) == {}
+
+
+class _Fake(Generator):
+    name, backend, sha256, context_length = "fake", "none", "0" * 64, 512
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        return GenerationResult("x", 10, 5, prefill_s=0.5, decode_s=1.0)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def close(self) -> None:
+        pass
+
+
+def test_recording_generator_keeps_the_prompt_and_speed_figures() -> None:
+    rec = RecordingGenerator(_Fake())
+    msgs: Prompt = [{"role": "user", "content": "hi"}]
+    res = rec.generate(msgs, GenerationConfig(max_new_tokens=7))
+    assert rec.last_prompt == msgs and rec.last_config and rec.last_config.max_new_tokens == 7
+    assert rec.last_result is res and rec.calls == 1 and rec.count_tokens("a b") == 2
+    sp = generation_speed(res)
+    assert sp["prefill_tok_s"] == 20.0 and sp["decode_tok_s"] == 4.0
+    raw = {"best": {"prompt_tokens": 10, "completion_tokens": 5, "total_s": 1.25}}
+    cmp = compare_generation(1.5, res, raw)
+    assert cmp["ratio"] == 1.2 and cmp["same_tokens"]
+
+
+def test_machine_description() -> None:
+    m = machine()
+    assert m["cores"] >= 1 and m["cpu"]
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> object:
+    from summarizer.embed import load_embedder
+    from summarizer.pipeline import Pipeline
+    from summarizer.settings import Settings
+
+    settings = Settings()
+    embedder = load_embedder(settings)
+    yield Pipeline(settings, embedder, None)
+    embedder.close()
+
+
+def test_bench_non_model_reports_every_step(pipeline: object) -> None:
+    from summarizer.io import iter_inputs
+
+    seeds = [a for a in iter_inputs([str(ROOT / "seeds")]) if isinstance(a, Article)]
+    syn = synthetic_articles(seeds, 12, seed=1)
+    gold = {s.article.id: s.base_id for s in syn}
+    out = bench_non_model(pipeline, [s.article for s in syn], gold)  # type: ignore[arg-type]
+    assert out["articles"] == 12 and out["sentences"] > 12
+    assert set(out["seconds"]) == {"clean_split", "embed", "group", "dedup", "total"}
+    assert all(v >= 0 for v in out["seconds"].values())
+    assert out["seconds"]["total"] == pytest.approx(
+        sum(v for k, v in out["seconds"].items() if k != "total"), abs=0.01
+    )
+    assert out["articles_per_s"]["total"] > 0
+    assert 1 <= out["stories"] <= 12
+    assert out["dedup"]["sentences_in"] == out["sentences"]
+    assert 0 < out["dedup"]["groups"] <= out["sentences"]
+    assert 0.0 <= out["grouping_bcubed"]["f1"] <= 1.0
+    assert out["peak_rss_mb"] > 0

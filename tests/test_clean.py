@@ -1,0 +1,451 @@
+"""Tests for summarizer.clean: boilerplate removal with exact offsets."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from summarizer.clean import clean_text, find_repeated_lines, normalize_line
+from summarizer.errors import InputError
+from summarizer.types import CleanText
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+BODY = (
+    "The council voted 7-2 on Tuesday to approve the new budget, officials said.\n"
+    "Mayor Jane Roe called the vote a turning point for the city.\n"
+)
+BODY2 = (
+    "Two members voted against the plan, saying it raised spending too fast.\n"
+    "The budget takes effect on July 1, the clerk said.\n"
+)
+
+
+def kept(ct: CleanText) -> list[str]:
+    return ct.text.split("\n") if ct.text else []
+
+
+def rules(ct: CleanText) -> list[str]:
+    return [r for _, _, r in ct.removed]
+
+
+def check_offsets(text: str, ct: CleanText) -> None:
+    """Every segment is a slice of the original, and the clean text is their join."""
+    parts = []
+    pos = 0
+    for seg in ct.segments:
+        assert seg.clean_start == pos
+        piece = text[seg.orig_start : seg.orig_start + seg.length]
+        assert piece == ct.text[seg.clean_start : seg.clean_start + seg.length]
+        assert piece == piece.strip() and piece
+        parts.append(piece)
+        pos += seg.length + 1
+    assert ct.text == "\n".join(parts)
+    for a, b, _ in ct.removed:
+        assert 0 <= a < b <= len(text)
+
+
+def clean(text: str, **kw: object) -> CleanText:
+    ct = clean_text("a1", text, **kw)  # type: ignore[arg-type]
+    check_offsets(text, ct)
+    return ct
+
+
+# ------------------------------------------------------------------ whole-line boilerplate
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("view larger image Officials shake hands in Seoul on Oct. 19, 2023. (Yonhap)", "caption"),
+        (
+            "In this photo released by the ministry, the minister, left, greets a guest in "
+            "Pyongyang, North Korea, on Thursday, Oct. 19, 2023. (Ministry Press Service via AP)",
+            "caption",
+        ),
+        (
+            "The minister, right, and her counterpart talk at a banquet in Pyongyang, "
+            "Oct. 18, 2023. Yonhap",
+            "caption",
+        ),
+        ("Image copyright Getty Images Image caption Crowds gathered on Sunday", "caption"),
+        ("(Photo Credit: Getty Images)", "caption"),
+        ("FILE - In this file photo, a ranger walks in a park. (AP Photo/Jo Doe, File)", "caption"),
+        ("Full Screen", "furniture"),
+        ("1 / 11", "furniture"),
+        ("Recommended Videos", "furniture"),
+        ("Advertisement", "furniture"),
+        ("share tweet pin email", "furniture"),
+        ("Source: CNA", "credit"),
+        ("date 2023-10-20 (ATTN: ADDS details throughout, photo)", "slug"),
+        ("By Lee Minji", "byline"),
+        ("Follow Ann Writer on Twitter: @annwrites", "follow"),
+        ("Follow world news at https://twitter.com/example", "follow"),
+        ("Sign up for our newsletter to get the top stories delivered to your inbox!", "promo"),
+        ("Click here to read the full report.", "promo"),
+        ("Download the Example News app now!", "promo"),
+        ("Read more about: Budget, City Council, Taxes", "related"),
+        ("Read or Share this story: https://example.com/abc", "related"),
+        ("RELATED: Council approves new park plan", "related"),
+        ("Another city weighs a similar budget Read more", "related"),
+        ("Staff writer Ann Writer contributed to this report.", "credit"),
+        ("(Reporting by Ann Writer; Editing by Bob Editor)", "credit"),
+        ("(c) 2019 Example Media Group.", "note"),
+        ("EDITOR'S NOTE: Example Corp owns part of this site.", "note"),
+        (
+            "The vote is in pic.twitter.com/AbCdEf - Ann Writer (@annwrites) August 6, 2017",
+            "embedded_post",
+        ),
+        ("Top story | Second story | Third story", "link_list"),
+        ("ann.writer@example.com", "url"),
+        ("<div class='ad'><span></span></div>", "markup"),
+        ("Holding Steady On Taxes", "heading"),
+        (
+            "Council Member Says New Budget Will Change Everything For Local Schools",
+            "headline",
+        ),
+        ("Making a splash: The mayor jumps into the new pool on opening day", "teaser"),
+    ],
+)
+def test_boilerplate_line_is_removed(line: str, rule: str) -> None:
+    text = BODY + line + "\n" + BODY2
+    ct = clean(text)
+    assert line not in ct.text
+    assert rule in rules(ct), ct.removed
+    assert len(kept(ct)) == 4  # the article lines all stay
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Summary: The council approved a budget that raises spending by 4 percent.",
+        "North District: Turnout rose to 61 percent, the clerk said.",
+        "The company that owns the stadium released a statement Sunday:",
+        '"Share it away," she wrote on Facebook. "We can change the world!"',
+        "The photo was taken down within an hour, the company said.",
+        "Police will follow up on every tip, the chief said.",
+        "Officials said the new park would open in May. (It had been delayed twice.)",
+        "Investigators said they found no sign of a break-in at the home",
+        "1. Will the budget survive the veto?",
+        "- The plan adds 40 new buses to the fleet",
+        "He said he would sign up for the program next year.",
+        "The report was featured in a national newspaper on Sunday.",
+        "The family was featured in an episode of the show last year.",
+        "Officials urged residents to download the app to receive alerts.",
+        "Follow-up talks are planned, the ministry said on Facebook.",
+        "Trending upward, the index rose 2 percent on Monday.",
+        "Don't miss the deadline, officials warned residents.",
+        "Fans follow him on Twitter, where he posts daily.",
+    ],
+)
+def test_article_line_is_kept(line: str) -> None:
+    text = BODY + line + "\n" + BODY2
+    ct = clean(text)
+    assert line in kept(ct), ct.removed
+
+
+def test_caption_credit_line_next_to_caption() -> None:
+    text = (
+        "Full Screen\n1 / 11\n\nForeign Ministry Press Service telegram channel\n\n"
+        "In this photo released by the Foreign Ministry Press Service, the minister, left, "
+        "greets a guest. (Foreign Ministry Press Service telegram channel via AP)\n\n" + BODY
+    )
+    ct = clean(text)
+    assert kept(ct) == BODY.strip().split("\n")
+
+
+# ------------------------------------------------------------------ parts of lines
+
+
+@pytest.mark.parametrize(
+    ("prefix", "sentence"),
+    [
+        ("SEOUL, Oct. 20 (Yonhap) -- ", "North Korea's leader met the minister on Thursday."),
+        ("BALTIMORE (AP) - ", "The Coast Guard says it is looking for a man."),
+        ("WELLINGTON, New Zealand (AP) - ", "A volcanic eruption has created a new island."),
+        ("Washington (CNN) -- ", "The adviser did not mince words on Sunday."),
+        ("(CNN) -- ", "The adviser did not mince words on Sunday."),
+        ("ROME - ", "No sooner had workers hoisted the tree than the mocking began."),
+        ("SEOUL, Oct 20 – ", "The leader reaffirmed his dedication to the agreements."),
+        ("SEOUL: ", "The leader said on Thursday he wants closer ties."),
+        ("HUNTINGTON BEACH (CBSLA) - ", "Two deaths were being investigated on Tuesday."),
+        ("Wednesday, January 21, 2015, 2:28 PM - ", "A volcano created a large new island."),
+        ("UPDATED: ", "A photo that was removed has been restored, the company said."),
+    ],
+)
+def test_dateline_prefix_is_cut(prefix: str, sentence: str) -> None:
+    text = prefix + sentence + "\n" + BODY
+    ct = clean(text)
+    assert kept(ct)[0] == sentence
+    assert ct.segments[0].orig_start == len(prefix)
+    assert ct.removed[0][:2] == (0, len(prefix.rstrip()))
+
+
+def test_inline_dateline_splits_the_line() -> None:
+    text = (
+        "The talks ended on Friday. SEOUL, Oct. 20 (Yonhap) -- North Korea fired a missile, "
+        "officials said (Yonhap) in a brief statement.\n"
+    )
+    ct = clean(text)
+    assert kept(ct) == [
+        "The talks ended on Friday.",
+        "North Korea fired a missile, officials said (Yonhap) in a brief statement.",
+    ]
+    assert "dateline" in rules(ct)
+
+
+def test_trailing_agency_credit_is_cut() -> None:
+    text = BODY + '"We are watching closely," the spokesperson told a briefing. (Yonhap)'
+    ct = clean(text)
+    assert kept(ct)[-1] == '"We are watching closely," the spokesperson told a briefing.'
+    assert ct.removed[-1][2] == "credit"
+    assert text[ct.removed[-1][0] : ct.removed[-1][1]] == "(Yonhap)"
+
+
+def test_sentence_about_a_photo_keeps_its_text_and_loses_the_credit() -> None:
+    text = BODY + "The ministry released a photo of the meeting on Friday. (Yonhap)\n"
+    ct = clean(text)
+    assert kept(ct)[-1] == "The ministry released a photo of the meeting on Friday."
+    assert rules(ct) == ["credit"]
+
+
+def test_trailing_furniture_word_is_cut() -> None:
+    text = "An expert said the season could be the best in years. Advertisement\n" + BODY
+    ct = clean(text)
+    assert kept(ct)[0] == "An expert said the season could be the best in years."
+
+
+def test_widget_glued_to_a_sentence() -> None:
+    widget = "N. Korea claims to have launched a new missile 2024-01-15 07:47 | North Korea"
+    rest = 'Peskov said Moscow hopes for a visit "in the foreseeable future."'
+    text = BODY + widget + rest + "\n" + "Her visit follows talks in October.\n"
+    ct = clean(text)
+    assert kept(ct)[2] == rest
+    a, b, rule = next(r for r in ct.removed if r[2] == "widget")
+    assert text[a:b] == widget
+    assert "2024-01-15" not in ct.text
+
+
+def test_widget_after_a_long_sentence_keeps_that_sentence() -> None:
+    first = "Officials " + "said the talks went well and " * 8 + "ended early."
+    widget = " Minister visits ally 2024.01.15 07:47 | Politics"
+    rest = "The delegation left on Monday."
+    ct = clean(first + widget + rest + "\n")
+    assert kept(ct) == [first, rest]
+
+
+# ------------------------------------------------------------------ tails and titles
+
+
+def test_faq_tail_is_removed() -> None:
+    text = (
+        BODY + "\nFrequently Asked Questions:\n\nWhat did the council decide?\n\n"
+        "The council approved the budget.\n\nWho voted against it?\n\nTwo members did."
+    )
+    ct = clean(text)
+    assert kept(ct) == BODY.strip().split("\n")
+    assert rules(ct).count("faq") == 5
+
+
+def test_question_answer_tail_without_heading_is_removed() -> None:
+    body = "\n".join(
+        f"Line {i} of the story says something new about the budget." for i in range(6)
+    )
+    qa = (
+        "What did the council decide?\nThe council approved the budget on Tuesday.\n"
+        "Why does it matter?\nIt raises spending on schools.\n"
+        "How did members vote?\nSeven voted for it and two against."
+    )
+    ct = clean(body + "\n" + qa)
+    assert kept(ct) == body.split("\n")
+    assert set(rules(ct)) == {"qa"}
+
+
+def test_questions_inside_the_story_are_kept() -> None:
+    text = (
+        "Will the budget pass?\nThe council meets on Tuesday to decide on the plan.\n"
+        "Who pays for it?\nTaxpayers will cover most of the cost, officials said.\n"
+    )
+    ct = clean(text)
+    assert len(kept(ct)) == 4  # the questions are most of the text: not a generated tail
+
+
+def test_title_line_at_top_is_dropped() -> None:
+    text = "Council approves budget after long fight over schools and roads\n" + BODY
+    ct = clean(text)
+    assert kept(ct) == BODY.strip().split("\n")
+    assert rules(ct) == ["title"]
+
+
+def test_known_title_is_dropped_even_with_punctuation() -> None:
+    title = "Council approves budget!"
+    ct = clean(title + "\n" + BODY, title=title)
+    assert kept(ct) == BODY.strip().split("\n")
+
+
+def test_duplicate_and_common_lines() -> None:
+    text = BODY + "Story continues on page two today.\n" + BODY
+    ct = clean(text, common_lines={normalize_line("story CONTINUES on page two  today.")})
+    assert kept(ct) == BODY.strip().split("\n")
+    assert rules(ct).count("duplicate") == 2
+    assert "common" in rules(ct)
+
+
+def test_script_block_is_markup() -> None:
+    text = BODY + "<script type='text/javascript'>\nvar a = 1;\nrun(a);\n</script>\n" + BODY
+    ct = clean(text)
+    assert "var a" not in ct.text
+    assert rules(ct).count("markup") == 4
+
+
+# ------------------------------------------------------------------ repeated lines
+
+
+def test_find_repeated_lines() -> None:
+    long = "The agency said the ministers met for two hours and signed a plan for exchanges."
+    texts = [f"{BODY}Advertisement\n{long}\nStory {i} says more.\n" for i in range(3)]
+    texts.append("Other text.\nADVERTISEMENT\n")
+    found = find_repeated_lines(texts)
+    assert "advertisement" in found
+    assert normalize_line(long) not in found  # shared wire copy is news, not boilerplate
+    assert "story 0 says more." not in found
+    assert find_repeated_lines(texts[:2]) == set()
+    with pytest.raises(ValueError):
+        find_repeated_lines(texts, min_texts=1)
+
+
+# ------------------------------------------------------------------ text shapes
+
+
+def test_empty_and_whitespace_only() -> None:
+    for text in ("", "   ", "\n\r\n\t \u00a0\n"):
+        ct = clean(text)
+        assert ct.text == "" and ct.segments == () and ct.article_id == "a1"
+
+
+def test_only_boilerplate_cleans_to_nothing() -> None:
+    ct = clean("Full Screen\n1 / 11\nAdvertisement\nRecommended Videos\n")
+    assert ct.segments == ()
+    assert len(ct.removed) == 4
+
+
+def test_crlf_tabs_and_nbsp_are_trimmed_at_segment_edges() -> None:
+    text = "\ufeff\u00a0The council met.\r\n\tIt voted\u00a0twice. \r\n\u200b\r\n"
+    ct = clean(text)
+    assert kept(ct) == ["The council met.", "It voted\u00a0twice."]
+    assert "\r" not in ct.text
+
+
+def test_one_sentence_article() -> None:
+    ct = clean("The council approved the budget on Tuesday.")
+    assert kept(ct) == ["The council approved the budget on Tuesday."]
+    assert ct.to_original(4) == 4
+
+
+def test_not_a_string_is_refused() -> None:
+    with pytest.raises(InputError) as err:
+        clean_text("a1", None)  # type: ignore[arg-type]
+    assert err.value.field == "text"
+
+
+def test_huge_input_is_linear() -> None:
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    many = (text * (1_000_000 // len(text) + 1))[:1_000_000]
+    for big in (many, many.replace("\n", " "), "word " * 200_000, "<div>" * 200_000):
+        t0 = time.perf_counter()
+        ct = clean_text("big", big)
+        assert time.perf_counter() - t0 < 2.0  # measured ~0.1 s on a shared 2-core machine
+        check_offsets(big, ct)
+
+
+# ------------------------------------------------------------------ seeds
+
+
+SEED_BOILERPLATE = [
+    "view larger image",
+    "(Yonhap)",
+    "via AP)",
+    "Full Screen",
+    "1 / 11",
+    "Recommended Videos",
+    "Source: CNA",
+    "ATTN",
+    "By Lee Minji",
+    "Frequently Asked Questions",
+    "07:47 |",
+    "SEOUL,",
+    "SEOUL:",
+    "telegram channel",
+    "TIGHTENING RELATIONSHIP",
+    "(For Use Only",
+]
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.stem[:3])
+def test_seed_boilerplate_is_gone(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    ct = clean(text)
+    for junk in SEED_BOILERPLATE:
+        assert junk not in ct.text, junk
+    assert not any(line.rstrip().endswith("?") for line in kept(ct))
+    assert len(ct.text) > 0.5 * len(text.strip()) or "Frequently" in text
+
+
+# ------------------------------------------------------------------ eval set
+
+
+def _eval_path() -> Path:
+    path = ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("eval data not found beside the repository")
+    return path
+
+
+@pytest.fixture(scope="module")
+def eval_docs() -> list[tuple[str, list[tuple[int, int]]]]:
+    docs = []
+    for line in _eval_path().read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        spans: dict[str, set[tuple[int, int]]] = {}
+        for h in row["set_of_highlights_in_context"]:
+            offs = h["docSpanOffsets"]
+            offs = json.loads(offs) if isinstance(offs, str) else offs
+            spans.setdefault(h["documentFile"], set()).update((a, b) for a, b in offs)
+        for d in row["documents"]:
+            docs.append((d["rawDocumentText"], sorted(spans.get(d["documentFile"], ()))))
+    return docs
+
+
+EVAL_BOILERPLATE = re.compile(
+    r"(?im)^(?:advertisement|follow\b.*\b(?:twitter|@)|read or share|read more|related:|"
+    r"image copyright|.*pic\.twitter\.com|.*click here|text size|\(c\)|.*all rights reserved)"
+    r"|\((?:AP|CNN)\) -|\(Photo:|Getty Images"
+)
+
+
+def test_eval_boilerplate_removed_and_highlights_kept(
+    eval_docs: list[tuple[str, list[tuple[int, int]]]],
+) -> None:
+    lines = removed_lines = highlights = hit = 0
+    for text, spans in eval_docs:
+        ct = clean(text)
+        assert not EVAL_BOILERPLATE.search(ct.text), EVAL_BOILERPLATE.search(ct.text)
+        kept_spans = [(s.orig_start, s.orig_start + s.length) for s in ct.segments]
+        for m in re.finditer(r"[^\n]+", text):
+            if m.group(0).strip():
+                lines += 1
+                if not any(a < m.end() and m.start() < b for a, b in kept_spans):
+                    removed_lines += 1
+        for a, b in spans:
+            highlights += 1
+            if any(a < y and x < b for x, y, _ in ct.removed):
+                hit += 1
+    # measured: 817 lines, 130 removed whole (15.9%); 22 of 819 gold highlights (2.7%)
+    # touch a removed span (captions, titles and teaser headlines the summaries drew on)
+    assert 0.10 <= removed_lines / lines <= 0.20
+    assert hit / highlights <= 0.04

@@ -1,0 +1,271 @@
+"""The evaluation command: file reader, ROUGE wrapper, metric functions, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summarizer.errors import InputError
+from summarizer.evaluate import (
+    GoldAlignment,
+    PredictedCitation,
+    alignment_scores,
+    article_id_for,
+    fact_found,
+    faithfulness,
+    names_and_numbers,
+    parse_cluster,
+    read_eval_file,
+    rouge,
+    spans_overlap,
+    split_sentences,
+)
+from summarizer.types import BriefSentence, Citation
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev_file() -> Path:
+    if not DEV.is_file():
+        pytest.skip("the evaluation file is not present")
+    return DEV
+
+
+def _row(**over: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "unique_id": "c1",
+        "documents": [
+            {"documentFile": "0.txt", "rawDocumentText": "Alpha beta gamma. Delta epsilon.",
+             "documentTitle": None, "documentUrl": "None"},
+            {"documentFile": "1.txt", "rawDocumentText": "Zeta eta theta.",
+             "documentTitle": " A title ", "documentUrl": "https://www.example.org/x"},
+        ],
+        "response": "Alpha and zeta.",
+        "set_of_highlights_in_context": [
+            {"scuSentence": "Alpha and zeta.", "documentFile": "0.txt",
+             "docSpanOffsets": [[0, 5]]},
+            {"scuSentence": "Alpha and zeta.", "documentFile": "1.txt",
+             "docSpanOffsets": "[[0, 4], [9, 15]]"},
+        ],
+    }
+    row.update(over)
+    return row
+
+
+# ---------------------------------------------------------------- reader
+
+
+def test_parse_cluster_builds_articles_and_groups_highlights_by_sentence() -> None:
+    c = parse_cluster(_row())
+    assert c.id == "c1"
+    assert [a.id for a in c.articles] == ["c1-0", "c1-1"]
+    assert c.articles[0].outlet == "0.txt" and c.articles[0].url is None
+    assert c.articles[1].outlet == "example.org" and c.articles[1].url == "https://www.example.org/x"
+    assert c.articles[1].title == "A title"
+    assert len(c.alignments) == 1
+    assert c.alignments[0].spans == {"c1-0": ((0, 5),), "c1-1": ((0, 4), (9, 15))}
+
+
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"documents": []}, "non-empty"),
+        ({"response": " "}, "response"),
+        ({"set_of_highlights_in_context": [
+            {"scuSentence": "x", "documentFile": "9.txt", "docSpanOffsets": [[0, 1]]}]},
+         "9.txt"),
+        ({"set_of_highlights_in_context": [
+            {"scuSentence": "x", "documentFile": "0.txt", "docSpanOffsets": [[5, 1]]}]},
+         "bad span"),
+    ],
+)
+def test_parse_cluster_refuses_malformed_rows(over: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_cluster(_row(**over))
+
+
+def test_read_eval_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such"):
+        read_eval_file(tmp_path / "missing.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(InputError, match="bad.jsonl:1"):
+        read_eval_file(bad)
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(json.dumps(_row()) + "\n" + json.dumps(_row()) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="twice"):
+        read_eval_file(twice)
+    assert len(read_eval_file(twice, limit=1)) == 1
+
+
+def test_read_eval_file_on_the_dev_set(dev_file: Path) -> None:
+    clusters = read_eval_file(dev_file)
+    assert len(clusters) == 28
+    assert sum(len(c.articles) for c in clusters) == 64
+    ids = [a.id for c in clusters for a in c.articles]
+    assert len(set(ids)) == len(ids)
+    n_align = 0
+    for c in clusters:
+        texts = {a.id: a.text for a in c.articles}
+        assert c.reference
+        for g in c.alignments:
+            n_align += 1
+            for aid, spans in g.spans.items():
+                assert aid in texts
+                assert all(0 <= s < e <= len(texts[aid]) for s, e in spans)
+    assert n_align > 200
+    assert len(read_eval_file(dev_file, limit=3)) == 3
+    assert article_id_for("test0", "1.txt") == "test0-1"
+
+
+# ---------------------------------------------------------------- ROUGE
+
+
+def test_rouge_identical_disjoint_and_stemmed() -> None:
+    same = rouge(["The cat sat on the mat."], ["The cat sat on the mat."])
+    assert same == pytest.approx({"rouge1": 1.0, "rouge2": 1.0, "rougeLsum": 1.0})
+    none = rouge(["Dogs bark loudly."], ["The cat sat."])
+    assert none["rouge1"] == 0.0
+    stemmed = rouge(["Voters voted."], ["The voter votes."])
+    assert stemmed["rouge1"] > 0.5
+    assert rouge([], ["The cat sat."])["rouge1"] == 0.0
+
+
+def test_rouge_lsum_reads_sentences_as_units() -> None:
+    ref = ["a b c d.", "e f g h."]
+    joined = rouge(["a b c d. e f g h."], ref)
+    split = rouge(["a b c d.", "e f g h."], ref)
+    assert joined["rouge1"] == pytest.approx(split["rouge1"])
+    swapped = rouge(["e f g h.", "a b c d."], ref)
+    # Lsum takes the union LCS per reference sentence, so the order of sentences is free
+    assert swapped["rougeLsum"] == pytest.approx(1.0)
+    with pytest.raises(InputError):
+        rouge("a string", ref)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        rouge(["x"], [])
+
+
+def test_split_sentences() -> None:
+    assert split_sentences("Mr. Smith went to Washington. He won.") == [
+        "Mr. Smith went to Washington.", "He won."
+    ]
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def test_spans_overlap_is_half_open() -> None:
+    assert spans_overlap((0, 5), (4, 9))
+    assert not spans_overlap((0, 5), (5, 9))
+    assert spans_overlap((3, 4), (0, 10))
+
+
+def test_alignment_scores_count_article_hits_and_span_overlaps() -> None:
+    gold = [
+        GoldAlignment("s1", {"a": ((10, 20),)}),
+        GoldAlignment("s2", {"a": ((10, 20),), "b": ((0, 5),)}),
+        GoldAlignment("s3", {"b": ((50, 60),)}),
+        GoldAlignment("s4", {"a": ((0, 1),)}),
+    ]
+    pred = [
+        PredictedCitation("a", 15, 40),  # hit, overlap
+        PredictedCitation("b", 30, 40),  # hit (second gold article), no overlap
+        PredictedCitation("a", 50, 60),  # wrong article
+        PredictedCitation(None),         # nothing found
+    ]
+    s = alignment_scores(gold, pred)
+    assert (s.sentences, s.article_hits, s.span_overlaps) == (4, 2, 1)
+    assert s.article_hit_rate == 0.5 and s.span_overlap_rate == 0.25
+    with pytest.raises(InputError):
+        alignment_scores(gold, pred[:2])
+
+
+# ---------------------------------------------------------------- faithfulness
+
+
+def test_names_and_numbers_skip_function_words() -> None:
+    facts = names_and_numbers("The talks in Pyongyang drew 1,200 people, Kim's aides said.")
+    assert facts == ["1200", "Pyongyang", "Kim"]
+    assert names_and_numbers("He said it was 3.5 percent.") == ["3.5"]
+
+
+def test_fact_found_matches_whole_tokens() -> None:
+    assert fact_found("1200", "about 1,200 people")
+    assert not fact_found("120", "about 1,200 people")
+    assert fact_found("Kim", "Kim Jong Un met")
+    assert not fact_found("Kim", "Kimberly met")
+
+
+def _sent(text: str, support: float, quotes: list[str], supported: bool = True) -> BriefSentence:
+    cits = [Citation(article_id="a", outlet="o", quote=q, start=0, end=len(q)) for q in quotes]
+    return BriefSentence(text=text, support=support, citations=cits, supported=supported)
+
+
+def test_faithfulness_proxies_on_a_tiny_brief() -> None:
+    brief = [
+        _sent(
+            "Lavrov met Choe in Moscow on 3 days.", 0.8, ["Lavrov met Choe in Moscow for 3 days."]
+        ),
+        _sent("Putin agreed to 40 deals.", 0.6, ["Putin agreed to 14 deals."]),
+        _sent("Nothing supports this.", 0.2, [], supported=False),
+    ]
+    f = faithfulness(brief, threshold=0.55).as_dict()
+    assert f["sentences"] == 3
+    assert f["cited_share"] == pytest.approx(2 / 3, abs=1e-3)
+    assert f["supported_share"] == pytest.approx(2 / 3, abs=1e-3)
+    # facts: 3, Lavrov, Choe, Moscow | 40, Putin  -> 40 is missing
+    assert f["facts"] == 6
+    assert f["facts_found_share"] == pytest.approx(5 / 6, abs=1e-3)
+    assert f["facts_missing_examples"] == ["40"]
+    empty = faithfulness([], threshold=0.5).as_dict()
+    assert empty["cited_share"] is None
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def test_eval_command_extractive_one_cluster(
+    dev_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from summarizer.cli import main
+
+    out = tmp_path / "results.json"
+    args = ["eval", "--data", str(dev_file), "--limit", "1", "--extractive", "--out", str(out)]
+    code = main(args)
+    assert code == 0
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert {
+        "config", "rouge", "rouge1_margin_over_best_baseline", "alignment",
+        "alignment_cosine_only", "faithfulness", "grouping", "timings", "tokens",
+        "extractive_fallbacks", "targets", "clusters", "wall_s",
+    } <= set(res)
+    assert res["config"]["clusters"] == 1 and res["config"]["extractive"]
+    for system in ("ours", "lead", "lexrank"):
+        assert set(res["rouge"][system]) == {"rouge1", "rouge2", "rougeLsum"}
+        assert 0.0 < res["rouge"][system]["rouge1"] <= 100.0
+    cluster = res["clusters"][0]
+    assert cluster["id"] == "test0" and cluster["articles"] == 2
+    assert cluster["word_budget"] == sum(len(s.split()) for s in cluster["brief"])
+    assert res["alignment"]["sentences"] == len(read_eval_file(dev_file, limit=1)[0].alignments)
+    assert 0.0 <= res["alignment"]["article_hit_rate"] <= 1.0
+    assert res["faithfulness"]["sentences"] >= cluster["served_sentences"] > 0
+    assert res["grouping"]["articles"] == 2 and res["grouping"]["gold_clusters"] == 1
+    assert set(res["targets"]) == {
+        "rouge1_margin", "article_hit_rate", "span_overlap_rate", "bcubed_f1"
+    }
+    assert {"dedup", "select", "generate", "cite", "prepare", "total"} <= set(
+        res["timings"]["mean"]
+    )
+    assert res["tokens"]["completion"] == 0  # extractive: nothing generated
+    printed = capsys.readouterr().out
+    assert "ROUGE" in printed and "lexrank" in printed
+
+
+def test_eval_command_refuses_bad_arguments(tmp_path: Path) -> None:
+    from summarizer.cli import main
+
+    assert main(["eval", "--data", str(tmp_path / "none.jsonl"), "--extractive"]) == 2

@@ -1,0 +1,304 @@
+"""The prompt, the parser and the fallback, with a fake generator (the real one: marker)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.errors import GenerationError, InputError
+from summarizer.generate import (
+    DEFAULT_STOP,
+    build_messages,
+    dedupe_drafts,
+    evidence_line,
+    extractive_drafts,
+    generate_brief_drafts,
+    make_headline,
+    parse_output,
+    strip_dateline,
+)
+from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
+
+TEXTS = [
+    ("a", "Harbour Post", "PORT ELLIS, May 3 (Harbour Post) -- The island council approved "
+     "a budget of 12 million for the harbour on Monday."),
+    ("b", "Coast Radio", "The budget pays for two new ferries and a passenger terminal."),
+    ("a", "Harbour Post", "Work on the terminal is due to begin next spring, the council said."),
+    ("b", "Coast Radio", "Opposition members said the ferries would cost too much to run."),
+]  # fmt: skip
+
+
+def make_evidence(scores: Sequence[float] = (0.9, 0.7, 0.5, 0.3)) -> list[Evidence]:
+    out = []
+    for n, ((article, outlet, text), score) in enumerate(zip(TEXTS, scores, strict=True), 1):
+        s = Sentence(article, outlet, n, 0, len(text), text)
+        members: tuple[Sentence, ...] = (s,)
+        if n == 1:
+            members = (s, Sentence("b", "Coast Radio", 0, 0, len(text), text))
+        out.append(Evidence(n=n, group=SentenceGroup(n, s, members), score=score))
+    return out
+
+
+class FakeGenerator(Generator):
+    """Returns canned text (or raises) and records what it was asked."""
+
+    name = "fake"
+    backend = "fake"
+    sha256 = ""
+    context_length = 4096
+
+    def __init__(
+        self, text: str = "", *, error: Exception | None = None, finish: str = "stop"
+    ) -> None:
+        self.text = text
+        self.error = error
+        self.finish = finish
+        self.calls: list[tuple[Prompt, GenerationConfig | None]] = []
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        self.calls.append((prompt, config))
+        if self.error is not None:
+            raise self.error
+        return GenerationResult(self.text, 100, 40, finish_reason=self.finish)  # type: ignore[arg-type]
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def close(self) -> None:
+        pass
+
+
+# ---------------------------------------------------------------- prompt
+
+
+def test_messages_number_and_label_the_evidence() -> None:
+    ev = make_evidence()
+    msgs = build_messages(ev, n_sentences=5, headline_hint="Council backs harbour plan")
+    assert [m["role"] for m in msgs] == ["system", "user"]
+    user = msgs[1]["content"]
+    assert "[1] (Harbour Post, Coast Radio) The island council approved" in user
+    assert "[2] (Coast Radio) The budget pays for two new ferries" in user
+    assert "PORT ELLIS" not in user  # the dateline is not shown
+    assert "5 sentences" in user
+    assert "Headline:" in user
+    assert "Council backs harbour plan" in user
+    assert user.index("[1]") < user.index("[4]")
+
+
+def test_prompt_is_compact() -> None:
+    ev = make_evidence()
+    msgs = build_messages(ev, n_sentences=5)
+    overhead = sum(len(m["content"].split()) for m in msgs) - sum(
+        len(evidence_line(e.n, e.group).split()) for e in ev
+    )
+    assert overhead < 90  # instructions cost a few dozen words, not hundreds
+
+
+def test_prompt_refuses_bad_input() -> None:
+    with pytest.raises(InputError):
+        build_messages([], n_sentences=3)
+    with pytest.raises(InputError):
+        build_messages(make_evidence(), n_sentences=0)
+
+
+def test_strip_dateline() -> None:
+    assert strip_dateline("SEOUL, Oct. 20 (Yonhap) -- Kim met Lavrov.") == "Kim met Lavrov."
+    assert strip_dateline("MOSCOW — The talks began.") == "The talks began."
+    assert strip_dateline("The talks began in Moscow.") == "The talks began in Moscow."
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def test_parse_plain_answer() -> None:
+    headline, drafts = parse_output(
+        "Headline: Council approves harbour budget\n"
+        "The council approved a budget of 12 million. [1][2]\n"
+        "It pays for two new ferries. [2, 3]\n"
+    )
+    assert headline == "Council approves harbour budget"
+    assert drafts == [
+        Draft("The council approved a budget of 12 million.", (1, 2)),
+        Draft("It pays for two new ferries.", (2, 3)),
+    ]
+
+
+def test_parse_tolerates_markdown_numbering_and_bullets() -> None:
+    headline, drafts = parse_output(
+        '**Headline:** "Council approves harbour budget"\n\n'
+        "Here is the brief:\n"
+        "1. The council approved the budget on Monday [1].\n"
+        "- Work on the terminal begins next spring. [3]\n"
+        "* Opposition members criticised the cost (4).\n"
+    )
+    assert headline == "Council approves harbour budget"
+    assert [d.text for d in drafts] == [
+        "The council approved the budget on Monday.",
+        "Work on the terminal begins next spring.",
+        "Opposition members criticised the cost.",
+    ]
+    assert [d.hints for d in drafts] == [(1,), (3,), (4,)]
+
+
+def test_parse_splits_several_sentences_on_one_line() -> None:
+    _, drafts = parse_output(
+        "The council approved the budget. [1] It pays for two ferries [2]. Work starts in "
+        "spring, said Mr. Holm. [3]"
+    )
+    assert [d.text for d in drafts] == [
+        "The council approved the budget.",
+        "It pays for two ferries.",
+        "Work starts in spring, said Mr. Holm.",
+    ]
+    assert [d.hints for d in drafts] == [(1,), (2,), (3,)]
+
+
+def test_parse_joins_a_sentence_cited_in_the_middle_and_ranges() -> None:
+    _, drafts = parse_output(
+        "The council approved the budget [1] and work starts in spring [3].\n"
+        "Critics said the ferries cost too much. [2-4]"
+    )
+    assert drafts[0] == Draft("The council approved the budget and work starts in spring.", (1, 3))
+    assert drafts[1].hints == (2, 3, 4)
+
+
+def test_parse_sentence_without_brackets_is_kept_without_hints() -> None:
+    _, drafts = parse_output("The council approved the budget on Monday.\nIt pays for ferries. [2]")
+    assert drafts == [
+        Draft("The council approved the budget on Monday.", ()),
+        Draft("It pays for ferries.", (2,)),
+    ]
+
+
+def test_parse_drops_a_sentence_cut_by_the_token_cap() -> None:
+    _, drafts = parse_output(
+        "The council approved the budget. [1]\nWork on the terminal is due to begin next"
+    )
+    assert [d.text for d in drafts] == ["The council approved the budget."]
+    _, drafts = parse_output("The council approved the budget. [1]\nThe ferries cost [2")
+    assert [d.text for d in drafts] == ["The council approved the budget."]
+
+
+def test_parse_drops_repeated_sentences() -> None:
+    _, drafts = parse_output(
+        "The council approved the budget on Monday. [1]\n"
+        "The council approved the budget on Monday. [2]\n"
+        "The council approved the budget on Monday. [1]\n"
+    )
+    assert drafts == [Draft("The council approved the budget on Monday.", (1, 2))]
+
+
+def test_parse_bare_number_line_and_echoed_evidence_line() -> None:
+    _, drafts = parse_output(
+        "The council approved the budget on Monday.\n[1][2]\n"
+        "[3] (Harbour Post) Work on the terminal is due to begin next spring."
+    )
+    assert drafts == [
+        Draft("The council approved the budget on Monday.", (1, 2)),
+        Draft("Work on the terminal is due to begin next spring.", (3,)),
+    ]
+
+
+def test_parse_without_headline_and_empty() -> None:
+    assert parse_output("") == (None, [])
+    headline, drafts = parse_output("The council approved the budget. [1]")
+    assert headline is None and len(drafts) == 1
+
+
+def test_dedupe_keeps_longer_and_merges_hints() -> None:
+    out = dedupe_drafts(
+        [Draft("The council approved the budget.", (1,)),
+         Draft("The council approved the budget on Monday.", (2,)),
+         Draft("Critics said the ferries cost too much.", (4,))]
+    )  # fmt: skip
+    assert out == [
+        Draft("The council approved the budget on Monday.", (1, 2)),
+        Draft("Critics said the ferries cost too much.", (4,)),
+    ]
+
+
+# ---------------------------------------------------------------- fallback and headline
+
+
+def test_extractive_drafts_take_top_scores_in_reading_order() -> None:
+    ev = make_evidence(scores=(0.2, 0.9, 0.1, 0.8))
+    drafts = extractive_drafts(ev, 2)
+    assert [d.hints for d in drafts] == [(2,), (4,)]
+    assert drafts[0].text == TEXTS[1][2]  # verbatim
+
+
+def test_make_headline_trims_the_top_evidence() -> None:
+    headline = make_headline(make_evidence())
+    assert headline.startswith("The island council approved a budget")
+    assert len(headline.split()) <= 15
+    assert not headline.endswith(".")
+    assert make_headline([]) == ""
+
+
+# ---------------------------------------------------------------- the call
+
+
+def test_generate_uses_the_model_answer() -> None:
+    gen = FakeGenerator(
+        "Headline: Council approves ferries\n"
+        "The council approved a budget of 12 million. [1][9]\n"
+        "The budget pays for two new ferries. [2]\n"
+        "Critics said the ferries cost too much. [4]\n"
+    )
+    config = GenerationConfig(max_new_tokens=200, repeat_penalty=1.1, timeout_s=30)
+    out = generate_brief_drafts(gen, make_evidence(), n_sentences=2, config=config)
+    assert not out.fallback and out.fallback_reason is None
+    assert out.headline == "Council approves ferries"
+    assert [d.hints for d in out.drafts] == [(1,), (2,)]  # [9] does not exist; capped at 2
+    ((prompt, used),) = gen.calls
+    assert used is not None and used.repeat_penalty == 1.1 and used.temperature == 0.0
+    assert set(DEFAULT_STOP) <= set(used.stop) and used.timeout_s == 30
+
+
+def test_generate_falls_back_when_the_model_fails() -> None:
+    gen = FakeGenerator(error=GenerationError("backend crashed"))
+    out = generate_brief_drafts(gen, make_evidence(), n_sentences=3, config=GenerationConfig())
+    assert out.fallback and out.result is None
+    assert out.fallback_reason is not None and "backend crashed" in out.fallback_reason
+    assert [d.hints for d in out.drafts] == [(1,), (2,), (3,)]
+    assert out.headline
+
+
+@pytest.mark.parametrize(
+    ("text", "finish", "reason"),
+    [
+        ("", "stop", "no usable sentence"),
+        ("Sure! Here is the brief:\n", "stop", "no usable sentence"),
+        ("The council approved the", "timeout", "timed out"),
+    ],
+)
+def test_generate_falls_back_without_a_usable_sentence(text: str, finish: str, reason: str) -> None:
+    gen = FakeGenerator(text, finish=finish)
+    out = generate_brief_drafts(gen, make_evidence(), n_sentences=3, config=GenerationConfig())
+    assert out.fallback and out.result is not None
+    assert out.fallback_reason is not None and reason in out.fallback_reason
+    assert len(out.drafts) == 3
+
+
+def test_generate_keeps_what_arrived_before_a_timeout() -> None:
+    gen = FakeGenerator("The council approved the budget. [1]\nThe ferries", finish="timeout")
+    out = generate_brief_drafts(gen, make_evidence(), n_sentences=3, config=GenerationConfig())
+    assert not out.fallback
+    assert out.drafts == [Draft("The council approved the budget.", (1,))]
+    assert out.headline  # from the evidence
+
+
+# ---------------------------------------------------------------- the real model
+
+
+@pytest.mark.model
+def test_small_model_output_parses(small_generator: Generator) -> None:
+    config = GenerationConfig(max_new_tokens=220, repeat_penalty=1.1, timeout_s=180)
+    out = generate_brief_drafts(small_generator, make_evidence(), n_sentences=3, config=config)
+    assert out.result is not None
+    assert not out.fallback, out.result.text
+    assert len(out.drafts) >= 2, out.result.text
+    assert sum(1 for d in out.drafts if d.hints) >= 2, out.result.text
+    assert all(1 <= h <= 4 for d in out.drafts for h in d.hints)

@@ -1,0 +1,235 @@
+"""Readers (with locations and problems) and the Markdown writers, on hand-built inputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from summarizer.errors import InputError
+from summarizer.io import (
+    InputProblem,
+    Located,
+    article_from_dict,
+    article_to_dict,
+    iter_inputs,
+    iter_jsonl,
+    iter_located_inputs,
+    render_digest,
+    render_markdown,
+)
+from summarizer.types import (
+    Article,
+    Brief,
+    BriefSentence,
+    BriefStats,
+    Citation,
+    ModelInfo,
+    Source,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def rec(i: int, **extra: object) -> dict[str, object]:
+    return {"id": f"a{i}", "outlet": f"Outlet {i}", "text": f"Article {i} says something.", **extra}
+
+
+def line(data: object) -> bytes:
+    return json.dumps(data).encode("utf-8") + b"\n"
+
+
+def test_jsonl_problems_carry_line_numbers_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(
+        line(rec(1))
+        + b"\n"  # blank line 2: skipped silently
+        + b"{not json\n"  # 3
+        + line({"outlet": "x"})  # 4: no text
+        + b'{"id": "a5", "outlet": "O", "text": "caf\xe9 au lait"}\n'  # 5: latin-1 byte
+        + line(rec(6, colour="red"))  # 6: unknown field
+        + line([1, 2])  # 7: not an object
+        + line(rec(8))
+    )
+    items = list(iter_located_inputs([str(path)]))
+    got = [(i.line, type(i).__name__) for i in items]
+    assert got == [
+        (1, "Located"),
+        (3, "InputProblem"),
+        (4, "InputProblem"),
+        (5, "InputProblem"),
+        (6, "InputProblem"),
+        (7, "InputProblem"),
+        (8, "Located"),
+    ]
+    problems = {p.line: p for p in items if isinstance(p, InputProblem)}
+    assert str(problems[3]).startswith(f"{path}:3: malformed JSON")
+    assert "text is required" in problems[4].message
+    assert "not valid UTF-8" in problems[5].message
+    assert "colour" in problems[6].message and "valid fields" in problems[6].message
+    assert "JSON object" in problems[7].message
+    located = [i for i in items if isinstance(i, Located)]
+    assert [x.article.id for x in located] == ["a1", "a8"]
+    assert str(located[1]) == f"{path}:8"
+
+
+def test_jsonl_with_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line(rec(1)).replace(b"\n", b"\r\n") + line(rec(2)))
+    items = list(iter_inputs([str(path)]))
+    assert [a.id for a in items if isinstance(a, Article)] == ["a1", "a2"]
+
+
+def test_stdin_text_and_binary_streams() -> None:
+    data = line(rec(1)) + b"\xff\n" + line(rec(3))
+    binary = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    items = list(iter_located_inputs(["-"], binary))
+    assert [(type(i).__name__, i.line) for i in items] == [
+        ("Located", 1),
+        ("InputProblem", 2),
+        ("Located", 3),
+    ]
+    assert items[1].path == "<stdin>"  # type: ignore[union-attr]
+    text_only = io.StringIO(line(rec(1)).decode() + line(rec(2)).decode())
+    assert [a.id for a in iter_inputs(["-"], text_only)] == ["a1", "a2"]  # type: ignore[union-attr]
+
+
+def test_iter_jsonl_keeps_its_text_stream_signature() -> None:
+    stream = io.StringIO(line(rec(1)).decode() + "oops\n")
+    items = list(iter_jsonl(stream, "s"))
+    assert isinstance(items[0], Article)
+    assert isinstance(items[1], InputProblem) and items[1].line == 2
+
+
+def test_json_list_positions_and_errors(tmp_path: Path) -> None:
+    good = tmp_path / "list.json"
+    good.write_text(json.dumps([rec(1), {"outlet": "x", "text": " "}, rec(3)]))
+    items = list(iter_located_inputs([str(good)]))
+    assert [i.line for i in items if isinstance(i, Located)] == [1, 3]
+    bad = [i for i in items if isinstance(i, InputProblem)]
+    assert len(bad) == 1 and "article #2 of the list" in bad[0].message
+
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"articles": [rec(7)]}))
+    assert [a.id for a in iter_inputs([str(wrapped)])] == ["a7"]  # type: ignore[union-attr]
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n  {"id": "a1",\n  oops\n]')
+    (problem,) = list(iter_located_inputs([str(broken)]))
+    assert isinstance(problem, InputProblem) and problem.line == 3
+
+    scalar = tmp_path / "scalar.json"
+    scalar.write_text("42")
+    (problem,) = list(iter_located_inputs([str(scalar)]))
+    assert isinstance(problem, InputProblem) and "expected a list" in problem.message
+
+
+def test_folder_with_manifest_and_a_non_utf8_file(tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_text("First article text.", encoding="utf-8")
+    (tmp_path / "two.txt").write_bytes(b"Caf\xe9 society returns.")
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"articles": [{"id": "one", "outlet": "Paper", "published": "2024-01-02"}]})
+    )
+    items = list(iter_located_inputs([str(tmp_path)]))
+    assert isinstance(items[0], Located)
+    assert items[0].article.outlet == "Paper"
+    assert items[0].article.published == date(2024, 1, 2)
+    assert isinstance(items[1], InputProblem)
+    assert items[1].path.endswith("two.txt") and "not valid UTF-8 (byte 3)" in items[1].message
+
+
+def test_seeds_folder_reads_all_five() -> None:
+    items = list(iter_located_inputs([str(SEEDS)]))
+    assert len(items) == 5 and all(isinstance(i, Located) for i in items)
+
+
+def test_missing_and_unsupported_inputs(tmp_path: Path) -> None:
+    other = tmp_path / "data.csv"
+    other.write_text("a,b\n")
+    items = list(iter_inputs([str(tmp_path / "nope.jsonl"), str(other)]))
+    assert [type(i).__name__ for i in items] == ["InputProblem", "InputProblem"]
+    assert "no such file" in items[0].message  # type: ignore[union-attr]
+    assert "unsupported input" in items[1].message  # type: ignore[union-attr]
+
+
+def test_article_dict_round_trip() -> None:
+    art = article_from_dict(rec(1, published="2023-10-19T08:00:00Z", url=" http://x/1 "))
+    assert art.url == "http://x/1" and art.published == date(2023, 10, 19)
+    assert article_from_dict(article_to_dict(art)) == art
+    with pytest.raises(InputError, match="plausible"):
+        article_from_dict(rec(1, published="0999-01-01"))
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def make_brief(story: str, headline: str, n_sources: int, *, fallback: bool = False) -> Brief:
+    sources = [
+        Source(n=i, article_id=f"{story}-a{i}", outlet=f"Outlet {i}", title=f"T{i}")
+        for i in range(1, n_sources + 1)
+    ]
+    sentences = [
+        BriefSentence(
+            text=f"Sentence {k} of {story}.",
+            support=0.9,
+            citations=[
+                Citation(
+                    article_id=sources[j].article_id,
+                    outlet=sources[j].outlet,
+                    quote="q",
+                    start=0,
+                    end=1,
+                )
+                for j in range(k % n_sources, n_sources)
+            ],
+        )
+        for k in range(2)
+    ]
+    return Brief(
+        story_id=story,
+        article_ids=[s.article_id for s in sources],
+        headline=headline,
+        sentences=sentences,
+        sources=sources,
+        stats=BriefStats(articles=n_sources, sentences_in=10, groups=8, duplicates_removed=2),
+        model=ModelInfo(name="extractive", backend="none", sha256=""),
+        extractive_fallback=fallback,
+        fallback_reason="no generator configured" if fallback else None,
+        timings={},
+    )
+
+
+def test_render_markdown_markers_follow_source_numbers() -> None:
+    md = render_markdown(make_brief("st_x", "Headline", 3))
+    assert md.startswith("## Headline\n")
+    assert "- Sentence 0 of st_x. [1][2][3]" in md
+    assert "- Sentence 1 of st_x. [2][3]" in md
+    assert '1. Outlet 1, "T1"' in md
+
+
+def test_render_digest_structure() -> None:
+    briefs = [make_brief("st_a", "First\nstory", 2), make_brief("st_b", "Second", 1, fallback=True)]
+    md = render_digest(briefs)
+    lines = md.splitlines()
+    assert lines[0] == "# Story briefs"
+    assert "2 stories from 3 articles." in lines
+    assert "1. First story (2 sources)" in lines and "2. Second (1 source)" in lines
+    sections = md.split("\n---\n")
+    assert len(sections) == 3
+    for i, (section, brief) in enumerate(zip(sections[1:], briefs, strict=True), start=1):
+        assert section.lstrip().startswith(f"## {i}. ")
+        assert f"*Story `{brief.story_id}`.*" in section
+        assert section.count("\n## ") == 1  # render_markdown's own heading was replaced
+        listed = re.findall(r"^(\d+)\. Outlet", section, flags=re.M)
+        assert listed == [str(n) for n in range(1, len(brief.sources) + 1)]
+        markers = {int(m) for m in re.findall(r"\[(\d+)\]", section)}
+        assert markers and markers <= set(range(1, len(brief.sources) + 1))
+    assert "Extractive brief" in sections[2]
+
+
+def test_render_digest_of_nothing() -> None:
+    assert render_digest([]) == "# Story briefs\n\n0 stories from 0 articles.\n"

@@ -1,0 +1,129 @@
+"""The real models, end to end: a few short generations from a seed article.
+
+Marked ``model``: they load the real 0.5B and 1.5B GGUFs (and the 0.5B through
+transformers, converted once into the cache) and take about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from summarizer.backends import GenerationConfig, Generator, load_generator
+from summarizer.backends.base import ChatMessage
+from summarizer.settings import Settings
+
+pytestmark = pytest.mark.model
+
+NAMES = ("Lavrov", "Kim", "Pyongyang", "North Korea", "Russia")
+
+
+@pytest.fixture(scope="module")
+def article(seed_dir: Path) -> str:
+    text = next(seed_dir.glob("000_*.txt")).read_text(encoding="utf-8")
+    # the byline and the first paragraphs: a short prompt keeps these tests quick
+    start = text.index("SEOUL")
+    return text[start : start + 900]
+
+
+def brief_messages(article: str) -> list[ChatMessage]:
+    return [
+        {"role": "system", "content": "You are a news editor. Answer in plain sentences."},
+        {"role": "user", "content": f"Article:\n{article}\n\nSummarise the article in two sentences."},
+    ]
+
+
+@pytest.fixture(scope="module")
+def llama_small(small_generator: Generator, model_settings: Settings) -> Iterator[Generator]:
+    """The 0.5B model on llama.cpp (the session's small generator when it already is)."""
+    if small_generator.backend == "llama_cpp":
+        yield small_generator
+        return
+    pytest.importorskip("llama_cpp")
+    gen = load_generator(model_settings, model_settings.small_generator, backend="llama_cpp")
+    yield gen
+    gen.close()
+
+
+@pytest.fixture(scope="module")
+def hf_small(small_generator: Generator, model_settings: Settings) -> Iterator[Generator]:
+    """The 0.5B model on transformers (converted from the GGUF once, then cached)."""
+    if small_generator.backend == "transformers":
+        yield small_generator
+        return
+    gen = load_generator(model_settings, model_settings.small_generator, backend="transformers")
+    yield gen
+    gen.close()
+
+
+def check_brief(gen: Generator, article: str, max_new_tokens: int) -> None:
+    result = gen.generate(
+        brief_messages(article), GenerationConfig(max_new_tokens=max_new_tokens, repeat_penalty=1.1)
+    )
+    text = result.text.strip()
+    assert result.finish_reason in ("stop", "length")
+    assert 0 < result.completion_tokens <= max_new_tokens
+    assert result.prompt_tokens > gen.count_tokens(article)
+    assert len(re.findall(r"[A-Za-z]{2,}", text)) >= 8, text
+    assert any(name in text for name in NAMES), text
+    assert "<|im_" not in text  # the template's end-of-turn token is not part of the answer
+    assert result.prefill_s > 0 and result.decode_s >= 0
+
+
+def test_small_model_llama_cpp_writes_a_brief(llama_small: Generator, article: str) -> None:
+    check_brief(llama_small, article, 60)
+
+
+def test_default_model_llama_cpp_writes_a_brief(
+    default_generator: Generator, article: str, model_settings: Settings
+) -> None:
+    gen = default_generator
+    if gen.backend != "llama_cpp":
+        gen = load_generator(model_settings, model_settings.generator, backend="llama_cpp")
+    try:
+        check_brief(gen, article, 60)
+    finally:
+        if gen is not default_generator:
+            gen.close()
+
+
+def test_small_model_transformers_writes_a_brief(hf_small: Generator, article: str) -> None:
+    check_brief(hf_small, article, 40)
+
+
+def test_both_backends_count_tokens_alike(
+    llama_small: Generator, hf_small: Generator, article: str
+) -> None:
+    for text in (article, "Sergei Lavrov", "Kim Jong-un's \"forward-looking\" ties"):
+        assert llama_small.count_tokens(text) == hf_small.count_tokens(text)
+
+
+def test_llama_cpp_uses_the_gguf_chat_template(llama_small: Generator) -> None:
+    render = getattr(llama_small, "render_chat")
+    prompt = render([{"role": "user", "content": "Hello"}])
+    assert prompt.startswith("<|im_start|>system\n")  # the template's default system turn
+    assert prompt.endswith("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_llama_cpp_controls(llama_small: Generator, article: str) -> None:
+    messages = brief_messages(article)
+    free = llama_small.generate(messages, GenerationConfig(max_new_tokens=24))
+    assert free.completion_tokens == 24 and free.finish_reason == "length"
+
+    short = llama_small.generate(messages, GenerationConfig(max_new_tokens=3))
+    assert short.completion_tokens == 3 and short.finish_reason == "length"
+
+    words = free.text.split()
+    stop = " " + words[len(words) // 2]
+    stopped = llama_small.generate(messages, GenerationConfig(max_new_tokens=24, stop=(stop,)))
+    assert stopped.finish_reason == "stop"
+    assert stopped.text == free.text[: free.text.index(stop)]
+
+    late = llama_small.generate(messages, GenerationConfig(max_new_tokens=24, timeout_s=1e-9))
+    assert late.finish_reason == "timeout" and late.completion_tokens <= 1
+
+    plain = llama_small.generate("The capital of France is", GenerationConfig(max_new_tokens=4))
+    assert "Paris" in plain.text

@@ -1,0 +1,104 @@
+"""End-to-end tests of the pipeline on the seeds, with the real models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from summarizer.io import InputProblem, iter_inputs, render_markdown
+from summarizer.pipeline import Pipeline
+from summarizer.sentences import prepare_article
+from summarizer.settings import Settings
+from summarizer.types import Article, Brief
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+BOILERPLATE = re.compile(
+    r"Full Screen|Recommended Videos|Source: CNA|\(Yonhap\)|via AP|ATTN|"
+    r"Frequently Asked Questions|\b1 / 11\b|By Lee Minji|07:47 \| North Korea",
+    re.I,
+)
+
+
+def seed_articles() -> list[Article]:
+    items = list(iter_inputs([str(SEEDS)]))
+    assert not [i for i in items if isinstance(i, InputProblem)]
+    return [i for i in items if isinstance(i, Article)]
+
+
+def check_brief(brief: Brief, articles: dict[str, Article]) -> None:
+    assert brief.sentences, "a brief with no sentence"
+    assert brief.headline.strip()
+    for sent in brief.sentences:
+        assert sent.supported and sent.citations, sent.text
+        assert 0.0 <= sent.support <= 1.0
+        assert not BOILERPLATE.search(sent.text), sent.text
+        for cit in sent.citations:
+            art = articles[cit.article_id]
+            assert art.text[cit.start : cit.end] == cit.quote
+            cleaned = prepare_article(art)[0].text
+            assert cit.quote in cleaned, "quote not in the cleaned text"
+            assert cit.outlet == art.outlet
+            assert not BOILERPLATE.search(cit.quote), cit.quote
+    texts = [s.text.strip().lower() for s in brief.sentences]
+    assert len(set(texts)) == len(texts), "two brief sentences are the same"
+    assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
+    assert sorted(brief.article_ids) == sorted(s.article_id for s in brief.sources)
+    assert brief.stats.sentences_in >= brief.stats.groups > 0
+    assert brief.stats.duplicates_removed == brief.stats.sentences_in - brief.stats.groups
+
+
+@pytest.fixture(scope="module")
+def extractive_briefs(embedder: object) -> list[Brief]:
+    pipeline = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    return pipeline.summarize(seed_articles())
+
+
+def test_seeds_group_into_four_plus_one(extractive_briefs: list[Brief]) -> None:
+    sizes = sorted(len(b.article_ids) for b in extractive_briefs)
+    assert sizes == [1, 4]
+    big = next(b for b in extractive_briefs if len(b.article_ids) == 4)
+    assert "004_27b7be31a2054198" not in big.article_ids
+
+
+def test_story_ids_are_stable_across_runs_and_input_order(embedder: object) -> None:
+    pipeline = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    arts = seed_articles()
+    a = {b.story_id: sorted(b.article_ids) for b in pipeline.summarize(arts)}
+    b = {b.story_id: sorted(b.article_ids) for b in pipeline.summarize(list(reversed(arts)))}
+    assert a == b
+
+
+def test_extractive_briefs_meet_the_contract(extractive_briefs: list[Brief]) -> None:
+    arts = {a.id: a for a in seed_articles()}
+    for brief in extractive_briefs:
+        assert brief.extractive_fallback
+        check_brief(brief, arts)
+        md = render_markdown(brief)
+        assert md.startswith("## ") and "Sources:" in md and "[1]" in md
+
+
+def test_empty_article_set_is_refused(embedder: object) -> None:
+    from summarizer.errors import InputError
+
+    pipeline = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        pipeline.summarize([])
+
+
+@pytest.mark.model
+def test_seed_briefs_with_the_default_model(embedder: object, default_generator: object) -> None:
+    pipeline = Pipeline(Settings(), embedder, default_generator)  # type: ignore[arg-type]
+    arts = {a.id: a for a in seed_articles()}
+    briefs = pipeline.summarize(list(arts.values()))
+    assert sorted(len(b.article_ids) for b in briefs) == [1, 4]
+    for brief in briefs:
+        check_brief(brief, arts)
+        assert brief.model.backend == "llama_cpp"
+        assert len(brief.model.sha256) == 64
+    big = next(b for b in briefs if len(b.article_ids) == 4)
+    assert not big.extractive_fallback, big.fallback_reason
+    cited_outlets = {c.outlet for s in big.sentences for c in s.citations}
+    assert len(cited_outlets) >= 2, "the brief leans on one outlet"
+    assert big.timings["generate"] > 0

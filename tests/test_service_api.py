@@ -1,0 +1,534 @@
+"""The REST routes through ``TestClient``: the real library (extractive briefs, the real
+embedder), exact statuses and exact error bodies."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from summarizer.embed import Embedder, load_embedder
+from summarizer.io import InputProblem, iter_inputs
+from summarizer.pipeline import Pipeline
+from summarizer.settings import Settings
+from summarizer.types import Article
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+LAVROV = {
+    "000_4bf6fc54423e42e9",
+    "001_f379d34173393ac0",
+    "002_46cb654348181e77",
+    "003_b1e8c0a564446584",
+}
+CHOE = "004_27b7be31a2054198"
+
+EXTRA_TEXT = (
+    "Russian Foreign Minister Sergei Lavrov held talks in Pyongyang with North Korean "
+    "leader Kim Jong Un on Thursday, state media reported. The two sides discussed "
+    "cooperation between the two countries, according to the report. Lavrov thanked "
+    "Pyongyang for its support of Moscow. The visit came a month after Kim travelled to "
+    "Russia's Far East for a summit with President Vladimir Putin."
+)
+
+
+def seed_payload() -> list[dict[str, Any]]:
+    out = []
+    for item in iter_inputs([str(SEEDS)]):
+        assert not isinstance(item, InputProblem), item
+        assert isinstance(item, Article)
+        out.append(
+            {
+                "id": item.id,
+                "outlet": item.outlet,
+                "title": item.title,
+                "published": item.published.isoformat() if item.published else None,
+                "text": item.text,
+            }
+        )
+    return out
+
+
+def err(type_: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message, "field": field}}
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Iterator[Embedder]:
+    emb = load_embedder(Settings())
+    yield emb
+    emb.close()
+
+
+def build_app(data_dir: Path, embedder: Embedder, **overrides: Any) -> FastAPI:
+    """The app on a SQLite file in ``data_dir``, extractive; ``overrides`` go to Settings."""
+    values: dict[str, Any] = {"data_dir": data_dir, "extractive_only": True}
+    values.update(overrides)
+    settings = Settings(**values)
+    return create_app(settings, pipeline_factory=lambda s: Pipeline(s, embedder, None))
+
+
+@pytest.fixture
+def make_client(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., TestClient]]:
+    """Start an app on a fresh SQLite file; keyword arguments override settings."""
+    with ExitStack() as stack:
+
+        def make(**overrides: Any) -> TestClient:
+            app = build_app(tmp_path, embedder, **overrides)
+            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> TestClient:
+    r = client.post("/v1/articles", json={"articles": seed_payload()})
+    assert r.status_code == 201, r.text
+    return client
+
+
+def stories_by_size(client: TestClient) -> dict[int, dict[str, Any]]:
+    data = client.get("/v1/stories").json()["data"]
+    return {s["article_count"]: s for s in data}
+
+
+# ---------------------------------------------------------------- health
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    for _ in range(100):
+        r = client.get("/readyz")
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503
+        assert r.json()["error"]["type"] == "not_ready"
+        time.sleep(0.1)
+    assert r.status_code == 200
+    assert r.json() == {
+        "status": "ready",
+        "database": "ok",
+        "embedder": "all-minilm-l6-v2",
+        "generator": "extractive",
+        "stories": 0,
+    }
+
+
+def test_sqlite_runs_in_wal_mode(client: TestClient, tmp_path: Path) -> None:
+    service = client.app.state.service  # type: ignore[attr-defined]
+    assert service.store.journal_mode() == "wal"
+    assert (tmp_path / "storybrief.db").is_file()
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def test_ingest_groups_seeds_and_is_idempotent(client: TestClient) -> None:
+    payload = {"articles": seed_payload()}
+    first = client.post("/v1/articles", json=payload)
+    assert first.status_code == 201
+    body = first.json()
+    assert body["count"] == 5 and body["created"] == 5
+    assert [d["status"] for d in body["data"]] == ["created"] * 5
+    story_of = {d["id"]: d["story_id"] for d in body["data"]}
+    assert len({story_of[a] for a in LAVROV}) == 1
+    assert story_of[CHOE] != story_of["000_4bf6fc54423e42e9"]
+    assert sorted(body["stories"]) == sorted(set(story_of.values()))
+
+    again = client.post("/v1/articles", json=payload)
+    assert again.status_code == 200
+    assert again.json()["created"] == 0
+    assert [d["status"] for d in again.json()["data"]] == ["existing"] * 5
+    assert {d["id"]: d["story_id"] for d in again.json()["data"]} == story_of
+    assert client.get("/v1/stories").json()["count"] == 2
+
+
+def test_same_url_or_same_cleaned_text_is_not_stored_twice(seeded: TestClient) -> None:
+    art = seed_payload()[1]
+    # Same text, new id: the cleaned text matches, the stored id comes back.
+    r = seeded.post("/v1/articles", json={"articles": [{**art, "id": "copy-1"}]})
+    assert r.status_code == 200
+    assert r.json()["data"][0] == {
+        "index": 0,
+        "id": art["id"],
+        "story_id": r.json()["data"][0]["story_id"],
+        "status": "existing",
+    }
+    # Same text with extra whitespace around it: still the same cleaned text.
+    r = seeded.post(
+        "/v1/articles",
+        json={"articles": [{**art, "id": "copy-2", "text": "\n\n" + art["text"] + "  \n"}]},
+    )
+    assert r.json()["data"][0]["id"] == art["id"]
+    # Same url, different text and id: the stored article answers.
+    first = {"outlet": "Wire", "url": "https://news.example/a", "text": EXTRA_TEXT}
+    r1 = seeded.post("/v1/articles", json={"articles": [first]})
+    assert r1.status_code == 201
+    second = {**first, "id": "other", "text": EXTRA_TEXT + " More text follows here."}
+    r2 = seeded.post("/v1/articles", json={"articles": [second]})
+    assert r2.status_code == 200
+    assert r2.json()["data"][0]["id"] == r1.json()["data"][0]["id"]
+    assert seeded.get("/v1/articles/other").status_code == 404
+
+
+def test_duplicates_within_one_request_share_one_article(client: TestClient) -> None:
+    a = {"outlet": "Wire", "url": "https://news.example/b", "text": EXTRA_TEXT}
+    b = {"id": "b-copy", "outlet": "Wire", "url": "https://news.example/b", "text": EXTRA_TEXT}
+    r = client.post("/v1/articles", json={"articles": [a, b]})
+    assert r.status_code == 201
+    data = r.json()["data"]
+    assert data[0]["status"] == "created" and data[1]["status"] == "existing"
+    assert data[0]["id"] == data[1]["id"]
+    assert r.json()["created"] == 1
+
+
+def test_id_reused_for_a_different_text_is_a_conflict(seeded: TestClient) -> None:
+    art = {**seed_payload()[0], "text": EXTRA_TEXT}
+    r = seeded.post("/v1/articles", json={"articles": [art]})
+    assert r.status_code == 409
+    assert r.json() == err(
+        "conflict",
+        "article id '000_4bf6fc54423e42e9' is already stored with a different text",
+        "articles.0.id",
+    )
+
+
+def test_get_article(seeded: TestClient) -> None:
+    r = seeded.get("/v1/articles/001_f379d34173393ac0")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["outlet"] == "AP"
+    assert body["published"] == "2023-10-19"
+    assert body["text"] == (SEEDS / "001_f379d34173393ac0.txt").read_text(encoding="utf-8")
+    assert body["sentences"] > 5
+    r = seeded.get("/v1/articles/nope")
+    assert r.status_code == 404
+    assert r.json() == err("not_found", "no article with id 'nope'", "article_id")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
+
+
+@pytest.mark.parametrize(
+    ("article", "expected"),
+    [
+        ({**GOOD, "colour": "red"}, ("unknown field 'colour'", "articles.0.colour")),
+        ({**GOOD, "text": 42}, ("text must be a string, not int", "articles.0.text")),
+        ({**GOOD, "outlet": 7}, ("must be a string, not int", "articles.0.outlet")),
+        ({**GOOD, "text": "   \n "}, ("text is empty", "articles.0.text")),
+        ({"outlet": "Wire"}, ("text is required", "articles.0.text")),
+        (
+            {**GOOD, "published": "1066-10-14"},
+            ("published 1066-10-14 is not a plausible publication date", "articles.0.published"),
+        ),
+        (
+            {**GOOD, "published": "yesterday"},
+            (
+                "published must be an ISO date like 2023-10-19, not 'yesterday'",
+                "articles.0.published",
+            ),
+        ),
+        (
+            {
+                **GOOD,
+                "text": "<html><body><div class='a'><p>Hello</p><p>world</p>"
+                "<span>x</span></div></body></html>",
+            },
+            (
+                "text looks like HTML (markup-heavy); send the article's plain text",
+                "articles.0.text",
+            ),
+        ),
+        (
+            {**GOOD, "text": "<div><p>" + "</p><p>".join(["Short line here."] * 20) + "</p></div>"},
+            (
+                "text looks like HTML (markup-heavy); send the article's plain text",
+                "articles.0.text",
+            ),
+        ),
+    ],
+)
+def test_invalid_article_is_refused_with_a_clear_422(
+    client: TestClient, article: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    r = client.post("/v1/articles", json={"articles": [article]})
+    assert r.status_code == 422
+    assert r.json() == err("validation_error", *expected)
+
+
+def test_plain_text_mentioning_a_tag_is_not_html(client: TestClient) -> None:
+    text = EXTRA_TEXT + " Analysts wrote <b> in their notes, and the <title> tag stayed empty."
+    r = client.post("/v1/articles", json={"articles": [{**GOOD, "text": text}]})
+    assert r.status_code == 201
+
+
+def test_request_level_errors(client: TestClient) -> None:
+    r = client.post("/v1/articles", json={"articles": []})
+    assert r.status_code == 422
+    assert r.json() == err(
+        "validation_error", "List should have at least 1 item after validation, not 0", "articles"
+    )
+    r = client.post("/v1/articles", json={"articles": [GOOD], "extra": 1})
+    assert r.json() == err("validation_error", "unknown field 'extra'", "extra")
+    r = client.post("/v1/articles", json=[GOOD])
+    assert r.status_code == 422
+    assert r.json()["error"]["type"] == "validation_error"
+    r = client.post(
+        "/v1/articles",
+        content=b'{"articles": [',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["type"] == "validation_error"
+    assert r.json()["error"]["message"].startswith("malformed JSON")
+
+
+def test_non_utf8_body_is_refused(client: TestClient) -> None:
+    body = json.dumps(
+        {"articles": [{**GOOD, "text": "caf\u00e9 " + EXTRA_TEXT}]}, ensure_ascii=False
+    )
+    r = client.post(
+        "/v1/articles",
+        content=body.encode("latin-1"),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 400
+    at = body.encode("latin-1").index(b"\xe9")
+    assert r.json() == err("bad_request", f"the request body is not valid UTF-8 (byte {at})")
+
+
+def test_duplicate_ids_in_one_request(client: TestClient) -> None:
+    a = {**GOOD, "id": "same"}
+    b = {**GOOD, "id": "same", "text": EXTRA_TEXT + " Another sentence here."}
+    r = client.post("/v1/articles", json={"articles": [a, b]})
+    assert r.status_code == 422
+    assert r.json() == err(
+        "invalid_input",
+        "duplicate article id 'same' (articles #0 and #1); ids must be unique within a request",
+        "articles.1.id",
+    )
+
+
+def test_a_request_is_all_or_nothing(seeded: TestClient) -> None:
+    good = {"id": "good-one", **GOOD}
+    # Cleans down to nothing: only a caption-like fragment.
+    bad = {"id": "bad-one", "outlet": "Wire", "text": "Full Screen"}
+    r = seeded.post("/v1/articles", json={"articles": [good, bad]})
+    assert r.status_code == 422
+    body = r.json()["error"]
+    assert body["type"] == "empty_text"
+    assert body["field"] == "articles.1.text"
+    assert "bad-one" in body["message"]
+    assert seeded.get("/v1/articles/good-one").status_code == 404
+    assert seeded.get("/v1/stories").json()["count"] == 2
+    # The in-memory story index was not left holding the refused article.
+    r = seeded.post("/v1/articles", json={"articles": [good]})
+    assert r.status_code == 201
+
+
+def test_limits(make_client: Callable[..., TestClient]) -> None:
+    c = make_client(max_articles_per_request=2, max_chars_per_article=500, max_body_bytes=4096)
+    r = c.post("/v1/articles", json={"articles": [GOOD, GOOD, GOOD]})
+    assert r.status_code == 413
+    assert r.json() == err(
+        "payload_too_large",
+        "3 articles in one request; the limit is 2 (send larger sets to POST /v1/jobs)",
+        "articles",
+    )
+    long = {**GOOD, "text": EXTRA_TEXT * 2}
+    r = c.post("/v1/articles", json={"articles": [GOOD, long]})
+    assert r.status_code == 413
+    assert r.json() == err(
+        "payload_too_large",
+        f"article #1 has {len(long['text'])} characters; the limit is 500",
+        "articles.1.text",
+    )
+    big = json.dumps({"articles": [{**GOOD, "text": "x" * 5000}]}).encode()
+    r = c.post("/v1/articles", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json() == err(
+        "payload_too_large", "the request body is larger than the limit of 4096 bytes"
+    )
+    # Without Content-Length (chunked): counted while it streams in.
+    r = c.post(
+        "/v1/articles",
+        content=iter([big[:3000], big[3000:]]),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert r.json() == err(
+        "payload_too_large", "the request body is larger than the limit of 4096 bytes"
+    )
+
+
+def test_unknown_route_and_method(client: TestClient) -> None:
+    r = client.get("/v1/nothing")
+    assert r.status_code == 404
+    assert r.json() == err("not_found", "Not Found")
+    r = client.delete("/v1/stories")
+    assert r.status_code == 405
+    assert r.json() == err("method_not_allowed", "Method Not Allowed")
+
+
+# ---------------------------------------------------------------- stories
+
+
+def test_stories_list_newest_first_with_paging_and_filter(seeded: TestClient) -> None:
+    body = seeded.get("/v1/stories").json()
+    assert body["count"] == 2
+    first, second = body["data"]
+    assert first["article_count"] == 1 and first["last_published"] == "2024-01-15"
+    assert second["article_count"] == 4
+    assert second["first_published"] == "2023-10-19"
+    assert second["last_published"] == "2023-10-20"
+    assert sorted(second["outlets"]) == sorted(["Yonhap", "AP", "CNA", "Unnamed aggregator"])
+    assert not first["has_current_brief"] and not second["has_current_brief"]
+    assert second["headline"]
+    page = seeded.get("/v1/stories", params={"limit": 1, "offset": 1}).json()
+    assert page["count"] == 2 and [s["id"] for s in page["data"]] == [second["id"]]
+    later = seeded.get("/v1/stories", params={"updated_since": "2999-01-01T00:00:00Z"}).json()
+    assert later == {"data": [], "count": 0}
+    earlier = seeded.get("/v1/stories", params={"updated_since": "2000-01-01T00:00:00Z"})
+    assert earlier.json()["count"] == 2
+    r = seeded.get("/v1/stories", params={"limit": 0})
+    assert r.status_code == 422
+    assert r.json() == err(
+        "validation_error", "Input should be greater than or equal to 1", "limit"
+    )
+
+
+def test_story_detail_has_articles_and_timeline(seeded: TestClient) -> None:
+    big = stories_by_size(seeded)[4]
+    r = seeded.get(f"/v1/stories/{big['id']}")
+    assert r.status_code == 200
+    body = r.json()
+    assert {a["id"] for a in body["articles"]} == LAVROV
+    dates = [t["date"] for t in body["timeline"]]
+    assert dates == sorted(dates) == ["2023-10-19", "2023-10-19", "2023-10-20", "2023-10-20"]
+    r = seeded.get("/v1/stories/st_missing")
+    assert r.status_code == 404
+    assert r.json() == err("not_found", "no story with id 'st_missing'", "story_id")
+
+
+# ---------------------------------------------------------------- briefs
+
+
+def check_citations(brief: dict[str, Any]) -> None:
+    texts = {p["id"]: p["text"] for p in seed_payload()}
+    assert brief["sentences"]
+    for sent in brief["sentences"]:
+        assert sent["citations"]
+        for cit in sent["citations"]:
+            assert texts[cit["article_id"]][cit["start"] : cit["end"]] == cit["quote"]
+
+
+def test_story_brief_is_stored_and_reused_until_the_story_changes(seeded: TestClient) -> None:
+    big = stories_by_size(seeded)[4]
+    r = seeded.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"})
+    assert r.status_code == 200
+    first = r.json()
+    assert first["story_id"] == big["id"]
+    assert sorted(first["article_ids"]) == sorted(LAVROV)
+    assert first["cached"] is False and first["current"] is True
+    assert first["length"] == "short"
+    assert first["model"]["name"] == "extractive"
+    check_citations(first)
+
+    again = seeded.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).json()
+    assert again["cached"] is True
+    assert again["generated_at"] == first["generated_at"]
+    assert again["sentences"] == first["sentences"]
+    assert stories_by_size(seeded)[4]["has_current_brief"] is True
+
+    # Another length is a separate brief.
+    std = seeded.get(f"/v1/stories/{big['id']}/brief").json()
+    assert std["length"] == "standard" and std["cached"] is False
+
+    refreshed = seeded.get(
+        f"/v1/stories/{big['id']}/brief", params={"length": "short", "refresh": "true"}
+    ).json()
+    assert refreshed["cached"] is False
+    assert refreshed["generated_at"] > first["generated_at"]
+
+    # A new article joins the story: the stored brief is no longer current.
+    new = {"id": "extra-lavrov", "outlet": "Wire", "published": "2023-10-19", "text": EXTRA_TEXT}
+    r = seeded.post("/v1/articles", json={"articles": [new]})
+    assert r.json()["data"][0]["story_id"] == big["id"]
+    listed = stories_by_size(seeded)[5]
+    assert listed["has_current_brief"] is False and listed["revision"] == big["revision"] + 1
+    fresh = seeded.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).json()
+    assert fresh["cached"] is False
+    assert "extra-lavrov" in fresh["article_ids"]
+
+
+def test_brief_errors(seeded: TestClient) -> None:
+    r = seeded.get("/v1/stories/st_missing/brief")
+    assert r.status_code == 404
+    assert r.json() == err("not_found", "no story with id 'st_missing'", "story_id")
+    sid = stories_by_size(seeded)[1]["id"]
+    r = seeded.get(f"/v1/stories/{sid}/brief", params={"length": "huge"})
+    assert r.status_code == 422
+    assert r.json() == err(
+        "validation_error", "Input should be 'short', 'standard' or 'long'", "length"
+    )
+
+
+def test_stateless_briefs_store_nothing(client: TestClient) -> None:
+    r = client.post("/v1/briefs", json={"articles": seed_payload(), "length": "short"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 2 and body["articles"] is None
+    assert sorted(len(b["article_ids"]) for b in body["data"]) == [1, 4]
+    for b in body["data"]:
+        check_citations(b)
+        assert b["length"] == "short"
+    assert client.get("/v1/stories").json()["count"] == 0
+    assert client.get("/v1/articles/001_f379d34173393ac0").status_code == 404
+
+
+def test_briefs_with_store_true_keep_articles_and_briefs(client: TestClient) -> None:
+    r = client.post("/v1/briefs", json={"articles": seed_payload(), "store": True})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 2 and len(body["articles"]) == 5
+    listed = client.get("/v1/stories").json()["data"]
+    assert all(s["has_current_brief"] for s in listed)
+    sid = body["data"][0]["story_id"]
+    assert client.get(f"/v1/stories/{sid}/brief").json()["cached"] is True
+
+
+# ---------------------------------------------------------------- restart
+
+
+def test_stories_and_briefs_survive_a_restart(tmp_path: Path, embedder: Embedder) -> None:
+    with TestClient(build_app(tmp_path, embedder)) as c1:
+        c1.post("/v1/articles", json={"articles": seed_payload()})
+        sid = stories_by_size(c1)[4]["id"]
+        first = c1.get(f"/v1/stories/{sid}/brief").json()
+    with TestClient(build_app(tmp_path, embedder)) as c2:
+        _after_restart(c2, sid, first)
+
+
+def _after_restart(c2: TestClient, sid: str, first: dict[str, Any]) -> None:
+    assert c2.get("/v1/stories").json()["count"] == 2
+    again = c2.get(f"/v1/stories/{sid}/brief").json()
+    assert again["cached"] is True and again["generated_at"] == first["generated_at"]
+    # The index came back too: a new article joins the existing story.
+    new = {"outlet": "Wire", "published": "2023-10-19", "text": EXTRA_TEXT}
+    r = c2.post("/v1/articles", json={"articles": [new]})
+    assert r.json()["data"][0]["story_id"] == sid

@@ -1,0 +1,258 @@
+"""The service's own machinery: API keys, CORS, the bounded lanes (503 + Retry-After),
+time limits (504), background jobs and their recovery after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from test_service_api import EXTRA_TEXT, build_app, embedder, err, seed_payload
+
+from service.deps import key_matches
+from service.errors import Busy, RequestTimeout
+from service.store import JobRow, Store, utcnow
+from service.worker import Deadline, Lane, wait_future
+from summarizer.embed import Embedder
+
+__all__ = ["embedder"]  # the module-scoped fixture, shared with test_service_api
+
+
+@pytest.fixture
+def make_client(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., TestClient]]:
+    with ExitStack() as stack:
+
+        def make(**overrides: Any) -> TestClient:
+            app = build_app(tmp_path, embedder, **overrides)
+            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+
+        yield make
+
+
+def block(lane: Lane, n: int) -> threading.Event:
+    """Occupy ``lane`` with ``n`` tasks that wait for the returned event."""
+    gate = threading.Event()
+    for _ in range(n):
+        lane.submit(lambda: gate.wait(30), bounded=False)
+    return gate
+
+
+def wait_job(client: TestClient, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
+        if body["status"] in ("done", "failed"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {body}")
+
+
+# ---------------------------------------------------------------- API keys and CORS
+
+
+def test_api_keys(make_client: Callable[..., TestClient]) -> None:
+    c = make_client(api_keys=["key-one", "key-two"])
+    r = c.get("/v1/stories")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.json() == err("unauthorized", "an API key is required: Authorization: Bearer <key>")
+    r = c.get("/v1/stories", headers={"Authorization": "Bearer key-three"})
+    assert r.status_code == 401
+    assert r.json() == err("unauthorized", "the API key is not valid")
+    r = c.get("/v1/stories", headers={"Authorization": "Basic key-one"})
+    assert r.status_code == 401
+    r = c.get("/v1/stories", headers={"Authorization": "Bearer key-two"})
+    assert r.status_code == 200
+    # Refused before the body is looked at.
+    r = c.post("/v1/articles", json={"articles": []})
+    assert r.status_code == 401
+    assert c.get("/healthz").status_code == 200
+
+
+def test_key_matches_every_key() -> None:
+    assert key_matches("b", ["a", "b"])
+    assert not key_matches("c", ["a", "b"])
+    assert not key_matches("", ["a"])
+    assert not key_matches("ab", ["a"])
+
+
+def test_cors_is_off_by_default_and_configurable(make_client: Callable[..., TestClient]) -> None:
+    origin = {"Origin": "https://reader.example"}
+    off = make_client()
+    assert "access-control-allow-origin" not in off.get("/v1/stories", headers=origin).headers
+    on = make_client(cors_origins=["https://reader.example"])
+    r = on.get("/v1/stories", headers=origin)
+    assert r.headers["access-control-allow-origin"] == "https://reader.example"
+    r = on.get("/v1/stories", headers={"Origin": "https://other.example"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+# ---------------------------------------------------------------- lanes
+
+
+def test_lane_refuses_past_capacity_with_retry_after() -> None:
+    lane = Lane("test", queue_size=1)
+    gate = threading.Event()
+    try:
+        f1 = lane.submit(lambda: gate.wait(10))
+        f2 = lane.submit(lambda: gate.wait(10))
+        with pytest.raises(Busy) as info:
+            lane.submit(lambda: True)
+        assert info.value.status == 503
+        assert int(info.value.headers["Retry-After"]) >= 1
+        assert "queue is full (2 tasks)" in info.value.message
+        # Unbounded submissions (jobs) still queue.
+        f3 = lane.submit(lambda: "late", bounded=False)
+        gate.set()
+        assert f1.result(5) and f2.result(5) and f3.result(5) == "late"
+        assert lane.submit(lambda: 7).result(5) == 7
+    finally:
+        gate.set()
+        lane.close()
+
+
+def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
+    lane = Lane("test", queue_size=2)
+    gate = threading.Event()
+    ran: list[str] = []
+    try:
+        lane.submit(lambda: gate.wait(10))
+        waiting = lane.submit(lambda: ran.append("x"))
+        with pytest.raises(RequestTimeout) as info:
+            asyncio.run(wait_future(waiting, Deadline(0.2), "brief"))
+        assert info.value.status == 504
+        assert info.value.message == "the brief ran past the 0.2 s time limit"
+        assert waiting.cancelled()
+        gate.set()
+        lane.submit(lambda: None).result(5)
+        assert ran == []
+    finally:
+        gate.set()
+        lane.close()
+
+
+def test_full_brief_queue_answers_503(make_client: Callable[..., TestClient]) -> None:
+    c = make_client(queue_size=1)
+    c.post("/v1/articles", json={"articles": seed_payload()})
+    sid = c.get("/v1/stories").json()["data"][0]["id"]
+    service = c.app.state.service  # type: ignore[attr-defined]
+    gate = block(service.brief_lane, 2)
+    try:
+        r = c.get(f"/v1/stories/{sid}/brief")
+        assert r.status_code == 503
+        assert int(r.headers["retry-after"]) >= 1
+        body = r.json()["error"]
+        assert body["type"] == "busy" and body["field"] is None
+        assert body["message"].startswith("the brief queue is full (2 tasks); retry in ")
+    finally:
+        gate.set()
+    assert c.get(f"/v1/stories/{sid}/brief").status_code == 200
+
+
+def test_request_time_limit_answers_504_and_stores_nothing(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client(request_timeout_s=0.5)
+    service = c.app.state.service  # type: ignore[attr-defined]
+    gate = block(service.ingest_lane, 1)
+    try:
+        r = c.post(
+            "/v1/articles", json={"articles": [{"id": "late", "outlet": "W", "text": EXTRA_TEXT}]}
+        )
+        assert r.status_code == 504
+        assert r.json() == err("timeout", "the ingest ran past the 0.5 s time limit")
+    finally:
+        gate.set()
+    service.ingest_lane.submit(lambda: None).result(10)
+    assert c.get("/v1/articles/late").status_code == 404
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestClient]) -> None:
+    c = make_client()
+    r = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"})
+    assert r.status_code == 202
+    job = r.json()
+    assert r.headers["location"] == f"/v1/jobs/{job['id']}"
+    assert job["status"] == "queued" and job["progress"] == {"done": 0, "total": 0}
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done", done
+    assert done["progress"] == {"done": 2, "total": 2}
+    assert done["error"] is None and done["attempts"] == 1
+    assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 4]
+    assert all(b["length"] == "short" and b["sentences"] for b in done["results"])
+    stories = c.get("/v1/stories").json()
+    assert stories["count"] == 2
+    r = c.get("/v1/jobs/nope")
+    assert r.status_code == 404
+    assert r.json() == err("not_found", "no job with id 'nope'", "job_id")
+
+
+def test_stateless_job_stores_no_articles(make_client: Callable[..., TestClient]) -> None:
+    c = make_client()
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "store": False}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and done["progress"] == {"done": 2, "total": 2}
+    assert c.get("/v1/stories").json()["count"] == 0
+
+
+def test_job_with_an_unusable_article_fails_with_the_reason(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client()
+    arts = [*seed_payload(), {"id": "caption", "outlet": "W", "text": "Full Screen"}]
+    job = c.post("/v1/jobs", json={"articles": arts}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "failed"
+    assert "caption" in done["error"]
+    assert c.get("/v1/stories").json()["count"] == 0  # all or nothing
+
+
+def _put_job(db: Path, job_id: str, status: str, attempts: int) -> None:
+    store = Store(f"sqlite:///{db}")
+    store.create_schema()
+    with store.session() as s:
+        s.add(
+            JobRow(
+                id=job_id,
+                status=status,
+                length="short",
+                store=True,
+                payload=seed_payload(),
+                total=2,
+                done=0,
+                results=[],
+                article_ids=[a["id"] for a in seed_payload()],
+                attempts=attempts,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    store.dispose()
+
+
+def test_interrupted_jobs_resume_or_fail_after_a_restart(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    db = tmp_path / "storybrief.db"
+    _put_job(db, "resume-me", "running", attempts=1)
+    _put_job(db, "gave-up", "running", attempts=3)
+    c = make_client()
+    failed = c.get("/v1/jobs/gave-up").json()
+    assert failed["status"] == "failed"
+    assert failed["error"] == (
+        "interrupted by a restart of the service 3 times (at 0/2 stories); giving up"
+    )
+    resumed = wait_job(c, "resume-me")
+    assert resumed["status"] == "done"
+    assert resumed["attempts"] == 2
+    assert resumed["note"] == "interrupted by a restart at 0/2 stories; resumed (attempt 2)"
+    assert resumed["progress"] == {"done": 2, "total": 2}
