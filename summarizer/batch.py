@@ -50,12 +50,12 @@ from summarizer.io import (
 )
 from summarizer.pipeline import EXTRACTIVE_MODEL, Pipeline, PreparedArticle
 from summarizer.settings import Settings, get_settings
-from summarizer.types import LENGTH_SENTENCES, Article, Brief, Length, Story
+from summarizer.types import Article, Brief, Length, Story
 
 log = logging.getLogger(__name__)
 
 Format = Literal["jsonl", "json", "md"]
-FORMATS: tuple[Format, ...] = ("jsonl", "json", "md")
+FORMATS: tuple[Format, ...] = ("jsonl", "json", "md")  # as in summarizer.commands.batch
 HASH_KEY = "articles_hash"
 SIDECAR_SUFFIX = ".partial.jsonl"
 CHUNK_ARTICLES = 32  # articles prepared (and embedded) per call
@@ -551,64 +551,10 @@ def _finish_md(out: Path, records: RecordLog, story_ids: Sequence[str]) -> None:
 # ---------------------------------------------------------------- the command
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``batch`` command's arguments (shared by ``main`` and the subcommand)."""
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="a folder of .txt (with an optional manifest.json), .json, .jsonl, or - (stdin)",
-    )
-    parser.add_argument("--out", required=True, type=Path, metavar="OUT", help="output file")
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="jsonl (one brief a line), json or md (a digest); default: from OUT's suffix, "
-        "else jsonl",
-    )
-    parser.add_argument("--length", choices=sorted(LENGTH_SENTENCES), default=None)
-    parser.add_argument(
-        "--limit",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="write at most N new briefs this run (a rerun continues)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
-    parser.add_argument("--strict", action="store_true", help="fail (exit 2) on any bad input")
-    parser.add_argument(
-        "--extractive", action="store_true", help="no generator: pick source sentences only"
-    )
-
-
-DESCRIPTION = """\
-Brief every story of a set of articles into one file, resumably.
-
-All inputs are pooled before stories are formed. OUT gets one brief per story: JSONL (the
-API's brief plus "articles_hash"), JSON ({"briefs": [...]}) or a Markdown digest. A rerun
-with the same OUT skips stories whose brief is there and whose articles (and --length and
-model) are unchanged, so an interrupted run continues where it stopped; OUT ends with
-exactly the briefs of this input's stories, in story order. JSON and Markdown are written
-at the end of a run; until every story is done the records live in OUT.partial.jsonl.
-
-Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped; 2 usage or
-fatal error, including an input with no readable article (OUT is then left alone);
-130/143 interrupted (rerun to continue).
-"""
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
-    return n
-
-
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``main`` (the arguments live with the subcommand)."""
+    from summarizer.commands.batch import DESCRIPTION, add_arguments
+
     parser = argparse.ArgumentParser(
         prog="storybrief batch",
         description=DESCRIPTION,
@@ -624,7 +570,7 @@ def main(
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """``storybrief batch``: returns the exit code (see ``DESCRIPTION``)."""
+    """``storybrief batch``: returns the exit code (see ``storybrief batch --help``)."""
     err = stderr or sys.stderr
     parser = build_parser()
     try:
@@ -695,6 +641,20 @@ def run_command(
         runner.close()
 
 
+@contextlib.contextmanager
+def _env(name: str, value: str, *, when: bool) -> Iterator[None]:
+    """Set an environment variable for the block (libraries' own progress bars read
+    ``TQDM_DISABLE``), unless the user set it."""
+    if not when or name in os.environ:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
+
+
 class _StrictStop(Exception):
     def __init__(self, problem: InputProblem) -> None:
         super().__init__(str(problem))
@@ -762,7 +722,10 @@ class _Runner:
         settings = get_settings()
         length: Length = args.length or settings.length
         self.display.start()
-        with open_pipeline(settings, extractive=args.extractive) as pipeline:
+        with (
+            _env("TQDM_DISABLE", "1", when=not self.display.enabled),
+            open_pipeline(settings, extractive=args.extractive) as pipeline,
+        ):
             model_name = pipeline.generator.name if pipeline.generator else EXTRACTIVE_MODEL.name
             items = iter_located_inputs(args.inputs, self.stdin)
             self.plan = plan = BatchPlan.build(

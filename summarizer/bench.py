@@ -463,7 +463,7 @@ def compare_generation(
 
 
 def machine() -> dict[str, Any]:
-    """CPU model, cores this process may use, memory, and whether CUDA is visible."""
+    """CPU model, cores this process may use, memory and the load average (other work)."""
     import os
     import platform
 
@@ -489,10 +489,15 @@ def machine() -> dict[str, Any]:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover
+        load = []
     return {
         "cpu": cpu,
         "cores": cores,
         "memory_gib": mem_gib,
+        "load_average": load,
         "python": platform.python_version(),
         "system": platform.system(),
     }
@@ -578,6 +583,7 @@ def run_bench(
             pipeline.generator.close()
         embedder.close()
     result["peak_rss_mb"] = peak_rss_mb()
+    result["load_average_end"] = machine()["load_average"]
     return result
 
 

@@ -580,7 +580,7 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
     not boilerplate. Pass the result to ``clean_text(..., common_lines=...)``.
     """
     if min_texts < 2:
-        raise ValueError("min_texts must be at least 2")
+        raise InputError("min_texts must be at least 2", field="min_texts")
     counts: dict[str, int] = {}
     for t in texts:
         seen: set[str] = set()

@@ -2,23 +2,28 @@
 
 An article is reduced to an ``ArticleProfile``: a unit vector (the weighted mean of its
 sentence vectors; the lead and the title count more), a set of keywords (names and
-numbers, found by capitalisation: no NER model) and its publication date. ``StoryIndex``
-adds profiles one at a time: an article joins the story whose members it matches best on
-average, when that score clears a threshold and the dates are close enough, else it founds
-a new story. The score of an article against one member is
+numbers, found by capitalisation: no NER model) and its publication date. Two articles
+score
 
     alpha * cosine(vectors) + (1 - alpha) * keyword overlap
 
-where the keyword overlap is IDF-weighted (document frequencies over the articles seen so
-far) and normalised by the smaller keyword set, so a short article about the same event
-is not punished for being short. Average linkage (the mean over members, not the best
-member) keeps a story of one event from absorbing a neighbouring event by chaining.
+where the keyword overlap is IDF-weighted (document frequencies over the articles in the
+index) and normalised by the smaller keyword set, so a short article about the same event
+is not punished for being short; when either article has no keywords the score is the
+cosine alone. Dated articles more than ``max_gap_days`` from every member of a story
+never join it (a later, related event is another story).
 
-Story ids come from the founding article (``"st_" + sha1(article_id)[:12]``) and never
-change: a later article joins an existing story instead of renumbering. ``group_articles``
-adds profiles in the order (published, article id), so the same articles give the same
-stories and ids whatever order they come in, and an index filled one article at a time in
-that order holds exactly what the batch call returns.
+``StoryIndex.extend`` adds a batch by average-linkage agglomeration: new articles start as
+singletons, existing stories as frozen clusters; the closest pair of clusters (mean pair
+score) merges while that mean reaches ``threshold``, but two existing stories never merge.
+Average linkage keeps one event from absorbing a neighbouring one by chaining, and the
+result does not depend on the order of the batch. ``add`` is ``extend`` of one article:
+it joins the best story whose mean score reaches the threshold, or founds a new one.
+
+Story ids come from the founding (earliest) article, ``"st_" + sha1(article_id)[:12]``,
+and never change: later articles join existing stories instead of renumbering them. A
+batch and the same articles added one at a time usually agree, but need not: a batch can
+see that two articles belong together before either meets a story.
 """
 
 from __future__ import annotations
@@ -206,9 +211,9 @@ def order_key(profile: ArticleProfile) -> tuple[str, str]:
 class ClusterParams:
     """Grouping parameters (defaults tuned on the pooled evaluation clusters)."""
 
-    threshold: float = 0.45  # a mean member score at or above this joins the story
-    alpha: float = 0.6  # weight of the vector cosine against the keyword overlap
-    max_gap_days: int = 7  # a dated article joins only a story with a member this close
+    threshold: float = 0.45  # a mean pair score at or above this joins (or merges) a story
+    alpha: float = 0.7  # weight of the vector cosine against the keyword overlap
+    max_gap_days: int = 7  # dated articles join only a story with a member this close
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -352,16 +357,16 @@ class StoryIndex:
         # (dates too far apart, both existing stories, or one already merged away).
         sim = np.full((n, n), -np.inf)
         vectors = np.stack([p.vector for c in profs for p in c])
-        owner = np.repeat(np.arange(n), [len(c) for c in profs])
+        starts = np.cumsum([0] + [len(c) for c in profs])
         for j in range(n_old, n):
             pj = profs[j][0]
             cos = vectors @ pj.vector
             for i in range(j):
                 if not self._dates_close(profs[i], [pj]):
                     continue
-                rows = np.flatnonzero(owner == i)
+                rows = cos[starts[i] : starts[i + 1]]
                 scores = [
-                    self._combine(float(cos[r]), pj, m) for r, m in zip(rows, profs[i], strict=True)
+                    self._combine(float(c), pj, m) for c, m in zip(rows, profs[i], strict=True)
                 ]
                 sim[i, j] = sim[j, i] = float(np.mean(scores))
         sizes = np.array([len(c) for c in profs], dtype=np.float64)

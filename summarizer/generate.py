@@ -118,9 +118,15 @@ _CITE = re.compile(
 # "(1, 2)" is only read as a citation right before the end of a sentence or line.
 _PAREN_CITE = re.compile(r"\((\d{1,2}(?:\s*,\s*\d{1,2})*)\)(?=\s*[.!?]?\s*(?:$|\[))")
 _PARTIAL_CITE = re.compile(r"\[[\d,;&\s#-]*$")
+_LEADING_CITE = re.compile(r"^\s*\[\s*\d{1,3}(?:\s*[,;&-]\s*\d{1,3})*\s*\]")
+# an outlet label echoed after a leading number: "(AP, Yonhap) " or "AP - " or "Yonhap: "
+_ECHOED_LABEL = re.compile(r"^\s*(?:\([^)]{1,80}\)|[A-Z][\w.&' ]{0,40}?\s+[-–—]|[A-Z][\w.&']{0,20}:)\s*")
 _BULLET = re.compile(r"^\s*(?:[-*•·–]+|\d{1,2}\s*[.)]|\(\d{1,2}\))\s+")
 _HEADLINE = re.compile(r"^\W*(?:headline|title)\s*\**\s*[:\-–]\s*(.*)$", re.IGNORECASE)
-_LABEL = re.compile(r"^\W*(?:brief|summary|news brief)\s*\**\s*:\s*", re.IGNORECASE)
+_LABEL = re.compile(
+    r"^\W*(?:(?:news )?brief|summary|(?:sentence|line|point)\s*\d{1,2})\s*\**\s*[:.)]\s*",
+    re.IGNORECASE,
+)
 _META = re.compile(
     r"^\W*(?:here is|here's|here are|sure\b|certainly\b|below is|the following|note\b|"
     r"sources?\s*:|references?\s*:|evidence\s*:|citations?\s*:)",
@@ -198,6 +204,8 @@ def _pieces(line: str) -> list[_Piece]:
     """Split one output line into sentence pieces, each with the numbers cited after it."""
     line = _PARTIAL_CITE.sub("", line)
     line = _PAREN_CITE.sub(lambda m: "[" + m.group(1) + "]", line)
+    if _LEADING_CITE.match(line):
+        return _echo_pieces(line)
     segments: list[_Piece] = []
     pos = 0
     for m in _CITE.finditer(line):
@@ -257,6 +265,27 @@ def _pieces(line: str) -> list[_Piece]:
                     piece.hints if last else [],
                     (piece.clean_end if last else False) or bool(_TERMINAL.search(sent)),
                 )
+            )
+    return out
+
+
+def _echo_pieces(line: str) -> list[_Piece]:
+    """A line in the prompt's own layout, ``[1] (AP) text [2] Yonhap - text``: numbers lead."""
+    out: list[_Piece] = []
+    matches = list(_CITE.finditer(line))
+    for k, m in enumerate(matches):
+        end = matches[k + 1].start() if k + 1 < len(matches) else len(line)
+        text = _ECHOED_LABEL.sub("", line[m.end() : end]).strip()
+        nums = _numbers_in(m.group(1))
+        if not text:
+            if out:
+                out[-1].hints.extend(nums)
+            continue
+        sentences = _split_sentences(text)
+        for i, sent in enumerate(sentences):
+            last = i == len(sentences) - 1
+            out.append(
+                _Piece(sent, nums if i == 0 else [], not last or bool(_TERMINAL.search(sent)))
             )
     return out
 

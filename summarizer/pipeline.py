@@ -20,6 +20,7 @@ import numpy as np
 
 from summarizer.backends.base import GenerationConfig, Generator
 from summarizer.cite import cite_drafts
+from summarizer.clean import find_repeated_lines
 from summarizer.cluster import StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
 from summarizer.embed import Embedder
@@ -92,7 +93,10 @@ class Pipeline:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise InputError(f"duplicate article id {dup!r} in one request", field="id")
-        cleaned = [prepare_article(a) for a in articles]
+        # Lines repeated verbatim across several articles of the set (site furniture
+        # shared by outlets) are boilerplate too.
+        common = find_repeated_lines([a.text for a in articles]) if len(articles) >= 3 else None
+        cleaned = [prepare_article(a, common_lines=common) for a in articles]
         texts = [s.text for _, sents in cleaned for s in sents]
         vectors = self.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
         out: list[PreparedArticle] = []

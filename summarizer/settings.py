@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     n_ctx: int | None = Field(None, ge=256, description="context size; default: manifest")
     n_batch: int = Field(512, ge=8)
     device: str | None = Field(None, description="torch device for transformers; default auto")
+    torch_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="transformers weights dtype; auto: bfloat16 on CUDA, float32 on CPU"
+    )
 
     # generation
     length: Literal["short", "standard", "long"] = "standard"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import shutil
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +47,7 @@ def make_packages(root: Path, chunks: list[bytes], prefix: str) -> None:
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelSpec, Path, bytes]:
-    """A manifest entry whose chunks live in fake installed packages; returns (spec, cache, file)."""
+    """A manifest entry whose chunks live in fake installed packages: (spec, cache, bytes)."""
     prefix = f"fakepart{next(_ids)}_{abs(hash(tmp_path)) % 10**8}_"
     site = tmp_path / "site"
     make_packages(site, CHUNKS, prefix)
@@ -73,8 +75,12 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelSpec, Pa
     return spec, tmp_path / "cache", whole
 
 
+def fixed(path: Path) -> Callable[[], Path]:
+    return lambda: path
+
+
 def parts_from(paths: list[Path]) -> list[Part]:
-    return [Part(f"pkg-{i}==1.0", (lambda p=p: p)) for i, p in enumerate(paths, 1)]
+    return [Part(f"pkg-{i}==1.0", fixed(p)) for i, p in enumerate(paths, 1)]
 
 
 def write_chunks(tmp_path: Path, chunks: list[bytes]) -> list[Path]:
@@ -198,11 +204,11 @@ def test_interrupted_write_leaves_no_file(
         def hexdigest(self) -> str:
             return self._h.hexdigest()
 
-    monkeypatch.setattr(asm.hashlib, "sha256", Interrupting)
+    monkeypatch.setattr(hashlib, "sha256", Interrupting)
     with pytest.raises(_Boom):
         ensure_model(spec, cache)
     assert leftovers(cache) == []
-    monkeypatch.setattr(asm.hashlib, "sha256", real_sha256)
+    monkeypatch.setattr(hashlib, "sha256", real_sha256)
     assert ensure_model(spec, cache).path.read_bytes() == whole
 
 
@@ -232,7 +238,7 @@ def test_not_enough_disk_space(
     fake: tuple[ModelSpec, Path, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec, cache, _ = fake
-    monkeypatch.setattr(asm.shutil, "disk_usage", lambda p: type("U", (), {"free": 3})())
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: type("U", (), {"free": 3})())
     with pytest.raises(ModelAssemblyError, match="bytes free"):
         ensure_model(spec, cache)
 
@@ -255,7 +261,7 @@ def main(argv: list[str]) -> int:
 @pytest.fixture
 def cli_env(
     fake: tuple[ModelSpec, Path, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[ModelSpec, Path, bytes]:
+) -> Iterator[tuple[ModelSpec, Path, bytes]]:
     spec, cache, whole = fake
     src = spec.source
     chunks = ",\n".join(f'{{ size = {c.size}, sha256 = "{c.sha256}" }}' for c in src.chunks)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from summarizer.backends import GenerationConfig, ensure_model, get_manifest
+from summarizer.backends import ChatMessage, GenerationConfig, ensure_model, get_manifest
 from summarizer.backends.transformers_backend import (
     MARKER,
     TransformersGenerator,
@@ -22,7 +23,7 @@ transformers = pytest.importorskip("transformers")
 
 SMALL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 PROMPT = "Sergei Lavrov met Kim Jong-un in Pyongyang on Thursday."
-CHAT = [
+CHAT: list[ChatMessage] = [
     {"role": "system", "content": "You are a news editor."},
     {"role": "user", "content": "Summarise: " + PROMPT},
 ]
@@ -66,11 +67,11 @@ def tiny(tiny_model_dir: Path) -> TransformersGenerator:
 
 
 @pytest.fixture(scope="session")
-def tokenizer(tiny: TransformersGenerator):
+def tokenizer(tiny: TransformersGenerator) -> Any:
     return tiny.tokenizer
 
 
-def test_plain_prompt_result_shape(tiny: TransformersGenerator, tokenizer) -> None:
+def test_plain_prompt_result_shape(tiny: TransformersGenerator, tokenizer: Any) -> None:
     result = tiny.generate(PROMPT, GenerationConfig(max_new_tokens=6))
     assert isinstance(result.text, str) and result.text
     assert result.prompt_tokens == len(tokenizer(PROMPT).input_ids)
@@ -88,15 +89,17 @@ def test_max_new_tokens_is_respected(tiny: TransformersGenerator, n: int) -> Non
     assert result.finish_reason == "length"
 
 
-def test_chat_uses_the_tokenizer_template(tiny: TransformersGenerator, tokenizer) -> None:
+def test_chat_uses_the_tokenizer_template(tiny: TransformersGenerator, tokenizer: Any) -> None:
     rendered = tokenizer.apply_chat_template(CHAT, tokenize=False, add_generation_prompt=True)
     assert rendered.startswith("<|im_start|>system\nYou are a news editor.<|im_end|>")
     assert rendered.endswith("<|im_start|>assistant\n")
     result = tiny.generate(CHAT, GenerationConfig(max_new_tokens=3))
     assert result.prompt_tokens == len(tokenizer(rendered, add_special_tokens=False).input_ids)
+    assert tiny.count_prompt_tokens(CHAT) == result.prompt_tokens
+    assert tiny.count_prompt_tokens(PROMPT) == tiny.count_tokens(PROMPT)
 
 
-def test_count_tokens(tiny: TransformersGenerator, tokenizer) -> None:
+def test_count_tokens(tiny: TransformersGenerator, tokenizer: Any) -> None:
     assert tiny.count_tokens(PROMPT) == len(tokenizer(PROMPT).input_ids) > 5
     assert tiny.count_tokens("") == 0
 

@@ -137,7 +137,7 @@ def test_seeds_make_two_stories_like_a_one_shot_run(
     assert sorted(a for r in recs for a in r["article_ids"]) == sorted(
         a.id for a in seed_articles()
     )
-    one_shot = Pipeline(Settings(), pipe.embedder, None).summarize(seed_articles())
+    one_shot = pipe.summarize(seed_articles())
     assert [r["story_id"] for r in recs] == [b.story_id for b in one_shot]
     by_id = {a.id: a for a in seed_articles()}
     for r in recs:
@@ -404,8 +404,8 @@ def test_format_flag_wins_over_the_suffix(pipe: CountingPipeline, tmp_path: Path
 # ---------------------------------------------------------------- Python API and files
 
 
-def test_run_batch_skips_done_stories_and_honours_limit(shared_embedder: Embedder) -> None:
-    pipeline = Pipeline(Settings(), shared_embedder, None)
+def test_run_batch_skips_done_stories_and_honours_limit(shared_pipe: CountingPipeline) -> None:
+    pipeline = shared_pipe
     items = list(run_batch(seed_articles(), pipeline))
     assert len(items) == 2 and all(isinstance(i, BatchBrief) for i in items)
     done = {items[0].story.id: items[0].articles_hash}

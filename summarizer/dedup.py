@@ -1,0 +1,580 @@
+"""Collapsing sentences that several articles repeat into ``SentenceGroup`` records.
+
+Three levels, from the surest to the loosest:
+
+1. **exact**: the same text after normalisation (case, punctuation, quotes, whitespace);
+2. **near**: almost the same words: a word changed (``fuzz.ratio`` of the normalised
+   texts at least ``near_threshold``), or one sentence is the other trimmed (a shortened
+   quote: ``fuzz.partial_ratio`` at least ``near_threshold`` with the shorter text at
+   least half as long and ``MIN_CONTAINED_WORDS`` long);
+3. **paraphrase**: the same fact in other words: embedding cosine at least
+   ``paraphrase_threshold``.
+
+Near and paraphrase links must also pass a lexical guard (``facts_conflict``): two
+sentences that each carry a number, or a name, that the other lacks state different facts
+("killed 12" / "killed 15"; "met Lavrov" / "met Putin") and never merge; nor do a negated
+and a plain statement. One sentence may simply say less than the other (a trimmed quote).
+
+Sentences of one article merge only when they are exact repeats (a caption or pull-quote
+printed twice): an article that restates its own lead later usually adds detail, and a
+group is meant to count how many *sources* say something. A group therefore holds at most
+one distinct sentence per article.
+
+Grouping is agglomerative with a complete-linkage check against chaining: links are taken
+strongest first (near before paraphrase, then by similarity) and two groups merge only if
+*every* cross pair is linked (near, or cosine at least ``paraphrase_threshold -
+chain_slack``) and passes the guard, so A~B and B~C do not pull in C when A and C differ.
+
+The representative of a group is its most central and most complete member: the score is
+the mean cosine to the other members plus the share of the group's content words the
+member contains (ties: the earliest). Centrality picks the wording most outlets share;
+completeness prefers the untrimmed version of a quote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from summarizer.errors import InputError
+from summarizer.types import DedupStats, Sentence, SentenceGroup
+
+DEFAULT_PARAPHRASE_THRESHOLD = 0.78
+DEFAULT_NEAR_THRESHOLD = 90.0
+DEFAULT_CHAIN_SLACK = 0.10
+CONTAINMENT_MIN_COSINE = 0.6  # pairs checked for a trimmed quote (partial_ratio is costly)
+MIN_CONTAINED_WORDS = 5  # content words of the shorter sentence, for a containment link
+MIN_CONTAINED_SHARE = 0.5  # trimmed quote: the shorter text is at least this share long
+CONTAINMENT_SHARE = 0.85  # or: this share of its content words appear in the longer one
+FUZZY_WORD_RATIO = 85.0
+QUOTE_MIN_WORDS = 5  # this many words of a quotation, repeated word for word, link two sentences
+
+NEGATIONS = frozenset(
+    "not no never neither nor none nobody nothing nowhere cannot n't without".split()
+)
+# Capitalised words that are not names (sentence openers, titles, calendar words).
+NOT_NAMES = frozenset(
+    """
+    a an the this that these those he she it they we i you his her its their our my your
+    him them us me who which what when where why how there here then than so if and or but
+    for yet as at by in into of on to from with about after before during while since
+    until over under between among through is are was were be been has have had do does
+    did will would should can could may might must not no all any some many more most
+    each every both either neither other such only also just even still now later today
+    tonight yesterday tomorrow last next first one two three said says say told according
+    however meanwhile although though because despite instead mr mrs ms dr gov sen rep
+    president vice minister ministers secretary chairman leader chief official officials
+    spokesman spokeswoman spokesperson prime foreign deputy general state senior former
+    acting monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec
+    """.split()
+)
+SCALE_WORDS = {"thousand": "e3", "million": "e6", "billion": "e9", "trillion": "e12"}
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")
+_YEAR_RANGE = re.compile(r"^((?:19|20)\d\d)-(\d\d)$")
+_POSSESSIVE = re.compile(r"'s$")
+_ACRONYM = re.compile(r"(?<![^\W\d_])(?:[A-Z]\.){2,}")
+_QUOTATION = re.compile(r'"([^"]{8,}?)"')
+
+
+def normalize_sentence(text: str) -> str:
+    """Case-, punctuation- and whitespace-insensitive form used for the exact level."""
+    t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    t = _NON_WORD.sub(" ", t)
+    return _SPACE.sub(" ", t).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class NamePhrase:
+    """Adjacent capitalised words ("Kim Jong Un") and the content words around them."""
+
+    tokens: frozenset[str]
+    context: frozenset[str]  # up to ``NAME_CONTEXT`` content words on each side
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the lexical guard compares: numbers, name phrases, negation."""
+
+    numbers: frozenset[str]
+    names: tuple[NamePhrase, ...]
+    negated: bool
+
+    @property
+    def name_tokens(self) -> frozenset[str]:
+        return frozenset(t for phrase in self.names for t in phrase.tokens)
+
+
+NAME_CONTEXT = 2
+MONTHS = {
+    name: i % 12 + 1
+    for i, name in enumerate(
+        "january february march april may june july august september october november "
+        "december jan feb mar apr may jun jul aug sep oct nov dec".split()
+    )
+} | {"sept": 9}
+NUMBER_WORDS = {
+    w: str(i + 3)
+    for i, w in enumerate(
+        "three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12"}
+_PIECE = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)*(?:-\d+)?)"
+    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*(?:-[^\W\d_]+)*)"
+    r"|(?P<punct>[^\w\s'])"
+)
+
+
+def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
+    """The numbers a token states, in one canonical spelling.
+
+    Digits ("1,000" -> "1000"; "5.4 billion" -> "5.4e9"; "2024-25" -> 2024, 2025), number
+    words from three up ("one" and "two" are mostly not counts: "the two countries"), and
+    days of the month as dates ("Sept. 8" and "September 8" -> "m9-8").
+    """
+    low = token.lower()
+    if not token[0].isdigit():
+        return [NUMBER_WORDS[p] for p in low.split("-") if p in NUMBER_WORDS]
+    if prev is not None and prev.lower() in MONTHS and len(token) <= 2:
+        return [f"m{MONTHS[prev.lower()]}-{int(token)}"]
+    m = _YEAR_RANGE.match(token)
+    if m:  # 2024-25 -> 2024, 2025
+        return [m.group(1), m.group(1)[:2] + m.group(2)]
+    scale = SCALE_WORDS.get(nxt.lower(), "") if nxt else ""
+    return [part.replace(",", "") + scale for part in token.split("-")]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Casing seen in the surrounding texts, to tell names from ordinary words."""
+
+    lower: frozenset[str] = frozenset()  # words seen in lower case
+    inner_caps: frozenset[str] = frozenset()  # words seen capitalised after a sentence start
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Vocabulary:
+        lower: set[str] = set()
+        inner: set[str] = set()
+        for t in texts:
+            for pos, tok in enumerate(_TOKEN.findall(_prep(t))):
+                base = _POSSESSIVE.sub("", tok.lower())
+                if tok[0].islower():
+                    lower.add(base)
+                elif pos > 0 and tok[0].isupper():
+                    inner.add(base)
+        return cls(frozenset(lower), frozenset(inner))
+
+
+def _prep(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _ACRONYM.sub(lambda m: m.group().replace(".", ""), t)  # U.S. -> US
+
+
+def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
+    """Numbers, name phrases and negation of a sentence.
+
+    A name is a capitalised word that is not in ``NOT_NAMES``, not seen in lower case in
+    the surrounding texts and not an all-capitals word of six letters or more; a sentence's
+    first word must also be seen capitalised inside some sentence. Adjacent names (no
+    punctuation between them) form one phrase ("Kim Jong Un").
+    """
+    vocab = vocab or Vocabulary()
+    pieces = [(m.lastgroup or "", m.group()) for m in _PIECE.finditer(_prep(text))]
+    words = [(k, t) for k, t in pieces if k != "punct"]
+    numbers: list[str] = []
+    negated = False
+    # Name runs as (first, last) indexes into ``pieces``; punctuation ends a run.
+    runs: list[tuple[int, int, set[str]]] = []
+    current: tuple[int, set[str]] | None = None
+    first_word = True
+    word_pos = 0
+    for idx, (kind, tok) in enumerate(pieces):
+        is_name = False
+        if kind != "punct":
+            prev = words[word_pos - 1][1] if word_pos > 0 else None
+            nxt = words[word_pos + 1][1] if word_pos + 1 < len(words) else None
+            numbers.extend(_numbers(tok, prev, nxt))
+        if kind == "word":
+            low = tok.lower()
+            if low in NEGATIONS or low.endswith("n't"):
+                negated = True
+            base = _POSSESSIVE.sub("", low)
+            is_name = (
+                len(tok) > 1
+                and tok[0].isupper()
+                and base not in NOT_NAMES
+                and base not in vocab.lower
+                and not (tok.isupper() and len(tok) > 5)
+                and (not first_word or base in vocab.inner_caps)
+            )
+            if is_name:
+                if current is None:
+                    current = (idx, set())
+                parts = _POSSESSIVE.sub("", tok).split("-")
+                current[1].update(  # "Jong-un" keeps "un"; "US-led" drops "led"
+                    p.lower() for p in parts if p[:1].isupper() or p.lower() not in vocab.lower
+                )
+            first_word = False
+        if kind != "punct":
+            word_pos += 1
+        if not is_name and current is not None:
+            runs.append((current[0], idx - 1, current[1]))
+            current = None
+    if current is not None:
+        runs.append((current[0], len(pieces) - 1, current[1]))
+
+    in_name = {k for first, last, _ in runs for k in range(first, last + 1)}
+    # The content words around each name: not punctuation, not common words, not names.
+    plain = [
+        (k, _POSSESSIVE.sub("", t.lower()))
+        for k, (kind, t) in enumerate(pieces)
+        if kind != "punct" and k not in in_name and t.lower() not in NOT_NAMES
+    ]
+    names = tuple(
+        NamePhrase(
+            frozenset(toks),
+            frozenset(
+                [w for k, w in plain if k < first][-NAME_CONTEXT:]
+                + [w for k, w in plain if k > last][:NAME_CONTEXT]
+            ),
+        )
+        for first, last, toks in runs
+    )
+    return Facts(frozenset(numbers), names, negated)
+
+
+def _token_match(tok: str, others: frozenset[str]) -> bool:
+    if tok in others:
+        return True
+    # Spelling variants of one name (Sergei / Sergey, Korea / Korean).
+    return len(tok) >= 4 and any(len(o) >= 4 and fuzz.ratio(tok, o) >= 80 for o in others)
+
+
+def _same_name(p: frozenset[str], q: frozenset[str]) -> bool:
+    """One phrase is a short form of the other ("Kim" / "Kim Jong Un"; not Jane / John Doe)."""
+    return all(_token_match(t, q) for t in p) or all(_token_match(t, p) for t in q)
+
+
+def facts_conflict(a: Facts, b: Facts) -> str | None:
+    """Why two sentences state different facts, or None when they may say the same.
+
+    * negation: one is negated, the other not;
+    * numbers: each has a number the other lacks ("killed 12" / "killed 15");
+    * names: a name found only in one sentence stands where a name found only in the
+      other stands (they share a neighbouring content word: "met Lavrov" / "met Putin").
+    A sentence that merely says less (a trimmed quote, a dropped clause) does not conflict.
+    """
+    if a.negated != b.negated:
+        return "negation"
+    if (a.numbers - b.numbers) and (b.numbers - a.numbers):
+        return "numbers"
+    a_alone = [p for p in a.names if not any(_same_name(p.tokens, q.tokens) for q in b.names)]
+    b_alone = [q for q in b.names if not any(_same_name(q.tokens, p.tokens) for p in a.names)]
+    for pa in a_alone:
+        for pb in b_alone:
+            if pa.context & pb.context:
+                return "names"
+    return None
+
+
+# ---------------------------------------------------------------------- grouping
+
+
+def _content_words(norm: str) -> frozenset[str]:
+    return frozenset(w for w in norm.split() if w not in NOT_NAMES and len(w) > 2)
+
+
+def _quotations(text: str) -> tuple[str, ...]:
+    """Normalised quotations of ``QUOTE_MIN_WORDS`` words or more."""
+    out = []
+    for m in _QUOTATION.finditer(_prep(text)):
+        q = normalize_sentence(m.group(1))
+        if len(q.split()) >= QUOTE_MIN_WORDS:
+            out.append(q)
+    return tuple(out)
+
+
+def _word_in(word: str, words: frozenset[str]) -> bool:
+    if word in words:
+        return True
+    # Inflections and spelling variants: convenience / convenient, Sergei / Sergey.
+    return len(word) >= 5 and any(
+        len(w) >= 5 and fuzz.ratio(word, w) >= FUZZY_WORD_RATIO for w in words
+    )
+
+
+def _contained(short: frozenset[str], long_: frozenset[str]) -> float:
+    """Share of ``short``'s content words found in ``long_``."""
+    if not short:
+        return 0.0
+    return sum(_word_in(w, long_) for w in short) / len(short)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    paraphrase_threshold: float
+    near_threshold: float
+    chain_slack: float
+
+
+class _Judge:
+    """Pairwise decisions over one batch of sentences (texts, facts, cosines, ratios)."""
+
+    def __init__(self, sentences: Sequence[Sentence], vecs: np.ndarray, rules: _Rules) -> None:
+        self.rules = rules
+        self.norms = [normalize_sentence(s.text) for s in sentences]
+        vocab = Vocabulary.of([s.text for s in sentences])
+        self.facts = [extract_facts(s.text, vocab) for s in sentences]
+        self.articles = [s.article_id for s in sentences]
+        self.words = [_content_words(n) for n in self.norms]
+        self.quotes = [_quotations(s.text) for s in sentences]
+        self.cos = vecs @ vecs.T
+        self.ratio = process.cdist(
+            self.norms, self.norms, scorer=fuzz.ratio, dtype=np.float32, workers=1
+        )
+
+    def exact(self, i: int, j: int) -> bool:
+        return bool(self.norms[i]) and self.norms[i] == self.norms[j]
+
+    def near(self, i: int, j: int) -> bool:
+        """A word changed, or one text is the other trimmed (facts not checked here)."""
+        thr = self.rules.near_threshold
+        if self.ratio[i, j] >= thr:
+            return True
+        if self.cos[i, j] < CONTAINMENT_MIN_COSINE:
+            return False
+        (short, s_words), (long_, l_words) = sorted(
+            ((self.norms[i], self.words[i]), (self.norms[j], self.words[j])),
+            key=lambda x: len(x[0]),
+        )
+        if self._shares_quote(i, j) or self._shares_quote(j, i):
+            return True
+        if len(s_words) < MIN_CONTAINED_WORDS:
+            return False
+        if len(short) >= MIN_CONTAINED_SHARE * len(long_) and fuzz.partial_ratio(
+            short, long_
+        ) >= thr:
+            return True
+        return _contained(s_words, l_words) >= CONTAINMENT_SHARE
+
+    def _shares_quote(self, i: int, j: int) -> bool:
+        """Does sentence j repeat word for word a long stretch of a quotation of sentence i?"""
+        if not self.quotes[i]:
+            return False
+        other = self.norms[j].split()
+        for q in self.quotes[i]:
+            qw = q.split()
+            m = SequenceMatcher(None, qw, other, autojunk=False).find_longest_match(
+                0, len(qw), 0, len(other)
+            )
+            span = qw[m.a : m.a + m.size]
+            if m.size >= QUOTE_MIN_WORDS and len(_content_words(" ".join(span))) >= 3:
+                return True
+        return False
+
+    def level(self, i: int, j: int) -> str | None:
+        """"exact", "near", "paraphrase" or None for the pair (i, j)."""
+        if self.exact(i, j):
+            return "exact"
+        if self.articles[i] == self.articles[j]:
+            return None
+        if facts_conflict(self.facts[i], self.facts[j]) is not None:
+            return None
+        if self.near(i, j):
+            return "near"
+        if self.cos[i, j] >= self.rules.paraphrase_threshold:
+            return "paraphrase"
+        return None
+
+    def compatible(self, i: int, j: int) -> bool:
+        """May i and j sit in one group (the complete-linkage check)?"""
+        if self.exact(i, j):
+            return True
+        if self.articles[i] == self.articles[j]:
+            return False
+        if facts_conflict(self.facts[i], self.facts[j]) is not None:
+            return False
+        floor = self.rules.paraphrase_threshold - self.rules.chain_slack
+        return bool(self.cos[i, j] >= floor) or self.near(i, j)
+
+    def candidate_links(self) -> list[tuple[int, float, int, int]]:
+        """(level rank, -similarity, i, j) for every near or paraphrase pair, strongest first."""
+        n = len(self.norms)
+        art_ids = {a: k for k, a in enumerate(dict.fromkeys(self.articles))}
+        art = np.array([art_ids[a] for a in self.articles])
+        floor = min(CONTAINMENT_MIN_COSINE, self.rules.paraphrase_threshold)
+        mask = (self.cos >= floor) | (self.ratio >= self.rules.near_threshold)
+        mask &= art[:, None] != art[None, :]
+        has_words = np.array([bool(w) for w in self.words])
+        mask &= has_words[:, None] & has_words[None, :]
+        mask &= np.triu(np.ones((n, n), dtype=bool), k=1)
+        links: list[tuple[int, float, int, int]] = []
+        for i, j in zip(*(a.tolist() for a in np.nonzero(mask)), strict=True):
+            level = self.level(i, j)
+            if level == "near":
+                links.append((0, -float(max(self.ratio[i, j], 100 * self.cos[i, j])), i, j))
+            elif level == "paraphrase":
+                links.append((1, -float(self.cos[i, j]), i, j))
+        links.sort()
+        return links
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        keep, drop = (ra, rb) if ra < rb else (rb, ra)
+        self.parent[drop] = keep
+        self.members[keep] = sorted(self.members[keep] + self.members.pop(drop))
+        return keep
+
+
+def _check_inputs(sentences: Sequence[Sentence], vectors: np.ndarray) -> np.ndarray:
+    vecs = np.asarray(vectors, dtype=np.float32)
+    if vecs.ndim != 2 or vecs.shape[0] != len(sentences):
+        raise InputError(
+            f"vectors must have one row per sentence: {len(sentences)} sentences, "
+            f"vectors of shape {vecs.shape}"
+        )
+    if not np.all(np.isfinite(vecs)):
+        raise InputError("vectors contain NaN or infinite values")
+    seen: set[tuple[str, int]] = set()
+    for s in sentences:
+        if s.key in seen:
+            raise InputError(f"sentence {s.key} (article, index) appears twice")
+        seen.add(s.key)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    out: np.ndarray = vecs / np.maximum(norms, 1e-12)
+    return out
+
+
+def _rules(paraphrase_threshold: float, near_threshold: float, chain_slack: float) -> _Rules:
+    if not 0.0 < paraphrase_threshold <= 1.0:
+        raise InputError(f"paraphrase_threshold must lie in (0, 1], not {paraphrase_threshold}")
+    if not 0.0 < near_threshold <= 100.0:
+        raise InputError(f"near_threshold must lie in (0, 100], not {near_threshold}")
+    if not 0.0 <= chain_slack < paraphrase_threshold:
+        raise InputError(f"chain_slack must lie in [0, paraphrase_threshold), not {chain_slack}")
+    return _Rules(paraphrase_threshold, near_threshold, chain_slack)
+
+
+def dedup_sentences(
+    sentences: Sequence[Sentence],
+    vectors: np.ndarray,
+    *,
+    paraphrase_threshold: float = DEFAULT_PARAPHRASE_THRESHOLD,
+    near_threshold: float = DEFAULT_NEAR_THRESHOLD,
+    chain_slack: float = DEFAULT_CHAIN_SLACK,
+) -> tuple[list[SentenceGroup], DedupStats]:
+    """Group the sentences that say the same thing; ``vectors[i]`` embeds ``sentences[i]``.
+
+    Every sentence ends up in exactly one group (most in a group of one). Groups are
+    numbered in the order of their first member in ``sentences``; members keep that order.
+    """
+    rules = _rules(paraphrase_threshold, near_threshold, chain_slack)
+    vecs = _check_inputs(sentences, vectors)
+    n = len(sentences)
+    if n == 0:
+        return [], DedupStats(0, 0)
+    judge = _Judge(sentences, vecs, rules)
+    uf = _UnionFind(n)
+
+    # Level 1: exact repeats (within one article too).
+    first_of: dict[str, int] = {}
+    for i, key in enumerate(judge.norms):
+        if key:
+            uf.union(first_of.setdefault(key, i), i)
+
+    # Levels 2 and 3, strongest link first, with the complete-linkage check.
+    for _, _, i, j in judge.candidate_links():
+        ri, rj = uf.find(i), uf.find(j)
+        if ri == rj:
+            continue
+        gi, gj = uf.members[ri], uf.members[rj]
+        if {judge.articles[k] for k in gi} & {judge.articles[k] for k in gj}:
+            continue  # one distinct sentence per article
+        if all(judge.compatible(a, b) for a in gi for b in gj):
+            uf.union(ri, rj)
+
+    groups: list[SentenceGroup] = []
+    roots = sorted({uf.find(i) for i in range(n)}, key=lambda r: uf.members[r][0])
+    for gid, root in enumerate(roots):
+        idx = uf.members[root]
+        groups.append(
+            SentenceGroup(
+                id=gid,
+                representative=sentences[_representative(idx, judge)],
+                members=tuple(sentences[k] for k in idx),
+            )
+        )
+    return groups, DedupStats(sentences_in=n, groups=len(groups))
+
+
+def _representative(idx: Sequence[int], judge: _Judge) -> int:
+    """The member that best states what the group agrees on (see the module docstring)."""
+    if len(idx) == 1:
+        return idx[0]
+    words = [judge.words[k] for k in idx]
+    counts: dict[str, int] = {}
+    for ws in words:
+        for w in ws:
+            counts[w] = counts.get(w, 0) + 1
+    shared = {w for w, c in counts.items() if c > 1}
+    best, best_key = idx[0], (-np.inf, 0)
+    for pos, k in enumerate(idx):
+        others = [o for o in idx if o != k]
+        centrality = float(np.mean(judge.cos[k, others]))
+        coverage = len(words[pos] & shared) / len(shared) if shared else 0.0
+        extra = len(words[pos] - shared)
+        key = (round(centrality + coverage, 6), -extra)
+        if key > best_key:
+            best, best_key = k, key
+    return best
+
+
+def pair_level(
+    a: Sentence,
+    b: Sentence,
+    vectors: np.ndarray,
+    *,
+    paraphrase_threshold: float = DEFAULT_PARAPHRASE_THRESHOLD,
+    near_threshold: float = DEFAULT_NEAR_THRESHOLD,
+    context: Sequence[str] = (),
+) -> str | None:
+    """The level at which two sentences link ("exact", "near", "paraphrase"), or None.
+
+    ``vectors``: their two embedding rows; ``context``: other texts whose casing tells
+    names from ordinary words. For inspection and tests: ``dedup_sentences`` applies the
+    same rules to every pair.
+    """
+    rules = _rules(paraphrase_threshold, near_threshold, DEFAULT_CHAIN_SLACK)
+    vecs = _check_inputs([a, b], vectors)
+    judge = _Judge([a, b], vecs, rules)
+    if context:
+        vocab = Vocabulary.of([a.text, b.text, *context])
+        judge.facts = [extract_facts(a.text, vocab), extract_facts(b.text, vocab)]
+    return judge.level(0, 1)
