@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -178,6 +179,8 @@ class StoryService:
         ]
 
         def done(_f: concurrent.futures.Future[None]) -> None:
+            if any(f.cancelled() for f in futures):
+                return
             if all(f.done() for f in futures):
                 failed = [f.exception() for f in futures if f.exception() is not None]
                 if failed:
@@ -198,7 +201,7 @@ class StoryService:
         """Prepared articles for stored rows: from the cache, else re-split + stored vectors."""
         out: list[PreparedArticle] = []
         missing: list[Article] = []
-        model = self.pipeline.embedder.name if hasattr(self.pipeline.embedder, "name") else ""
+        model = self.pipeline.embedder.name
         for row in rows:
             hit = self.cache.get(row.id)
             if hit is not None:
@@ -223,7 +226,6 @@ class StoryService:
                 out.append(item)
         return out
 
-    @staticmethod
     @staticmethod
     def _put_vectors(s: Session, item: PreparedArticle, model: str) -> None:
         arr = np.ascontiguousarray(item.vectors, dtype=np.float32)
@@ -254,7 +256,10 @@ class StoryService:
                     deadline.check("ingest")
             return out
         except BaseException:
-            self._reload_index()
+            try:
+                self._reload_index()
+            except Exception:  # keep the original error; the next ingest retries the reload
+                log.exception("could not reload the story index after a failed ingest")
             raise
 
     def _reload_index(self) -> None:
@@ -311,7 +316,7 @@ class StoryService:
         touched: set[str] = set()
         if new:
             joined = self.pipeline.assign([p for _, p, _ in new], self.index)
-            model = getattr(self.pipeline.embedder, "name", "")
+            model = self.pipeline.embedder.name
             for i, item, digest in new:
                 art = item.article
                 s.add(
@@ -554,7 +559,13 @@ class StoryService:
             row = s.get(BriefRow, (story_id, length))
             if row is None or row.revision != story.revision:
                 return None
-            return BriefOut(**row.data, generated_at=row.generated_at, cached=True, current=True)
+            try:
+                return BriefOut.model_validate(
+                    {**row.data, "generated_at": row.generated_at, "cached": True, "current": True}
+                )
+            except ValidationError:  # written by an older build: write it again
+                log.warning("stored brief %s/%s is unreadable; regenerating", story_id, length)
+                return None
 
     def submit_story_brief(
         self, story_id: str, length: Length, *, refresh: bool, bounded: bool = True

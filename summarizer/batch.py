@@ -269,6 +269,12 @@ class BatchPlan:
         ]
         del index
         self._spool.flush()
+        log.info(
+            "%d articles in %d stories; %.1f MB of prepared articles spooled to disk",
+            len(self._entries),
+            len(self.stories),
+            self.spool_bytes / 1e6,
+        )
         self._stats.seconds["group"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ reading back
@@ -286,6 +292,11 @@ class BatchPlan:
     def skipped(self) -> int:
         """Input records that were reported as problems and left out."""
         return self._stats.skipped
+
+    @property
+    def spool_bytes(self) -> int:
+        """Size of the spool file: the prepared articles not held in memory."""
+        return sum(e.size for e in self._entries.values())
 
     def load(self, story: Story) -> dict[str, PreparedArticle]:
         """The prepared articles of ``story``, read back from the spool."""
@@ -683,6 +694,7 @@ class _Runner:
         self.new = 0
         self.failed = 0
         self.plan: BatchPlan | None = None
+        self.wanted: tuple[str, str] = ("", "")  # (length, model name) of this run
 
     # ------------------------------------------------------------------ reporting
 
@@ -744,18 +756,12 @@ class _Runner:
                 self.display.message(
                     f"storybrief: {store_path}: dropped a truncated last record (it will be redone)"
                 )
-            done = {
-                sid: rec.articles_hash
-                for sid, rec in records.records.items()
-                if rec.length == length and rec.model == model_name
-            }
+            self.wanted = (length, model_name)
             total = len(plan.stories)
-            self.display.stories(
-                total, sum(done.get(p.story.id) == p.articles_hash for p in plan.stories)
-            )
+            self.display.stories(total, sum(self._has_brief(p) for p in plan.stories))
             for planned in plan.stories:
                 sid = planned.story.id
-                if done.get(sid) == planned.articles_hash:
+                if self._has_brief(planned):
                     continue
                 if args.limit is not None and self.new >= args.limit:
                     break
@@ -777,14 +783,18 @@ class _Runner:
             self.display.stop()
         return self._finish(plan, records)
 
+    def _has_brief(self, planned: PlannedStory) -> bool:
+        """Whether OUT holds a brief of this story for the same articles, length and model."""
+        rec = self.records.records.get(planned.story.id) if self.records else None
+        return (
+            rec is not None
+            and rec.articles_hash == planned.articles_hash
+            and (rec.length, rec.model) == self.wanted
+        )
+
     def _finish(self, plan: BatchPlan, records: RecordLog) -> int:
         order = [p.story.id for p in plan.stories]
-        current = {p.story.id: p.articles_hash for p in plan.stories}
-        valid = [
-            s
-            for s in order
-            if s in records.records and records.records[s].articles_hash == current[s]
-        ]
+        valid = [p.story.id for p in plan.stories if self._has_brief(p)]
         complete = len(valid) == len(order)
         records.rewrite(valid)
         if self.format == "json":

@@ -410,7 +410,7 @@ def raw_llama_speed(
         llm.create_completion(prompt="Hello", max_tokens=2, temperature=0.0)  # warm-up
         runs: list[dict[str, Any]] = []
         for _ in range(repeats):
-            llm.reset()
+            llm.reset()  # type: ignore[no-untyped-call]
             first = _FirstToken()
             start = time.perf_counter()
             out: Any = llm.create_completion(

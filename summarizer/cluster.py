@@ -33,7 +33,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -247,6 +247,9 @@ class StoryIndex:
         self._story_of: dict[str, str] = {}
         self._stories: dict[str, _StoryState] = {}
         self._df: Counter[str] = Counter()
+        # IDF values hold while the set of articles does not change; cleared on every change.
+        self._idf_cache: dict[str, float] = {}
+        self._weight_cache: dict[frozenset[str], float] = {}
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -257,12 +260,21 @@ class StoryIndex:
     # -------------------------------------------------------------- scoring
 
     def _idf(self, word: str) -> float:
-        n = len(self._profiles)
-        return math.log((n + 1) / (self._df[word] + 0.5))
+        idf = self._idf_cache.get(word)
+        if idf is None:
+            n = len(self._profiles)
+            idf = self._idf_cache[word] = math.log((n + 1) / (self._df[word] + 0.5))
+        return idf
+
+    def _weight(self, keywords: frozenset[str]) -> float:
+        w = self._weight_cache.get(keywords)
+        if w is None:
+            w = self._weight_cache[keywords] = sum(self._idf(k) for k in keywords)
+        return w
 
     def _keyword_overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
         shared = sum(self._idf(w) for w in a & b)
-        smaller = min(sum(self._idf(w) for w in a), sum(self._idf(w) for w in b))
+        smaller = min(self._weight(a), self._weight(b))
         return shared / smaller if smaller > 0 else 0.0
 
     def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
@@ -343,6 +355,8 @@ class StoryIndex:
         for p in new:
             self._profiles[p.article_id] = p
             self._df.update(p.keywords)
+        self._idf_cache.clear()
+        self._weight_cache.clear()
         if new:
             self._agglomerate(new)
         return {aid: self._story_of[aid] for aid in seen}
@@ -353,51 +367,64 @@ class StoryIndex:
         clusters += [_Cluster([p.article_id], None) for p in new]
         n = len(clusters)
         profs = [[self._profiles[m] for m in c.members] for c in clusters]
-        # sim[i, j]: mean pair score of clusters i and j; -inf where they may not merge
-        # (dates too far apart, both existing stories, or one already merged away).
-        sim = np.full((n, n), -np.inf)
-        vectors = np.stack([p.vector for c in profs for p in c])
+        if not new:
+            return
+        # rows[r, c]: mean pair score of new cluster n_old + r and cluster c; -inf where they
+        # may not merge (dates too far apart, itself, or merged away). Two existing stories
+        # never merge, so existing clusters need no rows: memory is new x all.
+        rows = np.full((len(new), n), -np.inf)
+        flat = [p for c in profs for p in c]
         starts = np.cumsum([0] + [len(c) for c in profs])
-        for j in range(n_old, n):
-            pj = profs[j][0]
-            cos = vectors @ pj.vector
-            for i in range(j):
-                if not self._dates_close(profs[i], [pj]):
-                    continue
-                rows = cos[starts[i] : starts[i + 1]]
-                scores = [
-                    self._combine(float(c), pj, m) for c, m in zip(rows, profs[i], strict=True)
-                ]
-                sim[i, j] = sim[j, i] = float(np.mean(scores))
+        scores = self._scores_against(flat, new)
+        dated = np.array([p.published is not None for p in flat])
+        ordinals = np.array([p.published.toordinal() if p.published else 0 for p in flat])
+        for r, pj in enumerate(new):
+            j = n_old + r
+            if j == 0:
+                continue  # the very first article: nothing to compare with
+            end = int(starts[j])  # members of the clusters before j
+            pair = scores(r, end)
+            means = np.add.reduceat(pair, starts[:j]) / np.diff(starts[: j + 1])
+            if pj.published is not None:
+                close = dated[:end] & (
+                    np.abs(ordinals[:end] - pj.published.toordinal()) <= self.params.max_gap_days
+                )
+                n_dated = np.add.reduceat(dated[:end].astype(int), starts[:j])
+                n_close = np.add.reduceat(close.astype(int), starts[:j])
+                means = np.where((n_dated == 0) | (n_close > 0), means, -np.inf)
+            rows[r, :j] = means
+            rows[: r, j] = means[n_old:]  # the earlier new clusters, against j
         sizes = np.array([len(c) for c in profs], dtype=np.float64)
         alive = np.ones(n, dtype=bool)
         threshold = self.params.threshold
-        while True:
-            flat = int(np.argmax(sim))  # first maximum in row-major order: i < j, oldest first
-            i, j = divmod(flat, n)
-            if not sim[i, j] >= threshold:
+        while rows.size:
+            r, col = divmod(int(np.argmax(rows)), n)  # first maximum: deterministic
+            if not rows[r, col] >= threshold:
                 break
+            i, j = sorted((n_old + r, col))  # i survives: the older cluster (j is new)
             ni, nj = sizes[i], sizes[j]
-            fi, fj = np.isfinite(sim[i]), np.isfinite(sim[j])
+            # Scores of i and of j against every cluster, as full-length rows.
+            si = rows[i - n_old] if i >= n_old else self._column(rows, i, n_old)
+            sj = rows[j - n_old]
+            fi, fj = np.isfinite(si), np.isfinite(sj)
             merged = np.where(
                 fi & fj,
-                (ni * np.where(fi, sim[i], 0.0) + nj * np.where(fj, sim[j], 0.0)) / (ni + nj),
+                (ni * np.where(fi, si, 0.0) + nj * np.where(fj, sj, 0.0)) / (ni + nj),
                 # Dates allow k with one side only: the mean over the allowed pairs.
-                np.where(fi, sim[i], sim[j]),
+                np.where(fi, si, sj),
             )
+            merged[i] = merged[j] = -np.inf
+            merged[~alive] = -np.inf
             clusters[i].members += clusters[j].members
             clusters[i].story_id = clusters[i].story_id or clusters[j].story_id
             profs[i] += profs[j]
             sizes[i] = ni + nj
             alive[j] = False
-            sim[i, :] = merged
-            sim[:, i] = merged
-            sim[j, :] = sim[:, j] = -np.inf
-            sim[i, i] = -np.inf
-            sim[i, ~alive] = sim[~alive, i] = -np.inf
-            if clusters[i].story_id is not None:
-                frozen = np.array([c.story_id is not None for c in clusters])
-                sim[i, frozen] = sim[frozen, i] = -np.inf
+            rows[j - n_old, :] = -np.inf
+            rows[:, j] = -np.inf
+            rows[:, i] = merged[n_old:]  # new clusters against the merged one
+            if i >= n_old:
+                rows[i - n_old, :] = merged
         for i in (int(k) for k in np.flatnonzero(alive)):
             c = clusters[i]
             if c.story_id is None:
@@ -420,6 +447,50 @@ class StoryIndex:
             key=lambda sid: order_key(self._profiles[self._stories[sid].members[0]]),
         )
         self._stories = {sid: self._stories[sid] for sid in old_ids + fresh}
+
+    def _scores_against(
+        self, flat: Sequence[ArticleProfile], new: Sequence[ArticleProfile]
+    ) -> Callable[[int, int], np.ndarray]:
+        """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``.
+
+        All cosines come from one matrix product; keyword overlaps from an inverted index
+        (word -> articles), so the cost per article is the number of articles sharing its
+        words, not all of them.
+        """
+        cosines = np.stack([p.vector for p in flat]) @ np.stack([p.vector for p in new]).T
+        weights = np.array([self._weight(p.keywords) for p in flat])
+        has_kw = np.array([bool(p.keywords) for p in flat])
+        postings: dict[str, list[int]] = {}
+        for k, p in enumerate(flat):
+            for w in p.keywords:
+                postings.setdefault(w, []).append(k)
+        index = {w: np.array(ks) for w, ks in postings.items()}
+        alpha = self.params.alpha
+
+        def scores(r: int, end: int) -> np.ndarray:
+            p = new[r]
+            cos: np.ndarray = cosines[:end, r].astype(np.float64)
+            if not p.keywords:
+                return cos
+            shared = np.zeros(len(flat))
+            for w in p.keywords:
+                shared[index[w]] += self._idf(w)
+            smaller = np.minimum(weights[:end], self._weight(p.keywords))
+            overlap = np.divide(
+                shared[:end], smaller, out=np.zeros(end), where=smaller > 0
+            )
+            combined = alpha * cos + (1.0 - alpha) * overlap
+            out: np.ndarray = np.where(has_kw[:end], combined, cos)
+            return out
+
+        return scores
+
+    @staticmethod
+    def _column(rows: np.ndarray, i: int, n_old: int) -> np.ndarray:
+        """Scores of existing cluster ``i`` against every cluster (-inf for existing ones)."""
+        out = np.full(rows.shape[1], -np.inf)
+        out[n_old:] = rows[:, i]
+        return out
 
     # -------------------------------------------------------------- queries
 

@@ -364,9 +364,10 @@ class _Judge:
             return True
         if len(s_words) < MIN_CONTAINED_WORDS:
             return False
-        if len(short) >= MIN_CONTAINED_SHARE * len(long_) and fuzz.partial_ratio(
-            short, long_
-        ) >= thr:
+        if (
+            len(short) >= MIN_CONTAINED_SHARE * len(long_)
+            and fuzz.partial_ratio(short, long_) >= thr
+        ):
             return True
         return _contained(s_words, l_words) >= CONTAINMENT_SHARE
 
@@ -386,7 +387,7 @@ class _Judge:
         return False
 
     def level(self, i: int, j: int) -> str | None:
-        """"exact", "near", "paraphrase" or None for the pair (i, j)."""
+        """ "exact", "near", "paraphrase" or None for the pair (i, j)."""
         if self.exact(i, j):
             return "exact"
         if self.articles[i] == self.articles[j]:

@@ -36,6 +36,7 @@ from summarizer.errors import InputError
 from summarizer.types import Article, BriefSentence, Length
 
 if TYPE_CHECKING:  # pragma: no cover
+    from summarizer.bench import RecordingGenerator
     from summarizer.pipeline import Pipeline, PreparedArticle
 
 log = logging.getLogger(__name__)
@@ -470,7 +471,15 @@ def evaluate(
         all_prepared.extend(prepared)
         by_id = {p.article.id: p for p in prepared}
         story = Story(id=f"eval-{cluster.id}", article_ids=tuple(by_id))
+        recorder = _recorder(pipeline)
+        if recorder is not None:
+            recorder.last_result = None
         brief = pipeline.brief(story, by_id, length=opts.length, timings={"prepare": t_prepare})
+        model_text = (
+            recorder.last_result.text
+            if recorder is not None and recorder.last_result is not None
+            else None
+        )
         served = [s for s in brief.sentences if s.supported]
         ours = [s.text for s in served]
         budget = opts.word_budget if opts.word_budget is not None else sum(
@@ -524,6 +533,7 @@ def evaluate(
                 "faithfulness": faith.as_dict(),
                 "timings": timings,
                 "brief": ours,
+                "model_text": model_text if brief.extractive_fallback else None,
             }
         )
         if progress:
@@ -546,6 +556,13 @@ def evaluate(
         cosine_alignment=add_scores(cosine_parts),
         wall_s=time.perf_counter() - t_start,
     )
+
+
+def _recorder(pipeline: Pipeline) -> RecordingGenerator | None:
+    from summarizer.bench import RecordingGenerator
+
+    gen = pipeline.generator
+    return gen if isinstance(gen, RecordingGenerator) else None
 
 
 def _cut(sentences: Sequence[str], n_words: int) -> list[str]:
@@ -650,6 +667,8 @@ def summarise_run(
             "support_threshold": pipeline.settings.support_threshold,
             "evidence_token_budget": pipeline.settings.evidence_token_budget,
             "threads": pipeline.settings.threads,
+            "max_new_tokens": pipeline.settings.max_new_tokens,
+            "generation_timeout_s": pipeline.settings.generation_timeout_s,
         },
         "rouge": rouge_mean,
         "rouge1_margin_over_best_baseline": margin,

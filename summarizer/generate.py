@@ -127,6 +127,8 @@ _LABEL = re.compile(
     r"^\W*(?:(?:news )?brief|summary|(?:sentence|line|point)\s*\d{1,2})\s*\**\s*[:.)]\s*",
     re.IGNORECASE,
 )
+# an outlet label copied from the evidence layout: "(AP, Yonhap) The talks ..."
+_OUTLET_PREFIX = re.compile(r"^\((?:[A-Z][^()]{0,60})\)\s+(?=[\"“A-Z])")
 _META = re.compile(
     r"^\W*(?:here is|here's|here are|sure\b|certainly\b|below is|the following|note\b|"
     r"sources?\s*:|references?\s*:|evidence\s*:|citations?\s*:)",
@@ -178,6 +180,7 @@ def _clean_line(line: str) -> str:
     line = re.sub(r"^#+\s*", "", line)
     line = _BULLET.sub("", line)
     line = _LABEL.sub("", line)
+    line = _OUTLET_PREFIX.sub("", line)
     return line.strip()
 
 
@@ -272,21 +275,26 @@ def _pieces(line: str) -> list[_Piece]:
 def _echo_pieces(line: str) -> list[_Piece]:
     """A line in the prompt's own layout, ``[1] (AP) text [2] Yonhap - text``: numbers lead."""
     out: list[_Piece] = []
+    pending: list[int] = []
     matches = list(_CITE.finditer(line))
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else len(line)
         text = _ECHOED_LABEL.sub("", line[m.end() : end]).strip()
-        nums = _numbers_in(m.group(1))
+        pending.extend(_numbers_in(m.group(1)))
         if not text:
-            if out:
-                out[-1].hints.extend(nums)
             continue
+        nums, pending = pending, []
         sentences = _split_sentences(text)
         for i, sent in enumerate(sentences):
             last = i == len(sentences) - 1
             out.append(
                 _Piece(sent, nums if i == 0 else [], not last or bool(_TERMINAL.search(sent)))
             )
+    if pending:  # numbers after the last sentence, or a line of bare numbers
+        if out:
+            out[-1].hints.extend(pending)
+        else:
+            out.append(_Piece("", pending, False))
     return out
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,7 +46,7 @@ class CountingPipeline(Pipeline):
         super().__init__(*args, **kwargs)
         self.calls: list[str] = []
         self.fail_on: int | None = None
-        self.fail_with: BaseException = KeyboardInterrupt()
+        self.fail_with: Any = KeyboardInterrupt()
         self._prepared: dict[Article, PreparedArticle] = {}
 
     def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
@@ -57,6 +58,8 @@ class CountingPipeline(Pipeline):
     def brief(self, story: Story, *args: Any, **kwargs: Any) -> Brief:
         self.calls.append(story.id)
         if self.fail_on is not None and len(self.calls) == self.fail_on:
+            if self.fail_with == "sigterm":
+                os.kill(os.getpid(), signal.SIGTERM)  # the handler raises at once
             raise self.fail_with
         return super().brief(story, *args, **kwargs)
 
@@ -77,6 +80,7 @@ def shared_pipe(shared_embedder: Embedder) -> CountingPipeline:
 def pipe(monkeypatch: pytest.MonkeyPatch, shared_pipe: CountingPipeline) -> CountingPipeline:
     pipeline = shared_pipe
     pipeline.fail_on = None
+    pipeline.fail_with = KeyboardInterrupt()
 
     @contextlib.contextmanager
     def fake_open(settings: Settings, *, extractive: bool) -> Iterator[Pipeline]:
@@ -214,6 +218,25 @@ def test_ctrl_c_keeps_complete_records_and_a_rerun_finishes(
     assert code == 0, err
     assert len(pipe.calls) == 1
     assert without_timings(records(out)) == without_timings(records(reference))
+
+
+def test_sigterm_stops_cleanly_and_a_rerun_finishes(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "digest.md"
+    pipe.fail_on, pipe.fail_with = 2, "sigterm"
+    handler = signal.getsignal(signal.SIGTERM)
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 143
+    assert "terminated; 1 briefs saved" in err
+    assert not out.exists()  # a digest is written only at the end of a run
+    assert len(records(tmp_path / "digest.md.partial.jsonl")) == 1
+    assert signal.getsignal(signal.SIGTERM) == handler  # the handler is put back
+    pipe.fail_on = None
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert len(pipe.calls) == 1
+    assert out.read_text(encoding="utf-8").count("\n---\n") == 2
 
 
 def test_truncated_last_line_is_dropped_and_redone(

@@ -201,6 +201,22 @@ def test_parse_bare_number_line_and_echoed_evidence_line() -> None:
     ]
 
 
+def test_parse_lines_in_the_prompt_layout_and_sentence_labels() -> None:
+    _, drafts = parse_output(
+        "[1] Harbour Post - The council approved the budget on Monday. [2][4] (Coast Radio) "
+        "Two new ferries will be built. Work starts in spring.\n"
+        "Sentence 4: Critics said the ferries cost too much. [4]\n"
+        "5. (Harbour Post, Coast Radio) The terminal opens in 2026. [3]"
+    )
+    assert drafts == [
+        Draft("The council approved the budget on Monday.", (1,)),
+        Draft("Two new ferries will be built.", (2, 4)),
+        Draft("Work starts in spring.", ()),
+        Draft("Critics said the ferries cost too much.", (4,)),
+        Draft("The terminal opens in 2026.", (3,)),
+    ]
+
+
 def test_parse_without_headline_and_empty() -> None:
     assert parse_output("") == (None, [])
     headline, drafts = parse_output("The council approved the budget. [1]")

@@ -109,7 +109,8 @@ def stories_by_size(client: TestClient) -> dict[int, dict[str, Any]]:
 
 def test_health_and_ready(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    for _ in range(100):
+    end = time.monotonic() + 180  # the embedder loads in the background
+    while time.monotonic() < end:
         r = client.get("/readyz")
         if r.status_code == 200:
             break
@@ -231,6 +232,13 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
         ({**GOOD, "text": 42}, ("text must be a string, not int", "articles.0.text")),
         ({**GOOD, "outlet": 7}, ("must be a string, not int", "articles.0.outlet")),
         ({**GOOD, "text": "   \n "}, ("text is empty", "articles.0.text")),
+        (
+            {**GOOD, "id": "a/b"},
+            (
+                "id must be non-blank, without '/', whitespace or control characters",
+                "articles.0.id",
+            ),
+        ),
         ({"outlet": "Wire"}, ("text is required", "articles.0.text")),
         (
             {**GOOD, "published": "1066-10-14"},

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.python import asgi
 from test_service_api import seed_payload
 
 from service.app import create_app
@@ -25,13 +26,14 @@ from summarizer.settings import Settings
 
 MAX_EXAMPLES = 30
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="storybrief-fuzz-"))
-_MODELS: dict[str, Embedder] = {}
+# Loaded before the app starts: a model loading on a background thread while the schema
+# is turned into tests (both parse Python source) can trip CPython 3.11's AST checks.
+_EMBEDDER: Embedder = load_embedder(Settings())
+_EMBEDDER.load()
 
 
 def _pipeline(settings: Settings) -> Pipeline:
-    if "embedder" not in _MODELS:
-        _MODELS["embedder"] = load_embedder(settings)
-    return Pipeline(settings, _MODELS["embedder"], None)
+    return Pipeline(settings, _EMBEDDER, None)
 
 
 # Built at import so the schema can be read; the lifespan (database, index) starts in the
@@ -49,14 +51,23 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def seeded() -> Iterator[None]:
-    """Seed the store once (the schema's ASGI transport runs the app's lifespan)."""
-    client = TestClient(APP)
-    if client.get("/v1/stories").json().get("count") == 0:
-        r = client.post("/v1/articles", json={"articles": seed_payload()})
-        assert r.status_code == 201, r.text
+def cleanup() -> Iterator[None]:
     yield
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def ready() -> None:
+    """Start the app (the schema's transport ends its lifespan after every operation's
+    test), wait until /readyz says ready, and seed the store once."""
+    with asgi.get_client(APP) as client:
+        end = time.monotonic() + 120
+        while client.get("http://testserver/readyz").status_code != 200:
+            assert time.monotonic() < end, "the app did not become ready"
+            time.sleep(0.05)
+        if client.get("http://testserver/v1/stories").json()["count"] == 0:
+            r = client.post("http://testserver/v1/articles", json={"articles": seed_payload()})
+            assert r.status_code == 201, r.text
 
 
 @schema.parametrize()

@@ -43,6 +43,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from summarizer.backends import load_generator
+    from summarizer.bench import RecordingGenerator
     from summarizer.embed import load_embedder
     from summarizer.evaluate import EvalOptions, evaluate, read_eval_file
     from summarizer.pipeline import Pipeline
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     # ROUGE scores only the sentences a reader would be served
     settings = get_settings().model_copy(update={"keep_unsupported": True})
     embedder = load_embedder(settings)
-    generator = None if args.extractive else load_generator(settings)
+    # the recorder keeps the model's raw text, reported for briefs that fell back
+    generator = None if args.extractive else RecordingGenerator(load_generator(settings))
     try:
         pipeline = Pipeline(settings, embedder, generator)
         results = evaluate(

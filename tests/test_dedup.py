@@ -1,0 +1,331 @@
+"""Sentence deduplication: hand-built vectors for the rules, the real embedder on the seeds."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summarizer.dedup import (
+    dedup_sentences,
+    extract_facts,
+    facts_conflict,
+    normalize_sentence,
+    pair_level,
+)
+from summarizer.embed import Embedder, load_embedder
+from summarizer.errors import InputError
+from summarizer.settings import Settings
+from summarizer.types import Article, Sentence, SentenceGroup
+
+DIM = 8
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(xs)] = xs
+    return v / np.linalg.norm(v)
+
+
+def at_angle(cos: float) -> np.ndarray:
+    """A unit vector whose cosine with ``unit(1)`` is ``cos`` (in the first two axes)."""
+    return unit(cos, math.sqrt(max(0.0, 1 - cos * cos)))
+
+
+def sent(article: str, index: int, text: str, outlet: str | None = None) -> Sentence:
+    return Sentence(article, outlet or f"outlet-{article}", index, 0, len(text), text)
+
+
+def run(
+    items: list[tuple[Sentence, np.ndarray]], **kw: float
+) -> tuple[list[SentenceGroup], dict[tuple[str, int], int]]:
+    sentences = [s for s, _ in items]
+    vectors = np.stack([v for _, v in items])
+    groups, stats = dedup_sentences(sentences, vectors, **kw)
+    assert stats.sentences_in == len(sentences)
+    assert stats.groups == len(groups)
+    assert sorted(m.key for g in groups for m in g.members) == sorted(s.key for s in sentences)
+    where = {m.key: g.id for g in groups for m in g.members}
+    return groups, where
+
+
+# ---------------------------------------------------------------------- pure rules
+
+
+def test_empty_input() -> None:
+    groups, stats = dedup_sentences([], np.zeros((0, DIM), np.float32))
+    assert groups == [] and stats.sentences_in == 0 and stats.groups == 0
+
+
+def test_verbatim_repeat_merges_whatever_the_vectors() -> None:
+    a = sent("a", 0, "Kim met Lavrov in Pyongyang on Thursday.")
+    b = sent("b", 3, "KIM met Lavrov in Pyongyang on Thursday")
+    c = sent("c", 1, "Prices rose sharply in the capital.")
+    groups, where = run([(a, unit(1)), (b, unit(0, 1)), (c, unit(0, 0, 1))])
+    assert where[a.key] == where[b.key] != where[c.key]
+    merged = groups[where[a.key]]
+    assert merged.outlets == ("outlet-a", "outlet-b")
+    assert [m.key for m in merged.members] == [a.key, b.key]
+
+
+def test_different_numbers_never_merge() -> None:
+    a = sent("a", 0, "Police said 12 people were killed in the blast on Monday.")
+    b = sent("b", 0, "Police said 15 people were killed in the blast on Monday.")
+    _, where = run([(a, unit(1)), (b, unit(1))])  # identical vectors, near-identical text
+    assert where[a.key] != where[b.key]
+
+
+def test_different_names_never_merge() -> None:
+    a = sent("a", 0, "Kim met Lavrov in Pyongyang on Thursday.")
+    b = sent("b", 0, "Kim met Putin in Pyongyang on Thursday.")
+    _, where = run([(a, unit(1)), (b, unit(1))])
+    assert where[a.key] != where[b.key]
+
+
+def test_negation_never_merges() -> None:
+    a = sent("a", 0, "The ministry confirmed the visit to the capital.")
+    b = sent("b", 0, "The ministry did not confirm the visit to the capital.")
+    _, where = run([(a, unit(1)), (b, unit(1))])
+    assert where[a.key] != where[b.key]
+
+
+def test_paraphrase_merges_above_the_threshold_only() -> None:
+    a = sent("a", 0, "The board voted to leave the state after a long meeting.")
+    b = sent("b", 0, "Supervisors decided in a late session to split from the state.")
+    _, where = run([(a, unit(1)), (b, at_angle(0.9))])
+    assert where[a.key] == where[b.key]
+    _, where = run([(a, unit(1)), (b, at_angle(0.7))])
+    assert where[a.key] != where[b.key]
+
+
+def test_near_duplicate_merges_without_help_from_vectors() -> None:
+    text = "The county board voted on Tuesday to pursue leaving the state of California"
+    a = sent("a", 0, text + ".")
+    b = sent("b", 0, text + ", officials said.")
+    _, where = run([(a, unit(1)), (b, unit(0, 1))])  # orthogonal vectors
+    assert where[a.key] == where[b.key]
+
+
+def test_chaining_is_refused() -> None:
+    # A~B and B~C at cosine 0.9, but A and C only at 0.62: C must not join A's group.
+    theta = math.acos(0.9)
+    a = sent("a", 0, "Officials opened the new bridge across the river.")
+    b = sent("b", 0, "The crossing over the river was inaugurated by the authorities.")
+    c = sent("c", 0, "Traffic jams eased once the span carried its first commuters.")
+    va = unit(1)
+    vb = unit(math.cos(theta), math.sin(theta))
+    vc = unit(math.cos(2 * theta), math.sin(2 * theta))
+    assert float(va @ vc) == pytest.approx(0.62, abs=0.01)
+    groups, where = run([(a, va), (b, vb), (c, vc)])
+    assert where[a.key] == where[b.key]
+    assert where[c.key] != where[a.key]
+    assert len(groups) == 2
+
+
+def test_sentences_of_one_article_merge_only_when_repeated_verbatim() -> None:
+    a1 = sent("a", 0, "The storm flooded the harbour district overnight.")
+    a2 = sent("a", 5, "Water covered the streets near the port after the storm.")
+    a3 = sent("a", 9, "The storm flooded the harbour district overnight.")
+    _, where = run([(a1, unit(1)), (a2, at_angle(0.95)), (a3, unit(1))])
+    assert where[a1.key] != where[a2.key]
+    assert where[a1.key] == where[a3.key]
+
+
+def test_a_group_holds_one_distinct_sentence_per_article() -> None:
+    a1 = sent("a", 0, "The storm flooded the harbour district overnight.")
+    a2 = sent("a", 1, "Water covered the streets near the port after the storm.")
+    b = sent("b", 0, "Floodwater swamped the harbour area during the night.")
+    _, where = run([(a1, unit(1)), (a2, at_angle(0.9)), (b, at_angle(0.95))])
+    assert where[b.key] in {where[a1.key], where[a2.key]}
+    assert where[a1.key] != where[a2.key]
+
+
+def test_group_ids_follow_first_appearance() -> None:
+    x = sent("a", 0, "Alpha statement about the first topic here.")
+    y = sent("a", 1, "Bravo statement about another subject entirely.")
+    z = sent("b", 0, "Alpha statement about the first topic here.")
+    groups, _ = run([(x, unit(1)), (y, unit(0, 1)), (z, unit(0, 0, 1))])
+    assert [g.id for g in groups] == [0, 1]
+    assert [m.key for m in groups[0].members] == [x.key, z.key]
+    assert groups[1].members == (y,)
+
+
+def test_representative_is_the_central_member() -> None:
+    # m sits between l and r; l and r are further apart.
+    l_ = sent("a", 0, "Rescuers pulled survivors from the rubble of the market.")
+    m = sent("b", 0, "Rescue teams pulled survivors from the collapsed market rubble.")
+    r = sent("c", 0, "Survivors were recovered from the wreckage of the collapsed market.")
+    theta = math.acos(0.95)
+    groups, where = run(
+        [
+            (l_, unit(1)),
+            (m, unit(math.cos(theta), math.sin(theta))),
+            (r, unit(math.cos(2 * theta), math.sin(2 * theta))),
+        ]
+    )
+    assert where[l_.key] == where[m.key] == where[r.key]
+    assert groups[0].representative == m
+
+
+def test_bad_input_is_refused() -> None:
+    a = sent("a", 0, "One sentence.")
+    with pytest.raises(InputError, match="one row per sentence"):
+        dedup_sentences([a], np.zeros((2, DIM), np.float32))
+    with pytest.raises(InputError, match="NaN"):
+        dedup_sentences([a], np.full((1, DIM), np.nan, np.float32))
+    with pytest.raises(InputError, match="twice"):
+        dedup_sentences([a, a], np.ones((2, DIM), np.float32))
+    with pytest.raises(InputError, match="paraphrase_threshold"):
+        dedup_sentences([a], np.ones((1, DIM), np.float32), paraphrase_threshold=1.5)
+    with pytest.raises(InputError, match="near_threshold"):
+        dedup_sentences([a], np.ones((1, DIM), np.float32), near_threshold=0)
+
+
+def test_normalize_sentence() -> None:
+    assert normalize_sentence("  “Hello,”  World!  ") == "hello world"
+
+
+def test_extract_facts_canonical_numbers() -> None:
+    same = [
+        ("a plan for 2024-25 signed on Sept. 8", "a plan for 2024-2025 signed on September 8"),
+        ("1,000 containers", "1000 containers"),
+        ("nine rhinos died", "9 rhinos died"),
+        ("$5.4 billion", "5.4 billion dollars"),
+    ]
+    for x, y in same:
+        assert extract_facts(x).numbers == extract_facts(y).numbers, (x, y)
+    assert extract_facts("the two countries").numbers == frozenset()
+
+
+def test_extract_facts_names_and_negation() -> None:
+    f = extract_facts("Russian Foreign Minister Sergey Lavrov met Kim Jong Un, the KCNA said.")
+    phrases = {p.tokens for p in f.names}
+    assert frozenset({"sergey", "lavrov"}) in phrases
+    assert frozenset({"kim", "jong", "un"}) in phrases
+    assert not f.negated
+    assert extract_facts("He didn't go.").negated
+
+
+def test_a_sentence_that_says_less_does_not_conflict() -> None:
+    full = extract_facts("Lavrov met Kim Jong Un and Choe Son Hui in Pyongyang on Oct. 19.")
+    trimmed = extract_facts("Lavrov met Kim in Pyongyang.")
+    assert facts_conflict(full, trimmed) is None
+    assert facts_conflict(trimmed, full) is None
+    other = extract_facts("Lavrov met Putin in Pyongyang.")
+    assert facts_conflict(trimmed, other) == "names"
+
+
+def test_pair_level() -> None:
+    a = sent("a", 0, "The county voted to leave the state.")
+    b = sent("b", 0, "the county voted to leave the state")
+    assert pair_level(a, b, np.stack([unit(1), unit(0, 1)])) == "exact"
+    c = sent("b", 0, "Supervisors chose to split from the state.")
+    assert pair_level(a, c, np.stack([unit(1), at_angle(0.9)])) == "paraphrase"
+    assert pair_level(a, c, np.stack([unit(1), at_angle(0.5)])) is None
+
+
+# ---------------------------------------------------------------------- real embedder
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[Embedder]:
+    emb = load_embedder(Settings())
+    yield emb
+    emb.close()
+
+
+def _prepare(articles: list[Article], embedder: Embedder) -> tuple[list[Sentence], np.ndarray]:
+    from summarizer.sentences import prepare_article
+
+    sentences = [s for a in articles for s in prepare_article(a)[1]]
+    return sentences, embedder.encode([s.text for s in sentences])
+
+
+def _seed_articles(seed_dir: Path) -> list[Article]:
+    manifest = json.loads((seed_dir / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        Article(
+            id=m["id"],
+            outlet=m["outlet"],
+            text=(seed_dir / m["file"]).read_text(encoding="utf-8"),
+            title=m["title"],
+            published=date.fromisoformat(m["published"]),
+        )
+        for m in manifest["articles"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def seed_groups(seed_dir: Path, embedder: Embedder) -> list[SentenceGroup]:
+    story = [a for a in _seed_articles(seed_dir) if a.published and a.published.year == 2023]
+    assert len(story) == 4
+    sentences, vectors = _prepare(story, embedder)
+    groups, stats = dedup_sentences(sentences, vectors)
+    assert stats.groups < stats.sentences_in
+    return groups
+
+
+def _group_with(groups: list[SentenceGroup], *words: str) -> SentenceGroup:
+    """The group whose members include a sentence containing every word."""
+    hits = [
+        g for g in groups if any(all(w.lower() in m.text.lower() for w in words) for m in g.members)
+    ]
+    assert hits, f"no group mentions {words}"
+    return max(hits, key=lambda g: len(g.members))
+
+
+def test_seed_forward_looking_plan_is_one_group(seed_groups: list[SentenceGroup]) -> None:
+    g = _group_with(seed_groups, "forward-thinking", "plan")
+    assert set(g.outlets) == {"Yonhap", "CNA", "Unnamed aggregator"}
+    assert all("plan" in m.text for m in g.members)
+
+
+def test_seed_forward_looking_relationship_is_one_group(seed_groups: list[SentenceGroup]) -> None:
+    g = _group_with(seed_groups, "forward-looking", "relationship")
+    assert set(g.outlets) == {"Yonhap", "CNA"}
+
+
+def test_seed_lavrov_choe_invitation_is_one_group(seed_groups: list[SentenceGroup]) -> None:
+    g = _group_with(seed_groups, "invited Choe", "Moscow")
+    assert set(g.outlets) == {"Yonhap", "AP"}
+    assert all("Choe" in m.text and "Moscow" in m.text for m in g.members)
+
+
+def test_seed_groups_never_mix_two_sentences_of_one_article(
+    seed_groups: list[SentenceGroup],
+) -> None:
+    for g in seed_groups:
+        distinct = {(m.article_id, normalize_sentence(m.text)) for m in g.members}
+        assert len({a for a, _ in distinct}) == len(distinct)
+
+
+def test_eval_clusters_are_not_merged_with_each_other(eval_path: Path, embedder: Embedder) -> None:
+    """Articles of three different stories pooled: no group may span two stories."""
+    wanted = {"test0", "test2", "test15"}
+    articles: list[Article] = []
+    for line in eval_path.read_text(encoding="utf-8").splitlines():
+        cluster = json.loads(line)
+        if cluster["unique_id"] in wanted:
+            for doc in cluster["documents"]:
+                articles.append(
+                    Article(
+                        id=f"{cluster['unique_id']}-{doc['documentFile']}",
+                        outlet=doc["documentFile"],
+                        text=doc["rawDocumentText"],
+                    )
+                )
+    sentences, vectors = _prepare(articles, embedder)
+    groups, stats = dedup_sentences(sentences, vectors)
+    story = {a.id: a.id.rsplit("-", 1)[0] for a in articles}
+    spanning = [g for g in groups if len({story[a] for a in g.article_ids}) > 1]
+    assert spanning == []
+    # test0's two articles are near copies of each other: most sentences collapse.
+    test0 = [g for g in groups if story[g.members[0].article_id] == "test0"]
+    test0_in = sum(len(g.members) for g in test0)
+    assert len(test0) < 0.7 * test0_in
+    assert stats.groups < stats.sentences_in

@@ -1,0 +1,88 @@
+"""The sentence embedder (the real packaged all-MiniLM-L6-v2; small and local)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summarizer.embed import Embedder, default_model_path, load_embedder
+from summarizer.errors import ConfigError, InputError, ModelError
+from summarizer.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[Embedder]:
+    emb = load_embedder(Settings())
+    yield emb
+    emb.close()
+
+
+def test_load_embedder_refuses_unknown_names() -> None:
+    with pytest.raises(ConfigError, match="all-minilm-l6-v2"):
+        load_embedder(Settings(embedder="no-such-model"))
+
+
+def test_lazy_load_and_metadata() -> None:
+    emb = Embedder(threads=1)
+    assert not emb.loaded  # nothing loads at construction
+    assert emb.name == "all-minilm-l6-v2" and emb.dim == 384
+    weights = default_model_path() / "model.safetensors"
+    assert emb.sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert not emb.loaded  # hashing does not load the model
+
+
+def test_missing_model_directory(tmp_path: Path) -> None:
+    emb = Embedder(tmp_path)
+    with pytest.raises(ModelError, match="weights not found"):
+        _ = emb.sha256
+    with pytest.raises(ModelError, match="no sentence-transformers model"):
+        emb.encode(["text"])
+
+
+def test_encode_shape_dtype_norm(embedder: Embedder) -> None:
+    v = embedder.encode(["North Korea's leader met Russia's foreign minister.", "", "Hi"])
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    empty = embedder.encode([])
+    assert empty.shape == (0, 384) and empty.dtype == np.float32
+
+
+def test_encode_is_deterministic_and_batch_independent(embedder: Embedder) -> None:
+    texts = [f"Sentence {i} about the harbour storm and its damage." for i in range(7)]
+    a = embedder.encode(texts, batch_size=2)
+    b = embedder.encode(texts, batch_size=64)
+    assert np.allclose(a, b, atol=1e-5)
+
+
+def test_paraphrases_are_closer_than_unrelated_text(embedder: Embedder) -> None:
+    v = embedder.encode(
+        [
+            "Lavrov invited Choe to visit Moscow at her convenience.",
+            "The Russian minister asked his North Korean counterpart to come to Moscow.",
+            "The recipe needs two cups of flour and a pinch of salt.",
+        ]
+    )
+    assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.3
+
+
+def test_encode_refuses_bad_input(embedder: Embedder) -> None:
+    with pytest.raises(InputError, match="sequence of strings"):
+        embedder.encode("one string")
+    with pytest.raises(InputError, match=r"texts\[1\]"):
+        embedder.encode(["ok", 3])  # type: ignore[list-item]
+    with pytest.raises(InputError, match="batch_size"):
+        embedder.encode(["ok"], batch_size=0)
+
+
+def test_close_then_encode_loads_again() -> None:
+    with Embedder(threads=1) as emb:
+        first = emb.encode(["A sentence."])
+        assert emb.loaded
+    assert not emb.loaded
+    again = emb.encode(["A sentence."])
+    assert np.allclose(first, again, atol=1e-6)
+    emb.close()
