@@ -106,7 +106,6 @@ def start_server(
     if not model:
         cmd.append("--extractive")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    env.setdefault("STORYBRIEF_REQUEST_TIMEOUT_S", "900")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
     return proc, f"http://127.0.0.1:{port}"
 

@@ -134,6 +134,7 @@ class StoryService:
         self._inflight: dict[tuple[str, str], concurrent.futures.Future[BriefOut]] = {}
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
+        self._index_dirty = False  # the in-memory index may hold uncommitted articles
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -250,12 +251,15 @@ class StoryService:
         answered with its existing id. Runs in the ingest lane.
         """
         try:
+            if self._index_dirty:
+                self._reload_index()
             with self.store.session() as s:
                 out = self._ingest(s, articles, deadline)
                 if deadline is not None:
                     deadline.check("ingest")
             return out
         except BaseException:
+            self._index_dirty = True
             try:
                 self._reload_index()
             except Exception:  # keep the original error; the next ingest retries the reload
@@ -266,6 +270,7 @@ class StoryService:
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
             self.index = StoryIndex.from_dict(state.data) if state is not None else StoryIndex()
+        self._index_dirty = False
 
     def _ingest(
         self, s: Session, articles: Sequence[Article], deadline: Deadline | None
@@ -631,7 +636,7 @@ class StoryService:
         """Stories and briefs of an article set, nothing stored (runs in the brief lane)."""
         out: list[BriefOut] = []
         for brief in self.pipeline.iter_briefs(articles, length=length):
-            out.append(_fresh(brief))
+            out.append(fresh_brief(brief))
         return out
 
     def group_stateless(
@@ -644,5 +649,5 @@ class StoryService:
         return list(index.stories()), {p.article.id: p for p in prepared}
 
 
-def _fresh(brief: Brief) -> BriefOut:
+def fresh_brief(brief: Brief) -> BriefOut:
     return BriefOut(**brief.model_dump(), generated_at=utcnow(), cached=False, current=True)

@@ -18,11 +18,12 @@ import logging
 import queue
 import threading
 import uuid
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
-from service.engine import StoryService, _fresh
+from service.engine import StoryService, fresh_brief
 from service.errors import NotFound, ServiceError
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
 from service.store import JobRow, utcnow
@@ -39,9 +40,9 @@ class _Stopping(Exception):
 def job_public(row: JobRow) -> JobOut:
     return JobOut(
         id=row.id,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         progress=Progress(done=row.done, total=row.total),
-        length=row.length,  # type: ignore[arg-type]
+        length=row.length,
         store=row.store,
         article_ids=list(row.article_ids or []),
         results=[BriefOut.model_validate(r) for r in row.results or []],
@@ -251,10 +252,8 @@ class JobRunner:
             if story.id in done_ids:
                 continue
             self._check_stop()
-            brief = svc.brief_lane.submit(
-                lambda st=story: svc.pipeline.brief(st, prepared, length=length),  # type: ignore[misc]
-                bounded=False,
-            ).result()
-            results.append(_fresh(brief).model_dump(mode="json"))
+            write = partial(svc.pipeline.brief, story, prepared, length=length)
+            brief = svc.brief_lane.submit(write, bounded=False).result()
+            results.append(fresh_brief(brief).model_dump(mode="json"))
             done_ids.add(story.id)
             self._update(job_id, results=list(results), done=len(done_ids))

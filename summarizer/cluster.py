@@ -393,7 +393,7 @@ class StoryIndex:
                 n_close = np.add.reduceat(close.astype(int), starts[:j])
                 means = np.where((n_dated == 0) | (n_close > 0), means, -np.inf)
             rows[r, :j] = means
-            rows[: r, j] = means[n_old:]  # the earlier new clusters, against j
+            rows[:r, j] = means[n_old:]  # the earlier new clusters, against j
         sizes = np.array([len(c) for c in profs], dtype=np.float64)
         alive = np.ones(n, dtype=bool)
         threshold = self.params.threshold
@@ -476,9 +476,7 @@ class StoryIndex:
             for w in p.keywords:
                 shared[index[w]] += self._idf(w)
             smaller = np.minimum(weights[:end], self._weight(p.keywords))
-            overlap = np.divide(
-                shared[:end], smaller, out=np.zeros(end), where=smaller > 0
-            )
+            overlap = np.divide(shared[:end], smaller, out=np.zeros(end), where=smaller > 0)
             combined = alpha * cos + (1.0 - alpha) * overlap
             out: np.ndarray = np.where(has_kw[:end], combined, cos)
             return out

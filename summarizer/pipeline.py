@@ -109,13 +109,8 @@ class Pipeline:
         return out
 
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
-        """Add articles to the story index (deterministic order); article id -> story id."""
-        joined: dict[str, str] = {}
-        for p in sorted(prepared, key=lambda p: _order_key(p.article)):
-            joined[p.article.id] = index.add(
-                profile_article(p.article, p.sentences, p.vectors)
-            )
-        return joined
+        """Add articles to the story index together (order-independent); article -> story id."""
+        return index.extend(profile_article(p.article, p.sentences, p.vectors) for p in prepared)
 
     # ------------------------------------------------------------------ brief side
 

@@ -67,3 +67,13 @@ def small_generator(model_settings: Settings) -> Iterator[Generator]:
 def default_generator(model_settings: Settings) -> Iterator[Generator]:
     """The default real generator (1.5B) on the default backend; loads on first use."""
     yield from _generator(model_settings, model_settings.generator)
+
+
+@pytest.fixture(scope="session")
+def embedder(model_settings: Settings) -> Iterator[object]:
+    """The real sentence embedder (all-MiniLM-L6-v2 from its PyPI package), loaded once."""
+    from summarizer.embed import load_embedder
+
+    emb = load_embedder(model_settings)
+    yield emb
+    emb.close()

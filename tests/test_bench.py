@@ -20,8 +20,6 @@ from summarizer.bench import (
 from summarizer.errors import InputError
 from summarizer.types import Article
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _base() -> list[Article]:
     return [
@@ -102,25 +100,16 @@ def test_machine_description() -> None:
     assert m["cores"] >= 1 and m["cpu"]
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> object:
-    from summarizer.embed import load_embedder
+def test_bench_non_model_reports_every_step(embedder: object, seed_dir: Path) -> None:
+    from summarizer.io import iter_inputs
     from summarizer.pipeline import Pipeline
     from summarizer.settings import Settings
 
-    settings = Settings()
-    embedder = load_embedder(settings)
-    yield Pipeline(settings, embedder, None)
-    embedder.close()
-
-
-def test_bench_non_model_reports_every_step(pipeline: object) -> None:
-    from summarizer.io import iter_inputs
-
-    seeds = [a for a in iter_inputs([str(ROOT / "seeds")]) if isinstance(a, Article)]
+    pipeline = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    seeds = [a for a in iter_inputs([str(seed_dir)]) if isinstance(a, Article)]
     syn = synthetic_articles(seeds, 12, seed=1)
     gold = {s.article.id: s.base_id for s in syn}
-    out = bench_non_model(pipeline, [s.article for s in syn], gold)  # type: ignore[arg-type]
+    out = bench_non_model(pipeline, [s.article for s in syn], gold)
     assert out["articles"] == 12 and out["sentences"] > 12
     assert set(out["seconds"]) == {"clean_split", "embed", "group", "dedup", "total"}
     assert all(v >= 0 for v in out["seconds"].values())

@@ -26,7 +26,7 @@ from summarizer.cluster import (
 from summarizer.embed import Embedder, load_embedder
 from summarizer.errors import InputError
 from summarizer.settings import Settings
-from summarizer.types import Article, Sentence
+from summarizer.types import Article, Sentence, Story
 
 DIM = 6
 DAY = date(2024, 3, 1)
@@ -49,7 +49,7 @@ def prof(
     return ArticleProfile(aid, published, vec, frozenset(keywords))
 
 
-def partition(stories: list) -> set[frozenset[str]]:
+def partition(stories: list[Story]) -> set[frozenset[str]]:
     return {frozenset(s.article_ids) for s in stories}
 
 

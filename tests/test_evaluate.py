@@ -24,15 +24,11 @@ from summarizer.evaluate import (
 )
 from summarizer.types import BriefSentence, Citation
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
-
 
 @pytest.fixture(scope="module")
-def dev_file() -> Path:
-    if not DEV.is_file():
-        pytest.skip("the evaluation file is not present")
-    return DEV
+def dev_file(eval_path: Path) -> Path:
+    """The dev set (the conftest fixture skips when ``../shared/eval`` is absent)."""
+    return eval_path
 
 
 def _row(**over: object) -> dict[str, object]:

@@ -34,7 +34,7 @@ async def readyz(service: ServiceDep) -> Ready:
     return Ready(
         status="ready",
         database="ok",
-        embedder=getattr(service.pipeline.embedder, "name", "embedder"),
+        embedder=service.pipeline.embedder.name,
         generator=gen.name if gen is not None else "extractive",
         stories=stories,
     )
