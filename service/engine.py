@@ -129,8 +129,15 @@ class StoryService:
         self.pipeline = pipeline
         self.index = StoryIndex()
         self.cache = PreparedCache(settings.prepared_cache_size)
-        self.ingest_lane = Lane("ingest", settings.ingest_queue_size)
-        self.brief_lane = Lane("brief", settings.queue_size)
+        budget = settings.request_timeout_s
+        self.ingest_lane = Lane(
+            "ingest", settings.ingest_queue_size, budget_s=budget, estimate_s=1.0
+        )
+        # Until a brief has been measured, assume a generation takes its whole time limit.
+        first_guess = settings.generation_timeout_s if pipeline.generator is not None else 5.0
+        self.brief_lane = Lane(
+            "brief", settings.queue_size, budget_s=budget, estimate_s=first_guess
+        )
         self._inflight: dict[tuple[str, str], concurrent.futures.Future[BriefOut]] = {}
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
@@ -175,8 +182,8 @@ class StoryService:
                 pipeline.generator.count_tokens("warm-up")
 
         futures = [
-            self.ingest_lane.submit(load_embedder, bounded=False),
-            self.brief_lane.submit(load_generator, bounded=False),
+            self.ingest_lane.submit(load_embedder, bounded=False, measure=False),
+            self.brief_lane.submit(load_generator, bounded=False, measure=False),
         ]
 
         def done(_f: concurrent.futures.Future[None]) -> None:

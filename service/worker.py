@@ -45,17 +45,31 @@ class Deadline:
 
 
 class Lane:
-    """A single worker thread with at most ``1 + queue_size`` tasks admitted at once."""
+    """A single worker thread that admits at most ``1 + queue_size`` tasks at once, and no
+    more than can finish within ``budget_s`` at the mean task time.
 
-    def __init__(self, name: str, queue_size: int) -> None:
+    ``estimate_s`` is the mean task time assumed before any task has been measured; it is
+    then updated as a running mean. The time test always admits a task into an empty
+    lane, so a wrong estimate can only make the lane cautious, never shut.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        queue_size: int,
+        *,
+        budget_s: float | None = None,
+        estimate_s: float = 5.0,
+    ) -> None:
         self.name = name
         self.capacity = 1 + queue_size
+        self.budget_s = budget_s
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix=f"lane-{name}"
         )
         self._lock = threading.Lock()
         self._pending = 0
-        self._avg_s = 5.0  # running mean of task time, for Retry-After
+        self._avg_s = estimate_s  # running mean of task time
         self._closed = False
         self._futures: set[concurrent.futures.Future[Any]] = set()
 
@@ -63,21 +77,42 @@ class Lane:
     def pending(self) -> int:
         return self._pending
 
-    def retry_after(self) -> int:
-        """Seconds a refused client should wait: the queue ahead times the mean task time."""
-        return max(1, min(300, math.ceil(self._pending * self._avg_s)))
+    @property
+    def mean_task_s(self) -> float:
+        return self._avg_s
 
-    def submit(self, fn: Callable[[], T], *, bounded: bool = True) -> concurrent.futures.Future[T]:
-        """Queue ``fn``; ``bounded`` tasks are refused with ``Busy`` when the lane is full."""
+    def admits(self) -> int:
+        """How many tasks may be in the lane now (running and waiting)."""
+        if self.budget_s is None:
+            return self.capacity
+        by_time = max(1, math.floor(self.budget_s / max(self._avg_s, 1e-3)))
+        return min(self.capacity, by_time)
+
+    def retry_after(self) -> int:
+        """Seconds until a refused client would be admitted, at the mean task time."""
+        over = self._pending - self.admits() + 1
+        return max(1, min(600, math.ceil(max(1, over) * self._avg_s)))
+
+    def submit(
+        self, fn: Callable[[], T], *, bounded: bool = True, measure: bool = True
+    ) -> concurrent.futures.Future[T]:
+        """Queue ``fn``; ``bounded`` tasks are refused with ``Busy`` when the lane is full.
+
+        ``measure=False`` keeps the task's time out of the running mean (warm-ups).
+        """
         with self._lock:
             if self._closed:
                 raise Busy(f"the {self.name} lane is shutting down", headers={"Retry-After": "5"})
-            if bounded and self._pending >= self.capacity:
+            limit = self.admits()
+            if bounded and self._pending >= limit:
                 wait = self.retry_after()
-                raise Busy(
-                    f"the {self.name} queue is full ({self.capacity} tasks); retry in {wait} s",
-                    headers={"Retry-After": str(wait)},
+                why = (
+                    f"the {self.name} queue is full ({self.capacity} tasks)"
+                    if limit == self.capacity
+                    else f"the {self.name} queue is full ({self._pending} tasks of about "
+                    f"{self._avg_s:.0f} s each would not finish in {self.budget_s:g} s)"
                 )
+                raise Busy(f"{why}; retry in {wait} s", headers={"Retry-After": str(wait)})
             self._pending += 1
 
         def timed() -> T:
@@ -86,8 +121,9 @@ class Lane:
                 return fn()
             finally:
                 took = time.perf_counter() - t0
-                with self._lock:
-                    self._avg_s = 0.8 * self._avg_s + 0.2 * took
+                if measure:
+                    with self._lock:
+                        self._avg_s = 0.7 * self._avg_s + 0.3 * took
 
         future = self._executor.submit(timed)
         with self._lock:

@@ -733,6 +733,16 @@ class _Runner:
         self._check_out()
         settings = get_settings()
         length: Length = args.length or settings.length
+        # OUT is checked (and a cut-short last record dropped) before any work is done.
+        store_path = self.out if self.format == "jsonl" else _sidecar(self.out)
+        seeded = self.format == "json" and self.out.exists() and not store_path.exists()
+        if seeded:
+            _seed_sidecar(self.out, store_path)
+        self.records = records = RecordLog(store_path)
+        if records.dropped_tail:
+            self.display.message(
+                f"storybrief: {store_path}: dropped a truncated last record (it will be redone)"
+            )
         self.display.start()
         with (
             _env("TQDM_DISABLE", "1", when=not self.display.enabled),
@@ -744,17 +754,11 @@ class _Runner:
                 items, pipeline, on_problem=self.problem, on_progress=self.display.update
             )
             if not plan.stories:
+                if seeded:
+                    store_path.unlink()
                 raise InputError(
                     f"no readable articles in the input ({plan.skipped} skipped); "
                     f"{self.out} was not written"
-                )
-            store_path = self.out if self.format == "jsonl" else _sidecar(self.out)
-            if self.format == "json" and self.out.exists() and not store_path.exists():
-                _seed_sidecar(self.out, store_path)
-            self.records = records = RecordLog(store_path)
-            if records.dropped_tail:
-                self.display.message(
-                    f"storybrief: {store_path}: dropped a truncated last record (it will be redone)"
                 )
             self.wanted = (length, model_name)
             total = len(plan.stories)

@@ -316,14 +316,12 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def dedupe_drafts(drafts: Sequence[Draft]) -> list[Draft]:
-    """Drop sentences that repeat an earlier one (the longer text is kept, hints merged)."""
+    """Drop sentences that repeat an earlier one (the first is kept, with both hints)."""
     out: list[Draft] = []
     for d in drafts:
         for i, kept in enumerate(out):
             if near_duplicate(kept.text, d.text):
-                text = d.text if len(d.text) > len(kept.text) else kept.text
-                hints = tuple(dict.fromkeys(kept.hints + d.hints))
-                out[i] = Draft(text=text, hints=hints)
+                out[i] = Draft(text=kept.text, hints=tuple(dict.fromkeys(kept.hints + d.hints)))
                 break
         else:
             out.append(d)

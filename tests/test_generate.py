@@ -223,11 +223,11 @@ def test_parse_without_headline_and_empty() -> None:
     assert headline is None and len(drafts) == 1
 
 
-def test_dedupe_keeps_longer_and_merges_hints() -> None:
+def test_dedupe_keeps_the_first_and_merges_hints() -> None:
     out = dedupe_drafts(
-        [Draft("The council approved the budget.", (1,)),
-         Draft("The council approved the budget on Monday.", (2,)),
-         Draft("Critics said the ferries cost too much.", (4,))]
+        [Draft("The council approved the budget on Monday.", (1,)),
+         Draft("Critics said the ferries cost too much.", (4,)),
+         Draft("Reports said the council approved the budget on Monday.", (2,))]
     )  # fmt: skip
     assert out == [
         Draft("The council approved the budget on Monday.", (1, 2)),

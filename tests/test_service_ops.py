@@ -117,6 +117,32 @@ def test_lane_refuses_past_capacity_with_retry_after() -> None:
         lane.close()
 
 
+def test_lane_admits_only_what_can_finish_in_time() -> None:
+    gate = threading.Event()
+    lane = Lane("brief", queue_size=10, budget_s=10, estimate_s=4)
+    slow = Lane("brief", queue_size=10, budget_s=1, estimate_s=5)
+    try:
+        assert lane.admits() == 2
+        lane.submit(lambda: gate.wait(10), measure=False)
+        lane.submit(lambda: gate.wait(10), measure=False)
+        with pytest.raises(Busy) as info:
+            lane.submit(lambda: None)
+        assert info.value.message == (
+            "the brief queue is full (2 tasks of about 4 s each would not finish in 10 s); "
+            "retry in 4 s"
+        )
+        assert info.value.headers == {"Retry-After": "4"}
+        # An empty lane always takes one task, however slow the estimate.
+        assert slow.admits() == 1
+        assert slow.submit(lambda: 3).result(5) == 3
+        # The estimate follows measured times.
+        assert slow.mean_task_s < 5
+    finally:
+        gate.set()
+        lane.close()
+        slow.close()
+
+
 def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
     lane = Lane("test", queue_size=2)
     gate = threading.Event()
