@@ -209,6 +209,7 @@ def summarize(report: Report) -> tuple[list[dict[str, Any]], int]:
                 "requests": len(got),
                 "ok": len(ok),
                 "busy_503": len(busy),
+                "retry_after_s": sorted({int(s.retry_after or 0) for s in busy}),
                 "other_errors": dict(Counter(f"{s.status} {s.error}" for s in other)),
                 "throughput_rps": round(len(ok) / span, 2) if span else 0.0,
                 "p50_s": round(pct(ok, 0.5), 2),

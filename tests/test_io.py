@@ -209,6 +209,9 @@ def test_render_markdown_markers_follow_source_numbers() -> None:
     assert "- Sentence 0 of st_x. [1][2][3]" in md
     assert "- Sentence 1 of st_x. [2][3]" in md
     assert '1. Outlet 1, "T1"' in md
+    assert "*3 articles, 10 sentences, 8 distinct after removing 2 repeats" in md
+    one = render_markdown(make_brief("st_y", "H", 1))
+    assert "*1 article, 10 sentences," in one
 
 
 def test_render_digest_structure() -> None:
