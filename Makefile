@@ -37,7 +37,7 @@ $(MODELS_STAMP): $(INSTALL_STAMP) models/manifest.toml
 models: $(MODELS_STAMP)
 
 run: setup
-	$(BIN)/storybrief summarize seeds/
+	$(BIN)/storybrief serve --seed seeds/
 
 test: setup
 	$(BIN)/pytest -q

@@ -11,7 +11,6 @@ shares a session-wide embedder); models the app did not build are not closed by 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -25,7 +24,7 @@ from service.limits import BodyCheckMiddleware, TimeoutMiddleware
 from service.routes import health, v1
 from service.store import Store
 from summarizer import __version__
-from summarizer.embed import Embedder, load_embedder
+from summarizer.embed import load_embedder
 from summarizer.pipeline import Pipeline
 from summarizer.settings import Settings, get_settings
 
@@ -34,26 +33,9 @@ log = logging.getLogger(__name__)
 PipelineFactory = Callable[[Settings], Pipeline]
 
 
-class SerialEmbedder(Embedder):
-    """An ``Embedder`` whose forward passes run one at a time.
-
-    Both lanes embed (ingest: the articles; briefs: the drafts for citation), and a fast
-    tokenizer must not be used from two threads at once.
-    """
-
-    _serial = threading.Lock()
-
-    def _forward(self, items: list[str], batch_size: int) -> object:
-        with self._serial:
-            return super()._forward(items, batch_size)
-
-
 def default_pipeline(settings: Settings) -> Pipeline:
     """The embedder the settings name, and the generator unless ``extractive_only``."""
-    base = load_embedder(settings)  # validates the name
-    embedder = SerialEmbedder(
-        name=base.name, threads=base.threads, device=base.device, dim=base.dim
-    )
+    embedder = load_embedder(settings)  # validates the name; encodes one call at a time
     generator = None
     if not settings.extractive_only:
         from summarizer.backends import load_generator

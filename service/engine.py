@@ -217,11 +217,11 @@ class StoryService:
                 continue
             article = _article_of(row)
             vec = s.get(VectorRow, row.id)
-            clean, sents = prepare_article(article)
-            spans = [[x.start, x.end] for x in sents]
-            if vec is not None and vec.model == model and vec.spans == spans:
+            item = None
+            if vec is not None and vec.model == model:
                 vectors = np.frombuffer(vec.data, dtype=np.float32).reshape(vec.rows, vec.dim)
-                item = PreparedArticle(article, clean, tuple(sents), vectors)
+                item = self.pipeline.restore(article, vectors, vec.spans)
+            if item is not None:
                 self.cache.put(item)
                 out.append(item)
             else:

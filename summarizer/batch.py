@@ -39,7 +39,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Literal, TextIO
 
-from summarizer.cluster import StoryIndex, order_key, profile_article
+from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
 from summarizer.errors import InputError, StoryBriefError
 from summarizer.io import (
     InputProblem,
@@ -125,11 +125,10 @@ ProblemFn = Callable[[InputProblem], None]
 @dataclass(slots=True)
 class _Entry:
     id: str
-    order_key: tuple[str, str]
     digest: str
     offset: int
     size: int
-    profile: Any = None  # dropped once the stories are formed
+    profile: ArticleProfile | None  # dropped once the stories are formed
 
 
 @dataclass(slots=True)
@@ -247,7 +246,6 @@ class BatchPlan:
             a = p.article
             self._entries[a.id] = _Entry(
                 id=a.id,
-                order_key=order_key(profile),
                 digest=_article_hash(a),
                 offset=offset,
                 size=len(data),
@@ -259,9 +257,9 @@ class BatchPlan:
         if on_progress:
             on_progress(Progress("group", 0, len(self._entries)))
         index = StoryIndex()
-        # The order of Pipeline.assign and group_articles: the same stories as one call.
-        for entry in sorted(self._entries.values(), key=lambda e: e.order_key):
-            index.add(entry.profile)
+        # As Pipeline.assign does it (sorted, order-independent): the same stories as one call.
+        index.extend(e.profile for e in self._entries.values() if e.profile is not None)
+        for entry in self._entries.values():
             entry.profile = None
         self.stories = [
             PlannedStory(story, _combine_hashes(self._entries[a].digest for a in story.article_ids))

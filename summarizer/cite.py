@@ -98,12 +98,21 @@ def _stem(word: str) -> str:
     return word
 
 
+_MONTHS = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june",
+    "jul": "july", "aug": "august", "sep": "september", "sept": "september",
+    "oct": "october", "nov": "november", "dec": "december",
+}  # fmt: skip
+
+
 def _name_key(tok: str) -> str:
     t = tok.lower()
     for poss in ("'s", "’s"):
         if t.endswith(poss):
-            return t[:-2]
-    return t.rstrip("'’")
+            t = t[:-2]
+            break
+    t = t.rstrip("'’")
+    return _MONTHS.get(t, t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +175,18 @@ def text_facts(text: str) -> Facts:
 
 
 def _same_name(a: str, b: str) -> bool:
+    """Exact, or a name and its adjective: Russia/Russian, Ukraine/Ukrainian, China/Chinese."""
     if a == b:
         return True
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+    short = min(len(a), len(b))
+    if short < 4 or abs(len(a) - len(b)) > 4:
+        return False
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= max(4, short - 1)
 
 
 def _has_name(name: str, tokens: set[str]) -> bool:

@@ -71,6 +71,7 @@ class Embedder:
         self._model: SentenceTransformer | None = None
         self._sha256: str | None = None
         self._lock = threading.Lock()
+        self._forward_lock = threading.Lock()
 
     # ------------------------------------------------------------------ properties
 
@@ -182,7 +183,9 @@ class Embedder:
 
         model = self.load()
         try:
-            with torch.inference_mode():
+            # One forward pass at a time: a fast tokenizer must not be used from two
+            # threads at once (the service embeds from its ingest and brief lanes).
+            with self._forward_lock, torch.inference_mode():
                 return model.encode(
                     items,
                     batch_size=batch_size,

@@ -426,6 +426,29 @@ def make_headline(evidence: Sequence[Evidence]) -> str:
 # ---------------------------------------------------------------- the call
 
 
+_ATTRIBUTION_VERBS = r"(?:reported|reports|said|says|stated|states|noted|notes|wrote|writes|added)"
+
+
+def strip_outlet_attribution(text: str, outlets: Sequence[str]) -> str:
+    """Drop a copied evidence label: ``AP reported that X.`` / ``According to AP, X.`` -> ``X.``
+
+    The citations name the outlets; the label in the text only repeats the prompt's layout.
+    """
+    names = sorted({o for o in outlets if o.strip()}, key=len, reverse=True)
+    if not names:
+        return text
+    alt = "|".join(re.escape(o) for o in names)
+    pattern = re.compile(
+        rf"^(?:(?:the\s+)?(?:{alt})\s*,?\s+{_ATTRIBUTION_VERBS}(?:\s+that)?|"
+        rf"according\s+to\s+(?:the\s+)?(?:{alt})\s*,)\s+(?=\S)",
+        re.IGNORECASE,
+    )
+    rest = pattern.sub("", text, count=1)
+    if rest == text or len(rest.split()) < MIN_DRAFT_WORDS:
+        return text
+    return rest[0].upper() + rest[1:]
+
+
 def generation_config(
     max_new_tokens: int, repeat_penalty: float, timeout_s: float | None, n_sentences: int
 ) -> GenerationConfig:
@@ -476,7 +499,11 @@ def generate_brief_drafts(
         return _fallback(evidence, n_sentences, f"generation failed: {exc}", None)
     headline, drafts = parse_output(result.text)
     valid = range(1, len(evidence) + 1)
-    drafts = [Draft(d.text, tuple(h for h in d.hints if h in valid)) for d in drafts]
+    outlets = [o for e in evidence for o in e.group.outlets]
+    drafts = [
+        Draft(strip_outlet_attribution(d.text, outlets), tuple(h for h in d.hints if h in valid))
+        for d in drafts
+    ]
     drafts = dedupe_drafts(drafts)[:n_sentences]
     if not drafts:
         reason = (

@@ -18,14 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from summarizer.backends.base import GenerationConfig, Generator
+from summarizer.backends.base import Generator
 from summarizer.cite import cite_drafts
 from summarizer.clean import find_repeated_lines
 from summarizer.cluster import StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
 from summarizer.embed import Embedder
 from summarizer.errors import InputError
-from summarizer.generate import GenerationOutcome, extractive_drafts, generate_brief_drafts, make_headline
+from summarizer.generate import (
+    GenerationOutcome,
+    extractive_drafts,
+    generate_brief_drafts,
+    make_headline,
+)
 from summarizer.select import select_evidence
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
@@ -108,6 +113,21 @@ class Pipeline:
             pos += len(sents)
         return out
 
+    def restore(
+        self, article: Article, vectors: np.ndarray, spans: Sequence[Sequence[int]]
+    ) -> PreparedArticle | None:
+        """Rebuild a prepared article from stored sentence vectors without re-embedding.
+
+        The text is cleaned and split again; the vectors are reused only when the sentences
+        come out at the same ``spans`` they were stored with (else None: prepare it anew).
+        """
+        clean, sents = prepare_article(article)
+        if [[x.start, x.end] for x in sents] != [list(sp) for sp in spans]:
+            return None
+        if vectors.shape[0] != len(sents):
+            return None
+        return PreparedArticle(article, clean, tuple(sents), vectors)
+
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
         """Add articles to the story index together (order-independent); article -> story id."""
         return index.extend(profile_article(p.article, p.sentences, p.vectors) for p in prepared)
@@ -133,7 +153,9 @@ class Pipeline:
             raise InputError(f"story {story.id} refers to unknown articles {missing}")
         timer = _Timer()
         timer.steps.update(timings or {})
-        parts = sorted((prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article))
+        parts = sorted(
+            (prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article)
+        )
         sentences = [s for p in parts for s in p.sentences]
         vectors = (
             np.vstack([p.vectors for p in parts]) if sentences else np.zeros((0, 384), np.float32)
@@ -230,10 +252,11 @@ class Pipeline:
                 fallback=True,
                 fallback_reason="no generator configured",
             )
-        config = GenerationConfig(
-            max_new_tokens=self.settings.max_new_tokens,
-            repeat_penalty=self.settings.repeat_penalty,
-            timeout_s=self.settings.generation_timeout_s,
+        config = generation_config(
+            self.settings.max_new_tokens,
+            self.settings.repeat_penalty,
+            self.settings.generation_timeout_s,
+            n_sentences,
         )
         return generate_brief_drafts(self.generator, ev, n_sentences=n_sentences, config=config)
 

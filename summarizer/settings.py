@@ -43,7 +43,9 @@ class Settings(BaseSettings):
 
     # generation
     length: Literal["short", "standard", "long"] = "standard"
-    max_new_tokens: int = Field(320, ge=16, le=4096)
+    max_new_tokens: int = Field(
+        160, ge=16, le=4096, description="floor; raised to fit the brief length (32 + 40/sentence)"
+    )
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
     generation_timeout_s: float = Field(120.0, gt=0)
     evidence_token_budget: int = Field(900, ge=64)

@@ -221,6 +221,14 @@ def test_text_facts_and_checks() -> None:
     assert check_support(text_facts("Kim met Putin."), [ok]) == [
         "names not in the evidence: ['putin']"
     ]
+    # a name and its adjective, a month and its abbreviation
+    kyiv = text_facts("Ukrainian and Chinese envoys met in October in Kyiv.")
+    assert (
+        check_support(kyiv, [text_facts("Envoys of Ukraine and China met in Kyiv, Oct. 2.")]) == []
+    )
+    assert check_support(
+        text_facts("The Austrian envoys met."), [text_facts("Australia sent envoys.")]
+    )
 
 
 def test_align_reference_ranks_candidates() -> None:

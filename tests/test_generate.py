@@ -18,6 +18,7 @@ from summarizer.generate import (
     make_headline,
     parse_output,
     strip_dateline,
+    strip_outlet_attribution,
 )
 from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
 
@@ -245,6 +246,19 @@ def test_dedupe_keeps_the_first_and_merges_hints() -> None:
     ]
 
 
+def test_strip_outlet_attribution() -> None:
+    outlets = ["Coast Radio", "AP"]
+    assert strip_outlet_attribution("AP reported that the ferries were late.", outlets) == (
+        "The ferries were late."
+    )
+    assert strip_outlet_attribution("According to Coast Radio, two ferries sank.", outlets) == (
+        "Two ferries sank."
+    )
+    keep = "APEC leaders said the ferries were late."
+    assert strip_outlet_attribution(keep, outlets) == keep
+    assert strip_outlet_attribution("The mayor said so.", []) == "The mayor said so."
+
+
 # ---------------------------------------------------------------- fallback and headline
 
 
@@ -271,14 +285,16 @@ def test_generate_uses_the_model_answer() -> None:
         "Headline: Council approves ferries\n"
         "The council approved a budget of 12 million. [1][9]\n"
         "The budget pays for two new ferries. [2]\n"
-        "Critics said the ferries cost too much. [4]\n"
+        "Coast Radio reported that critics said the ferries cost too much. [4]\n"
     )
     config = GenerationConfig(max_new_tokens=200, repeat_penalty=1.1, timeout_s=30)
     out = generate_brief_drafts(gen, make_evidence(), n_sentences=2, config=config)
     assert not out.fallback and out.fallback_reason is None
     assert out.headline == "Council approves ferries"
     assert [d.hints for d in out.drafts] == [(1,), (2,)]  # [9] does not exist; capped at 2
-    ((prompt, used),) = gen.calls
+    out = generate_brief_drafts(gen, make_evidence(), n_sentences=5, config=config)
+    assert out.drafts[-1].text == "Critics said the ferries cost too much."
+    prompt, used = gen.calls[0]
     assert used is not None and used.repeat_penalty == 1.1 and used.temperature == 0.0
     assert set(DEFAULT_STOP) <= set(used.stop) and used.timeout_s == 30
 
