@@ -29,6 +29,7 @@ from summarizer.generate import (
     GenerationOutcome,
     extractive_drafts,
     generate_brief_drafts,
+    generation_config,
     make_headline,
 )
 from summarizer.select import select_evidence
