@@ -109,9 +109,7 @@ def lexrank_baseline(
     nothing longer exists.
     """
     if len(sentences) != vectors.shape[0]:
-        raise InputError(
-            f"{len(sentences)} sentences but {vectors.shape[0]} vectors", "vectors"
-        )
+        raise InputError(f"{len(sentences)} sentences but {vectors.shape[0]} vectors", "vectors")
     if not sentences:
         return []
     scores = lexrank_scores(vectors)

@@ -548,6 +548,7 @@ def run_bench(
             "n_batch": settings.n_batch,
             "n_ctx": settings.n_ctx,
             "evidence_token_budget": settings.evidence_token_budget,
+            "prompt_lookup": settings.prompt_lookup,
             "max_new_tokens": settings.max_new_tokens,
             "length": settings.length,
             "generator": settings.generator,

@@ -482,8 +482,8 @@ def evaluate(
         )
         served = [s for s in brief.sentences if s.supported]
         ours = [s.text for s in served]
-        budget = opts.word_budget if opts.word_budget is not None else sum(
-            word_count(t) for t in ours
+        budget = (
+            opts.word_budget if opts.word_budget is not None else sum(word_count(t) for t in ours)
         )
         ours_cut = list(ours) if opts.word_budget is None else _cut(ours, budget)
 
@@ -666,6 +666,7 @@ def summarise_run(
             "backend": gen.backend if gen is not None else "none",
             "support_threshold": pipeline.settings.support_threshold,
             "evidence_token_budget": pipeline.settings.evidence_token_budget,
+            "prompt_lookup": pipeline.settings.prompt_lookup,
             "threads": pipeline.settings.threads,
             "max_new_tokens": pipeline.settings.max_new_tokens,
             "generation_timeout_s": pipeline.settings.generation_timeout_s,

@@ -31,9 +31,12 @@ MIN_DRAFT_WORDS = 3
 _NEAR_DUP_JACCARD = 0.75
 _NEAR_DUP_CONTAINMENT = 0.9
 
+#: Everything that does not depend on the story sits in the system message, so the
+#: prompt of every brief starts with the same tokens and llama.cpp reuses their KV cache.
 SYSTEM_PROMPT = (
     "You are a careful news editor. You write neutral briefs that use only facts "
-    "stated in the numbered evidence."
+    "stated in the numbered evidence. Combine facts from different outlets, copy names "
+    "and numbers exactly, and end each sentence with the numbers of the evidence it uses."
 )
 
 
@@ -106,10 +109,8 @@ def build_messages(
     form = "\n".join(f"{i}. <sentence> [<evidence numbers>]" for i in range(1, n_sentences + 1))
     user = (
         f"Evidence, one numbered fact per line:\n{lines}\n\n{hint}"
-        f"Write a headline and a neutral {n_sentences}-sentence news brief that combines "
-        "facts from different outlets, using only the evidence (copy names and numbers "
-        "exactly). End each sentence with the numbers of the evidence it uses.\n\n"
-        f"Reply in this form:\nHeadline: <headline>\n{form}"
+        f"Write a headline and a neutral {n_sentences}-sentence news brief from the "
+        f"evidence, in this form:\nHeadline: <headline>\n{form}"
     )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},

@@ -42,6 +42,7 @@ from summarizer.types import (
     BriefSentence,
     BriefStats,
     CleanText,
+    Evidence,
     Length,
     ModelInfo,
     Sentence,
@@ -225,7 +226,7 @@ class Pipeline:
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=outcome.headline or make_headline(evidence) or _fallback_title(parts),
+            headline=outcome.headline or _title(evidence, articles) or _fallback_title(parts),
             sentences=cited,
             sources=sources,
             stats=BriefStats(
@@ -316,6 +317,21 @@ class Pipeline:
 
 def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
+
+
+def _title(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> str | None:
+    """An outlet's own headline for an extractive brief: that of the top evidence's article.
+
+    A real headline reads better than a cut-down evidence sentence; the sentence is used
+    only when no article of the story has a title.
+    """
+    ranked = sorted(evidence, key=lambda e: (-e.score, e.n))
+    for ev in ranked:
+        for member in ev.group.members:
+            title = articles[member.article_id].title if member.article_id in articles else None
+            if title and title.strip():
+                return " ".join(title.split())
+    return make_headline(ranked) or None
 
 
 def _fallback_title(parts: Sequence[PreparedArticle]) -> str:

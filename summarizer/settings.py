@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
     n_ctx: int | None = Field(None, ge=256, description="context size; default: manifest")
     n_batch: int = Field(512, ge=8)
+    prompt_lookup: int = Field(
+        4, ge=0, le=64, description="llama.cpp prompt-lookup decoding: draft tokens (0: off)"
+    )
     device: str | None = Field(None, description="torch device for transformers; default auto")
     torch_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto", description="transformers weights dtype; auto: bfloat16 on CUDA, float32 on CPU"
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
     )
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
     generation_timeout_s: float = Field(120.0, gt=0)
-    evidence_token_budget: int = Field(900, ge=64)
+    evidence_token_budget: int = Field(450, ge=64)
     support_threshold: float = Field(0.55, ge=0.0, le=1.0)
     keep_unsupported: bool = False
 

@@ -192,3 +192,27 @@ def test_conversion_publishes_once_and_never_half(tmp_path: Path) -> None:
     assert (out / MARKER).read_text().strip() == "a" * 64
     _convert(out, "b" * 64, good, "test")  # a different source rebuilds
     assert len(calls) == 2 and (out / "model.safetensors").read_bytes() == b"whole"
+
+
+# ---------------------------------------------------------------- prompt-lookup drafts
+
+
+def test_prompt_lookup_draft_follows_the_latest_longest_match() -> None:
+    import numpy as np
+
+    from summarizer.backends.llama_cpp_backend import PromptLookupDraft
+
+    draft = PromptLookupDraft(3)
+    #            0  1  2  3  4  5  6  7  8  9 10 11 12
+    ids = np.array([5, 6, 7, 8, 9, 1, 5, 6, 2, 3, 4, 0, 5, 6], dtype=np.intc)
+    # "5 6" occurs at 0 and 6: the latest (6) is followed by 2 3 4
+    assert draft(ids).tolist() == [2, 3, 4]
+    # a longer suffix "1 5 6" pins the earlier place
+    ids2 = np.array([1, 5, 6, 7, 8, 9, 5, 6, 2, 3, 1, 5, 6], dtype=np.intc)
+    assert draft(ids2).tolist() == [7, 8, 9]
+    # no earlier occurrence of the last two tokens: no draft
+    assert draft(np.array([1, 2, 3, 4], dtype=np.intc)).tolist() == []
+    # the draft never runs past the end of the context
+    long = PromptLookupDraft(10)
+    assert long(np.array([1, 2, 3, 1, 2], dtype=np.intc)).tolist() == [3, 1, 2]
+    assert long.proposed == 3

@@ -18,7 +18,12 @@ from summarizer.errors import InputError
 
 def test_round_robin_interleaves_articles_in_order() -> None:
     assert round_robin([["a1", "a2", "a3"], ["b1"], ["c1", "c2"]]) == [
-        "a1", "b1", "c1", "a2", "c2", "a3"
+        "a1",
+        "b1",
+        "c1",
+        "a2",
+        "c2",
+        "a3",
     ]
     assert round_robin([]) == []
 
@@ -29,7 +34,10 @@ def test_lead_takes_first_sentences_round_robin_and_cuts_words() -> None:
         ["Alpha beta.", "Gamma delta."],
     ]
     assert lead_baseline(arts, 100) == [
-        "One two three.", "Alpha beta.", "Four five six.", "Gamma delta."
+        "One two three.",
+        "Alpha beta.",
+        "Four five six.",
+        "Gamma delta.",
     ]
     # 3 + 2 + 1 words: the third sentence is cut after its first word
     assert lead_baseline(arts, 6) == ["One two three.", "Alpha beta.", "Four"]

@@ -35,17 +35,27 @@ def _row(**over: object) -> dict[str, object]:
     row: dict[str, object] = {
         "unique_id": "c1",
         "documents": [
-            {"documentFile": "0.txt", "rawDocumentText": "Alpha beta gamma. Delta epsilon.",
-             "documentTitle": None, "documentUrl": "None"},
-            {"documentFile": "1.txt", "rawDocumentText": "Zeta eta theta.",
-             "documentTitle": " A title ", "documentUrl": "https://www.example.org/x"},
+            {
+                "documentFile": "0.txt",
+                "rawDocumentText": "Alpha beta gamma. Delta epsilon.",
+                "documentTitle": None,
+                "documentUrl": "None",
+            },
+            {
+                "documentFile": "1.txt",
+                "rawDocumentText": "Zeta eta theta.",
+                "documentTitle": " A title ",
+                "documentUrl": "https://www.example.org/x",
+            },
         ],
         "response": "Alpha and zeta.",
         "set_of_highlights_in_context": [
-            {"scuSentence": "Alpha and zeta.", "documentFile": "0.txt",
-             "docSpanOffsets": [[0, 5]]},
-            {"scuSentence": "Alpha and zeta.", "documentFile": "1.txt",
-             "docSpanOffsets": "[[0, 4], [9, 15]]"},
+            {"scuSentence": "Alpha and zeta.", "documentFile": "0.txt", "docSpanOffsets": [[0, 5]]},
+            {
+                "scuSentence": "Alpha and zeta.",
+                "documentFile": "1.txt",
+                "docSpanOffsets": "[[0, 4], [9, 15]]",
+            },
         ],
     }
     row.update(over)
@@ -60,7 +70,9 @@ def test_parse_cluster_builds_articles_and_groups_highlights_by_sentence() -> No
     assert c.id == "c1"
     assert [a.id for a in c.articles] == ["c1-0", "c1-1"]
     assert c.articles[0].outlet == "0.txt" and c.articles[0].url is None
-    assert c.articles[1].outlet == "example.org" and c.articles[1].url == "https://www.example.org/x"
+    assert (
+        c.articles[1].outlet == "example.org" and c.articles[1].url == "https://www.example.org/x"
+    )
     assert c.articles[1].title == "A title"
     assert len(c.alignments) == 1
     assert c.alignments[0].spans == {"c1-0": ((0, 5),), "c1-1": ((0, 4), (9, 15))}
@@ -71,12 +83,22 @@ def test_parse_cluster_builds_articles_and_groups_highlights_by_sentence() -> No
     [
         ({"documents": []}, "non-empty"),
         ({"response": " "}, "response"),
-        ({"set_of_highlights_in_context": [
-            {"scuSentence": "x", "documentFile": "9.txt", "docSpanOffsets": [[0, 1]]}]},
-         "9.txt"),
-        ({"set_of_highlights_in_context": [
-            {"scuSentence": "x", "documentFile": "0.txt", "docSpanOffsets": [[5, 1]]}]},
-         "bad span"),
+        (
+            {
+                "set_of_highlights_in_context": [
+                    {"scuSentence": "x", "documentFile": "9.txt", "docSpanOffsets": [[0, 1]]}
+                ]
+            },
+            "9.txt",
+        ),
+        (
+            {
+                "set_of_highlights_in_context": [
+                    {"scuSentence": "x", "documentFile": "0.txt", "docSpanOffsets": [[5, 1]]}
+                ]
+            },
+            "bad span",
+        ),
     ],
 )
 def test_parse_cluster_refuses_malformed_rows(over: dict[str, object], message: str) -> None:
@@ -147,7 +169,8 @@ def test_rouge_lsum_reads_sentences_as_units() -> None:
 
 def test_split_sentences() -> None:
     assert split_sentences("Mr. Smith went to Washington. He won.") == [
-        "Mr. Smith went to Washington.", "He won."
+        "Mr. Smith went to Washington.",
+        "He won.",
     ]
 
 
@@ -171,7 +194,7 @@ def test_alignment_scores_count_article_hits_and_span_overlaps() -> None:
         PredictedCitation("a", 15, 40),  # hit, overlap
         PredictedCitation("b", 30, 40),  # hit (second gold article), no overlap
         PredictedCitation("a", 50, 60),  # wrong article
-        PredictedCitation(None),         # nothing found
+        PredictedCitation(None),  # nothing found
     ]
     s = alignment_scores(gold, pred)
     assert (s.sentences, s.article_hits, s.span_overlaps) == (4, 2, 1)
@@ -235,9 +258,19 @@ def test_eval_command_extractive_one_cluster(
     assert code == 0
     res = json.loads(out.read_text(encoding="utf-8"))
     assert {
-        "config", "rouge", "rouge1_margin_over_best_baseline", "alignment",
-        "alignment_cosine_only", "faithfulness", "grouping", "timings", "tokens",
-        "extractive_fallbacks", "targets", "clusters", "wall_s",
+        "config",
+        "rouge",
+        "rouge1_margin_over_best_baseline",
+        "alignment",
+        "alignment_cosine_only",
+        "faithfulness",
+        "grouping",
+        "timings",
+        "tokens",
+        "extractive_fallbacks",
+        "targets",
+        "clusters",
+        "wall_s",
     } <= set(res)
     assert res["config"]["clusters"] == 1 and res["config"]["extractive"]
     for system in ("ours", "lead", "lexrank"):
@@ -251,7 +284,10 @@ def test_eval_command_extractive_one_cluster(
     assert res["faithfulness"]["sentences"] >= cluster["served_sentences"] > 0
     assert res["grouping"]["articles"] == 2 and res["grouping"]["gold_clusters"] == 1
     assert set(res["targets"]) == {
-        "rouge1_margin", "article_hit_rate", "span_overlap_rate", "bcubed_f1"
+        "rouge1_margin",
+        "article_hit_rate",
+        "span_overlap_rate",
+        "bcubed_f1",
     }
     assert {"dedup", "select", "generate", "cite", "prepare", "total"} <= set(
         res["timings"]["mean"]

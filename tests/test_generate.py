@@ -347,3 +347,15 @@ def test_small_model_output_parses(small_generator: Generator) -> None:
     assert out.headline and "<" not in out.headline
     assert all(1 <= h <= 4 for d in out.drafts for h in d.hints)
     assert all(len(d.text.split()) >= 3 and "<" not in d.text for d in out.drafts)
+
+
+def test_prompts_of_different_stories_share_their_opening() -> None:
+    """The story-independent instructions come first, so llama.cpp can reuse their KV cache."""
+    ev = make_evidence()
+    a = build_messages(ev, n_sentences=5)
+    b = build_messages(ev[1:], n_sentences=3, headline_hint="Another story")
+    assert a[0] == b[0]
+    assert "evidence" in a[0]["content"] and "numbers" in a[0]["content"]
+    head = "Evidence, one numbered fact per line:\n"
+    assert a[1]["content"].startswith(head) and b[1]["content"].startswith(head)
+    assert a[1]["content"] != b[1]["content"]

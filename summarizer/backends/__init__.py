@@ -117,6 +117,7 @@ def load_generator(
             threads=settings.threads,
             n_batch=settings.n_batch,
             prepare=prepare,
+            prompt_lookup=settings.prompt_lookup,
         )
     from summarizer.backends.transformers_backend import TransformersGenerator
 

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
 from summarizer.errors import GenerationError, InputError, ModelError
@@ -50,6 +50,42 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
+class PromptLookupDraft:
+    """Draft tokens copied from the context (prompt-lookup decoding).
+
+    A brief repeats phrases of its evidence: when the last few generated tokens occur
+    earlier in the context, the tokens that followed them there are proposed, and
+    llama.cpp verifies them all in one forward pass (greedy output is unchanged). The
+    longest matching suffix wins (6 tokens down to ``min_ngram``), and among its matches
+    the latest one, so the draft follows the sentence being copied rather than the first
+    place a common phrase such as "North Korean" appeared.
+    """
+
+    def __init__(self, num_pred_tokens: int, *, max_ngram: int = 6, min_ngram: int = 2) -> None:
+        self.num_pred_tokens = num_pred_tokens
+        self.max_ngram = max_ngram
+        self.min_ngram = min_ngram
+        self.proposed = 0
+
+    def __call__(self, input_ids: Any, /, **kwargs: Any) -> Any:
+        import numpy as np
+
+        ids = np.asarray(input_ids)
+        n = ids.shape[0]
+        for size in range(min(self.max_ngram, n - 1), self.min_ngram - 1, -1):
+            tail = ids[n - size :]
+            windows = np.lib.stride_tricks.sliding_window_view(ids[: n - 1], size)
+            hits = np.nonzero(np.all(windows == tail, axis=1))[0]
+            for start in hits[::-1]:
+                begin = int(start) + size
+                end = min(begin + self.num_pred_tokens, n)
+                if begin < end:
+                    out = ids[begin:end].astype(np.intc)
+                    self.proposed += len(out)
+                    return out
+        return np.array([], dtype=np.intc)
+
+
 class LlamaCppGenerator(Generator):
     """A GGUF model run by llama.cpp; loads lazily on first use, once."""
 
@@ -66,6 +102,7 @@ class LlamaCppGenerator(Generator):
         n_batch: int = 512,
         prepare: Callable[[], object] | None = None,
         seed: int = 0,
+        prompt_lookup: int = 0,
     ) -> None:
         self.name = name
         self.sha256 = sha256
@@ -75,6 +112,7 @@ class LlamaCppGenerator(Generator):
         self._n_batch = n_batch
         self._prepare = prepare
         self._seed = seed
+        self.prompt_lookup = prompt_lookup
         self._lock = threading.RLock()
         self._llm: Llama | None = None
         self._formatter: Any = None
@@ -97,9 +135,14 @@ class LlamaCppGenerator(Generator):
             start = time.perf_counter()
             if self._prepare is not None:
                 self._prepare()
+            draft = PromptLookupDraft(self.prompt_lookup) if self.prompt_lookup > 0 else None
             try:
                 llm = Llama(
                     model_path=str(self._model_path),
+                    draft_model=cast(Any, draft),  # duck-typed LlamaDraftModel
+                    # sized for the draft's logits (llama-cpp-python sizes its score
+                    # buffer by this flag, not by the draft model)
+                    logits_all=draft is not None,
                     n_ctx=self.context_length,
                     n_batch=min(self._n_batch, self.context_length),
                     n_threads=self._threads,
@@ -169,6 +212,24 @@ class LlamaCppGenerator(Generator):
         with self._lock:
             return len(self._encode(llm, prompt)[0])
 
+    @staticmethod
+    def _prefill(llm: Llama, tokens: list[int], cached: int) -> None:
+        """Evaluate all but the last prompt token without keeping their logits.
+
+        With a draft model llama-cpp-python asks for the logits of every token it
+        evaluates, the prompt included: a vocabulary-sized row per prompt token, computed
+        and copied for nothing. Prefilling here first leaves ``create_completion`` only the
+        last prompt token (it finds the rest in the KV cache), so the draft model costs
+        nothing at prefill.
+        """
+        llm.n_tokens = cached
+        keep = llm._logits_all
+        llm._logits_all = False
+        try:
+            llm.eval(tokens[cached:-1])
+        finally:
+            llm._logits_all = keep
+
     def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
         from llama_cpp import StoppingCriteriaList
 
@@ -187,6 +248,8 @@ class LlamaCppGenerator(Generator):
             # llama.cpp keeps the previous context and re-evaluates only what differs
             cached = min(_common_prefix(llm.input_ids.tolist(), tokens), n_prompt - 1)
             start = time.perf_counter()
+            if self.prompt_lookup > 0 and n_prompt - 1 > cached:
+                self._prefill(llm, tokens, cached)
             watch = _Watch(start, cfg.timeout_s)
             criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
             try:

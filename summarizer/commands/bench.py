@@ -115,12 +115,20 @@ def print_report(results: dict[str, Any]) -> None:
             t.add_column(col)
         o, r = gen["ours"], gen["raw_llama_cpp"]
         t.add_row(
-            "ours", str(o["prompt_tokens"]), str(o["completion_tokens"]),
-            str(o["prefill_tok_s"]), str(o["decode_tok_s"]), f"{o['generate_step_s']:.2f}",
+            "ours",
+            str(o["prompt_tokens"]),
+            str(o["completion_tokens"]),
+            str(o["prefill_tok_s"]),
+            str(o["decode_tok_s"]),
+            f"{o['generate_step_s']:.2f}",
         )
         t.add_row(
-            "llama.cpp", str(r["prompt_tokens"]), str(r["completion_tokens"]),
-            str(r["prefill_tok_s"]), str(r["decode_tok_s"]), f"{r['total_s']:.2f}",
+            "llama.cpp",
+            str(r["prompt_tokens"]),
+            str(r["completion_tokens"]),
+            str(r["prefill_tok_s"]),
+            str(r["decode_tok_s"]),
+            f"{r['total_s']:.2f}",
         )
         console.print(t)
         console.print(f"overhead ratio (ours / raw): {gen['ratio']}")

@@ -35,9 +35,7 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="cut every system to N words (default: each baseline gets our brief's length)",
     )
-    p.add_argument(
-        "--extractive", action="store_true", help="no generator: extractive briefs only"
-    )
+    p.add_argument("--extractive", action="store_true", help="no generator: extractive briefs only")
     p.set_defaults(func=run)
 
 
