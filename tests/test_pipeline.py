@@ -43,6 +43,12 @@ def check_brief(brief: Brief, articles: dict[str, Article]) -> None:
             assert not BOILERPLATE.search(cit.quote), cit.quote
     texts = [s.text.strip().lower() for s in brief.sentences]
     assert len(set(texts)) == len(texts), "two brief sentences are the same"
+    bags = [set(re.findall(r"[a-z0-9]+", t)) for t in texts]
+    for i, a in enumerate(bags):
+        for b in bags[i + 1 :]:
+            overlap = len(a & b)
+            assert overlap / len(a | b) < 0.75, "two brief sentences say the same thing"
+            assert overlap / min(len(a), len(b)) < 0.9, "one brief sentence repeats another"
     assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
     assert sorted(brief.article_ids) == sorted(s.article_id for s in brief.sources)
     assert brief.stats.sentences_in >= brief.stats.groups > 0
