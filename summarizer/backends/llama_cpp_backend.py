@@ -55,7 +55,8 @@ class PromptLookupDraft:
 
     A brief repeats phrases of its evidence: when the last few generated tokens occur
     earlier in the context, the tokens that followed them there are proposed, and
-    llama.cpp verifies them all in one forward pass (greedy output is unchanged). The
+    llama.cpp verifies them all in one forward pass (greedy output is unchanged, up to
+    rounding in batched evaluation). The
     longest matching suffix wins (6 tokens down to ``min_ngram``), and among its matches
     the latest one, so the draft follows the sentence being copied rather than the first
     place a common phrase such as "North Korean" appeared.
@@ -246,13 +247,15 @@ class LlamaCppGenerator(Generator):
                 )
             max_new = min(cfg.max_new_tokens, self.context_length - n_prompt)
             # llama.cpp keeps the previous context and re-evaluates only what differs
-            cached = min(_common_prefix(llm.input_ids.tolist(), tokens), n_prompt - 1)
+            # (only the first n_tokens of the buffer are live; the rest is stale)
+            live = llm.input_ids[: llm.n_tokens].tolist()
+            cached = min(_common_prefix(live, tokens), n_prompt - 1)
             start = time.perf_counter()
-            if self.prompt_lookup > 0 and n_prompt - 1 > cached:
-                self._prefill(llm, tokens, cached)
             watch = _Watch(start, cfg.timeout_s)
             criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
             try:
+                if self.prompt_lookup > 0 and n_prompt - 1 > cached:
+                    self._prefill(llm, tokens, cached)
                 out: Any = llm.create_completion(
                     prompt=tokens,
                     max_tokens=max_new,
