@@ -122,3 +122,17 @@ def test_bench_non_model_reports_every_step(embedder: object, seed_dir: Path) ->
     assert 0 < out["dedup"]["groups"] <= out["sentences"]
     assert 0.0 <= out["grouping_bcubed"]["f1"] <= 1.0
     assert out["peak_rss_mb"] > 0
+
+
+def test_report_prints_every_section_of_a_stored_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """The table printer reads the JSON `storybrief bench --out` writes (the documented run)."""
+    import json
+
+    from summarizer.commands.bench import print_report
+    from summarizer.settings import PROJECT_ROOT
+
+    print_report(json.loads((PROJECT_ROOT / "docs/results/bench.json").read_text()))
+    out = capsys.readouterr().out
+    assert "ours vs raw llama.cpp" in out and "overhead ratio (ours / raw): 1.023" in out
+    assert "30.04" in out and "29.37" in out  # our generate step and raw llama.cpp, seconds
+    assert "Non-model steps: 300 articles" in out

@@ -113,23 +113,13 @@ def print_report(results: dict[str, Any]) -> None:
         t = Table(title="Generation: ours vs raw llama.cpp, same prompt")
         for col in ("", "prompt tok", "new tok", "prefill tok/s", "decode tok/s", "seconds"):
             t.add_column(col)
-        o, r = gen["ours"], gen["raw_llama_cpp"]
-        t.add_row(
-            "ours",
-            str(o["prompt_tokens"]),
-            str(o["completion_tokens"]),
-            str(o["prefill_tok_s"]),
-            str(o["decode_tok_s"]),
-            f"{o['generate_step_s']:.2f}",
+        rows = (
+            ("ours", gen["ours"], "generate_step_s"),
+            ("llama.cpp", gen["raw_llama_cpp"], "total_s"),
         )
-        t.add_row(
-            "llama.cpp",
-            str(r["prompt_tokens"]),
-            str(r["completion_tokens"]),
-            str(r["prefill_tok_s"]),
-            str(r["decode_tok_s"]),
-            f"{r['total_s']:.2f}",
-        )
+        for label, row, seconds in rows:
+            counts = ("prompt_tokens", "completion_tokens", "prefill_tok_s", "decode_tok_s")
+            t.add_row(label, *(str(row[k]) for k in counts), f"{row[seconds]:.2f}")
         console.print(t)
         console.print(f"overhead ratio (ours / raw): {gen['ratio']}")
     nm = results.get("non_model")
