@@ -226,7 +226,7 @@ class Pipeline:
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=outcome.headline or _title(evidence, articles) or _fallback_title(parts),
+            headline=outcome.headline or _headline(evidence, parts),
             sentences=cited,
             sources=sources,
             stats=BriefStats(
@@ -319,23 +319,19 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _title(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> str | None:
-    """An outlet's own headline for an extractive brief: that of the top evidence's article.
+def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) -> str:
+    """The headline of a brief the model gave none for: an outlet's own headline first.
 
-    A real headline reads better than a cut-down evidence sentence; the sentence is used
-    only when no article of the story has a title.
+    That of the top evidence's article, else any article's title; a cut-down evidence
+    sentence only when no article of the story has a title.
     """
     ranked = sorted(evidence, key=lambda e: (-e.score, e.n))
-    for ev in ranked:
-        for member in ev.group.members:
-            title = articles[member.article_id].title if member.article_id in articles else None
-            if title and title.strip():
-                return " ".join(title.split())
-    return make_headline(ranked) or None
-
-
-def _fallback_title(parts: Sequence[PreparedArticle]) -> str:
-    for p in parts:
-        if p.article.title:
-            return p.article.title
-    return parts[0].sentences[0].text[:120] if parts and parts[0].sentences else "Untitled story"
+    by_id = {p.article.id: p.article for p in parts}
+    ordered = [
+        by_id[m.article_id] for e in ranked for m in e.group.members if m.article_id in by_id
+    ]
+    for article in [*ordered, *by_id.values()]:
+        if article.title and article.title.strip():
+            return " ".join(article.title.split())
+    first = parts[0].sentences[0].text[:120] if parts and parts[0].sentences else ""
+    return make_headline(ranked) or first or "Untitled story"

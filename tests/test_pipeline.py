@@ -111,3 +111,20 @@ def test_seed_briefs_with_the_default_model(embedder: object, default_generator:
     cited_outlets = {c.outlet for s in big.sentences for c in s.citations}
     assert len(cited_outlets) >= 2, "the brief leans on one outlet"
     assert big.timings["generate"] > 0
+
+
+def test_extractive_headline_is_an_outlets_own_title(extractive_briefs: list[Brief]) -> None:
+    """An outlet's title when the story has one; a sentence of the story only when none has."""
+    arts = {a.id: a for a in seed_articles()}
+    titled = 0
+    for brief in extractive_briefs:
+        titles = {" ".join(t.split()) for a in brief.article_ids if (t := arts[a].title)}
+        if titles:
+            titled += 1
+            assert brief.headline in titles
+        else:
+            words = brief.headline.rstrip("…").split()
+            assert words and " ".join(words[:4]) in " ".join(
+                arts[brief.article_ids[0]].text.split()
+            )
+    assert titled == 1  # the four-article story has titles, the Choe story none
