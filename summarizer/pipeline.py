@@ -27,10 +27,12 @@ from summarizer.embed import Embedder
 from summarizer.errors import InputError
 from summarizer.generate import (
     GenerationOutcome,
+    evidence_text,
     extractive_drafts,
     generate_brief_drafts,
     generation_config,
     make_headline,
+    near_duplicate,
 )
 from summarizer.select import select_evidence
 from summarizer.sentences import prepare_article
@@ -53,6 +55,8 @@ from summarizer.types import (
 log = logging.getLogger(__name__)
 
 EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
+# A top-up sentence must not repeat a served one: cosine to every served sentence below this.
+TOP_UP_MAX_SIMILARITY = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,10 @@ class Pipeline:
                     fallback_reason="no generated sentence was supported by the evidence",
                 )
                 cited = self._cite(outcome, evidence, member_vectors, articles)
+            if outcome.fallback:
+                cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
+            elif self.settings.top_up:
+                cited = self._top_up(cited, evidence, member_vectors, articles, n_sentences)
 
         sources = [
             Source(
@@ -287,6 +295,60 @@ class Pipeline:
             threshold=self.settings.support_threshold,
             keep_unsupported=self.settings.keep_unsupported,
         )
+
+    def _top_up(
+        self,
+        cited: list[BriefSentence],
+        evidence: Sequence[Evidence],
+        member_vectors: Mapping[tuple[str, int], np.ndarray],
+        articles: Mapping[str, Article],
+        n_sentences: int,
+    ) -> list[BriefSentence]:
+        """Fill a brief that came out short with evidence sentences, verbatim and cited.
+
+        A brief is short when the model wrote fewer sentences than asked or some were
+        dropped as unsupported. The extra sentences come from evidence that no served
+        sentence already cites and that says nothing a served sentence says (cosine below
+        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
+        and go after the model's sentences with ``origin="extract"``.
+        """
+        served = [s for s in cited if s.supported]
+        missing = n_sentences - len(served)
+        if missing <= 0 or not evidence:
+            return cited
+        quoted = {(c.article_id, c.start, c.end) for s in served for c in s.citations}
+        served_vectors = (
+            self.embedder.encode([s.text for s in served])
+            if served
+            else np.zeros((0, 384), np.float32)
+        )
+        spare: list[Evidence] = []
+        for e in evidence:
+            if any((m.article_id, m.start, m.end) in quoted for m in e.group.members):
+                continue
+            text = evidence_text(e.group)
+            if served:
+                rep = member_vectors[e.group.representative.key]
+                if float(np.max(served_vectors @ rep)) >= TOP_UP_MAX_SIMILARITY:
+                    continue
+                if any(near_duplicate(s.text, text) for s in served):
+                    continue
+            spare.append(e)
+        if not spare:
+            return cited
+        outcome = GenerationOutcome(
+            headline=None,
+            drafts=extractive_drafts(spare, min(missing, len(spare))),
+            result=None,
+            fallback=True,
+        )
+        extra = [
+            s.model_copy(update={"origin": "extract"})
+            for s in self._cite(outcome, evidence, member_vectors, articles)
+            if s.supported
+        ]
+        log.info("brief topped up with %d evidence sentence(s)", len(extra))
+        return [*cited, *extra]
 
     # ------------------------------------------------------------------ stateless
 

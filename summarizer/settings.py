@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     evidence_token_budget: int = Field(450, ge=64)
     support_threshold: float = Field(0.55, ge=0.0, le=1.0)
     keep_unsupported: bool = False
+    top_up: bool = Field(
+        True,
+        description="fill a brief that came out short (unsupported sentences dropped, or "
+        "fewer written than asked) with verbatim evidence sentences, marked origin=extract",
+    )
 
     # data and service
     data_dir: Path = Field(PROJECT_ROOT / "data")

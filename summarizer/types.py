@@ -163,6 +163,11 @@ class BriefSentence(BaseModel):
     support: float = Field(description="support score of the best citation, 0..1")
     citations: list[Citation]
     supported: bool = True
+    origin: Literal["model", "extract"] = Field(
+        "model",
+        description="model: written by the generator; extract: an evidence sentence verbatim "
+        "(an extractive brief, or a top-up of a brief that came out short)",
+    )
 
 
 class Source(BaseModel):

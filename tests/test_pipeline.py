@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
 from summarizer.io import InputProblem, iter_inputs, render_markdown
 from summarizer.pipeline import Pipeline
 from summarizer.sentences import prepare_article
@@ -128,3 +129,52 @@ def test_extractive_headline_is_an_outlets_own_title(extractive_briefs: list[Bri
                 arts[brief.article_ids[0]].text.split()
             )
     assert titled == 1  # the four-article story has titles, the Choe story none
+
+
+class _ShortWriter(Generator):
+    """Writes a headline, evidence line 1 copied, and one sentence the evidence never says."""
+
+    name = "short-writer"
+    backend = "test"
+    sha256 = ""
+    context_length = 4096
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        user = prompt if isinstance(prompt, str) else prompt[-1]["content"]
+        first = re.search(r"^\([^)]*\) (.+?) \[1\]$", user, re.M)
+        assert first, user
+        text = (
+            "Headline: Talks in Pyongyang\n"
+            f"1. {first.group(1)} [1]\n"
+            "2. The mayor of Lisbon opened a 14-kilometre tram line costing 900 million euros. [2]"
+        )
+        return GenerationResult(text, 300, 60, finish_reason="stop")
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_short_brief_is_topped_up_with_cited_evidence(embedder: object) -> None:
+    """One supported sentence of five asked for: four evidence sentences follow, verbatim."""
+    arts = {a.id: a for a in seed_articles()}
+    writer = _ShortWriter()
+    pipeline = Pipeline(Settings(), embedder, writer)  # type: ignore[arg-type]
+    big = next(b for b in pipeline.summarize(list(arts.values())) if len(b.article_ids) == 4)
+    check_brief(big, arts)
+    assert not big.extractive_fallback
+    assert [s.origin for s in big.sentences] == ["model", "extract", "extract", "extract", "extract"]
+    assert not any("Lisbon" in s.text for s in big.sentences), "an unsupported sentence served"
+    for sent in big.sentences[1:]:
+        # an extract is an evidence sentence as written (less any wire dateline)
+        assert any(sent.text in " ".join(c.quote.split()) for c in sent.citations), sent.text
+
+    plain = Pipeline(Settings(top_up=False), embedder, writer)  # type: ignore[arg-type]
+    big = next(b for b in plain.summarize(list(arts.values())) if len(b.article_ids) == 4)
+    assert [s.origin for s in big.sentences] == ["model"]
+
+
+def test_extractive_brief_sentences_are_marked_extracts(extractive_briefs: list[Brief]) -> None:
+    assert all(s.origin == "extract" for b in extractive_briefs for s in b.sentences)
