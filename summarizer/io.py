@@ -290,6 +290,17 @@ def render_markdown(brief: Brief) -> str:
     if brief.extractive_fallback:
         reason = f": {brief.fallback_reason}" if brief.fallback_reason else ""
         lines += ["", f"*Extractive brief (model output not used{reason}).*"]
+    elif extracts := sum(1 for s in brief.sentences if s.origin == "extract"):
+        lines += [
+            "",
+            "*The model's brief came out short: "
+            + (
+                "the last sentence quotes"
+                if extracts == 1
+                else f"the last {extracts} sentences quote"
+            )
+            + " the sources verbatim.*",
+        ]
     lines += ["", "Sources:"]
     for src in brief.sources:
         bits = [src.outlet]

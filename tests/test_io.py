@@ -212,6 +212,14 @@ def test_render_markdown_markers_follow_source_numbers() -> None:
     assert "*3 articles, 10 sentences, 8 distinct after removing 2 repeats" in md
     one = render_markdown(make_brief("st_y", "H", 1))
     assert "*1 article, 10 sentences," in one
+    assert "verbatim" not in md
+
+
+def test_render_markdown_says_which_sentences_are_topped_up() -> None:
+    brief = make_brief("st_x", "Headline", 3)
+    brief.sentences[-1].origin = "extract"
+    md = render_markdown(brief)
+    assert "*The model's brief came out short: the last sentence quotes the sources" in md
 
 
 def test_render_digest_structure() -> None:

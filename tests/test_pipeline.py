@@ -165,7 +165,13 @@ def test_a_short_brief_is_topped_up_with_cited_evidence(embedder: object) -> Non
     big = next(b for b in pipeline.summarize(list(arts.values())) if len(b.article_ids) == 4)
     check_brief(big, arts)
     assert not big.extractive_fallback
-    assert [s.origin for s in big.sentences] == ["model", "extract", "extract", "extract", "extract"]
+    assert [s.origin for s in big.sentences] == [
+        "model",
+        "extract",
+        "extract",
+        "extract",
+        "extract",
+    ]
     assert not any("Lisbon" in s.text for s in big.sentences), "an unsupported sentence served"
     for sent in big.sentences[1:]:
         # an extract is an evidence sentence as written (less any wire dateline)
