@@ -53,10 +53,11 @@ from service.store import (
 from service.worker import Deadline, Lane
 from summarizer.cluster import StoryIndex
 from summarizer.errors import InputError
+from summarizer.generate import PROMPT_OVERHEAD_TOKENS, estimate_brief_seconds, generation_config
 from summarizer.pipeline import Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
-from summarizer.types import Article, Brief, Length, Story
+from summarizer.types import LENGTH_SENTENCES, Article, Brief, Length, Story
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,8 @@ class StoryService:
         self.ingest_lane = Lane(
             "ingest", settings.ingest_queue_size, budget_s=budget, estimate_s=1.0
         )
-        # Until a brief has been measured, assume a generation takes its whole time limit.
+        # Until the warm-up has timed the generator (``_calibrate_brief_lane``), assume a
+        # generation takes its whole time limit.
         first_guess = settings.generation_timeout_s if pipeline.generator is not None else 5.0
         self.brief_lane = Lane(
             "brief", settings.queue_size, budget_s=budget, estimate_s=first_guess
@@ -177,12 +179,18 @@ class StoryService:
         def load_embedder() -> None:
             pipeline.embedder.encode(["warm-up"])
 
+        embedder_loaded = self.ingest_lane.submit(load_embedder, bounded=False, measure=False)
+
         def load_generator() -> None:
             if pipeline.generator is not None:
                 pipeline.generator.count_tokens("warm-up")
+                # Time the generator only once the embedder has loaded, so that the two
+                # warm-ups do not share the cores and the measurement is not slowed.
+                concurrent.futures.wait([embedder_loaded])
+                self._calibrate_brief_lane()
 
         futures = [
-            self.ingest_lane.submit(load_embedder, bounded=False, measure=False),
+            embedder_loaded,
             self.brief_lane.submit(load_generator, bounded=False, measure=False),
         ]
 
@@ -198,6 +206,41 @@ class StoryService:
 
         for f in futures:
             f.add_done_callback(done)
+
+    def _calibrate_brief_lane(self) -> None:
+        """Replace the brief lane's first guess (the whole time limit) by a measured one.
+
+        One short timed generation gives this machine's prefill and decode speeds; a
+        standard brief (the evidence budget plus the instructions in, the standard
+        length's token allowance out) is assumed to take that long, plus a fifth. A
+        failed probe only logs: the lane keeps its cautious guess.
+        """
+        generator = self.pipeline.generator
+        if generator is None:
+            return
+        s = self.settings
+        new_tokens = generation_config(
+            s.max_new_tokens, s.repeat_penalty, None, LENGTH_SENTENCES["standard"]
+        ).max_new_tokens
+        try:
+            seconds = estimate_brief_seconds(
+                generator,
+                prompt_tokens=s.evidence_token_budget + PROMPT_OVERHEAD_TOKENS,
+                new_tokens=new_tokens,
+                repeat_penalty=s.repeat_penalty,
+            )
+        except Exception as exc:  # the real briefs will report a broken generator
+            log.warning(
+                "could not time the generator (%s); assuming %.0f s a brief",
+                exc,
+                self.brief_lane.mean_task_s,
+            )
+            return
+        if seconds is None:
+            return
+        guess = min(s.generation_timeout_s, 1.2 * seconds)
+        if self.brief_lane.set_estimate(guess):
+            log.info("brief lane: about %.1f s a brief on this machine (measured)", guess)
 
     def close(self) -> None:
         self.ingest_lane.close()

@@ -279,3 +279,8 @@ class Ready(BaseModel):
     embedder: str
     generator: str
     stories: int
+    brief_seconds: float = Field(
+        description="how long a brief is expected to take on this machine: measured by a "
+        "short timed generation at start-up, then the running mean of real briefs"
+    )
+    ingest_seconds: float = Field(description="the same for an ingest request")

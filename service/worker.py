@@ -70,6 +70,7 @@ class Lane:
         self._lock = threading.Lock()
         self._pending = 0
         self._avg_s = estimate_s  # running mean of task time
+        self._measured = 0  # tasks whose time went into the mean
         self._closed = False
         self._futures: set[concurrent.futures.Future[Any]] = set()
 
@@ -80,6 +81,19 @@ class Lane:
     @property
     def mean_task_s(self) -> float:
         return self._avg_s
+
+    def set_estimate(self, seconds: float) -> bool:
+        """Replace the assumed task time while no task has been measured (a calibration).
+
+        Returns whether it was taken: once real tasks have been timed, they decide.
+        """
+        if not seconds > 0:
+            raise ValueError(f"an estimate must be positive, not {seconds}")
+        with self._lock:
+            if self._measured:
+                return False
+            self._avg_s = seconds
+            return True
 
     def admits(self) -> int:
         """How many tasks may be in the lane now (running and waiting)."""
@@ -124,6 +138,7 @@ class Lane:
                 if measure:
                     with self._lock:
                         self._avg_s = 0.7 * self._avg_s + 0.3 * took
+                        self._measured += 1
 
         future = self._executor.submit(timed)
         with self._lock:

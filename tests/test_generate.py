@@ -10,8 +10,10 @@ from summarizer.backends.base import GenerationConfig, GenerationResult, Generat
 from summarizer.errors import GenerationError, InputError
 from summarizer.generate import (
     DEFAULT_STOP,
+    SYSTEM_PROMPT,
     build_messages,
     dedupe_drafts,
+    estimate_brief_seconds,
     evidence_line,
     extractive_drafts,
     generate_brief_drafts,
@@ -359,3 +361,54 @@ def test_prompts_of_different_stories_share_their_opening() -> None:
     head = "Evidence, one numbered fact per line:\n"
     assert a[1]["content"].startswith(head) and b[1]["content"].startswith(head)
     assert a[1]["content"] != b[1]["content"]
+
+
+class _TimedGenerator(FakeGenerator):
+    """Reports fixed phase times: 100 prompt tokens in 2 s, 16 new tokens in 1.5 s after the
+    first; ``cached`` of the prompt tokens came from the prompt cache."""
+
+    def __init__(self, prefill_s: float = 2.0, completion_tokens: int = 16, cached: int = 0):
+        super().__init__("text")
+        self.prefill_s = prefill_s
+        self.completion_tokens = completion_tokens
+        self.cached = cached
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        self.calls.append((prompt, config))
+        extra = {"prompt_cached_tokens": float(self.cached)} if self.cached else {}
+        return GenerationResult(
+            "text",
+            100,
+            self.completion_tokens,
+            prefill_s=self.prefill_s,
+            decode_s=1.5,
+            extra=extra,
+        )
+
+
+def test_estimate_brief_seconds_scales_the_measured_speeds() -> None:
+    gen = _TimedGenerator()
+    # prefill 100 / 2 s = 50 tokens/s, decode 15 / 1.5 s = 10 tokens/s
+    assert estimate_brief_seconds(gen, prompt_tokens=500, new_tokens=200) == pytest.approx(30.0)
+    (warm, warm_config), (probe, config) = gen.calls
+    assert warm_config is not None and warm_config.max_new_tokens == 1
+    # the probe is a brief prompt: system instructions, numbered outlet-labelled evidence
+    assert not isinstance(probe, str) and probe[0]["content"] == SYSTEM_PROMPT
+    assert "(Coast Radio) The city council met" in probe[-1]["content"]
+    assert probe[-1]["content"] != warm[-1]["content"]  # nothing to reuse beyond the system
+    assert config is not None and config.max_new_tokens == 48 and config.temperature == 0.0
+    # 50 of the 100 probe tokens came from the cache: 25 tokens/s over the rest, and a
+    # brief's prompt is assumed to reuse as many
+    cached = _TimedGenerator(cached=50)
+    assert estimate_brief_seconds(cached, prompt_tokens=500, new_tokens=200) == pytest.approx(
+        450 / 25 + 20
+    )
+    # a backend that does not split prefill from decode, or a probe that stopped at once
+    assert (
+        estimate_brief_seconds(_TimedGenerator(prefill_s=0.0), prompt_tokens=1, new_tokens=1)
+        is None
+    )
+    assert (
+        estimate_brief_seconds(_TimedGenerator(completion_tokens=2), prompt_tokens=1, new_tokens=1)
+        is None
+    )

@@ -14,6 +14,7 @@ import pytest
 
 from summarizer.backends import GenerationConfig, Generator, load_generator
 from summarizer.backends.base import ChatMessage
+from summarizer.generate import estimate_brief_seconds
 from summarizer.settings import Settings
 
 pytestmark = pytest.mark.model
@@ -95,6 +96,18 @@ def test_default_model_llama_cpp_writes_a_brief(
 
 def test_small_model_transformers_writes_a_brief(hf_small: Generator, article: str) -> None:
     check_brief(hf_small, article, 40)
+
+
+@pytest.mark.parametrize("backend", ["llama_small", "hf_small"])
+def test_both_backends_can_be_timed_for_a_brief_estimate(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """The probe that sizes the service's brief lane works on the real backends."""
+    gen: Generator = request.getfixturevalue(backend)
+    small = estimate_brief_seconds(gen, prompt_tokens=100, new_tokens=20)
+    big = estimate_brief_seconds(gen, prompt_tokens=600, new_tokens=200)
+    assert small is not None and big is not None
+    assert 0 < small < big < 3600
 
 
 def test_both_backends_count_tokens_alike(

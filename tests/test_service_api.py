@@ -124,6 +124,9 @@ def test_health_and_ready(client: TestClient) -> None:
         "embedder": "all-minilm-l6-v2",
         "generator": "extractive",
         "stories": 0,
+        # nothing measured yet: the lanes' first guesses (an extractive brief, an ingest)
+        "brief_seconds": 5.0,
+        "ingest_seconds": 1.0,
     }
 
 

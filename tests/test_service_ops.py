@@ -143,6 +143,22 @@ def test_lane_admits_only_what_can_finish_in_time() -> None:
         slow.close()
 
 
+def test_lane_takes_a_calibrated_estimate_only_before_real_tasks() -> None:
+    lane = Lane("brief", queue_size=10, budget_s=60, estimate_s=120)
+    try:
+        assert lane.admits() == 1  # the cautious first guess: one brief at a time
+        lane.submit(lambda: None, measure=False).result(5)  # a warm-up is not a measurement
+        assert lane.set_estimate(20.0) is True
+        assert lane.mean_task_s == 20.0 and lane.admits() == 3
+        lane.submit(lambda: None).result(5)  # a real task, timed
+        assert lane.set_estimate(50.0) is False
+        assert lane.mean_task_s < 20.0
+        with pytest.raises(ValueError):
+            lane.set_estimate(0.0)
+    finally:
+        lane.close()
+
+
 def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
     lane = Lane("test", queue_size=2)
     gate = threading.Event()

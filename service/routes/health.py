@@ -37,4 +37,6 @@ async def readyz(service: ServiceDep) -> Ready:
         embedder=service.pipeline.embedder.name,
         generator=gen.name if gen is not None else "extractive",
         stories=stories,
+        brief_seconds=round(service.brief_lane.mean_task_s, 2),
+        ingest_seconds=round(service.ingest_lane.mean_task_s, 2),
     )
