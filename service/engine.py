@@ -210,10 +210,10 @@ class StoryService:
     def _calibrate_brief_lane(self) -> None:
         """Replace the brief lane's first guess (the whole time limit) by a measured one.
 
-        One short timed generation gives this machine's prefill and decode speeds; a
-        standard brief (the evidence budget plus the instructions in, the standard
-        length's token allowance out) is assumed to take that long, plus a fifth. A
-        failed probe only logs: the lane keeps its cautious guess.
+        A probe brief (``estimate_brief_seconds``) gives this machine's prefill and decode
+        speeds; a standard brief (the evidence budget plus the instructions in, the
+        standard length's token allowance out) is assumed to take that long, plus a fifth.
+        A failed probe only logs: the lane keeps its cautious guess.
         """
         generator = self.pipeline.generator
         if generator is None:
