@@ -549,6 +549,7 @@ def run_bench(
             "n_ctx": settings.n_ctx,
             "evidence_token_budget": settings.evidence_token_budget,
             "prompt_lookup": settings.prompt_lookup,
+            "top_up": settings.top_up,
             "max_new_tokens": settings.max_new_tokens,
             "length": settings.length,
             "generator": settings.generator,

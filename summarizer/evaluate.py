@@ -667,6 +667,7 @@ def summarise_run(
             "support_threshold": pipeline.settings.support_threshold,
             "evidence_token_budget": pipeline.settings.evidence_token_budget,
             "prompt_lookup": pipeline.settings.prompt_lookup,
+            "top_up": pipeline.settings.top_up,
             "threads": pipeline.settings.threads,
             "max_new_tokens": pipeline.settings.max_new_tokens,
             "generation_timeout_s": pipeline.settings.generation_timeout_s,
