@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
+from summarizer.errors import InputError
+
 
 class ChatMessage(TypedDict):
     role: Literal["system", "user", "assistant"]
@@ -69,6 +71,19 @@ class Generator(ABC):
         if isinstance(prompt, str):
             return self.count_tokens(prompt)
         return sum(self.count_tokens(m["content"]) + 5 for m in prompt) + 3
+
+    def new_token_allowance(self, n_prompt: int, max_new_tokens: int) -> int:
+        """How many tokens may follow a prompt of ``n_prompt`` tokens in the context.
+
+        Raises ``InputError`` when the prompt leaves no room for a single new token.
+        """
+        if n_prompt >= self.context_length:
+            raise InputError(
+                f"the prompt has {n_prompt} tokens; {self.name} is run with a context of "
+                f"{self.context_length}",
+                field="prompt",
+            )
+        return min(max_new_tokens, self.context_length - n_prompt)
 
     @abstractmethod
     def close(self) -> None:

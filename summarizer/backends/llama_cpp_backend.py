@@ -239,13 +239,7 @@ class LlamaCppGenerator(Generator):
         with self._lock:
             tokens, template_stop, template_criteria = self._encode(llm, prompt)
             n_prompt = len(tokens)
-            if n_prompt >= self.context_length:
-                raise InputError(
-                    f"the prompt has {n_prompt} tokens; {self.name} is run with a context of "
-                    f"{self.context_length}",
-                    field="prompt",
-                )
-            max_new = min(cfg.max_new_tokens, self.context_length - n_prompt)
+            max_new = self.new_token_allowance(n_prompt, cfg.max_new_tokens)
             # llama.cpp keeps the previous context and re-evaluates only what differs
             # (only the first n_tokens of the buffer are live; the rest is stale)
             live = llm.input_ids[: llm.n_tokens].tolist()

@@ -306,13 +306,7 @@ class TransformersGenerator(Generator):
         with self._lock:
             ids = self._encode(tokenizer, prompt)  # preprocess
             n_prompt = len(ids)
-            if n_prompt >= self.context_length:
-                raise InputError(
-                    f"the prompt has {n_prompt} tokens; {self.name} is run with a context of "
-                    f"{self.context_length}",
-                    field="prompt",
-                )
-            max_new = min(cfg.max_new_tokens, self.context_length - n_prompt)
+            max_new = self.new_token_allowance(n_prompt, cfg.max_new_tokens)
             eos = self._eos_ids(model, tokenizer)
             start = time.perf_counter()
             watch = _Watch(tokenizer, n_prompt, cfg.stop, cfg.timeout_s, start)
