@@ -53,7 +53,12 @@ from service.store import (
 from service.worker import Deadline, Lane
 from summarizer.cluster import StoryIndex
 from summarizer.errors import InputError
-from summarizer.generate import PROMPT_OVERHEAD_TOKENS, estimate_brief_seconds, generation_config
+from summarizer.generate import (
+    PROMPT_OVERHEAD_TOKENS,
+    estimate_brief_seconds,
+    generation_config,
+    headline_from_sentence,
+)
 from summarizer.pipeline import Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
@@ -486,7 +491,7 @@ class StoryService:
         if members:
             first = fresh.get(members[0].id) or self.cache.get(members[0].id)
             if first is not None and first.sentences:
-                return first.sentences[0].text.strip()[:160]
+                return headline_from_sentence(first.sentences[0].text)
             return f"Story from {members[0].outlet}"
         return "Untitled story"
 

@@ -409,7 +409,16 @@ def make_headline(evidence: Sequence[Evidence]) -> str:
     if not evidence:
         return ""
     top = min(evidence, key=lambda e: (-e.score, e.n))
-    text = evidence_text(top.group).rstrip(".!? ")
+    return headline_from_sentence(evidence_text(top.group))
+
+
+def headline_from_sentence(sentence: str) -> str:
+    """A sentence cut down to a headline: its first clause of 6 to ~14 words.
+
+    Without such a clause the first ``HEADLINE_MAX_WORDS`` words and an ellipsis; never
+    a cut inside a word.
+    """
+    text = " ".join(sentence.split()).rstrip(".!? ")
     words = text.split()
     if len(words) <= HEADLINE_MAX_WORDS:
         return text

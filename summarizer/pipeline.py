@@ -31,6 +31,7 @@ from summarizer.generate import (
     extractive_drafts,
     generate_brief_drafts,
     generation_config,
+    headline_from_sentence,
     make_headline,
     near_duplicate,
 )
@@ -395,5 +396,7 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     for article in [*ordered, *by_id.values()]:
         if article.title and article.title.strip():
             return " ".join(article.title.split())
-    first = parts[0].sentences[0].text[:120] if parts and parts[0].sentences else ""
+    first = (
+        headline_from_sentence(parts[0].sentences[0].text) if parts and parts[0].sentences else ""
+    )
     return make_headline(ranked) or first or "Untitled story"

@@ -17,6 +17,7 @@ from summarizer.generate import (
     evidence_line,
     extractive_drafts,
     generate_brief_drafts,
+    headline_from_sentence,
     make_headline,
     parse_output,
     strip_dateline,
@@ -277,6 +278,27 @@ def test_make_headline_trims_the_top_evidence() -> None:
     assert len(headline.split()) <= 15
     assert not headline.endswith(".")
     assert make_headline([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The council  approved the\nbudget.", "The council approved the budget"),
+        (
+            "The island council approved a harbour budget of 12 million on Monday, "
+            "officials said after a long debate.",
+            "The island council approved a harbour budget of 12 million on Monday, officials said",
+        ),
+        (
+            "North Korean Foreign Minister Choe Son-hui arrived in Russia on Monday for an "
+            "official visit, state media reported.",
+            "North Korean Foreign Minister Choe Son-hui arrived in Russia on Monday for an "
+            "official…",
+        ),
+    ],
+)
+def test_headline_from_sentence_cuts_at_a_clause_or_a_word(sentence: str, expected: str) -> None:
+    assert headline_from_sentence(sentence) == expected
 
 
 # ---------------------------------------------------------------- the call

@@ -410,6 +410,14 @@ def test_stories_list_newest_first_with_paging_and_filter(seeded: TestClient) ->
     assert sorted(second["outlets"]) == sorted(["Yonhap", "AP", "CNA", "Unnamed aggregator"])
     assert not first["has_current_brief"] and not second["has_current_brief"]
     assert second["headline"]
+    # The untitled article's story is headed by its first sentence, cut at a word.
+    choe = next(a for a in seed_payload() if a["id"] == CHOE)
+    assert not choe["title"]
+    text = " ".join(choe["text"].split())
+    stem = first["headline"].removesuffix("…")
+    at = text.find(stem)
+    assert stem and at >= 0 and len(first["headline"].split()) <= 15
+    assert not text[at + len(stem)].isalnum()
     page = seeded.get("/v1/stories", params={"limit": 1, "offset": 1}).json()
     assert page["count"] == 2 and [s["id"] for s in page["data"]] == [second["id"]]
     later = seeded.get("/v1/stories", params={"updated_since": "2999-01-01T00:00:00Z"}).json()
