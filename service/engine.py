@@ -491,7 +491,9 @@ class StoryService:
         if members:
             first = fresh.get(members[0].id) or self.cache.get(members[0].id)
             if first is not None and first.sentences:
-                return headline_from_sentence(first.sentences[0].text)
+                headline = headline_from_sentence(first.sentences[0].text)
+                if headline:
+                    return headline
             return f"Story from {members[0].outlet}"
         return "Untitled story"
 

@@ -28,6 +28,7 @@ DEFAULT_STOP: tuple[str, ...] = ("\n\n\n", "\nEvidence:", "<|im_end|>", "<|endof
 
 MAX_LABEL_OUTLETS = 3
 HEADLINE_MAX_WORDS = 14
+HEADLINE_MAX_CHARS = 160
 MIN_DRAFT_WORDS = 3
 _NEAR_DUP_JACCARD = 0.75
 _NEAR_DUP_CONTAINMENT = 0.9
@@ -413,15 +414,16 @@ def make_headline(evidence: Sequence[Evidence]) -> str:
 
 
 def headline_from_sentence(sentence: str) -> str:
-    """A sentence cut down to a headline: its first clause of 6 to ~14 words.
+    """A sentence cut down to a headline: its longest first clause of 6 to ~14 words.
 
-    Without such a clause the first ``HEADLINE_MAX_WORDS`` words and an ellipsis; never
-    a cut inside a word.
+    Without such a clause the first ``HEADLINE_MAX_WORDS`` words and an ellipsis. At most
+    ``HEADLINE_MAX_CHARS`` characters, cut at a space when there is one (a run of text
+    with no space, such as a long link, is cut where the limit falls).
     """
     text = " ".join(sentence.split()).rstrip(".!? ")
     words = text.split()
     if len(words) <= HEADLINE_MAX_WORDS:
-        return text
+        return _clip_chars(text)
     cut = None
     for m in _CLAUSE_BREAK.finditer(text):
         n_words = len(text[: m.start()].split())
@@ -430,8 +432,18 @@ def headline_from_sentence(sentence: str) -> str:
         if n_words >= 6:
             cut = m.start()
     if cut is not None:
-        return text[:cut].strip()
-    return " ".join(words[:HEADLINE_MAX_WORDS]).rstrip(",;:") + "…"
+        return _clip_chars(text[:cut].strip())
+    return _clip_chars(" ".join(words[:HEADLINE_MAX_WORDS]).rstrip(",;:") + "…")
+
+
+def _clip_chars(text: str) -> str:
+    if len(text) <= HEADLINE_MAX_CHARS:
+        return text
+    head = text[: HEADLINE_MAX_CHARS - 1]
+    space = head.rfind(" ")
+    if space > 0:
+        head = head[:space]
+    return head.rstrip(",;: ") + "…"
 
 
 # ---------------------------------------------------------------- the call

@@ -301,6 +301,15 @@ def test_headline_from_sentence_cuts_at_a_clause_or_a_word(sentence: str, expect
     assert headline_from_sentence(sentence) == expected
 
 
+def test_headline_from_sentence_is_bounded_in_characters() -> None:
+    long_words = " ".join(["Extraordinarily"] * 12) + "."
+    headline = headline_from_sentence(long_words)
+    assert len(headline) <= 160 and headline.endswith("Extraordinarily…")
+    link = "https://example.com/" + "a" * 400
+    assert headline_from_sentence(link) == link[:159] + "…"
+    assert headline_from_sentence("?!") == ""
+
+
 # ---------------------------------------------------------------- the call
 
 
