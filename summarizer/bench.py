@@ -361,9 +361,21 @@ class _FirstToken:
 
 
 def generation_speed(result: GenerationResult) -> dict[str, float | int | None]:
-    """Prefill and decode tokens/s of one generation result."""
+    """Prefill and decode tokens/s of one generation result.
+
+    With a prompt-lookup draft the result also says how many passes over the model the
+    decode took and how many tokens each gave on average (1.0 without a draft).
+    """
     decode_tokens = max(0, result.completion_tokens - 1)
-    return {
+    draft: dict[str, float | int | None] = {}
+    passes = result.extra.get("decode_passes")
+    if passes is not None:
+        draft = {
+            "decode_passes": int(passes),
+            "draft_tokens_proposed": int(result.extra.get("draft_proposed", 0)),
+            "tokens_per_pass": round(decode_tokens / passes, 2) if passes else None,
+        }
+    return draft | {
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
         "prefill_s": round(result.prefill_s, 3),

@@ -193,7 +193,8 @@ class Pipeline:
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
         with timer.step("cite"):
-            cited = self._cite(outcome, evidence, member_vectors, articles)
+            draft_vectors: dict[str, np.ndarray] = {}
+            cited = self._cite(outcome, evidence, member_vectors, articles, draft_vectors)
             if not any(s.supported for s in cited) and not outcome.fallback:
                 log.warning("story %s: no generated sentence was supported; extractive", story.id)
                 outcome = GenerationOutcome(
@@ -207,7 +208,9 @@ class Pipeline:
             if outcome.fallback:
                 cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
             elif self.settings.top_up:
-                cited = self._top_up(cited, evidence, member_vectors, articles, n_sentences)
+                cited = self._top_up(
+                    cited, evidence, member_vectors, articles, n_sentences, draft_vectors
+                )
 
         sources = [
             Source(
@@ -277,7 +280,9 @@ class Pipeline:
         evidence: Sequence[object],
         member_vectors: Mapping[tuple[str, int], np.ndarray],
         articles: Mapping[str, Article],
+        vectors_out: dict[str, np.ndarray] | None = None,
     ) -> list[BriefSentence]:
+        """Cite ``outcome``'s drafts; their vectors go into ``vectors_out`` (by text)."""
         from summarizer.types import Evidence
 
         ev = [e for e in evidence if isinstance(e, Evidence)]
@@ -287,6 +292,8 @@ class Pipeline:
             if drafts
             else np.zeros((0, 384), np.float32)
         )
+        if vectors_out is not None:
+            vectors_out.update(zip((d.text for d in drafts), draft_vectors, strict=True))
         return cite_drafts(
             drafts,
             ev,
@@ -304,6 +311,7 @@ class Pipeline:
         member_vectors: Mapping[tuple[str, int], np.ndarray],
         articles: Mapping[str, Article],
         n_sentences: int,
+        draft_vectors: Mapping[str, np.ndarray],
     ) -> list[BriefSentence]:
         """Fill a brief that came out short with evidence sentences, verbatim and cited.
 
@@ -311,17 +319,21 @@ class Pipeline:
         dropped as unsupported. The extra sentences come from evidence that no served
         sentence already cites and that says nothing a served sentence says (cosine below
         ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
-        and go after the model's sentences with ``origin="extract"``.
+        and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
+        holds the vectors the citer computed for the drafts (by text), so the served
+        sentences are not embedded twice.
         """
         served = [s for s in cited if s.supported]
         missing = n_sentences - len(served)
         if missing <= 0 or not evidence:
             return cited
         quoted = {(c.article_id, c.start, c.end) for s in served for c in s.citations}
+        unseen = list(dict.fromkeys(s.text for s in served if s.text not in draft_vectors))
+        known = dict(draft_vectors)
+        if unseen:
+            known.update(zip(unseen, self.embedder.encode(unseen), strict=True))
         served_vectors = (
-            self.embedder.encode([s.text for s in served])
-            if served
-            else np.zeros((0, 384), np.float32)
+            np.stack([known[s.text] for s in served]) if served else np.zeros((0, 384), np.float32)
         )
         spare: list[Evidence] = []
         for e in evidence:

@@ -202,7 +202,7 @@ def test_prompt_lookup_draft_follows_the_latest_longest_match() -> None:
 
     from summarizer.backends.llama_cpp_backend import PromptLookupDraft
 
-    draft = PromptLookupDraft(3)
+    draft = PromptLookupDraft(3, min_ngram=2)
     #            0  1  2  3  4  5  6  7  8  9 10 11 12
     ids = np.array([5, 6, 7, 8, 9, 1, 5, 6, 2, 3, 4, 0, 5, 6], dtype=np.intc)
     # "5 6" occurs at 0 and 6: the latest (6) is followed by 2 3 4
@@ -212,7 +212,15 @@ def test_prompt_lookup_draft_follows_the_latest_longest_match() -> None:
     assert draft(ids2).tolist() == [7, 8, 9]
     # no earlier occurrence of the last two tokens: no draft
     assert draft(np.array([1, 2, 3, 4], dtype=np.intc)).tolist() == []
+    assert draft.calls == 3 and draft.proposed == 6
+
+    # by default a match must be 3 tokens long: "5 6" alone proposes nothing
+    default = PromptLookupDraft(3)
+    assert default.min_ngram == 3
+    assert default(ids).tolist() == []
+    assert default(ids2).tolist() == [7, 8, 9]
+
     # the draft never runs past the end of the context
     long = PromptLookupDraft(10)
-    assert long(np.array([1, 2, 3, 1, 2], dtype=np.intc)).tolist() == [3, 1, 2]
-    assert long.proposed == 3
+    assert long(np.array([1, 2, 3, 4, 1, 2, 3], dtype=np.intc)).tolist() == [4, 1, 2, 3]
+    assert long.proposed == 4 and long.calls == 1

@@ -90,6 +90,12 @@ def test_recording_generator_keeps_the_prompt_and_speed_figures() -> None:
     assert rec.last_result is res and rec.calls == 1 and rec.count_tokens("a b") == 2
     sp = generation_speed(res)
     assert sp["prefill_tok_s"] == 20.0 and sp["decode_tok_s"] == 4.0
+    assert "tokens_per_pass" not in sp  # no draft: nothing to say about passes
+    passes = {"decode_passes": 4.0, "draft_proposed": 12.0}
+    drafted = GenerationResult("x", 10, 9, prefill_s=0.5, decode_s=1.0, extra=passes)
+    dsp = generation_speed(drafted)
+    assert dsp["decode_passes"] == 4 and dsp["draft_tokens_proposed"] == 12
+    assert dsp["tokens_per_pass"] == 2.0  # 8 tokens after the first, in 4 passes
     raw = {"best": {"prompt_tokens": 10, "completion_tokens": 5, "total_s": 1.25}}
     cmp = compare_generation(1.5, res, raw)
     assert cmp["ratio"] == 1.2 and cmp["same_tokens"]

@@ -176,3 +176,8 @@ def test_prompt_lookup_decoding_keeps_the_greedy_answer(
     n = min(len(plain.text), len(drafted.text), 80)
     assert drafted.text[:n] == plain.text[:n]
     assert drafted.prompt_tokens == plain.prompt_tokens
+    # copying text, the drafts are accepted: fewer passes over the model than tokens
+    assert "decode_passes" not in plain.extra
+    passes = drafted.extra["decode_passes"]
+    assert 0 < passes < drafted.completion_tokens - 1, drafted.extra
+    assert drafted.extra["draft_proposed"] > 0

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.cluster import StoryIndex
 from summarizer.io import InputProblem, iter_inputs, render_markdown
 from summarizer.pipeline import Pipeline
 from summarizer.sentences import prepare_article
@@ -157,6 +162,21 @@ class _ShortWriter(Generator):
         pass
 
 
+class _CountingEmbedder:
+    """The real embedder, counting how often each text is embedded."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seen: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        self.seen.update(texts)
+        return self.inner.encode(texts, batch_size)
+
+
 def test_a_short_brief_is_topped_up_with_cited_evidence(embedder: object) -> None:
     """One supported sentence of five asked for: four evidence sentences follow, verbatim."""
     arts = {a.id: a for a in seed_articles()}
@@ -176,6 +196,18 @@ def test_a_short_brief_is_topped_up_with_cited_evidence(embedder: object) -> Non
     for sent in big.sentences[1:]:
         # an extract is an evidence sentence as written (less any wire dateline)
         assert any(sent.text in " ".join(c.quote.split()) for c in sent.citations), sent.text
+
+    # the top-up reuses the vectors the citer computed: no brief sentence is embedded twice
+    counting = _CountingEmbedder(embedder)
+    counted = Pipeline(Settings(), counting, writer)  # type: ignore[arg-type]
+    prepared = counted.prepare(list(arts.values()))
+    index = StoryIndex()
+    counted.assign(prepared, index)
+    story = next(s for s in index.stories() if len(s.article_ids) == 4)
+    counting.seen.clear()  # count from the brief on, not the preparation
+    again = counted.brief(story, {p.article.id: p for p in prepared})
+    assert [s.text for s in again.sentences] == [s.text for s in big.sentences]
+    assert counting.seen[big.sentences[0].text] == 1
 
     plain = Pipeline(Settings(top_up=False), embedder, writer)  # type: ignore[arg-type]
     big = next(b for b in plain.summarize(list(arts.values())) if len(b.article_ids) == 4)

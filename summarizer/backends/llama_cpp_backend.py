@@ -59,18 +59,26 @@ class PromptLookupDraft:
     rounding in batched evaluation). The
     longest matching suffix wins (6 tokens down to ``min_ngram``), and among its matches
     the latest one, so the draft follows the sentence being copied rather than the first
-    place a common phrase such as "North Korean" appeared.
+    place a common phrase such as "North Korean" appeared. Nothing is proposed on a match
+    shorter than 3 tokens: after a 2-token match the next token was right only about half
+    the time, too rarely to pay for verifying it (docs/BENCHMARKS.md).
+
+    ``calls`` counts the drafts asked for: llama-cpp-python asks once before every
+    verification pass but the first, so a generation of N tokens took ``calls + 1``
+    passes where it would take N without a draft.
     """
 
-    def __init__(self, num_pred_tokens: int, *, max_ngram: int = 6, min_ngram: int = 2) -> None:
+    def __init__(self, num_pred_tokens: int, *, max_ngram: int = 6, min_ngram: int = 3) -> None:
         self.num_pred_tokens = num_pred_tokens
         self.max_ngram = max_ngram
         self.min_ngram = min_ngram
         self.proposed = 0
+        self.calls = 0
 
     def __call__(self, input_ids: Any, /, **kwargs: Any) -> Any:
         import numpy as np
 
+        self.calls += 1
         ids = np.asarray(input_ids)
         n = ids.shape[0]
         for size in range(min(self.max_ngram, n - 1), self.min_ngram - 1, -1):
@@ -244,6 +252,8 @@ class LlamaCppGenerator(Generator):
             # (only the first n_tokens of the buffer are live; the rest is stale)
             live = llm.input_ids[: llm.n_tokens].tolist()
             cached = min(_common_prefix(live, tokens), n_prompt - 1)
+            draft = llm.draft_model if isinstance(llm.draft_model, PromptLookupDraft) else None
+            calls0, proposed0 = (draft.calls, draft.proposed) if draft else (0, 0)
             start = time.perf_counter()
             watch = _Watch(start, cfg.timeout_s)
             criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
@@ -280,6 +290,10 @@ class LlamaCppGenerator(Generator):
         }
         if completion > 1 and decode > 0:
             extra["decode_tok_s"] = (completion - 1) / decode
+        if draft is not None:
+            # passes over the model while decoding (the first token comes with the prefill)
+            extra["decode_passes"] = float(draft.calls - calls0)
+            extra["draft_proposed"] = float(draft.proposed - proposed0)
         return GenerationResult(
             text=str(choice["text"]),
             prompt_tokens=int(usage["prompt_tokens"]),

@@ -122,6 +122,13 @@ def print_report(results: dict[str, Any]) -> None:
             t.add_row(label, *(str(row[k]) for k in counts), f"{row[seconds]:.2f}")
         console.print(t)
         console.print(f"overhead ratio (ours / raw): {gen['ratio']}")
+        ours = gen["ours"]
+        if ours.get("decode_passes"):
+            console.print(
+                f"prompt-lookup draft: {ours['decode_passes']} decode passes for "
+                f"{ours['completion_tokens']} tokens ({ours['tokens_per_pass']} a pass), "
+                f"{ours['draft_tokens_proposed']} draft tokens proposed"
+            )
     nm = results.get("non_model")
     for key in ("non_model", "non_model_seeds"):
         nm = results.get(key)
