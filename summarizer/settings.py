@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     n_ctx: int | None = Field(None, ge=256, description="context size; default: manifest")
     n_batch: int = Field(512, ge=8)
     prompt_lookup: int = Field(
-        4, ge=0, le=64, description="llama.cpp prompt-lookup decoding: draft tokens (0: off)"
+        4,
+        ge=0,
+        le=64,
+        description="llama.cpp prompt-lookup decoding: draft tokens after a match of 3 or more "
+        "tokens (0: off)",
     )
     device: str | None = Field(None, description="torch device for transformers; default auto")
     torch_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
