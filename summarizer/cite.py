@@ -11,6 +11,11 @@ from a wrong one, so the cited sentences must also pass hard checks:
 * no reversal: a comparison (``A raised more than B``) or a directed action
   (``A visited B``) whose two sides are swapped, or a ``more``/``less`` flip.
 
+A sentence whose only support is somebody's quoted words (inside quotation marks in
+every cited article, with no "said" in the quoted sentence itself) is not served as fact
+unless it keeps the quotation marks or names who says so: a brief must not turn a quoted
+opinion into the brief's own voice.
+
 A sentence that merges two facts may be supported by two or three groups together, when
 their union passes the checks. Each supported sentence cites every member of its
 supporting groups, plus every other group that supports it alone; ``quote`` is the exact
@@ -321,6 +326,59 @@ def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
 # ---------------------------------------------------------------- citing
 
 
+# ---------------------------------------------------------------- quoted speech
+
+_QUOTE_MARKS = '"“”'
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|saying|tells?|told|according to|add(?:s|ed)|asks?|asked|argues?|argued"
+    r"|claims?|claimed|declares?|declared|notes?|noted|explains?|explained|warns?|warned"
+    r"|insists?|insisted|writes?|wrote|states?|stated|calls?|called|describes?|described"
+    r"|accuses?|accused|acknowledges?|acknowledged|admits?|admitted|denies|denied"
+    r"|tweeted|posted|quoted|recalls?|recalled|responds?|responded|replied|vows?|vowed)\b",
+    re.IGNORECASE,
+)
+
+
+def attributed(text: str) -> bool:
+    """Whether a sentence marks its words as someone's: quotation marks or a verb of saying."""
+    return any(q in text for q in _QUOTE_MARKS) or _ATTRIBUTION.search(text) is not None
+
+
+def quoted_speech(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a sentence of somebody's quoted words, unattributed.
+
+    True when the sentence opens with a quotation mark or starts inside a quotation left
+    open earlier in its paragraph (straight quotes toggle; curly ones open and close), and
+    has no verb of saying outside the quoted words (``..., he said.`` attributes the
+    quote; "asked" inside the quotation does not).
+    """
+    if not 0 <= start < end <= len(text):
+        return False
+    para = text.rfind("\n", 0, start) + 1
+    open_quote = False
+    for ch in text[para:start]:
+        if ch == '"':
+            open_quote = not open_quote
+        elif ch == "“":
+            open_quote = True
+        elif ch == "”":
+            open_quote = False
+    sentence = text[start:end]
+    if not (open_quote or sentence.lstrip()[:1] in ('"', "“")):
+        return False
+    outside: list[str] = []  # the sentence's own words, where a speaker would be named
+    for ch in sentence:
+        if ch == '"':
+            open_quote = not open_quote
+        elif ch == "“":
+            open_quote = True
+        elif ch == "”":
+            open_quote = False
+        elif not open_quote:
+            outside.append(ch)
+    return _ATTRIBUTION.search("".join(outside)) is None
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float32)
     n = float(np.linalg.norm(v))
@@ -488,6 +546,15 @@ def _cite_one(
                 seen.add(k)
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
+    if not attributed(draft.text) and all(
+        quoted_speech(articles[c.article_id].text, c.start, c.end)
+        for c in citations
+        if c.article_id in articles
+    ):
+        log.info("unattributed quotation, not served as fact: %s", draft.text)
+        return BriefSentence(
+            text=draft.text, support=round(support, 4), citations=citations, supported=False
+        )
     return BriefSentence(
         text=draft.text, support=round(support, 4), citations=citations, supported=True
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from summarizer.backends.base import Generator
-from summarizer.cite import cite_drafts
+from summarizer.cite import cite_drafts, quoted_speech
 from summarizer.clean import find_repeated_lines
 from summarizer.cluster import StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
@@ -318,7 +318,8 @@ class Pipeline:
         A brief is short when the model wrote fewer sentences than asked or some were
         dropped as unsupported. The extra sentences come from evidence that no served
         sentence already cites and that says nothing a served sentence says (cosine below
-        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
+        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words) and that is not a
+        piece of a quotation whose speaker it does not name, best-scored first,
         and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
         holds the vectors the citer computed for the drafts (by text), so the served
         sentences are not embedded twice.
@@ -339,6 +340,10 @@ class Pipeline:
         for e in evidence:
             if any((m.article_id, m.start, m.end) in quoted for m in e.group.members):
                 continue
+            if all(
+                quoted_speech(articles[m.article_id].text, m.start, m.end) for m in e.group.members
+            ):
+                continue  # somebody's words with no "said": meaningless on their own
             text = evidence_text(e.group)
             if served:
                 rep = member_vectors[e.group.representative.key]

@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from summarizer.cite import align_reference, check_support, cite_drafts, text_facts
+from summarizer.cite import (
+    align_reference,
+    attributed,
+    check_support,
+    cite_drafts,
+    quoted_speech,
+    text_facts,
+)
 from summarizer.errors import InputError
 from summarizer.types import Article, Draft, Evidence, Sentence, SentenceGroup
 
@@ -302,3 +309,81 @@ def test_alignment_matches_gold_attribution(eval_path: Path) -> None:
     assert got["references"] >= 200
     assert got["article"] >= 0.90, got
     assert got["sentence"] >= 0.75, got
+
+
+# ---------------------------------------------------------------- quoted speech
+
+
+def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> None:
+    text = (
+        "Intro line.\n"
+        '"Those two comments are really irresponsible. I would consider them reprehensible,"'
+        ' Plouffe said on CNN. "I think those comments are wrong."\n'
+        "The agency called the move “reckless”. “It will not stand.” Next one."
+    )
+
+    def quoted(sentence: str) -> bool:
+        i = text.index(sentence)
+        return quoted_speech(text, i, i + len(sentence))
+
+    assert quoted('"Those two comments are really irresponsible.')
+    assert not quoted('I would consider them reprehensible," Plouffe said on CNN.')
+    assert quoted('"I think those comments are wrong."')  # no speaker in the sentence
+    assert not quoted("The agency called the move “reckless”.")  # opens in its own voice
+    assert quoted("“It will not stand.”")
+    assert not quoted("Next one.")  # the curly quote before it was closed
+    assert not quoted("Intro line.")
+    assert not quoted_speech(text, 5, 5) and not quoted_speech(text, -1, 4)
+    # a verb of saying inside the quoted words names no speaker
+    asked = '"Nobody asked the fishermen what they need."'
+    assert quoted_speech(asked, 0, len(asked))
+    told = '"Nobody asked the fishermen," she told the radio.'
+    assert not quoted_speech(told, 0, len(told))
+
+    assert attributed('"It will not stand."') and attributed("Plouffe called it wrong.")
+    assert attributed("The plan is a waste, according to the union.")
+    assert not attributed("Those two comments are really irresponsible.")
+
+
+Q, SQ = article(
+    "q",
+    "Quay Daily",
+    [
+        '"The ferry plan is a disgrace for the whole island.',
+        'We will fight it in court," opposition leader Tom Ridley said.',
+    ],
+)
+R, SR = article("r", "Radio North", ["The ferry plan is a disgrace for the whole island."])
+V_DISGRACE = unit(0, 0, 0, 0, 0, 0, 1)
+
+
+def _cite_quote(draft: str, members: tuple[Sentence, ...], keep: bool = True) -> list[Any]:
+    ev = [Evidence(n=1, group=SentenceGroup(1, members[0], members), score=1.0)]
+    vecs = {m.key: V_DISGRACE for m in members}
+    return cite_drafts(
+        [Draft(draft, ())],
+        ev,
+        np.stack([V_DISGRACE]),
+        vecs,
+        {"q": Q, "r": R},
+        threshold=0.55,
+        keep_unsupported=keep,
+    )
+
+
+def test_a_quoted_opinion_is_not_served_in_the_briefs_own_voice() -> None:
+    plain = "The ferry plan is a disgrace for the whole island."
+    (s,) = _cite_quote(plain, (SQ[0],))
+    assert not s.supported and s.support >= 0.9  # well matched, but somebody's words
+    assert s.citations and s.citations[0].quote == SQ[0].text
+    assert _cite_quote(plain, (SQ[0],), keep=False) == []
+
+    # kept in quotation marks, or said by someone, it is served
+    (s,) = _cite_quote(f'"{plain}"', (SQ[0],))
+    assert s.supported
+    (s,) = _cite_quote("Critics said the ferry plan is a disgrace for the whole island.", (SQ[0],))
+    assert s.supported
+
+    # an outlet that reports it in its own voice supports the plain sentence
+    (s,) = _cite_quote(plain, (SQ[0], SR[0]))
+    assert s.supported and {c.outlet for c in s.citations} == {"Quay Daily", "Radio North"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from summarizer.io import InputProblem, iter_inputs, render_markdown
 from summarizer.pipeline import Pipeline
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
-from summarizer.types import Article, Brief
+from summarizer.types import Article, Brief, Story
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 BOILERPLATE = re.compile(
@@ -216,3 +217,40 @@ def test_a_short_brief_is_topped_up_with_cited_evidence(embedder: object) -> Non
 
 def test_extractive_brief_sentences_are_marked_extracts(extractive_briefs: list[Brief]) -> None:
     assert all(s.origin == "extract" for b in extractive_briefs for s in b.sentences)
+
+
+def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: object) -> None:
+    """Pieces of somebody's quoted words are not served on their own as extracts."""
+    articles = [
+        Article(
+            id="harbour-1",
+            outlet="Harbour Post",
+            published=date(2024, 3, 4),
+            text=(
+                "The island council approved a budget of 12,000 pounds for the harbour on "
+                "Monday.\n"
+                '"This is a disgrace for every family on the island.\n'
+                "Two new ferries will be built at the Varna yard, the council said.\n"
+            ),
+        ),
+        Article(
+            id="harbour-2",
+            outlet="Coast Radio",
+            published=date(2024, 3, 4),
+            text=(
+                "The island council voted on Monday to spend 12,000 pounds on the harbour.\n"
+                '"Nobody asked the fishermen what they need."\n'
+                "Each of the new ferries will carry 300 passengers and 40 cars.\n"
+            ),
+        ),
+    ]
+    writer = _ShortWriter()
+    pipeline = Pipeline(Settings(), embedder, writer)  # type: ignore[arg-type]
+    prepared = pipeline.prepare(articles)
+    story = Story(id="harbour", article_ids=tuple(p.article.id for p in prepared))
+    brief = pipeline.brief(story, {p.article.id: p for p in prepared})
+    texts = [s.text for s in brief.sentences]
+    assert [s.origin for s in brief.sentences][0] == "model"
+    assert "extract" in [s.origin for s in brief.sentences]  # the brief was topped up
+    assert not any("disgrace" in t or "Nobody asked" in t for t in texts), texts
+    assert any("Varna" in t for t in texts) and any("300 passengers" in t for t in texts)
