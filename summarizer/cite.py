@@ -339,9 +339,26 @@ _ATTRIBUTION = re.compile(
 )
 
 
-def attributed(text: str) -> bool:
-    """Whether a sentence marks its words as someone's: quotation marks or a verb of saying."""
-    return any(q in text for q in _QUOTE_MARKS) or _ATTRIBUTION.search(text) is not None
+def _words(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def attributed(text: str, quotes: Sequence[str] = ()) -> bool:
+    """Whether a sentence marks its words as someone's: quotation marks or a verb of saying.
+
+    A sentence that copies one of ``quotes`` word for word is not attributed by a verb it
+    copied with them (the "said" of ``He said he would sign it``, taken from inside a
+    quotation, names the wrong speaker).
+    """
+    if any(q in text for q in _QUOTE_MARKS):
+        return True
+    words = _words(text)
+    n = len(words)
+    for quote in quotes:
+        qw = _words(quote)
+        if n and any(qw[i : i + n] == words for i in range(len(qw) - n + 1)):
+            return False
+    return _ATTRIBUTION.search(text) is not None
 
 
 def quoted_speech(text: str, start: int, end: int) -> bool:
@@ -546,7 +563,7 @@ def _cite_one(
                 seen.add(k)
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
-    if not attributed(draft.text) and all(
+    if not attributed(draft.text, [c.quote for c in citations]) and all(
         quoted_speech(articles[c.article_id].text, c.start, c.end)
         for c in citations
         if c.article_id in articles

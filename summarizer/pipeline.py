@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -187,8 +187,11 @@ class Pipeline:
                 budget_tokens=self.settings.evidence_token_budget,
                 n_articles=len(parts),
             )
+        speakable = _speakable(evidence, articles)
         with timer.step("generate"):
             outcome = self._drafts(evidence, n_sentences)
+            if outcome.fallback:  # an extractive brief: no stray pieces of quotations
+                outcome = replace(outcome, drafts=extractive_drafts(speakable, n_sentences))
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
@@ -199,7 +202,7 @@ class Pipeline:
                 log.warning("story %s: no generated sentence was supported; extractive", story.id)
                 outcome = GenerationOutcome(
                     headline=outcome.headline,
-                    drafts=extractive_drafts(evidence, n_sentences),
+                    drafts=extractive_drafts(speakable, n_sentences),
                     result=outcome.result,
                     fallback=True,
                     fallback_reason="no generated sentence was supported by the evidence",
@@ -337,12 +340,11 @@ class Pipeline:
             np.stack([known[s.text] for s in served]) if served else np.zeros((0, 384), np.float32)
         )
         spare: list[Evidence] = []
+        speakable = {e.n for e in _speakable(evidence, articles, strict=True)}
         for e in evidence:
             if any((m.article_id, m.start, m.end) in quoted for m in e.group.members):
                 continue
-            if all(
-                quoted_speech(articles[m.article_id].text, m.start, m.end) for m in e.group.members
-            ):
+            if e.n not in speakable:
                 continue  # somebody's words with no "said": meaningless on their own
             text = evidence_text(e.group)
             if served:
@@ -417,3 +419,24 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
         headline_from_sentence(parts[0].sentences[0].text) if parts and parts[0].sentences else ""
     )
     return make_headline(ranked) or first or "Untitled story"
+
+
+def _speakable(
+    evidence: Sequence[Evidence], articles: Mapping[str, Article], *, strict: bool = False
+) -> list[Evidence]:
+    """The evidence that is not, in every article carrying it, a speakerless quotation.
+
+    Such a sentence (``"This is a disgrace.`` opening a quote whose speaker comes later)
+    means little served on its own. When nothing else is left, all the evidence is
+    returned, unless ``strict``.
+    """
+    kept = [
+        e
+        for e in evidence
+        if not all(
+            quoted_speech(articles[m.article_id].text, m.start, m.end)
+            for m in e.group.members
+            if m.article_id in articles
+        )
+    ]
+    return kept if kept or strict else list(evidence)

@@ -343,6 +343,10 @@ def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> No
     assert attributed('"It will not stand."') and attributed("Plouffe called it wrong.")
     assert attributed("The plan is a waste, according to the union.")
     assert not attributed("Those two comments are really irresponsible.")
+    # a "said" copied from inside the quotation names no speaker of the quotation
+    inner = '"He said he is going to rubber-stamp it.'
+    assert not attributed("He said he is going to rubber-stamp it.", [inner])
+    assert attributed("Plouffe said Romney would rubber-stamp it.", [inner])
 
 
 Q, SQ = article(
@@ -353,7 +357,14 @@ Q, SQ = article(
         'We will fight it in court," opposition leader Tom Ridley said.',
     ],
 )
-R, SR = article("r", "Radio North", ["The ferry plan is a disgrace for the whole island."])
+R, SR = article(
+    "r",
+    "Radio North",
+    [
+        "The ferry plan is a disgrace for the whole island.",
+        '"He said he is going to rubber-stamp the ferry plan.',
+    ],
+)
 V_DISGRACE = unit(0, 0, 0, 0, 0, 0, 1)
 
 
@@ -383,6 +394,10 @@ def test_a_quoted_opinion_is_not_served_in_the_briefs_own_voice() -> None:
     assert s.supported
     (s,) = _cite_quote("Critics said the ferry plan is a disgrace for the whole island.", (SQ[0],))
     assert s.supported
+
+    # a "said" copied from inside the quotation does not make it attributed
+    (s,) = _cite_quote("He said he is going to rubber-stamp the ferry plan.", (SR[1],))
+    assert not s.supported and s.support >= 0.9
 
     # an outlet that reports it in its own voice supports the plain sentence
     (s,) = _cite_quote(plain, (SQ[0], SR[0]))

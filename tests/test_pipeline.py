@@ -254,3 +254,10 @@ def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: ob
     assert "extract" in [s.origin for s in brief.sentences]  # the brief was topped up
     assert not any("disgrace" in t or "Nobody asked" in t for t in texts), texts
     assert any("Varna" in t for t in texts) and any("300 passengers" in t for t in texts)
+
+    # an extractive brief (no generator) leaves them out too, even short of five sentences
+    extractive = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    brief = extractive.brief(story, {p.article.id: p for p in prepared})
+    texts = [s.text for s in brief.sentences]
+    assert brief.extractive_fallback and len(texts) == 3, texts  # of 5 groups
+    assert not any("disgrace" in t or "Nobody asked" in t for t in texts), texts
