@@ -372,14 +372,12 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
     if not 0 <= start < end <= len(text):
         return False
     para = text.rfind("\n", 0, start) + 1
-    open_quote = False
-    for ch in text[para:start]:
-        if ch == '"':
-            open_quote = not open_quote
-        elif ch == "“":
-            open_quote = True
-        elif ch == "”":
-            open_quote = False
+    # the state after the paragraph so far: set by its last curly quote, then flipped by
+    # every straight quote after that (str methods: a paragraph may be 100,000 characters)
+    last_curly = max(text.rfind("“", para, start), text.rfind("”", para, start))
+    open_quote = last_curly >= 0 and text[last_curly] == "“"
+    if text.count('"', max(para, last_curly + 1), start) % 2:
+        open_quote = not open_quote
     sentence = text[start:end]
     if not (open_quote or sentence.lstrip()[:1] in ('"', "“")):
         return False

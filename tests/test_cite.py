@@ -402,3 +402,32 @@ def test_a_quoted_opinion_is_not_served_in_the_briefs_own_voice() -> None:
     # an outlet that reports it in its own voice supports the plain sentence
     (s,) = _cite_quote(plain, (SQ[0], SR[0]))
     assert s.supported and {c.outlet for c in s.citations} == {"Quay Daily", "Radio North"}
+
+
+def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
+    """The str-method scan gives what walking the paragraph one quote at a time gives."""
+    import random
+
+    def walk(text: str, start: int, end: int) -> bool:
+        state = False
+        for ch in text[text.rfind("\n", 0, start) + 1 : start]:
+            if ch in '"“”':
+                state = (not state) if ch == '"' else ch == "“"
+        sentence = text[start:end]
+        if not (state or sentence.lstrip()[:1] in ('"', "“")):
+            return False
+        outside = ""
+        for ch in sentence:
+            if ch in '"“”':
+                state = (not state) if ch == '"' else ch == "“"
+            elif not state:
+                outside += ch
+        return "said" not in outside
+
+    rng = random.Random(7)
+    pieces = ['"', "“", "”", "\n", "word ", "said ", ". "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        start = rng.randrange(len(text))
+        end = rng.randint(start + 1, len(text))
+        assert quoted_speech(text, start, end) == walk(text, start, end), (text, start, end)
