@@ -519,17 +519,25 @@ class StoryService:
                 text=row.text,
             )
 
-    @staticmethod
-    def _current_stories(s: Session, ids: Iterable[str]) -> set[str]:
+    def _current_stories(self, s: Session, ids: Iterable[str]) -> set[str]:
         id_list = list(ids)
         if not id_list:
             return set()
         rows = s.execute(
-            select(BriefRow.story_id)
+            select(BriefRow.story_id, BriefRow.data)
             .join(StoryRow, StoryRow.id == BriefRow.story_id)
             .where(BriefRow.story_id.in_(id_list), BriefRow.revision == StoryRow.revision)
-        ).scalars()
-        return set(rows)
+        ).all()
+        return {story_id for story_id, data in rows if self._same_model(data)}
+
+    def _same_model(self, data: Mapping[str, Any]) -> bool:
+        """Whether a stored brief was written by the model this service runs now."""
+        model = data.get("model")
+        if not isinstance(model, Mapping):
+            return False
+        want = self.pipeline.model_info()
+        have = (model.get("name"), model.get("backend"), model.get("sha256"))
+        return have == (want.name, want.backend, want.sha256)
 
     @staticmethod
     def _summary(row: StoryRow, current: bool) -> dict[str, Any]:
@@ -620,6 +628,8 @@ class StoryService:
                 raise NotFound(f"no story with id {story_id!r}", "story_id")
             row = s.get(BriefRow, (story_id, length))
             if row is None or row.revision != story.revision:
+                return None
+            if not self._same_model(row.data):  # the model was changed since: write it again
                 return None
             try:
                 return BriefOut.model_validate(

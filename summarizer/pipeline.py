@@ -226,12 +226,7 @@ class Pipeline:
             )
             for i, p in enumerate(parts, start=1)
         ]
-        gen = self.generator
-        model = (
-            ModelInfo(name=gen.name, backend=gen.backend, sha256=gen.sha256)
-            if gen is not None
-            else EXTRACTIVE_MODEL
-        )
+        model = self.model_info()
         result = outcome.result
         if result is not None:
             timer.steps["prefill"] = round(result.prefill_s, 4)
@@ -256,6 +251,13 @@ class Pipeline:
             timings=timer.steps,
             length=length,
         )
+
+    def model_info(self) -> ModelInfo:
+        """The model a brief from this pipeline names (no model is loaded to say so)."""
+        gen = self.generator
+        if gen is None:
+            return EXTRACTIVE_MODEL
+        return ModelInfo(name=gen.name, backend=gen.backend, sha256=gen.sha256)
 
     def _drafts(self, evidence: Sequence[object], n_sentences: int) -> GenerationOutcome:
         from summarizer.types import Evidence

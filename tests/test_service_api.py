@@ -551,3 +551,27 @@ def _after_restart(c2: TestClient, sid: str, first: dict[str, Any]) -> None:
     new = {"outlet": "Wire", "published": "2023-10-19", "text": EXTRA_TEXT}
     r = c2.post("/v1/articles", json={"articles": [new]})
     assert r.json()["data"][0]["story_id"] == sid
+
+
+def test_a_brief_stored_by_another_model_is_written_again(client: TestClient) -> None:
+    """Changing the generator makes the stored briefs stale, as new articles would."""
+    from service.store import BriefRow
+
+    client.post("/v1/articles", json={"articles": seed_payload()})
+    sid = stories_by_size(client)[4]["id"]
+    first = client.get(f"/v1/stories/{sid}/brief").json()
+    assert first["model"]["name"] == "extractive"
+    assert client.get(f"/v1/stories/{sid}/brief").json()["cached"] is True
+
+    service = client.app.state.service  # type: ignore[attr-defined]
+    with service.store.session() as s:  # as if an earlier configuration had written it
+        row = s.get(BriefRow, (sid, "standard"))
+        row.data = {**row.data, "model": {"name": "old-model", "backend": "x", "sha256": "0"}}
+    listed = {s["id"]: s for s in client.get("/v1/stories").json()["data"]}
+    assert listed[sid]["has_current_brief"] is False
+    again = client.get(f"/v1/stories/{sid}/brief").json()
+    assert again["cached"] is False and again["model"]["name"] == "extractive"
+    assert [x["text"] for x in again["sentences"]] == [x["text"] for x in first["sentences"]]
+    assert client.get(f"/v1/stories/{sid}/brief").json()["cached"] is True
+    listed = {s["id"]: s for s in client.get("/v1/stories").json()["data"]}
+    assert listed[sid]["has_current_brief"] is True
