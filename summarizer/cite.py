@@ -11,10 +11,11 @@ from a wrong one, so the cited sentences must also pass hard checks:
 * no reversal: a comparison (``A raised more than B``) or a directed action
   (``A visited B``) whose two sides are swapped, or a ``more``/``less`` flip.
 
-A sentence whose only support is somebody's quoted words (inside quotation marks in
-every cited article, with no "said" in the quoted sentence itself) is not served as fact
-unless it keeps the quotation marks or names who says so: a brief must not turn a quoted
-opinion into the brief's own voice.
+A sentence whose only support is somebody's quoted words (inside double quotation marks
+in every cited article, the speaker named in none of the cited sentences) is not served
+as fact unless it keeps the quotation marks or names who says so: a brief must not turn a
+quoted opinion into the brief's own voice. Single quotation marks are not read as quotes
+(they double as apostrophes).
 
 A sentence that merges two facts may be supported by two or three groups together, when
 their union passes the checks. Each supported sentence cites every member of its
@@ -323,9 +324,6 @@ def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
     return failures
 
 
-# ---------------------------------------------------------------- citing
-
-
 # ---------------------------------------------------------------- quoted speech
 
 _QUOTE_MARKS = '"“”'
@@ -392,6 +390,9 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
         elif not open_quote:
             outside.append(ch)
     return _ATTRIBUTION.search("".join(outside)) is None
+
+
+# ---------------------------------------------------------------- citing
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
