@@ -563,9 +563,7 @@ def _cite_one(
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
     if not attributed(draft.text, [c.quote for c in citations]) and all(
-        quoted_speech(articles[c.article_id].text, c.start, c.end)
-        for c in citations
-        if c.article_id in articles
+        quoted_speech(articles[c.article_id].text, c.start, c.end) for c in citations
     ):
         log.info("unattributed quotation, not served as fact: %s", draft.text)
         return BriefSentence(

@@ -188,10 +188,12 @@ class Pipeline:
                 n_articles=len(parts),
             )
         speakable = _speakable(evidence, articles)
+        # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
+        extractable = speakable or list(evidence)
         with timer.step("generate"):
             outcome = self._drafts(evidence, n_sentences)
-            if outcome.fallback:  # an extractive brief: no stray pieces of quotations
-                outcome = replace(outcome, drafts=extractive_drafts(speakable, n_sentences))
+            if outcome.fallback:
+                outcome = replace(outcome, drafts=extractive_drafts(extractable, n_sentences))
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
@@ -202,7 +204,7 @@ class Pipeline:
                 log.warning("story %s: no generated sentence was supported; extractive", story.id)
                 outcome = GenerationOutcome(
                     headline=outcome.headline,
-                    drafts=extractive_drafts(speakable, n_sentences),
+                    drafts=extractive_drafts(extractable, n_sentences),
                     result=outcome.result,
                     fallback=True,
                     fallback_reason="no generated sentence was supported by the evidence",
@@ -212,7 +214,7 @@ class Pipeline:
                 cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
             elif self.settings.top_up:
                 cited = self._top_up(
-                    cited, evidence, member_vectors, articles, n_sentences, draft_vectors
+                    cited, evidence, speakable, member_vectors, articles, n_sentences, draft_vectors
                 )
 
         sources = [
@@ -313,6 +315,7 @@ class Pipeline:
         self,
         cited: list[BriefSentence],
         evidence: Sequence[Evidence],
+        candidates: Sequence[Evidence],
         member_vectors: Mapping[tuple[str, int], np.ndarray],
         articles: Mapping[str, Article],
         n_sentences: int,
@@ -321,10 +324,10 @@ class Pipeline:
         """Fill a brief that came out short with evidence sentences, verbatim and cited.
 
         A brief is short when the model wrote fewer sentences than asked or some were
-        dropped as unsupported. The extra sentences come from evidence that no served
-        sentence already cites and that says nothing a served sentence says (cosine below
-        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words) and that is not a
-        piece of a quotation whose speaker it does not name, best-scored first,
+        dropped as unsupported. The extra sentences come from ``candidates`` (the evidence
+        less the pieces of quotations whose speaker they do not name) that no served
+        sentence already cites and that say nothing a served sentence says (cosine below
+        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
         and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
         holds the vectors the citer computed for the drafts (by text), so the served
         sentences are not embedded twice.
@@ -334,20 +337,15 @@ class Pipeline:
         if missing <= 0 or not evidence:
             return cited
         quoted = {(c.article_id, c.start, c.end) for s in served for c in s.citations}
-        unseen = list(dict.fromkeys(s.text for s in served if s.text not in draft_vectors))
-        known = dict(draft_vectors)
-        if unseen:
-            known.update(zip(unseen, self.embedder.encode(unseen), strict=True))
         served_vectors = (
-            np.stack([known[s.text] for s in served]) if served else np.zeros((0, 384), np.float32)
+            np.stack([draft_vectors[s.text] for s in served])
+            if served
+            else np.zeros((0, 384), np.float32)
         )
         spare: list[Evidence] = []
-        speakable = {e.n for e in _speakable(evidence, articles, strict=True)}
-        for e in evidence:
+        for e in candidates:
             if any((m.article_id, m.start, m.end) in quoted for m in e.group.members):
                 continue
-            if e.n not in speakable:
-                continue  # somebody's words with no "said": meaningless on their own
             text = evidence_text(e.group)
             if served:
                 rep = member_vectors[e.group.representative.key]
@@ -423,22 +421,16 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     return make_headline(ranked) or first or "Untitled story"
 
 
-def _speakable(
-    evidence: Sequence[Evidence], articles: Mapping[str, Article], *, strict: bool = False
-) -> list[Evidence]:
+def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
     """The evidence that is not, in every article carrying it, a speakerless quotation.
 
     Such a sentence (``"This is a disgrace.`` opening a quote whose speaker comes later)
-    means little served on its own. When nothing else is left, all the evidence is
-    returned, unless ``strict``.
+    means little served on its own.
     """
-    kept = [
+    return [
         e
         for e in evidence
         if not all(
-            quoted_speech(articles[m.article_id].text, m.start, m.end)
-            for m in e.group.members
-            if m.article_id in articles
+            quoted_speech(articles[m.article_id].text, m.start, m.end) for m in e.group.members
         )
     ]
-    return kept if kept or strict else list(evidence)
