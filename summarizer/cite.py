@@ -15,7 +15,8 @@ A sentence whose only support is somebody's quoted words (inside double quotatio
 in every cited article, the speaker named in none of the cited sentences) is not served
 as fact unless it keeps the quotation marks or names who says so: a brief must not turn a
 quoted opinion into the brief's own voice. Single quotation marks are not read as quotes
-(they double as apostrophes).
+(they double as apostrophes). For the same reason a sentence that says "I" or "we"
+outside quotation marks (a columnist's aside, "our correspondent says") is not served.
 
 A sentence that merges two facts may be supported by two or three groups together, when
 their union passes the checks. Each supported sentence cites every member of its
@@ -359,6 +360,34 @@ def attributed(text: str, quotes: Sequence[str] = ()) -> bool:
     return _ATTRIBUTION.search(text) is not None
 
 
+def _open_at(text: str, start: int) -> bool:
+    """Whether a quotation is open at ``start``, from the quote marks earlier in its paragraph.
+
+    The state is set by the paragraph's last curly quote before ``start``, then flipped by
+    every straight quote after it (str methods: a paragraph may be 100,000 characters).
+    """
+    para = text.rfind("\n", 0, start) + 1
+    last_curly = max(text.rfind("“", para, start), text.rfind("”", para, start))
+    open_quote = last_curly >= 0 and text[last_curly] == "“"
+    if text.count('"', max(para, last_curly + 1), start) % 2:
+        open_quote = not open_quote
+    return open_quote
+
+
+def _outside_quotes(sentence: str, open_quote: bool) -> str:
+    """The characters of ``sentence`` outside quotation marks (quoted ones become spaces)."""
+    out: list[str] = []
+    for ch in sentence:
+        if ch == '"':
+            open_quote = not open_quote
+        elif ch == "“":
+            open_quote = True
+        elif ch == "”":
+            open_quote = False
+        out.append(" " if open_quote or ch in _QUOTE_MARKS else ch)
+    return "".join(out)
+
+
 def quoted_speech(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is a sentence of somebody's quoted words, unattributed.
 
@@ -369,27 +398,72 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
     """
     if not 0 <= start < end <= len(text):
         return False
-    para = text.rfind("\n", 0, start) + 1
-    # the state after the paragraph so far: set by its last curly quote, then flipped by
-    # every straight quote after that (str methods: a paragraph may be 100,000 characters)
-    last_curly = max(text.rfind("“", para, start), text.rfind("”", para, start))
-    open_quote = last_curly >= 0 and text[last_curly] == "“"
-    if text.count('"', max(para, last_curly + 1), start) % 2:
-        open_quote = not open_quote
+    open_quote = _open_at(text, start)
     sentence = text[start:end]
     if not (open_quote or sentence.lstrip()[:1] in ('"', "“")):
         return False
-    outside: list[str] = []  # the sentence's own words, where a speaker would be named
-    for ch in sentence:
+    return _ATTRIBUTION.search(_outside_quotes(sentence, open_quote)) is None
+
+
+# ---------------------------------------------------------------- the writer's own voice
+
+# "I" followed by "-" or "." is a road (I-95) or an initial (John I. Smith); "us" is
+# lower case only ("US" is the country, "Us Weekly" a magazine); "mine" is left out (a
+# coal mine)
+_FIRST_PERSON = re.compile(
+    r"\b(?:I(?![-.])|I['’](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]yself|[Ww]e|[Ww]e['’](?:re|ve|d|ll)"
+    r"|us|[Oo]urs?|[Oo]urselves)\b"
+)
+# "I" after these is a numeral (World War I, Title I, Charles I), not the writer
+_NUMERAL_BEFORE_I = frozenset(
+    """war title phase class type part chapter grade level stage article division section
+    category tier season volume vol act world henry elizabeth charles james george william
+    edward mary louis richard john""".split()
+)
+
+
+def _starts_open(sentence: str) -> bool:
+    """Whether a sentence seen on its own begins inside a quotation.
+
+    True when its first quote mark closes one: a curly closing mark, or a straight mark
+    with an odd count that sits right after a word or punctuation (``votes," he said``).
+    """
+    for i, ch in enumerate(sentence):
+        if ch == "”":
+            return True
+        if ch == "“":
+            return False
         if ch == '"':
-            open_quote = not open_quote
-        elif ch == "“":
-            open_quote = True
-        elif ch == "”":
-            open_quote = False
-        elif not open_quote:
-            outside.append(ch)
-    return _ATTRIBUTION.search("".join(outside)) is None
+            return sentence.count('"') % 2 == 1 and i > 0 and not sentence[i - 1].isspace()
+    return False
+
+
+def first_person(sentence: str, open_quote: bool | None = None) -> bool:
+    """Whether ``sentence`` speaks as "I" or "we" outside quotation marks.
+
+    That is the writer of an article talking (a columnist, a first-hand report), or
+    somebody's words left without their quote marks: neither is a fact a neutral brief can
+    state in its own voice. ``open_quote`` says whether the sentence starts inside a
+    quotation (inferred from the sentence alone when None). "US" is the country, and "I"
+    after ``War``, ``Title``, ``Charles`` ... is a numeral.
+    """
+    if open_quote is None:
+        open_quote = _starts_open(sentence)
+    outside = _outside_quotes(sentence, open_quote)
+    for m in _FIRST_PERSON.finditer(outside):
+        if m.group(0) == "I":
+            before = _TOKEN.findall(outside[: m.start()])
+            if before and before[-1].lower() in _NUMERAL_BEFORE_I:
+                continue
+        return True
+    return False
+
+
+def first_person_at(text: str, start: int, end: int) -> bool:
+    """``first_person`` for the sentence ``text[start:end]``, quote state from its paragraph."""
+    if not 0 <= start < end <= len(text):
+        return False
+    return first_person(text[start:end], _open_at(text, start))
 
 
 # ---------------------------------------------------------------- citing
@@ -566,6 +640,11 @@ def _cite_one(
         quoted_speech(articles[c.article_id].text, c.start, c.end) for c in citations
     ):
         log.info("unattributed quotation, not served as fact: %s", draft.text)
+        return BriefSentence(
+            text=draft.text, support=round(support, 4), citations=citations, supported=False
+        )
+    if first_person(draft.text):
+        log.info("first person, not the brief's voice: %s", draft.text)
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False
         )

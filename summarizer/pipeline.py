@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from summarizer.backends.base import Generator
-from summarizer.cite import cite_drafts, quoted_speech
+from summarizer.cite import cite_drafts, first_person_at, quoted_speech, text_facts
 from summarizer.clean import find_repeated_lines
 from summarizer.cluster import StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
@@ -56,8 +56,11 @@ from summarizer.types import (
 log = logging.getLogger(__name__)
 
 EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
-# A top-up sentence must not repeat a served one: cosine to every served sentence below this.
-TOP_UP_MAX_SIMILARITY = 0.75
+# Two served sentences at or above this cosine say the same thing: the one that carries
+# less is dropped (the top-up then fills its place), and a top-up sentence must stay below
+# it against every served sentence.
+REPEAT_SIMILARITY = 0.75
+TOP_UP_MAX_SIMILARITY = REPEAT_SIMILARITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +215,18 @@ class Pipeline:
                 cited = self._cite(outcome, evidence, member_vectors, articles)
             if outcome.fallback:
                 cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
-            elif self.settings.top_up:
-                cited = self._top_up(
-                    cited, evidence, speakable, member_vectors, articles, n_sentences, draft_vectors
-                )
+            else:
+                cited = _drop_repeats(cited, draft_vectors)
+                if self.settings.top_up:
+                    cited = self._top_up(
+                        cited,
+                        evidence,
+                        speakable,
+                        member_vectors,
+                        articles,
+                        n_sentences,
+                        draft_vectors,
+                    )
 
         sources = [
             Source(
@@ -421,16 +432,52 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     return make_headline(ranked) or first or "Untitled story"
 
 
-def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
-    """The evidence that is not, in every article carrying it, a speakerless quotation.
+def _weight(text: str) -> int:
+    """How much a sentence carries: its content words and numbers."""
+    facts = text_facts(text)
+    return len(facts.content) + len(facts.numbers)
 
-    Such a sentence (``"This is a disgrace.`` opening a quote whose speaker comes later)
-    means little served on its own.
+
+def _drop_repeats(
+    cited: Sequence[BriefSentence], vectors: Mapping[str, np.ndarray]
+) -> list[BriefSentence]:
+    """Served sentences less those that say what an earlier one says.
+
+    Two served sentences repeat each other when their cosine reaches ``REPEAT_SIMILARITY``
+    or their words nearly coincide (a model often restates its opening sentence in the
+    words of another outlet). Of such a pair the one with more content words and numbers
+    stays, in the place of the earlier one. Unsupported sentences are left as they are.
+    ``vectors`` holds each sentence's vector by text, as the citer computed it.
     """
-    return [
-        e
-        for e in evidence
-        if not all(
-            quoted_speech(articles[m.article_id].text, m.start, m.end) for m in e.group.members
-        )
-    ]
+    out: list[BriefSentence] = list(cited)
+    dropped: set[int] = set()
+    for i, s in enumerate(cited):
+        if not s.supported:
+            continue
+        for j in range(i):
+            k = out[j]
+            if j in dropped or not k.supported:
+                continue
+            cosine = float(np.dot(vectors[s.text], vectors[k.text]))
+            if cosine >= REPEAT_SIMILARITY or near_duplicate(s.text, k.text):
+                if _weight(s.text) > _weight(k.text):
+                    out[j] = s
+                log.info("dropped a sentence that repeats another (cosine %.2f)", cosine)
+                dropped.add(i)
+                break
+    return [s for i, s in enumerate(out) if i not in dropped]
+
+
+def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
+    """The evidence that some article carrying it says in a voice a brief can reuse.
+
+    Left out: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
+    speaker comes later), which means little served on its own, and a writer speaking in
+    the first person (``I am not wearing one``, ``Our correspondent says ...``).
+    """
+
+    def reusable(m: Sentence) -> bool:
+        text = articles[m.article_id].text
+        return not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end))
+
+    return [e for e in evidence if any(reusable(m) for m in e.group.members)]

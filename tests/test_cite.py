@@ -15,6 +15,8 @@ from summarizer.cite import (
     attributed,
     check_support,
     cite_drafts,
+    first_person,
+    first_person_at,
     quoted_speech,
     text_facts,
 )
@@ -431,3 +433,47 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
         start = rng.randrange(len(text))
         end = rng.randint(start + 1, len(text))
         assert quoted_speech(text, start, end) == walk(text, start, end), (text, start, end)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("I am not wearing one, because I don't want him to think I'm afraid.", True),
+        ("Our correspondent says defections across the border are rare.", True),
+        ("He told us nothing about the plan.", True),
+        ("We're still waiting for an answer.", True),
+        ('"We will win," he said.', False),
+        ('He said: "I will go."', False),
+        ("“I will go,” she said.", False),
+        ('We have the votes," he said.', False),  # the end of a quotation opened earlier
+        ('We have the votes," he said, and we would win.', True),
+        ("World War I ended in 1918.", False),
+        ("King Charles I was executed in 1649.", False),
+        ("Traffic on I-95 was stopped.", False),
+        ("John I. Smith was arrested.", False),
+        ("The US said it would act.", False),
+        ("Us Weekly reported the split.", False),
+        ("The coal mine closed in May.", False),
+    ],
+)
+def test_first_person_outside_quotation_marks(sentence: str, expected: bool) -> None:
+    assert first_person(sentence) is expected
+
+
+def test_first_person_reads_the_quote_state_of_the_paragraph() -> None:
+    text = '"The ferry is late again.\nWe will fight it. We will win," Ridley said.\nWe tried.'
+    inside = text.index("We will fight")
+    assert first_person_at(text, inside, inside + len("We will fight it."))  # new paragraph
+    text2 = '"The ferry is late again. We will fight it," Ridley said. We tried.'
+    inside = text2.index("We will fight")
+    assert not first_person_at(text2, inside, inside + len('We will fight it," Ridley said.'))
+    tried = text2.index("We tried")
+    assert first_person_at(text2, tried, len(text2))
+    assert not first_person_at(text2, 5, 5) and not first_person_at(text2, -1, 3)
+
+
+def test_a_sentence_in_the_first_person_is_not_served_as_fact() -> None:
+    (s,) = _cite_quote("We think the ferry plan is a disgrace for the whole island.", (SR[0],))
+    assert not s.supported and s.support >= 0.9
+    (s,) = _cite_quote("The ferry plan is a disgrace for the whole island.", (SR[0],))
+    assert s.supported

@@ -261,3 +261,103 @@ def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: ob
     texts = [s.text for s in brief.sentences]
     assert brief.extractive_fallback and len(texts) == 3, texts  # of 5 groups
     assert not any("disgrace" in t or "Nobody asked" in t for t in texts), texts
+
+
+class _ScriptWriter(Generator):
+    """Writes a fixed headline and the given numbered sentences, whatever the prompt."""
+
+    name = "script-writer"
+    backend = "test"
+    sha256 = ""
+    context_length = 4096
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self.sentences = list(sentences)
+
+    def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
+        lines = [f"{i}. {s}" for i, s in enumerate(self.sentences, start=1)]
+        return GenerationResult("Headline: Harbour budget\n" + "\n".join(lines), 300, 60)
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def close(self) -> None:
+        pass
+
+
+HARBOUR = [
+    Article(
+        id="harbour-1",
+        outlet="Harbour Post",
+        published=date(2024, 3, 4),
+        text=(
+            "The island council approved a budget of 12,000 pounds for the harbour on Monday.\n"
+            "Two new ferries will be built at the Varna yard, the council said.\n"
+            "I watched the vote from the back of a packed town hall.\n"
+            "The harbour master, Ines Varga, will retire in June after 30 years.\n"
+        ),
+    ),
+    Article(
+        id="harbour-2",
+        outlet="Coast Radio",
+        published=date(2024, 3, 4),
+        text=(
+            "Each of the new ferries will carry 300 passengers and 40 cars.\n"
+            "Our reporter says the mood among the fishermen was grim.\n"
+            "Work on the quay is due to start in the autumn, officials said.\n"
+        ),
+    ),
+]
+
+
+def test_a_sentence_that_repeats_another_gives_way_to_new_material(embedder: Any) -> None:
+    """The model restating a fact in other words: one stays, the top-up adds something new."""
+    first = "The island council approved a budget of 12,000 pounds for the harbour on Monday."
+    again = "On Monday the council of the island agreed to spend 12,000 pounds on its harbour."
+    a, b = embedder.encode([first, again])
+    assert float(a @ b) >= 0.75  # the premise: the two say the same thing
+
+    writer = _ScriptWriter([first, again])
+    pipeline = Pipeline(Settings(), embedder, writer)
+    prepared = pipeline.prepare(HARBOUR)
+    by_id = {p.article.id: p for p in prepared}
+    story = Story(id="harbour", article_ids=tuple(by_id))
+    brief = pipeline.brief(story, by_id)
+    texts = [s.text for s in brief.sentences]
+    assert sum("12,000 pounds" in t for t in texts) == 1, texts
+    assert texts[0] in (first, again) and brief.sentences[0].origin == "model"
+    assert all(s.origin == "extract" for s in brief.sentences[1:])
+    assert any("300 passengers" in t for t in texts), texts
+
+    # two model sentences that say different things are both served
+    kept = Pipeline(
+        Settings(top_up=False),
+        embedder,
+        _ScriptWriter([first, "Work on the quay is due to start in the autumn."]),
+    )
+    brief = kept.brief(story, by_id)
+    assert len(brief.sentences) == 2
+
+
+def test_the_writers_first_person_is_not_served(embedder: Any) -> None:
+    """ "I watched ..." and "Our reporter says ..." are neither model sentences nor extracts."""
+    watched = "I watched the vote from the back of a packed town hall."
+    writer = _ScriptWriter(
+        ["Two new ferries will be built at the Varna yard, the council said.", watched]
+    )
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, writer)
+    prepared = pipeline.prepare(HARBOUR)
+    by_id = {p.article.id: p for p in prepared}
+    story = Story(id="harbour", article_ids=tuple(by_id))
+    brief = pipeline.brief(story, by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert not by_text[watched].supported
+    assert by_text[watched].support >= 0.9  # it is in the evidence, word for word
+    served = [s.text for s in brief.sentences if s.supported]
+    assert not any("I watched" in t or "Our reporter" in t for t in served), served
+    assert any("300 passengers" in t for t in served), served
+
+    extractive = Pipeline(Settings(), embedder, None)
+    texts = [s.text for s in extractive.brief(story, by_id).sentences]
+    assert len(texts) == 5, texts  # of 7 evidence sentences
+    assert not any("I watched" in t or "Our reporter" in t for t in texts), texts
