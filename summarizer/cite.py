@@ -412,7 +412,7 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
 # coal mine)
 _FIRST_PERSON = re.compile(
     r"\b(?:I(?![-.])|I['’](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]yself|[Ww]e|[Ww]e['’](?:re|ve|d|ll)"
-    r"|us|[Oo]urs?|[Oo]urselves)\b"
+    r"|us|[Oo]urs?|[Oo]urselves|[Ll]et['’]s)\b"
 )
 # "I" after these is a numeral (World War I, Title I, Charles I), not the writer
 _NUMERAL_BEFORE_I = frozenset(
@@ -438,14 +438,30 @@ def _starts_open(sentence: str) -> bool:
     return False
 
 
-def first_person(sentence: str, open_quote: bool | None = None) -> bool:
-    """Whether ``sentence`` speaks as "I" or "we" outside quotation marks.
+def _third_party_speaker(outside: str) -> bool:
+    """Whether a verb of saying in ``outside`` has someone other than the writer around it.
 
-    That is the writer of an article talking (a columnist, a first-hand report), or
-    somebody's words left without their quote marks: neither is a fact a neutral brief can
-    state in its own voice. ``open_quote`` says whether the sentence starts inside a
-    quotation (inferred from the sentence alone when None). "US" is the country, and "I"
-    after ``War``, ``Title``, ``Charles`` ... is a numeral.
+    ``..., the ministry said`` or ``according to police`` name a speaker; ``I told``,
+    ``told us`` and ``our correspondent says`` are the writer again.
+    """
+    for m in _ATTRIBUTION.finditer(outside):
+        before = " ".join(_TOKEN.findall(outside[: m.start()])[-3:])
+        after = " ".join(_TOKEN.findall(outside[m.end() :])[:1])
+        if not _FIRST_PERSON.search(before) and not _FIRST_PERSON.search(after):
+            return True
+    return False
+
+
+def first_person(sentence: str, open_quote: bool | None = None) -> bool:
+    """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer.
+
+    That is the writer of an article talking (a columnist, a first-hand report, "our
+    correspondent says"): not a fact a neutral brief can state in its own voice. Words
+    inside quotation marks do not count, nor does a sentence that reports somebody's words
+    without them (``We will not back down, the minister said``). ``open_quote`` says
+    whether the sentence starts inside a quotation (inferred from the sentence alone when
+    None). "US" is the country, and "I" after ``War``, ``Title``, ``Charles`` ... is a
+    numeral.
     """
     if open_quote is None:
         open_quote = _starts_open(sentence)
@@ -455,7 +471,7 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
             before = _TOKEN.findall(outside[: m.start()])
             if before and before[-1].lower() in _NUMERAL_BEFORE_I:
                 continue
-        return True
+        return not _third_party_speaker(outside)
     return False
 
 

@@ -216,7 +216,7 @@ class Pipeline:
             if outcome.fallback:
                 cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
             else:
-                cited = _drop_repeats(cited, draft_vectors)
+                cited, repeats = _drop_repeats(cited, draft_vectors)
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -226,6 +226,7 @@ class Pipeline:
                         articles,
                         n_sentences,
                         draft_vectors,
+                        said=repeats,
                     )
 
         sources = [
@@ -331,6 +332,8 @@ class Pipeline:
         articles: Mapping[str, Article],
         n_sentences: int,
         draft_vectors: Mapping[str, np.ndarray],
+        *,
+        said: Sequence[BriefSentence] = (),
     ) -> list[BriefSentence]:
         """Fill a brief that came out short with evidence sentences, verbatim and cited.
 
@@ -341,16 +344,18 @@ class Pipeline:
         ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
         and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
         holds the vectors the citer computed for the drafts (by text), so the served
-        sentences are not embedded twice.
+        sentences are not embedded twice. ``said`` (sentences dropped as repeats of served
+        ones) counts as served here: neither their evidence nor its like comes back.
         """
         served = [s for s in cited if s.supported]
         missing = n_sentences - len(served)
         if missing <= 0 or not evidence:
             return cited
-        quoted = {(c.article_id, c.start, c.end) for s in served for c in s.citations}
-        served_vectors = (
-            np.stack([draft_vectors[s.text] for s in served])
-            if served
+        told = [*served, *said]  # what the brief says, and the repeats dropped from it
+        quoted = {(c.article_id, c.start, c.end) for s in told for c in s.citations}
+        told_vectors = (
+            np.stack([draft_vectors[s.text] for s in told])
+            if told
             else np.zeros((0, 384), np.float32)
         )
         spare: list[Evidence] = []
@@ -358,11 +363,11 @@ class Pipeline:
             if any((m.article_id, m.start, m.end) in quoted for m in e.group.members):
                 continue
             text = evidence_text(e.group)
-            if served:
+            if told:
                 rep = member_vectors[e.group.representative.key]
-                if float(np.max(served_vectors @ rep)) >= TOP_UP_MAX_SIMILARITY:
+                if float(np.max(told_vectors @ rep)) >= TOP_UP_MAX_SIMILARITY:
                     continue
-                if any(near_duplicate(s.text, text) for s in served):
+                if any(near_duplicate(s.text, text) for s in told):
                     continue
             spare.append(e)
         if not spare:
@@ -432,40 +437,48 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     return make_headline(ranked) or first or "Untitled story"
 
 
-def _weight(text: str) -> int:
-    """How much a sentence carries: its content words and numbers."""
-    facts = text_facts(text)
-    return len(facts.content) + len(facts.numbers)
+def _numbers(text: str) -> frozenset[str]:
+    return text_facts(text).numbers
 
 
 def _drop_repeats(
     cited: Sequence[BriefSentence], vectors: Mapping[str, np.ndarray]
-) -> list[BriefSentence]:
-    """Served sentences less those that say what an earlier one says.
+) -> tuple[list[BriefSentence], list[BriefSentence]]:
+    """The served sentences less those that say again what earlier ones say; and those.
 
-    Two served sentences repeat each other when their cosine reaches ``REPEAT_SIMILARITY``
-    or their words nearly coincide (a model often restates its opening sentence in the
-    words of another outlet). Of such a pair the one with more content words and numbers
-    stays, in the place of the earlier one. Unsupported sentences are left as they are.
-    ``vectors`` holds each sentence's vector by text, as the citer computed it.
+    A sentence repeats an earlier served one when their cosine reaches
+    ``REPEAT_SIMILARITY`` or their words nearly coincide (a model often restates its
+    opening in the words of another outlet). Such a sentence is dropped when every number
+    in it is already in the sentences kept so far; it takes the earlier one's place when
+    it carries every number of that one and more; otherwise both stay (each adds a fact).
+    Unsupported sentences are left as they are. ``vectors`` holds each sentence's vector
+    by text, as the citer computed it.
     """
-    out: list[BriefSentence] = list(cited)
-    dropped: set[int] = set()
+    out: list[BriefSentence | None] = list(cited)
+    dropped: list[BriefSentence] = []
     for i, s in enumerate(cited):
         if not s.supported:
             continue
-        for j in range(i):
-            k = out[j]
-            if j in dropped or not k.supported:
-                continue
+        kept = [(j, k) for j, k in enumerate(out[:i]) if k is not None and k.supported]
+        for j, k in kept:
             cosine = float(np.dot(vectors[s.text], vectors[k.text]))
-            if cosine >= REPEAT_SIMILARITY or near_duplicate(s.text, k.text):
-                if _weight(s.text) > _weight(k.text):
-                    out[j] = s
-                log.info("dropped a sentence that repeats another (cosine %.2f)", cosine)
-                dropped.add(i)
-                break
-    return [s for i, s in enumerate(out) if i not in dropped]
+            if cosine < REPEAT_SIMILARITY and not near_duplicate(s.text, k.text):
+                continue
+            numbers, known = (
+                _numbers(s.text),
+                frozenset().union(*(_numbers(x.text) for _, x in kept)),
+            )
+            if numbers <= known:
+                out[i] = None
+                dropped.append(s)
+            elif _numbers(k.text) <= numbers:
+                out[j], out[i] = s, None
+                dropped.append(k)
+            else:
+                continue
+            log.info("dropped a sentence that repeats another (cosine %.2f)", cosine)
+            break
+    return [s for s in out if s is not None], dropped
 
 
 def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:

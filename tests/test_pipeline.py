@@ -361,3 +361,38 @@ def test_the_writers_first_person_is_not_served(embedder: Any) -> None:
     texts = [s.text for s in extractive.brief(story, by_id).sentences]
     assert len(texts) == 5, texts  # of 7 evidence sentences
     assert not any("I watched" in t or "Our reporter" in t for t in texts), texts
+
+
+def test_drop_repeats_keeps_the_sentence_with_the_facts() -> None:
+    """Of two sentences that say the same thing, the one whose numbers add nothing goes."""
+    from summarizer.pipeline import _drop_repeats
+    from summarizer.types import BriefSentence
+
+    def sent(text: str, supported: bool = True) -> BriefSentence:
+        return BriefSentence(text=text, support=0.9, citations=[], supported=supported)
+
+    base = np.array([1.0, 0.0, 0.0], np.float32)
+    close = np.array([0.8, 0.6, 0.0], np.float32)  # cosine 0.8 to base
+    other = np.array([0.0, 0.0, 1.0], np.float32)
+    a = "The council approved 12,000 pounds for the harbour."
+    b = "Councillors agreed to put 12,000 pounds into the harbour."  # no new number
+    c = "The council approved 12,000 pounds for the harbour, up from 9,000 in 2022."
+    d = "Ferries will carry 300 passengers."
+    u = "An unsupported line."
+    vectors = {a: base, b: close, c: close, d: other, u: close}
+
+    kept, dropped = _drop_repeats([sent(a), sent(d), sent(b)], vectors)
+    assert [s.text for s in kept] == [a, d] and [s.text for s in dropped] == [b]
+    # a later sentence with every number of the earlier one and more takes its place
+    kept, dropped = _drop_repeats([sent(a), sent(d), sent(c)], vectors)
+    assert [s.text for s in kept] == [c, d] and [s.text for s in dropped] == [a]
+    # each adds a number: both stay
+    e = "The council approved 15,000 pounds for the quay."
+    kept, _ = _drop_repeats([sent(a), sent(e)], {a: base, e: close})
+    assert [s.text for s in kept] == [a, e]
+    # unsupported sentences are neither compared nor dropped
+    kept, dropped = _drop_repeats([sent(a), sent(u, supported=False)], vectors)
+    assert [s.text for s in kept] == [a, u] and not dropped
+    # below the cosine, different words: no repeat
+    kept, _ = _drop_repeats([sent(a), sent(d)], {a: base, d: other})
+    assert len(kept) == 2
