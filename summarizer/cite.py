@@ -445,8 +445,9 @@ def _third_party_speaker(outside: str) -> bool:
     ``told us`` and ``our correspondent says`` are the writer again.
     """
     for m in _ATTRIBUTION.finditer(outside):
-        before = " ".join(_TOKEN.findall(outside[: m.start()])[-3:])
-        after = " ".join(_TOKEN.findall(outside[m.end() :])[:1])
+        # a window around the verb is enough for three words, and keeps a long sentence linear
+        before = " ".join(_TOKEN.findall(outside[max(0, m.start() - 80) : m.start()])[-3:])
+        after = " ".join(_TOKEN.findall(outside[m.end() : m.end() + 40])[:1])
         if not _FIRST_PERSON.search(before) and not _FIRST_PERSON.search(after):
             return True
     return False
@@ -468,7 +469,7 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     outside = _outside_quotes(sentence, open_quote)
     for m in _FIRST_PERSON.finditer(outside):
         if m.group(0) == "I":
-            before = _TOKEN.findall(outside[: m.start()])
+            before = _TOKEN.findall(outside[max(0, m.start() - 40) : m.start()])
             if before and before[-1].lower() in _NUMERAL_BEFORE_I:
                 continue
         return not _third_party_speaker(outside)
