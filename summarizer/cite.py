@@ -14,8 +14,9 @@ from a wrong one, so the cited sentences must also pass hard checks:
 A sentence whose only support is somebody's quoted words (inside double quotation marks
 in every cited article, the speaker named in none of the cited sentences) is not served
 as fact unless it keeps the quotation marks or names who says so: a brief must not turn a
-quoted opinion into the brief's own voice. Single quotation marks are not read as quotes
-(they double as apostrophes). For the same reason a sentence that says "I" or "we"
+quoted opinion into the brief's own voice. The same holds for a sentence that copies only
+the quoted words of a sentence that names its speaker. Single quotation marks are not
+read as quotes (they double as apostrophes). For the same reason a sentence that says "I" or "we"
 outside quotation marks (a columnist's aside, "our correspondent says") is not served.
 
 A sentence that merges two facts may be supported by two or three groups together, when
@@ -374,9 +375,14 @@ def _open_at(text: str, start: int) -> bool:
     return open_quote
 
 
-def _outside_quotes(sentence: str, open_quote: bool) -> str:
-    """The characters of ``sentence`` outside quotation marks (quoted ones become spaces)."""
-    out: list[str] = []
+def _split_quotes(sentence: str, open_quote: bool) -> tuple[str, str]:
+    """``sentence`` as (its words outside quotation marks, its words inside them).
+
+    Both strings keep the sentence's length: the other part's characters and the quote
+    marks themselves become spaces.
+    """
+    outside: list[str] = []
+    inside: list[str] = []
     for ch in sentence:
         if ch == '"':
             open_quote = not open_quote
@@ -384,8 +390,29 @@ def _outside_quotes(sentence: str, open_quote: bool) -> str:
             open_quote = True
         elif ch == "”":
             open_quote = False
-        out.append(" " if open_quote or ch in _QUOTE_MARKS else ch)
-    return "".join(out)
+        quote_mark = ch in _QUOTE_MARKS
+        outside.append(" " if open_quote or quote_mark else ch)
+        inside.append(ch if open_quote and not quote_mark else " ")
+    return "".join(outside), "".join(inside)
+
+
+def _outside_quotes(sentence: str, open_quote: bool) -> str:
+    """The characters of ``sentence`` outside quotation marks (quoted ones become spaces)."""
+    return _split_quotes(sentence, open_quote)[0]
+
+
+def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
+    """Whether ``draft`` is, word for word, a run of the quoted words of ``text[start:end]``.
+
+    ``One source told Page Six, "Rihanna feels she has earned it."`` names its speaker,
+    but a draft that keeps only ``Rihanna feels she has earned it.`` does not.
+    """
+    if not 0 <= start < end <= len(text):
+        return False
+    words = _words(draft)
+    inside = _words(_split_quotes(text[start:end], _open_at(text, start))[1])
+    n = len(words)
+    return n > 0 and any(inside[i : i + n] == words for i in range(len(inside) - n + 1))
 
 
 def quoted_speech(text: str, start: int, end: int) -> bool:
@@ -654,7 +681,9 @@ def _cite_one(
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
     if not attributed(draft.text, [c.quote for c in citations]) and all(
-        quoted_speech(articles[c.article_id].text, c.start, c.end) for c in citations
+        quoted_speech(articles[c.article_id].text, c.start, c.end)
+        or copies_quoted_words(draft.text, articles[c.article_id].text, c.start, c.end)
+        for c in citations
     ):
         log.info("unattributed quotation, not served as fact: %s", draft.text)
         return BriefSentence(

@@ -49,6 +49,7 @@ from summarizer.types import (
     Length,
     ModelInfo,
     Sentence,
+    SentenceGroup,
     Source,
     Story,
 )
@@ -61,6 +62,9 @@ EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
 # it against every served sentence.
 REPEAT_SIMILARITY = 0.75
 TOP_UP_MAX_SIMILARITY = REPEAT_SIMILARITY
+# Selection weight of a group no article states in a voice a brief can serve (a quotation
+# piece with no speaker, the writer's first person): the model would copy it in vain.
+UNSPEAKABLE_WEIGHT = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +193,7 @@ class Pipeline:
                 count_tokens=count_tokens,
                 budget_tokens=self.settings.evidence_token_budget,
                 n_articles=len(parts),
+                weights=[1.0 if _reusable(g, articles) else UNSPEAKABLE_WEIGHT for g in groups],
             )
         speakable = _speakable(evidence, articles)
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
@@ -481,16 +486,20 @@ def _drop_repeats(
     return [s for s in out if s is not None], dropped
 
 
-def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
-    """The evidence that some article carrying it says in a voice a brief can reuse.
+def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:
+    """Whether some article carrying ``group`` says it in a voice a brief can reuse.
 
-    Left out: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
+    Not reusable: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
     speaker comes later), which means little served on its own, and a writer speaking in
     the first person (``I am not wearing one``, ``Our correspondent says ...``).
     """
-
-    def reusable(m: Sentence) -> bool:
+    for m in group.members:
         text = articles[m.article_id].text
-        return not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end))
+        if not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end)):
+            return True
+    return False
 
-    return [e for e in evidence if any(reusable(m) for m in e.group.members)]
+
+def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
+    """The evidence whose group is ``_reusable``."""
+    return [e for e in evidence if _reusable(e.group, articles)]

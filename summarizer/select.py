@@ -7,6 +7,12 @@ Each sentence group gets a relevance score from three signals:
 * corroboration: how many distinct outlets carry the group;
 * position: how early the group's earliest member sits in its article (news leads first).
 
+A sentence that leans on the one before it (``He said ...``, ``That same year ...``,
+``It was unclear ...``) means less on its own in a brief: its relevance is multiplied by
+``BACK_REFERENCE_FACTOR``. The caller may weight groups further (the pipeline lowers
+quotation pieces with no speaker and the writer's first person, which a brief cannot
+serve as they stand).
+
 Selection is maximal marginal relevance (MMR) under a token budget, in two passes: first
 every article contributes its best group (so the evidence draws on every outlet, not only
 the first), then MMR fills the rest of the budget. Junk (fragments, questions, short
@@ -38,11 +44,20 @@ W_POSITION = 0.2
 POSITION_DECAY = 0.25  # position score = 1 / (1 + decay * index)
 MIN_WORDS = 6
 MIN_QUOTE_WORDS = 5
+BACK_REFERENCE_FACTOR = 0.8
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
 _LINKISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bclick here\b|\bsign up\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?][\"'”’)]*\s*$")
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:He|She|It|They|His|Her|Its|Their|Them|This|That|These|Those|Such)\b(?!['’])"
+)
+
+
+def back_reference(text: str) -> bool:
+    """Whether a sentence opens with a pronoun or demonstrative that points back."""
+    return _BACK_REFERENCE.match(text) is not None
 
 
 def junk_reason(text: str) -> str | None:
@@ -127,18 +142,29 @@ def select_evidence(
     n_articles: int,
     lambda_: float = 0.7,
     max_items: int | None = None,
+    weights: Sequence[float] | None = None,
 ) -> list[Evidence]:
     """Relevant, diverse groups that fit ``budget_tokens``, numbered 1..k in reading order.
 
     ``group_vectors`` holds one vector per group (the representative's); ``count_tokens``
     measures each group's prompt line exactly as ``generate.evidence_line`` renders it.
-    ``lambda_`` trades relevance (1.0) against novelty (0.0) in MMR.
+    ``lambda_`` trades relevance (1.0) against novelty (0.0) in MMR. ``weights`` (one per
+    group, 0..1) multiply the relevance.
     """
     _check_inputs(groups, group_vectors, budget_tokens, n_articles, lambda_, max_items)
+    if weights is not None and (
+        len(weights) != len(groups) or not all(0.0 <= w <= 1.0 for w in weights)
+    ):
+        raise InputError("weights must hold one value in 0..1 per group", "weights")
     if not groups:
         return []
     vectors = _unit_rows(group_vectors)
     rel = relevance_scores(groups, vectors, n_articles)
+    rel *= np.array(
+        [BACK_REFERENCE_FACTOR if back_reference(g.representative.text) else 1.0 for g in groups]
+    )
+    if weights is not None:
+        rel *= np.asarray(weights, dtype=np.float64)
     sim = np.clip(vectors @ vectors.T, 0.0, 1.0)
 
     candidates = [i for i, g in enumerate(groups) if junk_reason(g.representative.text) is None]

@@ -15,6 +15,7 @@ from summarizer.cite import (
     attributed,
     check_support,
     cite_drafts,
+    copies_quoted_words,
     first_person,
     first_person_at,
     quoted_speech,
@@ -367,6 +368,11 @@ R, SR = article(
         '"He said he is going to rubber-stamp the ferry plan.',
     ],
 )
+T, ST = article(
+    "t",
+    "Island Times",
+    ['Opposition leader Tom Ridley said: "The ferry plan is a disgrace for the whole island."'],
+)
 V_DISGRACE = unit(0, 0, 0, 0, 0, 0, 1)
 
 
@@ -378,7 +384,7 @@ def _cite_quote(draft: str, members: tuple[Sentence, ...], keep: bool = True) ->
         ev,
         np.stack([V_DISGRACE]),
         vecs,
-        {"q": Q, "r": R},
+        {"q": Q, "r": R, "t": T},
         threshold=0.55,
         keep_unsupported=keep,
     )
@@ -485,3 +491,21 @@ def test_a_sentence_in_the_first_person_is_not_served_as_fact() -> None:
     assert not s.supported and s.support >= 0.9
     (s,) = _cite_quote("The ferry plan is a disgrace for the whole island.", (SR[0],))
     assert s.supported
+
+
+def test_the_quoted_words_of_an_attributed_sentence_need_their_speaker() -> None:
+    """The source names who speaks; a draft that keeps only the quoted words does not."""
+    (s,) = _cite_quote("The ferry plan is a disgrace for the whole island.", (ST[0],))
+    assert not s.supported and s.support >= 0.9
+    (s,) = _cite_quote(
+        "Tom Ridley said the ferry plan is a disgrace for the whole island.", (ST[0],)
+    )
+    assert s.supported
+    (s,) = _cite_quote('"The ferry plan is a disgrace for the whole island."', (ST[0],))
+    assert s.supported
+    text = ST[0].text
+    assert copies_quoted_words("The ferry plan is a disgrace.", text, 0, len(text))
+    assert not copies_quoted_words("The ferry plan is a scandal.", text, 0, len(text))
+    assert not copies_quoted_words("Opposition leader Tom Ridley", text, 0, len(text))
+    assert not copies_quoted_words("", text, 0, len(text))
+    assert not copies_quoted_words("the whole island", text, 5, 2)

@@ -7,7 +7,13 @@ import pytest
 
 from summarizer.errors import InputError
 from summarizer.generate import evidence_line
-from summarizer.select import junk_reason, reading_order, relevance_scores, select_evidence
+from summarizer.select import (
+    back_reference,
+    junk_reason,
+    reading_order,
+    relevance_scores,
+    select_evidence,
+)
 from summarizer.types import Sentence, SentenceGroup
 
 
@@ -186,3 +192,47 @@ def test_bad_input_is_refused() -> None:
         select_evidence([], np.zeros((0, 4)), count_tokens=words, budget_tokens=10, n_articles=1)
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He said the ferries would run from next spring.", True),
+        ("That same year, its ferry business posted a profit.", True),
+        ("It was unclear who called the police.", True),
+        ("“They will pay for it,” the mayor said.", True),
+        ("The council approved the budget.", False),
+        ("Helen Murphy opened the library.", False),
+        ("Thatcher's government sold the ferries.", False),
+        ("It's a long way to the island.", False),  # a contraction: not counted
+        ("Its acquisition of Nokia is the latest step.", True),
+    ],
+)
+def test_back_reference(text: str, expected: bool) -> None:
+    assert back_reference(text) is expected
+
+
+def _one_slot(texts: list[str], weights: list[float] | None = None) -> str:
+    """The sentence chosen when the budget holds one line and the vectors tie."""
+    groups = [group(i, sent("a", "A", 0, t)) for i, t in enumerate(texts)]
+    vecs = np.stack([unit(1, 0, 0)] * len(texts))
+    budget = max(words(evidence_line(10, g)) + 1 for g in groups)
+    ev = select_evidence(
+        groups, vecs, count_tokens=words, budget_tokens=budget, n_articles=1, weights=weights
+    )
+    assert len(ev) == 1
+    return ev[0].group.representative.text
+
+
+def test_a_sentence_that_points_back_gives_way_to_one_that_stands_alone() -> None:
+    alone = "The council approved the new harbour budget on Monday."
+    leaning = "He said the council approved the harbour budget on Monday."
+    assert _one_slot([leaning, alone]) == alone
+    assert _one_slot([alone, leaning]) == alone
+    # the caller's weights lower a group the same way
+    assert _one_slot([S[0], S[2]]) == S[0]
+    assert _one_slot([S[0], S[2]], weights=[0.6, 1.0]) == S[2]
+    with pytest.raises(InputError):
+        _one_slot([S[0], S[2]], weights=[0.6])
+    with pytest.raises(InputError):
+        _one_slot([S[0], S[2]], weights=[1.5, 1.0])
