@@ -488,17 +488,20 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     inside quotation marks do not count, nor does a sentence that reports somebody's words
     without them (``We will not back down, the minister said``). ``open_quote`` says
     whether the sentence starts inside a quotation (inferred from the sentence alone when
-    None). "US" is the country, and "I" after ``War``, ``Title``, ``Charles`` ... is a
-    numeral.
+    None). "US" is the country, "I" after ``War``, ``Title``, ``Charles`` ... is a
+    numeral, and a capitalised "My", "Our" or "Me" past the first word is part of a name.
     """
     if open_quote is None:
         open_quote = _starts_open(sentence)
     outside = _outside_quotes(sentence, open_quote)
     for m in _FIRST_PERSON.finditer(outside):
-        if m.group(0) == "I":
-            before = _TOKEN.findall(outside[max(0, m.start() - 40) : m.start()])
+        word = m.group(0)
+        before = _TOKEN.findall(outside[max(0, m.start() - 40) : m.start()])
+        if word == "I":
             if before and before[-1].lower() in _NUMERAL_BEFORE_I:
                 continue
+        elif word[0].isupper() and _TOKEN.search(outside, 0, m.start()):
+            continue  # "My", "Our" past the first word is a name: the Me Too movement
         return not _third_party_speaker(outside)
     return False
 
