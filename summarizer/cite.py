@@ -496,8 +496,8 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     outside = _outside_quotes(sentence, open_quote)
     for m in _FIRST_PERSON.finditer(outside):
         word = m.group(0)
-        before = _TOKEN.findall(outside[max(0, m.start() - 40) : m.start()])
         if word == "I":
+            before = _TOKEN.findall(outside[max(0, m.start() - 40) : m.start()])
             if before and before[-1].lower() in _NUMERAL_BEFORE_I:
                 continue
         elif word[0].isupper() and _TOKEN.search(outside, 0, m.start()):

@@ -61,7 +61,6 @@ EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
 # less is dropped (the top-up then fills its place), and a top-up sentence must stay below
 # it against every served sentence.
 REPEAT_SIMILARITY = 0.75
-TOP_UP_MAX_SIMILARITY = REPEAT_SIMILARITY
 # Selection weight of a group no article states in a voice a brief can serve (a quotation
 # piece with no speaker, the writer's first person): the model would copy it in vain.
 UNSPEAKABLE_WEIGHT = 0.6
@@ -186,6 +185,7 @@ class Pipeline:
         )
         n_sentences = LENGTH_SENTENCES[length]
         count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
+        reusable = {g.id: _reusable(g, articles) for g in groups}
         with timer.step("select"):
             evidence = select_evidence(
                 groups,
@@ -193,9 +193,9 @@ class Pipeline:
                 count_tokens=count_tokens,
                 budget_tokens=self.settings.evidence_token_budget,
                 n_articles=len(parts),
-                weights=[1.0 if _reusable(g, articles) else UNSPEAKABLE_WEIGHT for g in groups],
+                weights=[1.0 if reusable[g.id] else UNSPEAKABLE_WEIGHT for g in groups],
             )
-        speakable = _speakable(evidence, articles)
+        speakable = [e for e in evidence if reusable[e.group.id]]
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
         extractable = speakable or list(evidence)
         with timer.step("generate"):
@@ -346,7 +346,7 @@ class Pipeline:
         dropped as unsupported. The extra sentences come from ``candidates`` (the evidence
         less the pieces of quotations whose speaker they do not name) that no served
         sentence already cites and that say nothing a served sentence says (cosine below
-        ``TOP_UP_MAX_SIMILARITY``, and not a near-duplicate by words), best-scored first,
+        ``REPEAT_SIMILARITY``, and not a near-duplicate by words), best-scored first,
         and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
         holds the vectors the citer computed for the drafts (by text), so the served
         sentences are not embedded twice. ``said`` (sentences dropped as repeats of served
@@ -370,7 +370,7 @@ class Pipeline:
             text = evidence_text(e.group)
             if told:
                 rep = member_vectors[e.group.representative.key]
-                if float(np.max(told_vectors @ rep)) >= TOP_UP_MAX_SIMILARITY:
+                if float(np.max(told_vectors @ rep)) >= REPEAT_SIMILARITY:
                     continue
                 if any(near_duplicate(s.text, text) for s in told):
                     continue
@@ -498,8 +498,3 @@ def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:
         if not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end)):
             return True
     return False
-
-
-def _speakable(evidence: Sequence[Evidence], articles: Mapping[str, Article]) -> list[Evidence]:
-    """The evidence whose group is ``_reusable``."""
-    return [e for e in evidence if _reusable(e.group, articles)]

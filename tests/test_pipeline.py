@@ -219,36 +219,41 @@ def test_extractive_brief_sentences_are_marked_extracts(extractive_briefs: list[
     assert all(s.origin == "extract" for b in extractive_briefs for s in b.sentences)
 
 
+def _harbour(aid: str, outlet: str, *lines: str) -> Article:
+    """A hand-built article of the harbour story, one sentence a line."""
+    return Article(
+        id=aid, outlet=outlet, published=date(2024, 3, 4), text="".join(f"{x}\n" for x in lines)
+    )
+
+
+def _as_story(pipeline: Pipeline, articles: Sequence[Article]) -> tuple[Story, dict[str, Any]]:
+    """``articles`` prepared and made one story, ready for ``Pipeline.brief``."""
+    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
+    return Story(id="harbour", article_ids=tuple(by_id)), by_id
+
+
 def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: object) -> None:
     """Pieces of somebody's quoted words are not served on their own as extracts."""
     articles = [
-        Article(
-            id="harbour-1",
-            outlet="Harbour Post",
-            published=date(2024, 3, 4),
-            text=(
-                "The island council approved a budget of 12,000 pounds for the harbour on "
-                "Monday.\n"
-                '"This is a disgrace for every family on the island.\n'
-                "Two new ferries will be built at the Varna yard, the council said.\n"
-            ),
+        _harbour(
+            "harbour-1",
+            "Harbour Post",
+            "The island council approved a budget of 12,000 pounds for the harbour on Monday.",
+            '"This is a disgrace for every family on the island.',
+            "Two new ferries will be built at the Varna yard, the council said.",
         ),
-        Article(
-            id="harbour-2",
-            outlet="Coast Radio",
-            published=date(2024, 3, 4),
-            text=(
-                "The island council voted on Monday to spend 12,000 pounds on the harbour.\n"
-                '"Nobody asked the fishermen what they need."\n'
-                "Each of the new ferries will carry 300 passengers and 40 cars.\n"
-            ),
+        _harbour(
+            "harbour-2",
+            "Coast Radio",
+            "The island council voted on Monday to spend 12,000 pounds on the harbour.",
+            '"Nobody asked the fishermen what they need."',
+            "Each of the new ferries will carry 300 passengers and 40 cars.",
         ),
     ]
     writer = _ShortWriter()
     pipeline = Pipeline(Settings(), embedder, writer)  # type: ignore[arg-type]
-    prepared = pipeline.prepare(articles)
-    story = Story(id="harbour", article_ids=tuple(p.article.id for p in prepared))
-    brief = pipeline.brief(story, {p.article.id: p for p in prepared})
+    story, by_id = _as_story(pipeline, articles)
+    brief = pipeline.brief(story, by_id)
     texts = [s.text for s in brief.sentences]
     assert [s.origin for s in brief.sentences][0] == "model"
     assert "extract" in [s.origin for s in brief.sentences]  # the brief was topped up
@@ -257,7 +262,7 @@ def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: ob
 
     # an extractive brief (no generator) leaves them out too, even short of five sentences
     extractive = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
-    brief = extractive.brief(story, {p.article.id: p for p in prepared})
+    brief = extractive.brief(story, by_id)
     texts = [s.text for s in brief.sentences]
     assert brief.extractive_fallback and len(texts) == 3, texts  # of 5 groups
     assert not any("disgrace" in t or "Nobody asked" in t for t in texts), texts
@@ -286,26 +291,20 @@ class _ScriptWriter(Generator):
 
 
 HARBOUR = [
-    Article(
-        id="harbour-1",
-        outlet="Harbour Post",
-        published=date(2024, 3, 4),
-        text=(
-            "The island council approved a budget of 12,000 pounds for the harbour on Monday.\n"
-            "Two new ferries will be built at the Varna yard, the council said.\n"
-            "I watched the vote from the back of a packed town hall.\n"
-            "The harbour master, Ines Varga, will retire in June after 30 years.\n"
-        ),
+    _harbour(
+        "harbour-1",
+        "Harbour Post",
+        "The island council approved a budget of 12,000 pounds for the harbour on Monday.",
+        "Two new ferries will be built at the Varna yard, the council said.",
+        "I watched the vote from the back of a packed town hall.",
+        "The harbour master, Ines Varga, will retire in June after 30 years.",
     ),
-    Article(
-        id="harbour-2",
-        outlet="Coast Radio",
-        published=date(2024, 3, 4),
-        text=(
-            "Each of the new ferries will carry 300 passengers and 40 cars.\n"
-            "Our reporter says the mood among the fishermen was grim.\n"
-            "Work on the quay is due to start in the autumn, officials said.\n"
-        ),
+    _harbour(
+        "harbour-2",
+        "Coast Radio",
+        "Each of the new ferries will carry 300 passengers and 40 cars.",
+        "Our reporter says the mood among the fishermen was grim.",
+        "Work on the quay is due to start in the autumn, officials said.",
     ),
 ]
 
@@ -319,9 +318,7 @@ def test_a_sentence_that_repeats_another_gives_way_to_new_material(embedder: Any
 
     writer = _ScriptWriter([first, again])
     pipeline = Pipeline(Settings(), embedder, writer)
-    prepared = pipeline.prepare(HARBOUR)
-    by_id = {p.article.id: p for p in prepared}
-    story = Story(id="harbour", article_ids=tuple(by_id))
+    story, by_id = _as_story(pipeline, HARBOUR)
     brief = pipeline.brief(story, by_id)
     texts = [s.text for s in brief.sentences]
     assert sum("12,000 pounds" in t for t in texts) == 1, texts
@@ -346,9 +343,7 @@ def test_the_writers_first_person_is_not_served(embedder: Any) -> None:
         ["Two new ferries will be built at the Varna yard, the council said.", watched]
     )
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, writer)
-    prepared = pipeline.prepare(HARBOUR)
-    by_id = {p.article.id: p for p in prepared}
-    story = Story(id="harbour", article_ids=tuple(by_id))
+    story, by_id = _as_story(pipeline, HARBOUR)
     brief = pipeline.brief(story, by_id)
     by_text = {s.text: s for s in brief.sentences}
     assert not by_text[watched].supported
