@@ -520,15 +520,27 @@ class StoryService:
             )
 
     def _current_stories(self, s: Session, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose current revision has a brief by the model running now.
+
+        The model is read inside the database (a JSON path), not by loading every brief.
+        """
         id_list = list(ids)
         if not id_list:
             return set()
+        want = self.pipeline.model_info()
+        model = BriefRow.data["model"]
         rows = s.execute(
-            select(BriefRow.story_id, BriefRow.data)
+            select(BriefRow.story_id)
             .join(StoryRow, StoryRow.id == BriefRow.story_id)
-            .where(BriefRow.story_id.in_(id_list), BriefRow.revision == StoryRow.revision)
-        ).all()
-        return {story_id for story_id, data in rows if self._same_model(data)}
+            .where(
+                BriefRow.story_id.in_(id_list),
+                BriefRow.revision == StoryRow.revision,
+                model["name"].as_string() == want.name,
+                model["backend"].as_string() == want.backend,
+                model["sha256"].as_string() == want.sha256,
+            )
+        ).scalars()
+        return set(rows)
 
     def _same_model(self, data: Mapping[str, Any]) -> bool:
         """Whether a stored brief was written by the model this service runs now."""
