@@ -51,15 +51,12 @@ _QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
 _LINKISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bclick here\b|\bsign up\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?][\"'”’)]*\s*$")
 _BACK_REFERENCE = re.compile(
-    r"^\W*(?:He|She|It|They|His|Her|Its|Their|Them|This|That|These|Those|Such)\b"
+    r"^\W*(?:He|She|It|They|His|Her|Its|Their|Them|This|That|These|Those|Such)\b(?!['’])"
 )
 
 
 def back_reference(text: str) -> bool:
-    """Whether a sentence opens with a pronoun or demonstrative that points back.
-
-    Contractions count ("It's", "They're"); a longer word does not ("Thatcher's").
-    """
+    """Whether a sentence opens with a pronoun or demonstrative that points back."""
     return _BACK_REFERENCE.match(text) is not None
 
 

