@@ -160,6 +160,7 @@ def bench_non_model(
     cleaned = [prepare_article(a) for a in articles]
     t_split = time.perf_counter() - t0
     texts = [s.text for _, sents in cleaned for s in sents]
+    distinct = len({t if t.strip() else " " for t in texts})
     t0 = time.perf_counter()
     vectors = pipeline.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
     t_embed = time.perf_counter() - t0
@@ -210,6 +211,9 @@ def bench_non_model(
             "total_without_embed": rate(total - t_embed),
         },
         "sentences_per_s_embed": round(len(texts) / t_embed, 1) if t_embed > 0 else None,
+        # the embedder runs each distinct text once: the share of repeats decides its speed
+        "distinct_sentences": distinct,
+        "distinct_sentences_per_s_embed": round(distinct / t_embed, 1) if t_embed > 0 else None,
         "dedup": {"sentences_in": sentences_in, "groups": groups},
         "peak_rss_mb": peak_rss_mb(),
     }

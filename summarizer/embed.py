@@ -157,12 +157,19 @@ class Embedder:
     # ------------------------------------------------------------------ encode
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Embed ``texts``: float32 array of shape ``(len(texts), dim)``, rows of unit length."""
+        """Embed ``texts``: float32 array of shape ``(len(texts), dim)``, rows of unit length.
+
+        Each distinct text goes through the model once and its copies share the row:
+        outlets that carry the same wire copy repeat whole sentences.
+        """
         items = self._preprocess(texts, batch_size)
         if not items:
             return np.zeros((0, self._dim), dtype=np.float32)
-        raw = self._forward(items, batch_size)
-        return self._postprocess(raw, len(items))
+        first: dict[str, int] = {}
+        rows = [first.setdefault(t, len(first)) for t in items]
+        distinct = list(first)
+        vectors = self._postprocess(self._forward(distinct, batch_size), len(distinct))
+        return vectors if len(distinct) == len(items) else vectors[rows]
 
     @staticmethod
     def _preprocess(texts: Sequence[str], batch_size: int) -> list[str]:

@@ -125,6 +125,8 @@ def test_bench_non_model_reports_every_step(embedder: object, seed_dir: Path) ->
     assert out["articles_per_s"]["total"] > 0
     assert 1 <= out["stories"] <= 12
     assert out["dedup"]["sentences_in"] == out["sentences"]
+    # 12 variants of 5 seeds repeat sentences; the embedder runs each distinct one once
+    assert 0 < out["distinct_sentences"] < out["sentences"]
     assert 0 < out["dedup"]["groups"] <= out["sentences"]
     assert 0.0 <= out["grouping_bcubed"]["f1"] <= 1.0
     assert out["peak_rss_mb"] > 0

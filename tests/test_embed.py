@@ -58,6 +58,34 @@ def test_encode_is_deterministic_and_batch_independent(embedder: Embedder) -> No
     assert np.allclose(a, b, atol=1e-5)
 
 
+def test_repeated_texts_are_embedded_once(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies share the vector of their first occurrence; rows stay in input order."""
+    texts = [
+        "The ferry sank.",
+        "Rain fell all day.",
+        "The ferry sank.",
+        "",
+        " ",
+        "Rain fell all day.",
+    ]
+    seen: list[list[str]] = []
+    forward = embedder._forward
+
+    def spy(items: list[str], batch_size: int) -> object:
+        seen.append(list(items))
+        return forward(items, batch_size)
+
+    monkeypatch.setattr(embedder, "_forward", spy)
+    v = embedder.encode(texts)
+    assert seen == [["The ferry sank.", "Rain fell all day.", " "]]
+    assert v.shape == (6, 384) and v.flags.c_contiguous
+    assert np.array_equal(v[0], v[2]) and np.array_equal(v[1], v[5]) and np.array_equal(v[3], v[4])
+    alone = embedder.encode(["Rain fell all day."])
+    assert np.allclose(v[1], alone[0], atol=1e-5) and not np.allclose(v[0], v[1], atol=0.1)
+
+
 def test_paraphrases_are_closer_than_unrelated_text(embedder: Embedder) -> None:
     v = embedder.encode(
         [

@@ -129,12 +129,15 @@ def print_report(results: dict[str, Any]) -> None:
                 f"{ours['completion_tokens']} tokens ({ours['tokens_per_pass']} a pass), "
                 f"{ours['draft_tokens_proposed']} draft tokens proposed"
             )
-    nm = results.get("non_model")
     for key in ("non_model", "non_model_seeds"):
         nm = results.get(key)
         if not nm:
             continue
-        t = Table(title=f"Non-model steps: {nm['articles']} articles, {nm['sentences']} sentences")
+        distinct = nm.get("distinct_sentences")  # absent from runs before it was recorded
+        shown = f", {distinct} distinct" if distinct is not None else ""
+        t = Table(
+            title=f"Non-model steps: {nm['articles']} articles, {nm['sentences']} sentences{shown}"
+        )
         for col in ("step", "seconds", "articles/s"):
             t.add_column(col)
         for step, sec in nm["seconds"].items():
