@@ -126,7 +126,8 @@ def main() -> None:
         print(f"  {name:14s} {np.corrcoef(np.array(xs), y)[0, 1]:+.3f}")
     x = np.column_stack([*(np.array(v) for v in feats.values()), np.ones(len(y))])
     coef = np.linalg.lstsq(x, y, rcond=None)[0]
-    print("  least squares:", dict(zip([*feats, "constant"], np.round(coef, 3), strict=True)))
+    fitted = {k: round(float(c), 3) for k, c in zip([*feats, "constant"], coef, strict=True)}
+    print("  least squares:", fitted)
 
     # 2. other relevance weights
     print("ROUGE-1 (mean over clusters) at the official run's word budgets:")
