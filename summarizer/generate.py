@@ -467,6 +467,12 @@ def strip_outlet_attribution(text: str, outlets: Sequence[str]) -> str:
         re.IGNORECASE,
     )
     rest = pattern.sub("", text, count=1)
+    if rest == text:
+        # the bare label echoed in front of the sentence: "(AP) X.", "AP: X.", or a label
+        # that no sentence would open with ("Yonhap (via a daily) X.")
+        closed = "|".join(re.escape(o) for o in names if o.rstrip().endswith(")"))
+        bare = rf"\((?:{alt})\)|(?:{alt})\s*(?::|--?|–|—)" + (f"|(?:{closed})" if closed else "")
+        rest = re.sub(rf"^(?:{bare})\s*(?=[A-Z\"“‘'])", "", text, count=1)
     if rest == text or len(rest.split()) < MIN_DRAFT_WORDS:
         return text
     return rest[0].upper() + rest[1:]

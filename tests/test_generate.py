@@ -262,6 +262,26 @@ def test_strip_outlet_attribution() -> None:
     assert strip_outlet_attribution("The mayor said so.", []) == "The mayor said so."
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(AP) Two ferries sank near the harbour.", "Two ferries sank near the harbour."),
+        ("AP: Two ferries sank near the harbour.", "Two ferries sank near the harbour."),
+        (  # a label no sentence opens with, echoed bare (the seeds' Yonhap article)
+            "Harbour Daily (via a wire service) Two ferries sank near the harbour.",
+            "Two ferries sank near the harbour.",
+        ),
+        # an outlet that opens a sentence as its subject stays
+        ("AP Chief Executive Ann Lee said two ferries sank.", None),
+        ("Coast Radio Two ferries sank near the harbour.", None),
+        ("(AP) Ferries sank.", None),  # too short without the label
+    ],
+)
+def test_strip_outlet_label(text: str, expected: str | None) -> None:
+    outlets = ["Coast Radio", "AP", "Harbour Daily (via a wire service)"]
+    assert strip_outlet_attribution(text, outlets) == (expected or text)
+
+
 # ---------------------------------------------------------------- fallback and headline
 
 
