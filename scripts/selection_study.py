@@ -25,6 +25,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,11 +85,17 @@ def main() -> None:
     ap.add_argument("--eval-json", default=str(ROOT / "docs" / "results" / "eval-dev.json"))
     ap.add_argument("--oracle-sentences", type=int, default=150, help="first N of a cluster")
     args = ap.parse_args()
+    for path in (args.data, args.eval_json):
+        if not Path(path).is_file():
+            ap.error(f"no such file: {path}")
 
     settings = get_settings()
     clusters = read_eval_file(args.data)
     official = json.loads(Path(args.eval_json).read_text())
     budgets = {c["id"]: c["word_budget"] for c in official["clusters"]}
+    missing = [c.id for c in clusters if c.id not in budgets]
+    if missing:
+        ap.error(f"{args.eval_json} has no word budget for clusters {missing[:5]}")
     pipeline = Pipeline(settings, load_embedder(settings), None)
     count_tokens = load_generator(settings).count_tokens
 
@@ -129,6 +136,17 @@ def main() -> None:
     fitted = {k: round(float(c), 3) for k, c in zip([*feats, "constant"], coef, strict=True)}
     print("  least squares:", fitted)
 
+    def evidence(parts: list[Any], groups: list[Any], gv: np.ndarray, weights: list[float]) -> Any:
+        """The evidence selection hands the model, under the current module weights."""
+        return sel.select_evidence(
+            groups,
+            gv,
+            count_tokens=count_tokens,
+            budget_tokens=settings.evidence_token_budget,
+            n_articles=len(parts),
+            weights=weights,
+        )
+
     # 2. other relevance weights
     print("ROUGE-1 (mean over clusters) at the official run's word budgets:")
     saved = (sel.W_CENTRALITY, sel.W_CORROBORATION, sel.W_POSITION, sel.POSITION_DECAY)
@@ -136,14 +154,7 @@ def main() -> None:
         sel.W_CENTRALITY, sel.W_CORROBORATION, sel.W_POSITION, sel.POSITION_DECAY = w
         tot = {"evidence in reading order": 0.0, "top 5 by score": 0.0, "lead": 0.0}
         for c, parts, _, groups, gv, weights in stories:
-            ev = sel.select_evidence(
-                groups,
-                gv,
-                count_tokens=count_tokens,
-                budget_tokens=settings.evidence_token_budget,
-                n_articles=len(parts),
-                weights=weights,
-            )
+            ev = evidence(parts, groups, gv, weights)
             b, ref = budgets[c.id], split_sentences(c.reference)
             texts = [evidence_text(e.group) for e in ev]
             top = [d.text for d in extractive_drafts(ev, 5)]
@@ -158,14 +169,7 @@ def main() -> None:
     # 3. what copying whole sentences could reach
     every = chosen = 0.0
     for c, parts, sents, groups, gv, weights in stories:
-        ev = sel.select_evidence(
-            groups,
-            gv,
-            count_tokens=count_tokens,
-            budget_tokens=settings.evidence_token_budget,
-            n_articles=len(parts),
-            weights=weights,
-        )
+        ev = evidence(parts, groups, gv, weights)
         b, ref = budgets[c.id], split_sentences(c.reference)
         every += greedy_oracle([s.text for s in sents][: args.oracle_sentences], ref, b)
         chosen += greedy_oracle([evidence_text(e.group) for e in ev], ref, b)
