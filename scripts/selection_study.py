@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 from summarizer import select as sel  # noqa: E402
 from summarizer.backends import load_generator  # noqa: E402
 from summarizer.baselines import cut_to_words, lead_baseline  # noqa: E402
-from summarizer.dedup import dedup_sentences  # noqa: E402
 from summarizer.embed import load_embedder  # noqa: E402
 from summarizer.evaluate import read_eval_file, rouge, split_sentences  # noqa: E402
 from summarizer.generate import evidence_text, extractive_drafts  # noqa: E402
-from summarizer.pipeline import UNSPEAKABLE_WEIGHT, Pipeline, _order_key, _reusable  # noqa: E402
+from summarizer.pipeline import Pipeline, StoryMaterial  # noqa: E402
 from summarizer.settings import get_settings  # noqa: E402
+from summarizer.types import Story  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
 #: (centrality, corroboration, position, position decay); the first is the default
@@ -96,26 +96,19 @@ def main() -> None:
     missing = [c.id for c in clusters if c.id not in budgets]
     if missing:
         ap.error(f"{args.eval_json} has no word budget for clusters {missing[:5]}")
-    pipeline = Pipeline(settings, load_embedder(settings), None)
-    count_tokens = load_generator(settings).count_tokens
-
-    stories = []
+    # the generator is there for its tokenizer: evidence is counted as a brief counts it
+    pipeline = Pipeline(settings, load_embedder(settings), load_generator(settings))
+    stories: list[tuple[Any, StoryMaterial]] = []
     for c in clusters:
-        parts = sorted(pipeline.prepare(list(c.articles)), key=lambda p: _order_key(p.article))
-        sents = [s for p in parts for s in p.sentences]
-        vectors = np.vstack([p.vectors for p in parts])
-        row = {s.key: i for i, s in enumerate(sents)}
-        groups, _ = dedup_sentences(sents, vectors)
-        gv = np.vstack([vectors[row[g.representative.key]] for g in groups])
-        articles = {p.article.id: p.article for p in parts}
-        weights = [1.0 if _reusable(g, articles) else UNSPEAKABLE_WEIGHT for g in groups]
-        stories.append((c, parts, sents, groups, gv, weights))
+        by_id = {p.article.id: p for p in pipeline.prepare(list(c.articles))}
+        stories.append((c, pipeline.material(Story(id=c.id, article_ids=tuple(by_id)), by_id)))
 
     # 1. which feature predicts the reference's words
     feats: dict[str, list[float]] = {"centrality": [], "corroboration": [], "position": []}
     target: list[float] = []
-    for c, _, _, groups, gv, _ in stories:
-        v = sel._unit_rows(gv)
+    for c, m in stories:
+        groups = m.groups
+        v = sel._unit_rows(m.group_vectors)
         size = np.array([len(g.members) for g in groups], dtype=np.float32)
         centroid = (size[:, None] * v).sum(axis=0)
         centrality = v @ (centroid / np.linalg.norm(centroid))
@@ -136,29 +129,18 @@ def main() -> None:
     fitted = {k: round(float(c), 3) for k, c in zip([*feats, "constant"], coef, strict=True)}
     print("  least squares:", fitted)
 
-    def evidence(parts: list[Any], groups: list[Any], gv: np.ndarray, weights: list[float]) -> Any:
-        """The evidence selection hands the model, under the current module weights."""
-        return sel.select_evidence(
-            groups,
-            gv,
-            count_tokens=count_tokens,
-            budget_tokens=settings.evidence_token_budget,
-            n_articles=len(parts),
-            weights=weights,
-        )
-
     # 2. other relevance weights
     print("ROUGE-1 (mean over clusters) at the official run's word budgets:")
     saved = (sel.W_CENTRALITY, sel.W_CORROBORATION, sel.W_POSITION, sel.POSITION_DECAY)
     for w in WEIGHTS:
         sel.W_CENTRALITY, sel.W_CORROBORATION, sel.W_POSITION, sel.POSITION_DECAY = w
         tot = {"evidence in reading order": 0.0, "top 5 by score": 0.0, "lead": 0.0}
-        for c, parts, _, groups, gv, weights in stories:
-            ev = evidence(parts, groups, gv, weights)
+        for c, m in stories:
+            ev = pipeline.select(m)
             b, ref = budgets[c.id], split_sentences(c.reference)
             texts = [evidence_text(e.group) for e in ev]
             top = [d.text for d in extractive_drafts(ev, 5)]
-            lead = lead_baseline([[s.text for s in p.sentences] for p in parts], b)
+            lead = lead_baseline([[s.text for s in p.sentences] for p in m.parts], b)
             tot["evidence in reading order"] += rouge(cut_to_words(texts, b), ref)["rouge1"]
             tot["top 5 by score"] += rouge(cut_to_words(top, b), ref)["rouge1"]
             tot["lead"] += rouge(lead, ref)["rouge1"]
@@ -168,10 +150,10 @@ def main() -> None:
 
     # 3. what copying whole sentences could reach
     every = chosen = 0.0
-    for c, parts, sents, groups, gv, weights in stories:
-        ev = evidence(parts, groups, gv, weights)
+    for c, m in stories:
+        ev = pipeline.select(m)
         b, ref = budgets[c.id], split_sentences(c.reference)
-        every += greedy_oracle([s.text for s in sents][: args.oracle_sentences], ref, b)
+        every += greedy_oracle([s.text for s in m.sentences][: args.oracle_sentences], ref, b)
         chosen += greedy_oracle([evidence_text(e.group) for e in ev], ref, b)
     n = len(stories)
     print(

@@ -329,6 +329,13 @@ def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
 # ---------------------------------------------------------------- quoted speech
 
 _QUOTE_MARKS = '"“”'
+# a sentence that opens a single-quoted quotation: a left single quote, or a straight one
+# before a capital (a straight one before a digit or a small letter is '90s, 'em, 'til;
+# 'Tis and 'Twas are words)
+_SINGLE_OPEN = re.compile(r"^[\s(]*(?:‘|'(?=[A-Z])(?!T(?:is|was)\b))")
+# the quotation's end: a right (or straight) single quote not followed by a letter
+# (``They’re`` is an apostrophe; ``wrong,’ he said`` ends the quotation)
+_SINGLE_CLOSE = re.compile(r"[’'](?![A-Za-z])")
 _ATTRIBUTION = re.compile(
     r"\b(?:says?|said|saying|tells?|told|according to|add(?:s|ed)|asks?|asked|argues?|argued"
     r"|claims?|claimed|declares?|declared|notes?|noted|explains?|explained|warns?|warned"
@@ -350,7 +357,7 @@ def attributed(text: str, quotes: Sequence[str] = ()) -> bool:
     copied with them (the "said" of ``He said he would sign it``, taken from inside a
     quotation, names the wrong speaker).
     """
-    if any(q in text for q in _QUOTE_MARKS):
+    if any(q in text for q in _QUOTE_MARKS) or "‘" in text or _SINGLE_OPEN.match(text):
         return True
     words = _words(text)
     n = len(words)
@@ -418,15 +425,23 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
 def quoted_speech(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is a sentence of somebody's quoted words, unattributed.
 
-    True when the sentence opens with a quotation mark or starts inside a quotation left
-    open earlier in its paragraph (straight quotes toggle; curly ones open and close), and
-    has no verb of saying outside the quoted words (``..., he said.`` attributes the
+    True when the sentence opens with a quotation mark (double, or a single one as British
+    outlets use) or starts inside a double-quoted quotation left open earlier in its
+    paragraph (straight quotes toggle; curly ones open and close), and has no verb of
+    saying outside the quoted words (``..., he said.`` attributes the
     quote; "asked" inside the quotation does not).
     """
     if not 0 <= start < end <= len(text):
         return False
     open_quote = _open_at(text, start)
     sentence = text[start:end]
+    single = None if open_quote else _SINGLE_OPEN.match(sentence)
+    if single:
+        close = _SINGLE_CLOSE.search(sentence, single.end())
+        outside = sentence[close.end() :] if close else ""
+        if close and sentence[: close.start()].rstrip()[-1:] not in ".,!?…" and _words(outside):
+            return False  # a title or a scare quote (‘Frozen’ tops the box office)
+        return _ATTRIBUTION.search(_outside_quotes(outside, False)) is None
     if not (open_quote or sentence.lstrip()[:1] in ('"', "“")):
         return False
     return _ATTRIBUTION.search(_outside_quotes(sentence, open_quote)) is None

@@ -45,6 +45,7 @@ from summarizer.types import (
     BriefSentence,
     BriefStats,
     CleanText,
+    DedupStats,
     Evidence,
     Length,
     ModelInfo,
@@ -74,6 +75,21 @@ class PreparedArticle:
     clean: CleanText
     sentences: tuple[Sentence, ...]
     vectors: np.ndarray  # one L2-normalised row per sentence
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMaterial:
+    """What selection reads for one story: its articles deduplicated into sentence groups."""
+
+    parts: list[PreparedArticle]  # reading order
+    articles: dict[str, Article]
+    sentences: list[Sentence]
+    vectors: np.ndarray  # one row per sentence
+    row_of: dict[tuple[str, int], int]  # sentence key -> row of ``vectors``
+    groups: list[SentenceGroup]
+    group_vectors: np.ndarray  # one row per group (its representative's vector)
+    stats: DedupStats
+    reusable: dict[int, bool]  # group id -> some article states it in a voice a brief can serve
 
 
 class _Timer:
@@ -161,40 +177,16 @@ class Pipeline:
             raise InputError(
                 f"length must be one of {sorted(LENGTH_SENTENCES)}, not {length!r}", "length"
             )
-        missing = [a for a in story.article_ids if a not in prepared]
-        if missing:
-            raise InputError(f"story {story.id} refers to unknown articles {missing}")
         timer = _Timer()
         timer.steps.update(timings or {})
-        parts = sorted(
-            (prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article)
-        )
-        sentences = [s for p in parts for s in p.sentences]
-        vectors = (
-            np.vstack([p.vectors for p in parts]) if sentences else np.zeros((0, 384), np.float32)
-        )
-        row_of = {s.key: i for i, s in enumerate(sentences)}
-        articles = {p.article.id: p.article for p in parts}
-
         with timer.step("dedup"):
-            groups, stats = dedup_sentences(sentences, vectors)
-        group_vectors = (
-            np.vstack([vectors[row_of[g.representative.key]] for g in groups])
-            if groups
-            else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
-        )
+            material = self.material(story, prepared)
+        parts, articles = material.parts, material.articles
+        vectors, row_of, stats = material.vectors, material.row_of, material.stats
         n_sentences = LENGTH_SENTENCES[length]
-        count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
-        reusable = {g.id: _reusable(g, articles) for g in groups}
         with timer.step("select"):
-            evidence = select_evidence(
-                groups,
-                group_vectors,
-                count_tokens=count_tokens,
-                budget_tokens=self.settings.evidence_token_budget,
-                n_articles=len(parts),
-                weights=[1.0 if reusable[g.id] else UNSPEAKABLE_WEIGHT for g in groups],
-            )
+            evidence = self.select(material)
+        reusable = material.reusable
         speakable = [e for e in evidence if reusable[e.group.id]]
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
         extractable = speakable or list(evidence)
@@ -269,6 +261,52 @@ class Pipeline:
             fallback_reason=outcome.fallback_reason,
             timings=timer.steps,
             length=length,
+        )
+
+    def material(self, story: Story, prepared: Mapping[str, PreparedArticle]) -> StoryMaterial:
+        """A story's articles in reading order, deduplicated, with the weights selection uses."""
+        missing = [a for a in story.article_ids if a not in prepared]
+        if missing:
+            raise InputError(f"story {story.id} refers to unknown articles {missing}")
+        parts = sorted(
+            (prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article)
+        )
+        sentences = [s for p in parts for s in p.sentences]
+        vectors = (
+            np.vstack([p.vectors for p in parts]) if sentences else np.zeros((0, 384), np.float32)
+        )
+        row_of = {s.key: i for i, s in enumerate(sentences)}
+        articles = {p.article.id: p.article for p in parts}
+        groups, stats = dedup_sentences(sentences, vectors)
+        group_vectors = (
+            np.vstack([vectors[row_of[g.representative.key]] for g in groups])
+            if groups
+            else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
+        )
+        return StoryMaterial(
+            parts=parts,
+            articles=articles,
+            sentences=sentences,
+            vectors=vectors,
+            row_of=row_of,
+            groups=groups,
+            group_vectors=group_vectors,
+            stats=stats,
+            reusable={g.id: _reusable(g, articles) for g in groups},
+        )
+
+    def select(self, material: StoryMaterial) -> list[Evidence]:
+        """The evidence shown to the model, within the settings' token budget."""
+        count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
+        return select_evidence(
+            material.groups,
+            material.group_vectors,
+            count_tokens=count_tokens,
+            budget_tokens=self.settings.evidence_token_budget,
+            n_articles=len(material.parts),
+            weights=[
+                1.0 if material.reusable[g.id] else UNSPEAKABLE_WEIGHT for g in material.groups
+            ],
         )
 
     def model_info(self) -> ModelInfo:

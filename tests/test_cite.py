@@ -317,6 +317,25 @@ def test_alignment_matches_gold_attribution(eval_path: Path) -> None:
 # ---------------------------------------------------------------- quoted speech
 
 
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        ("‘It will not stand.’", True),
+        ("'There's a defiant quality in it.", True),  # opens a quotation that goes on
+        ("‘Nobody asked the fishermen what they need.’", True),
+        ("‘They’re wrong,’ he said.", False),  # the apostrophe does not close it
+        ("'Math isn't adding up,' Gingrich delegate says", False),
+        ("‘Frozen’ tops the box office again.", False),  # a title, not speech
+        ("'Tis the season, the mayor joked.", False),
+        ("'90s fashion is back.", False),
+        ("Kim wants ‘forward-looking’ ties.", False),  # opens in its own voice
+    ],
+)
+def test_single_quoted_speech(sentence: str, quoted: bool) -> None:
+    text = f"Intro line.\n{sentence}"
+    assert quoted_speech(text, text.index(sentence), len(text)) is quoted
+
+
 def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> None:
     text = (
         "Intro line.\n"
@@ -344,6 +363,8 @@ def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> No
     assert not quoted_speech(told, 0, len(told))
 
     assert attributed('"It will not stand."') and attributed("Plouffe called it wrong.")
+    assert attributed("‘It will not stand.’") and attributed("'It will not stand.'")
+    assert not attributed("It's the '90s again.")
     assert attributed("The plan is a waste, according to the union.")
     assert not attributed("Those two comments are really irresponsible.")
     # a "said" copied from inside the quotation names no speaker of the quotation
