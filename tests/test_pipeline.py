@@ -14,6 +14,7 @@ import pytest
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
 from summarizer.cluster import StoryIndex
+from summarizer.errors import InputError
 from summarizer.io import InputProblem, iter_inputs, render_markdown
 from summarizer.pipeline import Pipeline
 from summarizer.sentences import prepare_article
@@ -391,3 +392,26 @@ def test_drop_repeats_keeps_the_sentence_with_the_facts() -> None:
     # below the cosine, different words: no repeat
     kept, _ = _drop_repeats([sent(a), sent(d)], {a: base, d: other})
     assert len(kept) == 2
+
+
+def test_story_material_and_selection(embedder: object) -> None:
+    """``material`` deduplicates a story's articles once; ``select`` reads it within budget."""
+    pipeline = Pipeline(Settings(evidence_token_budget=200), embedder, None)  # type: ignore[arg-type]
+    prepared = pipeline.prepare(seed_articles())
+    index = StoryIndex()
+    pipeline.assign(prepared, index)
+    by_id = {p.article.id: p for p in prepared}
+    story = max(index.stories(), key=lambda s: len(s.article_ids))
+    m = pipeline.material(story, by_id)
+    assert sorted(p.article.id for p in m.parts) == sorted(story.article_ids)
+    assert len(m.sentences) == m.vectors.shape[0] == m.stats.sentences_in
+    assert len(m.groups) == m.group_vectors.shape[0] == m.stats.groups
+    assert m.stats.groups < m.stats.sentences_in  # the outlets repeat each other
+    assert set(m.reusable) == {g.id for g in m.groups}
+    evidence = pipeline.select(m)
+    assert evidence and [e.n for e in evidence] == list(range(1, len(evidence) + 1))
+    assert {e.group.id for e in evidence} <= set(m.reusable)
+    spent = sum(len(f"{e.group.representative.text}".split()) for e in evidence)
+    assert spent < 200  # the budget counts tokens, which are more than words
+    with pytest.raises(InputError, match="unknown articles"):
+        pipeline.material(Story(id="st_x", article_ids=("nope",)), by_id)
