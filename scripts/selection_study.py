@@ -9,7 +9,8 @@ brief does) and prints three things:
    corroboration (outlets that carry the group), position (first sentence index);
 2. ROUGE-1 of evidence chosen under other relevance weights (the evidence in reading
    order, and the top five groups by score), each cut to the word budget the official run
-   gave the cluster, next to the lead baseline at the same budget;
+   gave the cluster, next to the lead baseline at the same budget; then the evidence in
+   reading order under other MMR trade-offs;
 3. a greedy oracle: the best ROUGE-1 reachable by copying whole sentences, from every
    sentence of the cluster and from the selected evidence only.
 
@@ -52,6 +53,8 @@ WEIGHTS = [
     (0.6, 0.0, 0.4, 0.1),
     (0.5, 0.1, 0.4, 0.1),
 ]
+#: MMR's relevance/novelty trade-off, default weights (the default lambda is 0.7)
+MMR_LAMBDAS = [0.3, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
 def unigram_precision(reference: str, text: str) -> float:
@@ -147,6 +150,14 @@ def main() -> None:
         shown = ", ".join(f"{k} {100 * v / len(stories):.2f}" for k, v in tot.items())
         print(f"  weights {w}: {shown}")
     sel.W_CENTRALITY, sel.W_CORROBORATION, sel.W_POSITION, sel.POSITION_DECAY = saved
+    for lam in MMR_LAMBDAS:
+        total = 0.0
+        for c, m in stories:
+            ev = pipeline.select(m, mmr_lambda=lam)
+            texts = [evidence_text(e.group) for e in ev]
+            ref = split_sentences(c.reference)
+            total += rouge(cut_to_words(texts, budgets[c.id]), ref)["rouge1"]
+        print(f"  MMR lambda {lam}: evidence in reading order {100 * total / len(stories):.2f}")
 
     # 3. what copying whole sentences could reach
     every = chosen = 0.0

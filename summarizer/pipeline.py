@@ -35,7 +35,7 @@ from summarizer.generate import (
     make_headline,
     near_duplicate,
 )
-from summarizer.select import select_evidence
+from summarizer.select import MMR_LAMBDA, select_evidence
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
 from summarizer.types import (
@@ -295,8 +295,11 @@ class Pipeline:
             reusable={g.id: _reusable(g, articles) for g in groups},
         )
 
-    def select(self, material: StoryMaterial) -> list[Evidence]:
-        """The evidence shown to the model, within the settings' token budget."""
+    def select(self, material: StoryMaterial, *, mmr_lambda: float | None = None) -> list[Evidence]:
+        """The evidence shown to the model, within the settings' token budget.
+
+        ``mmr_lambda`` overrides selection's relevance/novelty trade-off (for studies).
+        """
         count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
         return select_evidence(
             material.groups,
@@ -307,6 +310,7 @@ class Pipeline:
             weights=[
                 1.0 if material.reusable[g.id] else UNSPEAKABLE_WEIGHT for g in material.groups
             ],
+            lambda_=MMR_LAMBDA if mmr_lambda is None else mmr_lambda,
         )
 
     def model_info(self) -> ModelInfo:

@@ -45,6 +45,7 @@ POSITION_DECAY = 0.25  # position score = 1 / (1 + decay * index)
 MIN_WORDS = 6
 MIN_QUOTE_WORDS = 5
 BACK_REFERENCE_FACTOR = 0.8
+MMR_LAMBDA = 0.7  # relevance (1.0) against novelty (0.0)
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
@@ -140,7 +141,7 @@ def select_evidence(
     count_tokens: Callable[[str], int],
     budget_tokens: int,
     n_articles: int,
-    lambda_: float = 0.7,
+    lambda_: float = MMR_LAMBDA,
     max_items: int | None = None,
     weights: Sequence[float] | None = None,
 ) -> list[Evidence]:
