@@ -336,6 +336,7 @@ _SINGLE_OPEN = re.compile(r"^[\s(]*(?:‘|'(?=[A-Z])(?!T(?:is|was)\b))")
 # the quotation's end: a right (or straight) single quote not followed by a letter
 # (``They’re`` is an apostrophe; ``wrong,’ he said`` ends the quotation)
 _SINGLE_CLOSE = re.compile(r"[’'](?![A-Za-z])")
+_CURLY_SINGLE_CLOSE = re.compile(r"’(?![A-Za-z])")
 _ATTRIBUTION = re.compile(
     r"\b(?:says?|said|saying|tells?|told|according to|add(?:s|ed)|asks?|asked|argues?|argued"
     r"|claims?|claimed|declares?|declared|notes?|noted|explains?|explained|warns?|warned"
@@ -422,12 +423,21 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
     return n > 0 and any(inside[i : i + n] == words for i in range(len(inside) - n + 1))
 
 
+def _single_open_at(text: str, start: int) -> bool:
+    """Whether a quotation opened with a left single quote ``‘`` earlier in the paragraph
+    is still open at ``start`` (straight single quotes are left out: they are apostrophes
+    as often as not)."""
+    para = text.rfind("\n", 0, start) + 1
+    opened = text.rfind("‘", para, start)
+    return opened >= 0 and _CURLY_SINGLE_CLOSE.search(text, opened + 1, start) is None
+
+
 def quoted_speech(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is a sentence of somebody's quoted words, unattributed.
 
     True when the sentence opens with a quotation mark (double, or a single one as British
-    outlets use) or starts inside a double-quoted quotation left open earlier in its
-    paragraph (straight quotes toggle; curly ones open and close), and has no verb of
+    outlets use) or starts inside a quotation left open earlier in its paragraph (straight
+    double quotes toggle; curly ones open and close), and has no verb of
     saying outside the quoted words (``..., he said.`` attributes the
     quote; "asked" inside the quotation does not).
     """
@@ -436,8 +446,8 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
     open_quote = _open_at(text, start)
     sentence = text[start:end]
     single = None if open_quote else _SINGLE_OPEN.match(sentence)
-    if single:
-        close = _SINGLE_CLOSE.search(sentence, single.end())
+    if single or (not open_quote and _single_open_at(text, start)):
+        close = _SINGLE_CLOSE.search(sentence, single.end() if single else 0)
         outside = sentence[close.end() :] if close else ""
         if close and sentence[: close.start()].rstrip()[-1:] not in ".,!?…" and _words(outside):
             return False  # a title or a scare quote (‘Frozen’ tops the box office)

@@ -336,6 +336,22 @@ def test_single_quoted_speech(sentence: str, quoted: bool) -> None:
     assert quoted_speech(text, text.index(sentence), len(text)) is quoted
 
 
+def test_a_single_quoted_quotation_over_several_sentences() -> None:
+    text = (
+        "Intro line.\n‘We will fight on. We will not stop.’ Next one.\n"
+        "‘We will fight. We will win,’ he said. The players’ union agreed. Still going."
+    )
+
+    def quoted(sentence: str) -> bool:
+        i = text.index(sentence)
+        return quoted_speech(text, i, i + len(sentence))
+
+    assert quoted("‘We will fight on.") and quoted("We will not stop.’")
+    assert not quoted("Next one.")  # the quotation closed before it
+    assert not quoted("We will win,’ he said.")  # the speaker follows the closing mark
+    assert not quoted("Still going.")  # closed, whatever the possessive did
+
+
 def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> None:
     text = (
         "Intro line.\n"
