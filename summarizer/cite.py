@@ -437,9 +437,10 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
 
     True when the sentence opens with a quotation mark (double, or a single one as British
     outlets use) or starts inside a quotation left open earlier in its paragraph (straight
-    double quotes toggle; curly ones open and close), and has no verb of
-    saying outside the quoted words (``..., he said.`` attributes the
-    quote; "asked" inside the quotation does not).
+    double quotes toggle; curly ones open and close), and has no verb of saying outside
+    the quoted words (``..., he said.`` attributes the quote; "asked" inside the
+    quotation does not). A single-quoted title at the start (``‘Frozen’ tops ...``) is not
+    speech.
     """
     if not 0 <= start < end <= len(text):
         return False
