@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.embed import model_input
 from summarizer.errors import InputError
 from summarizer.settings import Settings
 from summarizer.types import Article
@@ -160,7 +161,7 @@ def bench_non_model(
     cleaned = [prepare_article(a) for a in articles]
     t_split = time.perf_counter() - t0
     texts = [s.text for _, sents in cleaned for s in sents]
-    distinct = len({t if t.strip() else " " for t in texts})
+    distinct = len({model_input(t) for t in texts})
     t0 = time.perf_counter()
     vectors = pipeline.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
     t_embed = time.perf_counter() - t0

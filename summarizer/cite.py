@@ -11,12 +11,14 @@ from a wrong one, so the cited sentences must also pass hard checks:
 * no reversal: a comparison (``A raised more than B``) or a directed action
   (``A visited B``) whose two sides are swapped, or a ``more``/``less`` flip.
 
-A sentence whose only support is somebody's quoted words (inside double quotation marks
-in every cited article, the speaker named in none of the cited sentences) is not served
-as fact unless it keeps the quotation marks or names who says so: a brief must not turn a
+A sentence whose only support is somebody's quoted words (inside quotation marks in
+every cited article, the speaker named in none of the cited sentences) is not served as
+fact unless it keeps the quotation marks or names who says so: a brief must not turn a
 quoted opinion into the brief's own voice. The same holds for a sentence that copies only
-the quoted words of a sentence that names its speaker. Single quotation marks are not
-read as quotes (they double as apostrophes). For the same reason a sentence that says "I" or "we"
+the quoted words of a sentence that names its speaker. Single quotation marks count when
+a sentence opens with one, or sits inside a quotation opened with a left single quote
+(``‘``); a straight single quote is not followed across sentences, since it is an
+apostrophe as often as not. For the same reason a sentence that says "I" or "we"
 outside quotation marks (a columnist's aside, "our correspondent says") is not served.
 
 A sentence that merges two facts may be supported by two or three groups together, when

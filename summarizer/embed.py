@@ -34,6 +34,12 @@ DEFAULT_DIM = 384
 WEIGHTS_FILE = "model.safetensors"
 
 
+def model_input(text: str) -> str:
+    """The text the model is given for ``text``: an empty string still gets a (meaningless
+    but finite) vector, so rows stay aligned. Equal inputs are embedded once."""
+    return text if text.strip() else " "
+
+
 def default_model_path() -> Path:
     """Where the packaged all-MiniLM-L6-v2 lives (raises ``ModelError`` when not installed)."""
     try:
@@ -181,8 +187,7 @@ class Embedder:
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise InputError(f"texts[{i}] must be a string, not {type(t).__name__}", "texts")
-            # An empty string still gets a (meaningless but finite) vector, so rows stay aligned.
-            items.append(t if t.strip() else " ")
+            items.append(model_input(t))
         return items
 
     def _forward(self, items: list[str], batch_size: int) -> Any:
