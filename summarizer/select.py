@@ -22,6 +22,8 @@ The evidence is numbered in *reading order*, not score order: round-robin over a
 the position of each group's representative (every article's first selected sentence, then
 every article's second, ...). Leads come first, as in a news story, and the outlets
 alternate, which counters a small model's habit of copying from whatever comes first.
+Numbering the same lines in score order instead cost 1.7 ROUGE-1 points on the dev file
+(docs/EVALUATION.md).
 """
 
 from __future__ import annotations
