@@ -16,10 +16,12 @@ every cited article, the speaker named in none of the cited sentences) is not se
 fact unless it keeps the quotation marks or names who says so: a brief must not turn a
 quoted opinion into the brief's own voice. The same holds for a sentence that copies only
 the quoted words of a sentence that names its speaker. Single quotation marks count when
-a sentence opens with one, or sits inside a quotation opened with a left single quote
-(``‘``); a straight single quote is not followed across sentences, since it is an
-apostrophe as often as not. For the same reason a sentence that says "I" or "we"
-outside quotation marks (a columnist's aside, "our correspondent says") is not served.
+a sentence opens with one, or sits inside a quotation opened earlier in its paragraph:
+with a left single quote (``‘``), or with a straight one at a word's start before a
+capital, which any later straight quote that ends a word closes (a straight single quote
+is an apostrophe as often as not). Nor is a sentence served that says "I" or "we"
+outside quotation marks (a columnist's aside, "our correspondent says"): that is the
+writer's voice, not the brief's.
 
 A sentence that merges two facts may be supported by two or three groups together, when
 their union passes the checks. Each supported sentence cites every member of its
@@ -339,6 +341,15 @@ _SINGLE_OPEN = re.compile(r"^[\s(]*(?:‘|'(?=[A-Z])(?!T(?:is|was)\b))")
 # (``They’re`` is an apostrophe; ``wrong,’ he said`` ends the quotation)
 _SINGLE_CLOSE = re.compile(r"[’'](?![A-Za-z])")
 _CURLY_SINGLE_CLOSE = re.compile(r"’(?![A-Za-z])")
+# inside a paragraph: a straight single quote that opens a quotation (at a word's start,
+# before a capital) and one that may close it (after a non-space, before no letter or
+# digit; a plural possessive such as ``players' union`` counts as a close, which errs on
+# the side of not reading a sentence as quoted)
+_STRAIGHT_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–-]))'(?=[A-Z])(?!T(?:is|was)\b)")
+_STRAIGHT_SINGLE_CLOSE = re.compile(r"(?<=\S)'(?![A-Za-z0-9])")
+# how far back a straight single quotation is looked for (a paragraph may be 100,000
+# characters; a quotation rarely runs past a few sentences)
+_STRAIGHT_SINGLE_WINDOW = 2000
 _ATTRIBUTION = re.compile(
     r"\b(?:says?|said|saying|tells?|told|according to|add(?:s|ed)|asks?|asked|argues?|argued"
     r"|claims?|claimed|declares?|declared|notes?|noted|explains?|explained|warns?|warned"
@@ -426,12 +437,21 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
 
 
 def _single_open_at(text: str, start: int) -> bool:
-    """Whether a quotation opened with a left single quote ``‘`` earlier in the paragraph
-    is still open at ``start`` (straight single quotes are left out: they are apostrophes
-    as often as not)."""
+    """Whether a single-quoted quotation opened earlier in the paragraph is still open at
+    ``start``.
+
+    A left single quote ``‘`` stays open until a right one ends it. A straight one is an
+    apostrophe as often as not, so only one at a word's start before a capital opens a
+    quotation (``'We will win.``), and any straight quote after a non-space that no
+    letter or digit follows closes it (``win,'``, ``win.'``, ``players' union``).
+    """
     para = text.rfind("\n", 0, start) + 1
     opened = text.rfind("‘", para, start)
-    return opened >= 0 and _CURLY_SINGLE_CLOSE.search(text, opened + 1, start) is None
+    if opened >= 0 and _CURLY_SINGLE_CLOSE.search(text, opened + 1, start) is None:
+        return True
+    window = max(para, start - _STRAIGHT_SINGLE_WINDOW)
+    opens = [m.end() for m in _STRAIGHT_SINGLE_OPEN.finditer(text, window, start)]
+    return bool(opens) and _STRAIGHT_SINGLE_CLOSE.search(text, opens[-1], start) is None
 
 
 def quoted_speech(text: str, start: int, end: int) -> bool:

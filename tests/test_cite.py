@@ -352,6 +352,28 @@ def test_a_single_quoted_quotation_over_several_sentences() -> None:
     assert not quoted("Still going.")  # closed, whatever the possessive did
 
 
+def test_a_straight_single_quoted_quotation_over_several_sentences() -> None:
+    text = (
+        "Intro line.\n'We will fight on. We will not stop.' Next one.\n"
+        "'We will fight. We will win,' he said. The players' union agreed. Still going.\n"
+        "'Frozen' tops the box office. It earned $10 million.\n"
+        "'There's a romantic element to it. I love its duality.'\n"
+        "Outside the paragraph."
+    )
+
+    def quoted(sentence: str) -> bool:
+        i = text.index(sentence)
+        return quoted_speech(text, i, i + len(sentence))
+
+    assert quoted("'We will fight on.") and quoted("We will not stop.'")
+    assert quoted("I love its duality.'")  # "There's" is an apostrophe, not a close
+    assert not quoted("Next one.")  # the quotation closed before it
+    assert not quoted("We will win,' he said.")  # the speaker follows the closing mark
+    assert not quoted("Still going.")
+    assert not quoted("It earned $10 million.")  # a single-quoted title closes at once
+    assert not quoted("Outside the paragraph.")
+
+
 def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> None:
     text = (
         "Intro line.\n"
