@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -336,15 +336,23 @@ def test_single_quoted_speech(sentence: str, quoted: bool) -> None:
     assert quoted_speech(text, text.index(sentence), len(text)) is quoted
 
 
+def _quoted_in(text: str) -> Callable[[str], bool]:
+    """``quoted_speech`` for a sentence of ``text``, given by its words."""
+
+    def quoted(sentence: str) -> bool:
+        i = text.index(sentence)
+        return quoted_speech(text, i, i + len(sentence))
+
+    return quoted
+
+
 def test_a_single_quoted_quotation_over_several_sentences() -> None:
     text = (
         "Intro line.\n‘We will fight on. We will not stop.’ Next one.\n"
         "‘We will fight. We will win,’ he said. The players’ union agreed. Still going."
     )
 
-    def quoted(sentence: str) -> bool:
-        i = text.index(sentence)
-        return quoted_speech(text, i, i + len(sentence))
+    quoted = _quoted_in(text)
 
     assert quoted("‘We will fight on.") and quoted("We will not stop.’")
     assert not quoted("Next one.")  # the quotation closed before it
@@ -361,9 +369,7 @@ def test_a_straight_single_quoted_quotation_over_several_sentences() -> None:
         "Outside the paragraph."
     )
 
-    def quoted(sentence: str) -> bool:
-        i = text.index(sentence)
-        return quoted_speech(text, i, i + len(sentence))
+    quoted = _quoted_in(text)
 
     assert quoted("'We will fight on.") and quoted("We will not stop.'")
     assert quoted("I love its duality.'")  # "There's" is an apostrophe, not a close
@@ -382,9 +388,7 @@ def test_quoted_speech_is_told_apart_from_attributed_and_plain_sentences() -> No
         "The agency called the move “reckless”. “It will not stand.” Next one."
     )
 
-    def quoted(sentence: str) -> bool:
-        i = text.index(sentence)
-        return quoted_speech(text, i, i + len(sentence))
+    quoted = _quoted_in(text)
 
     assert quoted('"Those two comments are really irresponsible.')
     assert not quoted('I would consider them reprehensible," Plouffe said on CNN.')
