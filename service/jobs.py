@@ -10,27 +10,37 @@ a restart loses nothing:
 * a job found ``running`` was interrupted (crash, kill): it is resumed (stories already
   done are kept, the rest are written) unless it has been started
   ``job_max_attempts`` times, then it is marked ``failed`` with the reason.
+
+A graceful stop leaves the job being run ``queued``: the runner stops waiting for its
+task (a task of the job's still queued in a lane is cancelled), and a task cancelled or
+refused because the lanes are closing is not a failure of the job.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from service.engine import StoryService, fresh_brief
-from service.errors import NotFound, ServiceError
+from service.errors import Busy, NotFound, ServiceError
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
 from service.store import JobRow, utcnow
+from service.worker import waiters
 from summarizer.errors import StoryBriefError
 from summarizer.types import Article, Length
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+POLL_S = 0.25  # how often a waiting runner looks whether the service is stopping
 
 
 class _Stopping(Exception):
@@ -214,6 +224,52 @@ class JobRunner:
         if self._stop.is_set():
             raise _Stopping
 
+    def _stopping(self) -> bool:
+        """Whether the service is stopping (the runner was told to, or a lane is closed)."""
+        svc = self.service
+        return self._stop.is_set() or svc.ingest_lane.closed or svc.brief_lane.closed
+
+    def _result(self, submit: Callable[[], concurrent.futures.Future[T]]) -> T:
+        """Queue a task with ``submit`` and wait for its result; ``_Stopping`` once the
+        service stops.
+
+        A task the closing lanes cancel or refuse is no failure of the job. A task shared
+        with a request (a story's brief) that the request cancelled before this runner
+        joined it is queued again.
+        """
+        while True:
+            self._check_stop()
+            try:
+                future = submit()
+            except Busy:  # only a closed lane refuses the runner's tasks
+                if self._stopping():
+                    raise _Stopping from None
+                raise
+            try:
+                return self._wait(future)
+            except concurrent.futures.CancelledError:
+                if self._stopping():
+                    raise _Stopping from None
+                log.info("a job's task was cancelled by a request it shared; queued again")
+
+    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+        """The task's result, waited for in steps of ``POLL_S`` so that a stop is seen at
+        once; on a stop, the task is cancelled if it is still queued and nobody else waits
+        for it."""
+        if not waiters.join(future):
+            raise concurrent.futures.CancelledError
+        # A done callback, not ``concurrent.futures.wait``: a task the closing lane cancels
+        # never reaches the executor's waiters, but its callbacks do run.
+        done = threading.Event()
+        future.add_done_callback(lambda _f: done.set())
+        try:
+            while not done.wait(POLL_S):
+                if self._stop.is_set():
+                    raise _Stopping
+            return future.result()
+        finally:
+            waiters.leave(future, cancel=self._stop.is_set())
+
     def _run_stored(
         self,
         job_id: str,
@@ -223,14 +279,17 @@ class JobRunner:
         done_ids: set[str],
     ) -> None:
         svc = self.service
-        ingest = svc.ingest_lane.submit(lambda: svc.ingest(articles), bounded=False).result()
+        ingest = self._result(
+            lambda: svc.ingest_lane.submit(lambda: svc.ingest(articles), bounded=False)
+        )
         story_ids = ingest.stories
         self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
         for sid in story_ids:
             if sid in done_ids:
                 continue
-            self._check_stop()
-            brief = svc.submit_story_brief(sid, length, refresh=False, bounded=False).result()
+            brief = self._result(
+                partial(svc.submit_story_brief, sid, length, refresh=False, bounded=False)
+            )
             results.append(brief.model_dump(mode="json"))
             done_ids.add(sid)
             self._update(job_id, results=list(results), done=len(done_ids))
@@ -244,16 +303,15 @@ class JobRunner:
         done_ids: set[str],
     ) -> None:
         svc = self.service
-        stories, prepared = svc.brief_lane.submit(
-            lambda: svc.group_stateless(articles), bounded=False
-        ).result()
+        stories, prepared = self._result(
+            lambda: svc.brief_lane.submit(lambda: svc.group_stateless(articles), bounded=False)
+        )
         self._update(job_id, total=len(stories), done=len(done_ids))
         for story in stories:
             if story.id in done_ids:
                 continue
-            self._check_stop()
             write = partial(svc.pipeline.brief, story, prepared, length=length)
-            brief = svc.brief_lane.submit(write, bounded=False).result()
+            brief = self._result(partial(svc.brief_lane.submit, write, bounded=False))
             results.append(fresh_brief(brief).model_dump(mode="json"))
             done_ids.add(story.id)
             self._update(job_id, results=list(results), done=len(done_ids))

@@ -3,7 +3,8 @@
 CPU-bound work (embedding on ingest, generation for briefs) runs in a lane one task at a
 time. A request that finds its lane full is refused at once with ``Busy`` (503 +
 ``Retry-After``); a request whose deadline passes while its task waits or runs gets
-``RequestTimeout`` (504): a waiting task is cancelled, a running one finishes in the
+``RequestTimeout`` (504): a waiting task is cancelled unless someone else still waits
+for it (a brief shared by several requests, or by a job), a running one finishes in the
 background (threads cannot be interrupted) and its result is kept only where that is
 harmless (a generated brief is stored; an ingest checks its deadline before committing).
 """
@@ -79,6 +80,11 @@ class Lane:
         return self._pending
 
     @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called (the service is stopping)."""
+        return self._closed
+
+    @property
     def mean_task_s(self) -> float:
         return self._avg_s
 
@@ -140,7 +146,12 @@ class Lane:
                         self._avg_s = 0.7 * self._avg_s + 0.3 * took
                         self._measured += 1
 
-        future = self._executor.submit(timed)
+        try:
+            future = self._executor.submit(timed)
+        except RuntimeError:  # closed since the check above
+            with self._lock:
+                self._pending -= 1
+            raise stopping(self.name) from None
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._release)
@@ -159,11 +170,60 @@ class Lane:
         """Refuse new tasks, cancel waiting ones, give the running one ``timeout`` seconds."""
         with self._lock:
             self._closed = True
-            running = list(self._futures)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        # Only the running task is waited for: a cancelled one never counts as done for
+        # ``concurrent.futures.wait`` and would hold the stop for the whole ``timeout``.
+        with self._lock:
+            running = [f for f in self._futures if not f.cancelled()]
         done, left = concurrent.futures.wait(running, timeout=timeout)
         if left:
             log.warning("%s lane: a task was still running at shutdown", self.name)
+
+
+class Waiters:
+    """How many waiters (requests, jobs) each lane task has, so that one giving up cancels
+    a task still queued only when nobody else waits for it.
+
+    Every waiter ``join``s before it waits and ``leave``s when it stops waiting, whatever
+    the reason; a task without waiters is not tracked.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[concurrent.futures.Future[Any], int] = {}
+
+    def join(self, future: concurrent.futures.Future[Any]) -> bool:
+        """Count one more waiter; ``False`` (and not counted) when the task was cancelled."""
+        with self._lock:
+            if future.cancelled():
+                return False
+            self._counts[future] = self._counts.get(future, 0) + 1
+            return True
+
+    def leave(self, future: concurrent.futures.Future[Any], *, cancel: bool) -> bool:
+        """Count one waiter less; with ``cancel``, the last one cancels a task still queued.
+
+        Returns whether the task was cancelled.
+        """
+        with self._lock:
+            left = self._counts.get(future, 0) - 1
+            if left > 0:
+                self._counts[future] = left
+                return False
+            self._counts.pop(future, None)
+            return cancel and future.cancel()
+
+    def count(self, future: concurrent.futures.Future[Any]) -> int:
+        with self._lock:
+            return self._counts.get(future, 0)
+
+
+waiters = Waiters()
+
+
+def stopping(lane: str = "") -> Busy:
+    """The error for a task cancelled because the service is stopping (503)."""
+    return Busy(f"the {lane or 'work'} lane is shutting down", headers={"Retry-After": "5"})
 
 
 async def wait_future(
@@ -176,14 +236,25 @@ async def wait_future(
 ) -> T:
     """Await a lane's future until ``deadline``; past it, ``RequestTimeout``.
 
-    With ``cancel`` a task still waiting in the queue is cancelled; a shared task (several
-    requests waiting on one brief) is left to run and its result is kept.
+    With ``cancel`` a task still waiting in the queue is cancelled, unless another waiter
+    (a request sharing the same brief, a job) still waits for it: then it is left to run
+    and its result is kept. A task cancelled because the service is stopping answers
+    ``Busy`` (503).
     """
+    if not waiters.join(future):
+        raise stopping(lane)
     wrapped = asyncio.wrap_future(future)
-    done, _ = await asyncio.wait({wrapped}, timeout=max(0.0, deadline.remaining()))
-    if wrapped in done:
+    finished = False
+    try:
+        done, _ = await asyncio.wait({wrapped}, timeout=max(0.0, deadline.remaining()))
+        finished = wrapped in done
+    finally:
+        # Also reached when this request is itself cancelled while it waits.
+        cancelled = waiters.leave(future, cancel=cancel and not finished)
+    if finished:
+        if future.cancelled():
+            raise stopping(lane)
         return wrapped.result()
-    cancelled = future.cancel() if cancel else False
     log.warning(
         "%s lane: %s timed out after %.1f s (%s)",
         lane or "a",

@@ -431,6 +431,30 @@ def test_stories_list_newest_first_with_paging_and_filter(seeded: TestClient) ->
     )
 
 
+def test_updated_since_out_of_range_in_utc_is_a_422(seeded: TestClient) -> None:
+    # Valid ISO 8601 times that fall outside the years 1..9999 once moved to UTC.
+    for value in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        r = seeded.get("/v1/stories", params={"updated_since": value})
+        assert r.status_code == 422, (value, r.text)
+        assert r.json() == err(
+            "validation_error",
+            "out of range: the time must fall between 0001-01-01T00:00:00Z and "
+            "9999-12-31T23:59:59Z in UTC",
+            "updated_since",
+        )
+    # The extremes that stay in range, with a zone or without one (taken as UTC).
+    for value, count in (
+        ("0001-01-01T00:00:00-01:00", 2),
+        ("0001-01-01T00:00:00", 2),
+        ("9999-12-31T23:59:59+01:00", 0),
+        ("9999-12-31T23:59:59", 0),
+        ("2000-01-01T02:00:00+02:00", 2),
+    ):
+        r = seeded.get("/v1/stories", params={"updated_since": value})
+        assert r.status_code == 200, (value, r.text)
+        assert r.json()["count"] == count, value
+
+
 def test_story_detail_has_articles_and_timeline(seeded: TestClient) -> None:
     big = stories_by_size(seeded)[4]
     r = seeded.get(f"/v1/stories/{big['id']}")

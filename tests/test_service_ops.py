@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_service_api import EXTRA_TEXT, build_app, embedder, err, seed_payload
+from test_service_api import EXTRA_TEXT, LAVROV, build_app, embedder, err, seed_payload
 
 from service.deps import key_matches
 from service.errors import Busy, RequestTimeout
+from service.schemas import ArticleIn
 from service.store import JobRow, Store, utcnow
-from service.worker import Deadline, Lane, wait_future
+from service.worker import Deadline, Lane, wait_future, waiters
 from summarizer.embed import Embedder
 
 __all__ = ["embedder"]  # the module-scoped fixture, shared with test_service_api
@@ -41,6 +42,14 @@ def block(lane: Lane, n: int) -> threading.Event:
     for _ in range(n):
         lane.submit(lambda: gate.wait(30), bounded=False)
     return gate
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("the condition did not come true in time")
+        time.sleep(0.05)
 
 
 def wait_job(client: TestClient, job_id: str, timeout: float = 120) -> dict[str, Any]:
@@ -179,6 +188,71 @@ def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
         lane.close()
 
 
+def test_a_shared_task_is_cancelled_only_by_its_last_waiter() -> None:
+    lane = Lane("test", queue_size=3)
+    gate = threading.Event()
+    try:
+        lane.submit(lambda: gate.wait(10))
+        shared = lane.submit(lambda: "brief")
+
+        async def two_waiters() -> str:
+            first = asyncio.create_task(wait_future(shared, Deadline(0.2), "brief"))
+            second = asyncio.create_task(wait_future(shared, Deadline(10), "brief"))
+            with pytest.raises(RequestTimeout):
+                await first
+            # The second request still waits for it: left queued, not cancelled.
+            assert not shared.cancelled() and lane.pending == 2
+            assert waiters.count(shared) == 1
+            gate.set()
+            return await second
+
+        assert asyncio.run(two_waiters()) == "brief"
+        assert waiters.count(shared) == 0
+
+        # The last waiter to give up cancels the task; every waiter sees the timeout.
+        gate.clear()
+        lane.submit(lambda: gate.wait(10))
+        alone = lane.submit(lambda: "never")
+
+        async def both_give_up() -> list[BaseException | str]:
+            return await asyncio.gather(
+                wait_future(alone, Deadline(0.1), "brief"),
+                wait_future(alone, Deadline(0.3), "brief"),
+                return_exceptions=True,
+            )
+
+        outcomes = asyncio.run(both_give_up())
+        assert [type(o) for o in outcomes] == [RequestTimeout, RequestTimeout]
+        assert alone.cancelled() and lane.pending == 1 and waiters.count(alone) == 0
+    finally:
+        gate.set()
+        lane.close()
+
+
+def test_a_task_cancelled_by_a_stop_answers_503() -> None:
+    lane = Lane("brief", queue_size=2)
+    gate = threading.Event()
+    try:
+        lane.submit(lambda: gate.wait(10))
+        waiting = lane.submit(lambda: "brief")
+
+        async def stop_while_waiting() -> None:
+            task = asyncio.create_task(wait_future(waiting, Deadline(10), "brief", lane="brief"))
+            await asyncio.sleep(0.05)
+            lane.close(timeout=0)
+            await task
+
+        with pytest.raises(Busy) as info:
+            asyncio.run(stop_while_waiting())
+        assert info.value.status == 503 and info.value.headers == {"Retry-After": "5"}
+        assert info.value.message == "the brief lane is shutting down"
+        with pytest.raises(Busy):  # a task already cancelled is not waited for
+            asyncio.run(wait_future(waiting, Deadline(10), "brief", lane="brief"))
+    finally:
+        gate.set()
+        lane.close()
+
+
 def test_full_brief_queue_answers_503(make_client: Callable[..., TestClient]) -> None:
     c = make_client(queue_size=1)
     c.post("/v1/articles", json={"articles": seed_payload()})
@@ -221,6 +295,57 @@ def test_request_time_limit_answers_504_and_stores_nothing(
         gate.set()
     service.ingest_lane.submit(lambda: None).result(10)
     assert c.get("/v1/articles/late").status_code == 404
+
+
+def test_a_brief_timed_out_while_queued_leaves_the_queue(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client(request_timeout_s=0.5, queue_size=1)
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    articles = [ArticleIn.model_validate(a).to_article() for a in seed_payload()]
+    sids = service.ingest_lane.submit(lambda: service.ingest(articles)).result(120).stories
+    assert len(sids) == 2
+    service.brief_lane.budget_s = None  # admitted by count only: one running, one waiting
+    gate = block(service.brief_lane, 1)
+    try:
+        for sid in sids:
+            # Queued behind the running task, it runs out of time and is cancelled, so the
+            # next request for another story is admitted (a 504 again), not refused (503).
+            r = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"})
+            assert r.status_code == 504, r.text
+            assert r.json() == err("timeout", "the brief ran past the 0.5 s time limit")
+            assert service.brief_lane.pending == 1
+    finally:
+        gate.set()
+    service.brief_lane.submit(lambda: None).result(10)
+    listed = c.get("/v1/stories").json()["data"]
+    assert [s["has_current_brief"] for s in listed] == [False, False]  # neither ever ran
+
+
+def test_a_brief_shared_with_a_job_is_not_cancelled_by_a_timeout(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client(request_timeout_s=0.5, queue_size=1)
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    service.brief_lane.budget_s = None
+    gate = block(service.brief_lane, 1)
+    try:
+        job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+        # The job has ingested and queued its first story's brief behind the running task.
+        wait_for(lambda: service.brief_lane.pending == 2)
+        sid = c.get(f"/v1/articles/{min(LAVROV)}").json()["story_id"]
+        r = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"})
+        assert r.status_code == 504, r.text
+        assert service.brief_lane.pending == 2  # still queued: the job waits for it
+    finally:
+        gate.set()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done", done
+    assert done["progress"] == {"done": 2, "total": 2} and done["attempts"] == 1
+    brief = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
+    assert brief["cached"] is True and len(brief["article_ids"]) == 4
 
 
 # ---------------------------------------------------------------- jobs
@@ -305,4 +430,44 @@ def test_interrupted_jobs_resume_or_fail_after_a_restart(
     assert resumed["status"] == "done"
     assert resumed["attempts"] == 2
     assert resumed["note"] == "interrupted by a restart at 0/2 stories; resumed (attempt 2)"
+    assert resumed["progress"] == {"done": 2, "total": 2}
+
+
+@pytest.mark.parametrize("how", ["shutdown", "lanes closed first"])
+def test_a_graceful_stop_leaves_a_waiting_job_queued(
+    tmp_path: Path, embedder: Embedder, make_client: Callable[..., TestClient], how: str
+) -> None:
+    db = tmp_path / "storybrief.db"
+    app = build_app(tmp_path, embedder)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        service = c.app.state.service  # type: ignore[attr-defined]
+        assert service.models_ready.wait(180)  # the warm-up has left the lanes
+        lane = service.brief_lane
+
+        def long_brief() -> None:  # runs until the stop has closed the lane, and a bit more
+            wait_for(lambda: lane.closed, 60)
+            time.sleep(0.5)
+
+        lane.submit(long_brief, bounded=False)
+        job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+        # Ingested; the job's first brief waits behind the running task.
+        wait_for(lambda: lane.pending == 2)
+        assert c.get(f"/v1/jobs/{job['id']}").json()["status"] == "running"
+        if how == "lanes closed first":
+            # The lanes close (cancelling the waiting task) before the runner is told.
+            lane.close(timeout=0)
+            wait_for(lambda: c.get(f"/v1/jobs/{job['id']}").json()["status"] == "queued", 30)
+        # Leaving the block stops the service.
+    store = Store(f"sqlite:///{db}")
+    with store.session() as s:
+        row = s.get(JobRow, job["id"])
+        assert row is not None
+        assert (row.status, row.error, row.finished_at) == ("queued", None, None)
+        assert row.note == "interrupted by a shutdown; resumes at start"
+        assert row.attempts == 1
+    store.dispose()
+    c2 = make_client()
+    resumed = wait_job(c2, job["id"])
+    assert resumed["status"] == "done", resumed
+    assert resumed["attempts"] == 2 and resumed["error"] is None
     assert resumed["progress"] == {"done": 2, "total": 2}

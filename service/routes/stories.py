@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
+from pydantic import AfterValidator
 
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
 from service.errors import responses
@@ -15,6 +16,22 @@ from service.worker import wait_future
 from summarizer.types import Length
 
 router = APIRouter(tags=["stories"])
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    """The time in UTC (a time without a zone is taken as UTC); a time that falls outside
+    the years 1..9999 once moved to UTC is refused (422), not left to fail in the store."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "out of range: the time must fall between 0001-01-01T00:00:00Z and "
+            "9999-12-31T23:59:59Z in UTC"
+        ) from None
 
 
 @router.get(
@@ -34,6 +51,7 @@ async def list_stories(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     updated_since: Annotated[
         datetime | None,
+        AfterValidator(_in_utc),
         Query(
             description="only stories changed at or after this time (ISO 8601)",
             examples=["2024-01-15T00:00:00Z"],
@@ -80,4 +98,6 @@ async def story_brief(
         if stored is not None:
             return stored
     future = service.submit_story_brief(story_id, chosen, refresh=refresh)
-    return await wait_future(future, deadline, "brief", cancel=False, lane="brief")
+    # On a timeout the brief is cancelled if it is still queued and no other request (or
+    # job) waits for it; a shared or running one is left to finish and is stored.
+    return await wait_future(future, deadline, "brief", lane="brief")
