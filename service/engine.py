@@ -74,6 +74,10 @@ def content_hash(clean_text: str) -> str:
     return hashlib.sha256(" ".join(clean_text.split()).encode("utf-8")).hexdigest()
 
 
+def _same_text(a: str, b: str) -> bool:
+    return a == b or a.split() == b.split()
+
+
 def _article_of(row: ArticleRow) -> Article:
     return Article(
         id=row.id,
@@ -337,7 +341,9 @@ class StoryService:
         for i, art in enumerate(articles):
             row = s.get(ArticleRow, art.id)
             if row is not None:
-                if row.text != art.text:
+                # the same article: the same text (whitespace aside) or the same url
+                same = _same_text(row.text, art.text) or (art.url and row.url == art.url)
+                if not same:
                     raise Conflict(
                         f"article id {art.id!r} is already stored with a different text",
                         f"articles.{i}.id",
@@ -423,13 +429,8 @@ class StoryService:
             return []
         try:
             return self.pipeline.prepare(articles)
-        except InputError:
-            for i, art in zip(where, articles, strict=True):
-                try:
-                    prepare_article(art)
-                except InputError as inner:
-                    raise type(inner)(inner.message, f"articles.{i}.text") from None
-            raise
+        except InputError as err:
+            raise _located(err, articles, where) from None
 
     def _sync_stories(
         self, s: Session, touched: set[str], fresh: Mapping[str, PreparedArticle]
@@ -472,6 +473,8 @@ class StoryService:
                 s.add(row)
             else:
                 row.revision = (row.revision or 0) + 1
+                if any(m.title for m in members) or members[0].id in fresh:
+                    row.headline = self._headline(members, fresh)  # an earlier article joined
             row.article_count = len(members)
             row.outlets = outlets
             row.first_published = min(dates) if dates else None
@@ -705,8 +708,6 @@ class StoryService:
                         generated_at=generated,
                     )
                 )
-                if current and brief.headline:
-                    row.headline = brief.headline
         return BriefOut(**brief.model_dump(), generated_at=generated, cached=False, current=current)
 
     def stateless_briefs(
@@ -714,8 +715,11 @@ class StoryService:
     ) -> list[BriefOut]:
         """Stories and briefs of an article set, nothing stored (runs in the brief lane)."""
         out: list[BriefOut] = []
-        for brief in self.pipeline.iter_briefs(articles, length=length):
-            out.append(fresh_brief(brief))
+        try:
+            for brief in self.pipeline.iter_briefs(articles, length=length):
+                out.append(fresh_brief(brief))
+        except InputError as err:
+            raise _located(err, articles, range(len(articles))) from None
         return out
 
     def group_stateless(
@@ -726,6 +730,18 @@ class StoryService:
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def _located(err: InputError, articles: Sequence[Article], where: Iterable[int]) -> InputError:
+    """``err`` naming the article it is about (``articles.N.text``) where one alone fails."""
+    if err.field not in (None, "text"):
+        return err
+    for i, art in zip(where, articles, strict=True):
+        try:
+            prepare_article(art)
+        except InputError as inner:
+            return type(inner)(inner.message, f"articles.{i}.text")
+    return err
 
 
 def fresh_brief(brief: Brief) -> BriefOut:

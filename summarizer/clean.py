@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from summarizer.errors import InputError
 from summarizer.types import CleanText, Segment
 
-__all__ = ["clean_text", "find_repeated_lines", "normalize_line"]
+__all__ = ["clean_text", "find_repeated_lines", "lines_outside", "normalize_line"]
 
 # ------------------------------------------------------------------ character classes
 
@@ -572,12 +572,13 @@ def _qa_tail(text: str, lines: list[_Line]) -> None:
 # ------------------------------------------------------------------ public API
 
 
-def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 12) -> set[str]:
+def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 5) -> set[str]:
     """Lines (in ``normalize_line`` form) found in at least ``min_texts`` different texts.
 
-    Only short lines (``max_words`` or fewer) or lines without final punctuation count:
-    outlets that republish the same wire copy share long sentences, and those are news,
-    not boilerplate. Pass the result to ``clean_text(..., common_lines=...)``.
+    Lines without final punctuation count; lines that end like a sentence only when they
+    are very short (``max_words`` or fewer: "Read more.", "All rights reserved."):
+    outlets that republish the same wire copy share whole sentences, short ones too, and
+    those are news, not boilerplate. Pass the result to ``clean_text(..., common_lines=...)``.
     """
     if min_texts < 2:
         raise InputError("min_texts must be at least 2", field="min_texts")
@@ -595,6 +596,27 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
                 seen.add(key)
                 counts[key] = counts.get(key, 0) + 1
     return {k for k, c in counts.items() if c >= min_texts}
+
+
+def lines_outside(text: str, spans: Iterable[Sequence[int]]) -> set[str]:
+    """The lines of ``text`` (in ``normalize_line`` form) that none of ``spans`` touches.
+
+    ``spans`` are sentence offsets into ``text`` from an earlier cleaning; the lines it
+    dropped are among these (with the lines the article's own rules drop anyway), so
+    passing them as ``common_lines`` repeats a cleaning that depended on other articles.
+    """
+    ranges = sorted((int(a), int(b)) for a, b in spans)
+    out: set[str] = set()
+    j = 0
+    for m in _LINE.finditer(text):
+        while j < len(ranges) and ranges[j][1] <= m.start():
+            j += 1
+        if j < len(ranges) and ranges[j][0] < m.end():
+            continue  # a sentence lies (partly) on this line
+        key = normalize_line(m.group(0))
+        if key:
+            out.add(key)
+    return out
 
 
 def clean_text(

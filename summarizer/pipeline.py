@@ -20,11 +20,11 @@ import numpy as np
 
 from summarizer.backends.base import Generator
 from summarizer.cite import cite_drafts, first_person_at, quoted_speech, text_facts
-from summarizer.clean import find_repeated_lines
+from summarizer.clean import find_repeated_lines, lines_outside
 from summarizer.cluster import StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
 from summarizer.embed import Embedder
-from summarizer.errors import InputError
+from summarizer.errors import EmptyTextError, InputError
 from summarizer.generate import (
     GenerationOutcome,
     evidence_text,
@@ -128,9 +128,11 @@ class Pipeline:
             dup = next(i for i in ids if ids.count(i) > 1)
             raise InputError(f"duplicate article id {dup!r} in one request", field="id")
         # Lines repeated verbatim across several articles of the set (site furniture
-        # shared by outlets) are boilerplate too.
-        common = find_repeated_lines([a.text for a in articles]) if len(articles) >= 3 else None
-        cleaned = [prepare_article(a, common_lines=common) for a in articles]
+        # shared by outlets) are boilerplate too. Copies of one text count once, and an
+        # article those lines would empty keeps them (they were its text, not furniture).
+        distinct = list({" ".join(a.text.split()): a.text for a in articles}.values())
+        common = find_repeated_lines(distinct) if len(distinct) >= 3 else None
+        cleaned = [self._prepare_one(a, common) for a in articles]
         texts = [s.text for _, sents in cleaned for s in sents]
         vectors = self.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
         out: list[PreparedArticle] = []
@@ -142,6 +144,15 @@ class Pipeline:
             pos += len(sents)
         return out
 
+    @staticmethod
+    def _prepare_one(article: Article, common: set[str] | None) -> tuple[CleanText, list[Sentence]]:
+        if not common:
+            return prepare_article(article)
+        try:
+            return prepare_article(article, common_lines=common)
+        except EmptyTextError:
+            return prepare_article(article)
+
     def restore(
         self, article: Article, vectors: np.ndarray, spans: Sequence[Sequence[int]]
     ) -> PreparedArticle | None:
@@ -149,10 +160,21 @@ class Pipeline:
 
         The text is cleaned and split again; the vectors are reused only when the sentences
         come out at the same ``spans`` they were stored with (else None: prepare it anew).
+        Lines dropped at ingest because other articles of the set repeated them are dropped
+        again: they are the lines no stored sentence touches.
         """
+        stored = [[int(a), int(b)] for a, b in spans]
         clean, sents = prepare_article(article)
-        if [[x.start, x.end] for x in sents] != [list(sp) for sp in spans]:
-            return None
+        if [[x.start, x.end] for x in sents] != stored:
+            dropped = lines_outside(article.text, stored)
+            if not dropped:
+                return None
+            try:
+                clean, sents = prepare_article(article, common_lines=dropped)
+            except EmptyTextError:
+                return None
+            if [[x.start, x.end] for x in sents] != stored:
+                return None
         if vectors.shape[0] != len(sents):
             return None
         return PreparedArticle(article, clean, tuple(sents), vectors)

@@ -313,6 +313,11 @@ def test_find_repeated_lines() -> None:
     found = find_repeated_lines(texts)
     assert "advertisement" in found
     assert normalize_line(long) not in found  # shared wire copy is news, not boilerplate
+    # short news sentences shared by every outlet are news too
+    assert (
+        normalize_line("Mayor Jane Roe called the vote a turning point for the city.") not in found
+    )
+    assert "read more." in find_repeated_lines([f"{BODY}Read more.\n"] * 3)
     assert "story 0 says more." not in found
     assert find_repeated_lines(texts[:2]) == set()
     with pytest.raises(ValueError):

@@ -415,3 +415,53 @@ def test_story_material_and_selection(embedder: object) -> None:
     assert spent < 200  # the budget counts tokens, which are more than words
     with pytest.raises(InputError, match="unknown articles"):
         pipeline.material(Story(id="st_x", article_ids=("nope",)), by_id)
+
+
+def test_lines_shared_across_a_set_are_dropped_and_dropped_again_on_restore(
+    embedder: Any,
+) -> None:
+    """Cleaning that depended on the other articles of a set is repeated from the spans."""
+    pipeline = Pipeline(Settings(), embedder, None)
+    promo = "Check back for updates."  # kept by an article alone, dropped as a set's
+    articles = [
+        _harbour(
+            f"h{i}",
+            outlet,
+            f"The harbour at Kestrel Bay was closed on Monday after a storm hit ({outlet}).",
+            promo,
+            f"Officials said {i + 2} fishing boats sank in the harbour overnight.",
+        )
+        for i, outlet in enumerate(["Wire", "Daily", "Courier"])
+    ]
+    prepared = pipeline.prepare(articles)
+    for p in prepared:
+        assert all(promo not in s.text for s in p.sentences)  # shared by three: furniture
+        alone = prepare_article(p.article)[1]
+        assert any(promo in s.text for s in alone)  # the article alone keeps the line
+        spans = [[s.start, s.end] for s in p.sentences]
+        restored = pipeline.restore(p.article, p.vectors, spans)
+        assert restored is not None
+        assert [(s.start, s.end) for s in restored.sentences] == [
+            (s.start, s.end) for s in p.sentences
+        ]
+        assert restored.vectors is p.vectors
+    # spans that no cleaning gives are not trusted: the article is prepared anew
+    bad = [[0, 5]]
+    assert pipeline.restore(articles[0], prepared[0].vectors[:1], bad) is None
+
+
+def test_copies_of_one_short_article_are_not_emptied_as_boilerplate(embedder: Any) -> None:
+    """A line in three copies of the same text is that text, not furniture of three sites."""
+    pipeline = Pipeline(Settings(), embedder, None)
+    text = "Officials met in Geneva on Monday to discuss the ceasefire."
+    copies = [Article(id=f"c{i}", outlet=o, text=text) for i, o in enumerate("ABC")]
+    prepared = pipeline.prepare(copies)
+    assert [[s.text for s in p.sentences] for p in prepared] == [[text]] * 3
+    # Different articles whose only sentence is a shared short line keep it: dropping it
+    # would empty them.
+    varied = [
+        Article(id=f"v{i}", outlet="X", text=f"Check back for updates.\nPage {i}") for i in range(3)
+    ]
+    assert [[s.text for s in p.sentences] for p in pipeline.prepare(varied)] == [
+        ["Check back for updates."]
+    ] * 3

@@ -1,0 +1,99 @@
+"""Ingest and listing edge cases of the REST service (extractive briefs, a real SQLite file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from test_service_api import EXTRA_TEXT, build_app, embedder, seed_payload
+
+from summarizer.embed import Embedder
+
+__all__ = ["embedder"]  # the module-scoped fixture, shared with the other service tests
+
+
+@pytest.fixture
+def client(tmp_path: Path, embedder: Embedder) -> Iterator[TestClient]:
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        yield c
+
+
+def _story(client: TestClient, sid: str) -> dict[str, Any]:
+    return next(s for s in client.get("/v1/stories").json()["data"] if s["id"] == sid)
+
+
+def test_an_article_sent_again_without_its_id_is_the_stored_one(client: TestClient) -> None:
+    """The id is derived from the url, so an edited text must not turn into a 409."""
+    art = {"outlet": "AP", "url": "https://news.example/kim", "text": EXTRA_TEXT}
+    first = client.post("/v1/articles", json={"articles": [art]})
+    assert first.status_code == 201
+    stored = first.json()["data"][0]["id"]
+    for again in (
+        {**art, "text": EXTRA_TEXT + " An update was added."},
+        {**art, "text": EXTRA_TEXT + "\n"},
+        {**art, "url": "  https://news.example/kim  "},
+    ):
+        r = client.post("/v1/articles", json={"articles": [again]})
+        assert r.status_code == 200, r.json()
+        assert r.json()["data"][0] == {**first.json()["data"][0], "status": "existing"}
+    assert client.get(f"/v1/articles/{stored}").json()["text"] == EXTRA_TEXT  # kept
+    # The same id with the same text up to whitespace is the same article too.
+    r = client.post(
+        "/v1/articles",
+        json={"articles": [{**art, "id": stored, "url": None, "text": f"  {EXTRA_TEXT}\n\n"}]},
+    )
+    assert r.status_code == 200 and r.json()["data"][0]["id"] == stored
+    # Only a different text under another url (or none) is a conflict.
+    clash = {"id": stored, "outlet": "AP", "text": "A different story entirely, said officials."}
+    r = client.post("/v1/articles", json={"articles": [clash]})
+    assert r.status_code == 409
+    assert r.json()["error"]["field"] == "articles.0.id"
+
+
+def test_three_copies_of_a_short_article_are_one_article(client: TestClient) -> None:
+    text = "Officials met in Geneva on Monday to discuss the ceasefire."
+    copies = [
+        {"id": f"w{i}", "outlet": o, "text": text} for i, o in enumerate(["AP", "AFP", "DPA"])
+    ]
+    r = client.post("/v1/articles", json={"articles": copies})
+    assert r.status_code == 201, r.json()
+    assert [d["status"] for d in r.json()["data"]] == ["created", "existing", "existing"]
+    r = client.post("/v1/briefs", json={"articles": copies, "length": "short"})
+    assert r.status_code == 200, r.json()
+    assert [s["text"] for s in r.json()["data"][0]["sentences"]] == [text]
+
+
+def test_an_empty_article_in_a_stateless_request_is_named(client: TestClient) -> None:
+    body = {"articles": [*seed_payload()[:2], {"outlet": "AP", "text": "Advertisement"}]}
+    r = client.post("/v1/briefs", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "articles.2.text"
+    r = client.post("/v1/articles", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "articles.2.text"
+
+
+def test_the_listing_headline_is_the_first_titled_articles_title(client: TestClient) -> None:
+    """A brief has its own headline; the listing keeps the articles' and follows joins."""
+    late = {"id": "late", "outlet": "Wire", "published": "2023-10-20", "text": EXTRA_TEXT}
+    sid = client.post("/v1/articles", json={"articles": [late]}).json()["data"][0]["story_id"]
+    untitled = _story(client, sid)["headline"]
+    assert untitled.startswith("Russian Foreign Minister Sergei Lavrov held talks")
+    brief = client.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
+    assert brief["headline"]
+    assert _story(client, sid)["headline"] == untitled  # the brief does not rename the story
+
+    early = {**seed_payload()[0], "published": "2023-10-19", "title": "Lavrov arrives"}
+    r = client.post("/v1/articles", json={"articles": [early]})
+    assert r.json()["data"][0]["story_id"] == sid
+    assert _story(client, sid)["headline"] == "Lavrov arrives"
+
+
+def test_an_updated_since_outside_the_calendar_is_a_422(client: TestClient) -> None:
+    for value in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        r = client.get("/v1/stories", params={"updated_since": value})
+        assert r.status_code == 422, (value, r.json())
+        assert r.json()["error"]["field"] == "updated_since"
