@@ -19,7 +19,8 @@ from summarizer.types import Article, Brief, Length
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
-_BAD_ID = re.compile(r"[/\s\x00-\x1f\x7f]")
+_BAD_ID = re.compile(r"[/\s\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 
 
@@ -83,6 +84,13 @@ class ArticleIn(_Input):
     def _strings_only(cls, v: Any) -> Any:
         if v is not None and not isinstance(v, str):
             raise ValueError(f"must be a string, not {type(v).__name__}")
+        return v
+
+    @field_validator("outlet", "title", "url")
+    @classmethod
+    def _no_control_characters(cls, v: str | None) -> str | None:
+        if v is not None and _CONTROL.search(v):
+            raise ValueError("must not contain control characters")
         return v
 
     @field_validator("id")

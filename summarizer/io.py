@@ -58,11 +58,15 @@ def parse_date(value: object, field: str = "published") -> date | None:
     if isinstance(value, date):
         d = value
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            d = date.fromisoformat(value.strip()[:10])
+            if text[10:11] not in ("", "T", "t", " "):  # a date, then a time or nothing
+                raise ValueError(text)
+            d = date.fromisoformat(text[:10])
         except ValueError as exc:
+            shown = value if len(value) <= 60 else value[:60] + "..."
             raise InputError(
-                f"{field} must be an ISO date like 2023-10-19, not {value!r}", field
+                f"{field} must be an ISO date like 2023-10-19, not {shown!r}", field
             ) from exc
     else:
         raise InputError(f"{field} must be a string, not {type(value).__name__}", field)

@@ -97,3 +97,24 @@ def test_an_updated_since_outside_the_calendar_is_a_422(client: TestClient) -> N
         r = client.get("/v1/stories", params={"updated_since": value})
         assert r.status_code == 422, (value, r.json())
         assert r.json()["error"]["field"] == "updated_since"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": "ab\x9bc"}, "articles.0.id"),  # a C1 control character
+        ({"outlet": "A\x00P"}, "articles.0.outlet"),
+        ({"title": "Kim\x07 meets Lavrov"}, "articles.0.title"),
+        ({"published": "2023-10-19garbage"}, "articles.0.published"),
+        ({"published": "2023-10-19" + "x" * 1_000_000}, "articles.0.published"),
+    ],
+)
+def test_control_characters_and_bad_dates_are_refused_briefly(
+    client: TestClient, change: dict[str, str], field: str
+) -> None:
+    art = {"outlet": "AP", "text": EXTRA_TEXT, **change}
+    r = client.post("/v1/articles", json={"articles": [art]})
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == field
+    assert len(r.content) < 2_000  # a huge value is not echoed back
+    assert client.get("/v1/stories").json()["count"] == 0
