@@ -41,7 +41,8 @@ async def _send_error(
 
 class BodyCheckMiddleware:
     """Refuse bodies over ``max_bytes`` (by Content-Length, or while they stream in), and
-    bodies that are not UTF-8 (JSON parsers would otherwise guess an encoding)."""
+    bodies that are not UTF-8 (JSON parsers would otherwise guess an encoding); a NUL byte,
+    which UTF-8 JSON never holds, counts as not UTF-8."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -79,6 +80,11 @@ class BodyCheckMiddleware:
                 raise HTTPException(
                     400, f"the request body is not valid UTF-8 (byte {at})"
                 ) from None
+            nul = chunk.find(b"\x00")
+            if nul >= 0:  # never in UTF-8 JSON; UTF-16 text is full of them
+                raise HTTPException(
+                    400, f"the request body is not valid UTF-8 (byte {received + nul} is NUL)"
+                )
             received += len(chunk)
             if received > self.max_bytes:
                 # An HTTPException passes through FastAPI's body reading unchanged.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,4 +118,12 @@ def test_control_characters_and_bad_dates_are_refused_briefly(
     assert r.status_code == 422
     assert r.json()["error"]["field"] == field
     assert len(r.content) < 2_000  # a huge value is not echoed back
+    assert client.get("/v1/stories").json()["count"] == 0
+
+
+def test_a_utf16_body_is_refused(client: TestClient) -> None:
+    body = json.dumps({"articles": [{"outlet": "AP", "text": EXTRA_TEXT}]}).encode("utf-16-le")
+    r = client.post("/v1/articles", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "the request body is not valid UTF-8 (byte 1 is NUL)"
     assert client.get("/v1/stories").json()["count"] == 0
