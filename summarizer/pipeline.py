@@ -163,7 +163,10 @@ class Pipeline:
         Lines dropped at ingest because other articles of the set repeated them are dropped
         again: they are the lines no stored sentence touches.
         """
-        stored = [[int(a), int(b)] for a, b in spans]
+        try:
+            stored = [[int(a), int(b)] for a, b in spans]
+        except (TypeError, ValueError):  # a damaged record: prepare the article anew
+            return None
         clean, sents = prepare_article(article)
         if [[x.start, x.end] for x in sents] != stored:
             dropped = lines_outside(article.text, stored)

@@ -448,6 +448,7 @@ def test_lines_shared_across_a_set_are_dropped_and_dropped_again_on_restore(
     # spans that no cleaning gives are not trusted: the article is prepared anew
     bad = [[0, 5]]
     assert pipeline.restore(articles[0], prepared[0].vectors[:1], bad) is None
+    assert pipeline.restore(articles[0], prepared[0].vectors, [[0], "x"]) is None  # damaged
 
 
 def test_copies_of_one_short_article_are_not_emptied_as_boilerplate(embedder: Any) -> None:
