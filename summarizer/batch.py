@@ -29,6 +29,7 @@ import logging
 import os
 import pickle
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, Literal, TextIO
+from typing import IO, Any, Literal, NoReturn, TextIO
 
 from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
 from summarizer.errors import InputError, StoryBriefError
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 Format = Literal["jsonl", "json", "md"]
 FORMATS: tuple[Format, ...] = ("jsonl", "json", "md")  # as in summarizer.commands.batch
 HASH_KEY = "articles_hash"
+_RECORD_START = b'{"story_id":'  # how every brief record's line begins
+_DIGEST_START = b"# Story briefs\n"  # how a Markdown digest this command writes begins
 SIDECAR_SUFFIX = ".partial.jsonl"
 CHUNK_ARTICLES = 32  # articles prepared (and embedded) per call
 
@@ -386,9 +389,19 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    The file keeps the mode it had, or a new one gets the mode the umask gives.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
@@ -436,26 +449,31 @@ class RecordLog:
         if not self.path.exists():
             return
         data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            log.warning(
-                "%s: dropping a truncated last record (%d bytes)", self.path, len(data) - cut
-            )
-            data = data[:cut]
-            write_atomic(self.path, [data])
-            self.dropped_tail = True
+        cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
+        lines = data[:cut].splitlines(keepends=True)
+        tail = data[cut:]
+        # Every check comes before the file is touched: a wrong --out is never changed.
         offset = 0
-        for lineno, line in enumerate(data.splitlines(keepends=True), start=1):
+        for lineno, line in enumerate(lines, start=1):
             stored = _parse_record(line, offset)
             if stored is None:
-                raise InputError(
-                    f"{self.path}:{lineno} is not a brief record; refusing to overwrite a file "
-                    "this command did not write (choose another --out or remove it)",
-                    "out",
-                )
+                self._refuse(lineno)
             sid, rec = stored
             self.records[sid] = rec
             offset += len(line)
+        if tail:
+            if not (tail.startswith(_RECORD_START) or _RECORD_START.startswith(tail)):
+                self._refuse(len(lines) + 1)  # not the start of a record cut short
+            log.warning("%s: dropping a truncated last record (%d bytes)", self.path, len(tail))
+            write_atomic(self.path, [data[:cut]])
+            self.dropped_tail = True
+
+    def _refuse(self, lineno: int) -> NoReturn:
+        raise InputError(
+            f"{self.path}:{lineno} is not a brief record; refusing to overwrite a file "
+            "this command did not write (choose another --out or remove it)",
+            "out",
+        )
 
     def read(self, story_id: str) -> bytes:
         """The raw record line of ``story_id``."""
@@ -725,6 +743,8 @@ class _Runner:
             raise InputError(f"--out {out} is a folder; give a file name", "out")
         if not out.parent.is_dir():
             raise InputError(f"--out {out}: folder {out.parent} does not exist", "out")
+        if out.exists() and not out.is_file():
+            raise InputError(f"--out {out} is not a regular file", "out")
 
     def run(self) -> int:
         args = self.args
@@ -736,6 +756,14 @@ class _Runner:
         seeded = self.format == "json" and self.out.exists() and not store_path.exists()
         if seeded:
             _seed_sidecar(self.out, store_path)
+        if self.format == "md" and self.out.exists() and not store_path.exists():
+            with self.out.open("rb") as fh:
+                if fh.read(len(_DIGEST_START)) != _DIGEST_START:
+                    raise InputError(
+                        f"{self.out} is not a digest this command wrote; refusing to "
+                        "overwrite it (choose another --out or remove it)",
+                        "out",
+                    )
         self.records = records = RecordLog(store_path)
         if records.dropped_tail:
             self.display.message(

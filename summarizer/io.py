@@ -13,6 +13,7 @@ not UTF-8 is reported with its line number and the rest of the file is still rea
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from summarizer.errors import InputError
 from summarizer.types import Article, Brief, derive_article_id
 
 ARTICLE_FIELDS = {"id", "outlet", "title", "url", "published", "text"}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # only a broken escape puts one in a str
 MIN_YEAR, MAX_YEAR = 1800, 2100
 
 
@@ -96,6 +98,10 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
     for name in ("id", "title", "url"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise InputError(f"{name} must be a string", name)
+    for name in ("id", "outlet", "title", "url", "text"):
+        value = data.get(name)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise InputError(f"{name} holds a broken character escape (a lone surrogate)", name)
     url = (data.get("url") or None) and str(data["url"]).strip() or None
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
@@ -137,13 +143,28 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
     meta: dict[str, dict[str, Any]] = {}
     manifest = folder / "manifest.json"
     if manifest.exists():
+        entries: list[Any] = []
         try:
             data = json.loads(_read_text(manifest))
             entries = data["articles"] if isinstance(data, dict) else data
-            for entry in entries:
-                meta[entry.get("file") or f"{entry['id']}.txt"] = entry
-        except (InputError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            if not isinstance(entries, list):
+                raise TypeError('expected a list of entries or {"articles": [...]}')
+        except RecursionError:
+            yield InputProblem(str(manifest), None, "unreadable manifest: nested too deeply")
+        except (InputError, OSError, ValueError, KeyError, TypeError) as exc:
             yield InputProblem(str(manifest), None, f"unreadable manifest: {exc}")
+        for n, entry in enumerate(entries, start=1):  # a bad entry costs only itself
+            name = entry.get("file") or entry.get("id") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or not name:
+                yield InputProblem(str(manifest), None, f"entry #{n}: needs a file or an id")
+                continue
+            meta[name if entry.get("file") else f"{name}.txt"] = entry
+    found = {p.name for p in folder.glob("*.txt")}
+    for name in meta:
+        if name not in found:
+            yield InputProblem(
+                str(manifest), None, f"entry for {name!r}: no such .txt file in {folder}"
+            )
     for path in sorted(folder.glob("*.txt")):
         entry = dict(meta.get(path.name, {}))
         entry.pop("file", None)
@@ -178,6 +199,8 @@ def _located_jsonl(lines: Iterable[str | bytes], name: str) -> Iterator[Located 
             yield InputProblem(name, lineno, str(exc))
         except RecursionError:
             yield InputProblem(name, lineno, "malformed JSON: nested too deeply")
+        except ValueError as exc:  # e.g. an integer past Python's digit limit
+            yield InputProblem(name, lineno, f"malformed JSON: {exc}")
 
 
 def _located_json(path: Path) -> Iterator[Located | InputProblem]:
@@ -189,7 +212,13 @@ def _located_json(path: Path) -> Iterator[Located | InputProblem]:
     except InputError as exc:
         yield InputProblem(str(path), None, str(exc))
         return
-    except (OSError, RecursionError) as exc:
+    except RecursionError:
+        yield InputProblem(str(path), None, "malformed JSON: nested too deeply")
+        return
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        yield InputProblem(str(path), None, f"malformed JSON: {exc}")
+        return
+    except OSError as exc:
         yield InputProblem(str(path), None, f"cannot read: {exc}")
         return
     if isinstance(data, dict) and "articles" in data:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -286,6 +287,56 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(
     assert code == 2
     assert f"{out}:1 is not a brief record" in err
     assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"my notes, one line, no newline",  # no complete line to check, only a tail
+        b'{"outlet": "AP", "text": "An article."}\n{"outlet": "AP", "te',  # input, cut
+    ],
+)
+def test_a_foreign_file_is_refused_before_it_is_touched(
+    pipe: CountingPipeline, tmp_path: Path, content: bytes
+) -> None:
+    out = tmp_path / "notes.txt"
+    out.write_bytes(content)
+    code, err = run([str(SEEDS), "--out", str(out), "--format", "jsonl"])
+    assert code == 2
+    assert "is not a brief record" in err
+    assert out.read_bytes() == content
+
+
+def test_a_markdown_out_that_is_not_a_digest_is_refused(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    out = tmp_path / "precious.md"
+    out.write_text("# My notes\n\nNothing to do with briefs.\n", encoding="utf-8")
+    before = out.read_bytes()
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 2 and "is not a digest this command wrote" in err
+    assert out.read_bytes() == before
+
+
+def test_out_keeps_its_mode_or_follows_the_umask(pipe: CountingPipeline, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "briefs.json"
+        assert run([str(SEEDS), "--out", str(new)])[0] == 0
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        new.chmod(0o640)
+        assert run([str(SEEDS), "--out", str(new)])[0] == 0  # rewritten, mode kept
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_out_must_be_a_regular_file(pipe: CountingPipeline, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    code, err = run([str(SEEDS), "--out", str(fifo)])
+    assert code == 2 and "is not a regular file" in err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 # ---------------------------------------------------------------- bad input

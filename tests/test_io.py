@@ -142,6 +142,63 @@ def test_folder_with_manifest_and_a_non_utf8_file(tmp_path: Path) -> None:
     assert items[1].path.endswith("two.txt") and "not valid UTF-8 (byte 3)" in items[1].message
 
 
+def test_a_bad_manifest_entry_costs_only_itself(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"Article {name} text here.", encoding="utf-8")
+    entries = [
+        {"id": "a", "outlet": "AP"},
+        "junk",
+        {"id": "b", "outlet": "BBC"},
+        {"id": "gone", "outlet": "AFP"},
+        {"file": "../../../../etc/passwd", "outlet": "X"},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
+    items = list(iter_located_inputs([str(tmp_path)]))
+    problems = [x.message for x in items if isinstance(x, InputProblem)]
+    assert problems == [
+        "entry #2: needs a file or an id",
+        f"entry for 'gone.txt': no such .txt file in {tmp_path}",
+        f"entry for '../../../../etc/passwd': no such .txt file in {tmp_path}",
+    ]
+    outlets = {x.article.id: x.article.outlet for x in items if isinstance(x, Located)}
+    assert outlets == {"a": "AP", "b": "BBC"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deep.json", "[" * 100_000, "malformed JSON: nested too deeply"),
+        (
+            "big.json",
+            '[{"outlet": "AP", "text": "x", "title": ' + "9" * 5000 + "}]",
+            "malformed JSON",
+        ),
+        (
+            "big.jsonl",
+            '{"outlet": "AP", "text": "x", "title": ' + "9" * 5000 + "}\n",
+            "malformed JSON",
+        ),
+        ("surr.jsonl", '{"outlet": "AP", "text": "A broken \\ud800 escape."}\n', "lone surrogate"),
+    ],
+)
+def test_hostile_json_is_a_problem_not_a_crash(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    items = list(iter_located_inputs([str(path)]))
+    assert len(items) == 1 and isinstance(items[0], InputProblem)
+    assert message in items[0].message
+
+
+def test_a_manifest_that_is_a_folder_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").mkdir()
+    (tmp_path / "a.txt").write_text("Article a text here.", encoding="utf-8")
+    items = list(iter_located_inputs([str(tmp_path)]))
+    assert isinstance(items[0], InputProblem) and "unreadable manifest" in items[0].message
+    assert isinstance(items[1], Located)
+
+
 def test_seeds_folder_reads_all_five() -> None:
     items = list(iter_located_inputs([str(SEEDS)]))
     assert len(items) == 5 and all(isinstance(i, Located) for i in items)
