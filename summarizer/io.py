@@ -249,12 +249,21 @@ def iter_located_inputs(
     """
     for raw in paths:
         if raw == "-":
-            yield from _located_jsonl(_stdin_lines(stdin or sys.stdin), "<stdin>")
+            stream = stdin or sys.stdin
+            if stream is None:
+                yield InputProblem("<stdin>", None, "standard input is closed")
+            else:
+                yield from _located_jsonl(_stdin_lines(stream), "<stdin>")
             continue
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as exc:  # a name too long, say
+            yield InputProblem(raw, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        if is_dir:
             yield from _located_folder(path)
-        elif not path.exists():
+        elif not exists:
             yield InputProblem(raw, None, "no such file or folder")
         elif path.suffix == ".jsonl":
             try:

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from summarizer.errors import InputError
-from summarizer.io import InputProblem, iter_inputs, render_markdown
+from summarizer.io import InputProblem, Located, iter_located_inputs, render_markdown
+from summarizer.sentences import prepare_article
 from summarizer.settings import get_settings
 from summarizer.types import LENGTH_SENTENCES, Article
 
@@ -29,16 +30,47 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _readable(paths: list[str]) -> tuple[list[Article], list[InputProblem]]:
+    """The articles a brief can be written from, and what was skipped with where it was.
+
+    An id seen before (the same article read twice, or two files that claim one id) and
+    an article that cleans down to nothing are skipped, as ``batch`` skips them, instead
+    of failing the whole run.
+    """
+    articles: list[Article] = []
+    problems: list[InputProblem] = []
+    first: dict[str, Located] = {}
+    for item in iter_located_inputs(paths, sys.stdin):
+        if isinstance(item, InputProblem):
+            problems.append(item)
+            continue
+        art = item.article
+        if art.id in first:
+            problems.append(
+                InputProblem(
+                    item.path,
+                    item.line,
+                    f"duplicate article id {art.id!r} (first: {first[art.id]})",
+                )
+            )
+            continue
+        try:
+            prepare_article(art)
+        except InputError as exc:
+            problems.append(InputProblem(item.path, item.line, exc.message))
+            continue
+        first[art.id] = item
+        articles.append(art)
+    return articles, problems
+
+
 def run(args: argparse.Namespace) -> int:
     from summarizer.backends import load_generator
     from summarizer.embed import load_embedder
     from summarizer.pipeline import Pipeline
 
     settings = get_settings()
-    articles: list[Article] = []
-    problems: list[InputProblem] = []
-    for item in iter_inputs(args.paths, sys.stdin):
-        (problems if isinstance(item, InputProblem) else articles).append(item)  # type: ignore[arg-type]
+    articles, problems = _readable(args.paths)
     for problem in problems:
         print(f"storybrief: skipped {problem}", file=sys.stderr)
     if problems and args.strict:
