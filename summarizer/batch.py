@@ -48,6 +48,7 @@ from summarizer.io import (
     article_to_dict,
     iter_located_inputs,
     render_digest,
+    repeated_id,
 )
 from summarizer.pipeline import EXTRACTIVE_MODEL, Pipeline, PreparedArticle
 from summarizer.settings import Settings, get_settings
@@ -201,13 +202,7 @@ class BatchPlan:
             aid = located.article.id
             if aid in first_seen:
                 self._stats.skipped += 1
-                on_problem(
-                    InputProblem(
-                        located.path,
-                        located.line,
-                        f"duplicate article id {aid!r} (first read at {first_seen[aid]})",
-                    )
-                )
+                on_problem(repeated_id(located, first_seen[aid]))
                 continue
             first_seen[aid] = str(located)
             chunk.append(located)

@@ -53,6 +53,15 @@ class Located:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
+def repeated_id(located: Located, first: object) -> InputProblem:
+    """The problem for an article whose id was already read at ``first``."""
+    return InputProblem(
+        located.path,
+        located.line,
+        f"duplicate article id {located.article.id!r} (first read at {first})",
+    )
+
+
 def parse_date(value: object, field: str = "published") -> date | None:
     """An ISO date (``2023-10-19`` or a datetime string); None for null/empty."""
     if value is None or value == "":

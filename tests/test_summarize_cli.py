@@ -29,7 +29,7 @@ def test_duplicates_and_empty_articles_are_skipped_not_fatal(
     code = main(["summarize", str(path), "--extractive", "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1  # some input skipped
-    assert f"{path}:2: duplicate article id 'd1' (first: {path}:1)" in err
+    assert f"{path}:2: duplicate article id 'd1' (first read at {path}:1)" in err
     assert f"{path}:3: " in err and "boilerplate" in err
     briefs = json.loads(out)["briefs"]
     assert [b["article_ids"] for b in briefs] == [["d1"]]

@@ -8,7 +8,13 @@ import sys
 from typing import Any
 
 from summarizer.errors import InputError
-from summarizer.io import InputProblem, Located, iter_located_inputs, render_markdown
+from summarizer.io import (
+    InputProblem,
+    Located,
+    iter_located_inputs,
+    render_markdown,
+    repeated_id,
+)
 from summarizer.sentences import prepare_article
 from summarizer.settings import get_settings
 from summarizer.types import LENGTH_SENTENCES, Article
@@ -46,13 +52,7 @@ def _readable(paths: list[str]) -> tuple[list[Article], list[InputProblem]]:
             continue
         art = item.article
         if art.id in first:
-            problems.append(
-                InputProblem(
-                    item.path,
-                    item.line,
-                    f"duplicate article id {art.id!r} (first: {first[art.id]})",
-                )
-            )
+            problems.append(repeated_id(item, first[art.id]))
             continue
         try:
             prepare_article(art)
