@@ -61,7 +61,8 @@ FORMATS: tuple[Format, ...] = ("jsonl", "json", "md")  # as in summarizer.comman
 HASH_KEY = "articles_hash"
 _RECORD_START = b'{"story_id":'  # how every brief record's line begins
 _DIGEST_START = b"# Story briefs\n"  # how a Markdown digest this command writes begins
-SIDECAR_SUFFIX = ".partial.jsonl"
+SIDECAR_SUFFIX = ".partial.jsonl"  # a JSON run's records until every story is done
+DIGEST_RECORDS_SUFFIX = ".briefs.jsonl"  # a Markdown digest's records, kept for reruns
 CHUNK_ARTICLES = 32  # articles prepared (and embedded) per call
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FATAL = 0, 1, 2
@@ -747,7 +748,7 @@ class _Runner:
         settings = get_settings()
         length: Length = args.length or settings.length
         # OUT is checked (and a cut-short last record dropped) before any work is done.
-        store_path = self.out if self.format == "jsonl" else _sidecar(self.out)
+        store_path = _store_path(self.out, self.format)
         seeded = self.format == "json" and self.out.exists() and not store_path.exists()
         if seeded:
             _seed_sidecar(self.out, store_path)
@@ -767,7 +768,9 @@ class _Runner:
         self.display.start()
         with (
             _env("TQDM_DISABLE", "1", when=not self.display.enabled),
-            open_pipeline(settings, extractive=args.extractive) as pipeline,
+            open_pipeline(
+                settings, extractive=args.extractive or settings.extractive_only
+            ) as pipeline,
         ):
             model_name = pipeline.generator.name if pipeline.generator else EXTRACTIVE_MODEL.name
             items = iter_located_inputs(args.inputs, self.stdin)
@@ -826,7 +829,7 @@ class _Runner:
             _finish_json(self.out, records, valid)
         elif self.format == "md":
             _finish_md(self.out, records, valid)
-        if self.format != "jsonl" and complete:
+        if self.format == "json" and complete:
             records.path.unlink()
             _fsync_dir(records.path.parent)
         left = len(order) - len(valid)
@@ -843,12 +846,26 @@ class _Runner:
             if left:
                 bits.append(f"{left} stories left (rerun to continue)")
             secs = time.perf_counter() - self.t0
-            self.err.write(f"storybrief batch: {', '.join(bits)}; {secs:.1f} s -> {self.out}\n")
+            kept = f" (records kept in {records.path})" if self.format == "md" else ""
+            self.err.write(
+                f"storybrief batch: {', '.join(bits)}; {secs:.1f} s -> {self.out}{kept}\n"
+            )
         return code
 
 
 def _sidecar(out: Path) -> Path:
     return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def _store_path(out: Path, fmt: Format) -> Path:
+    """Where a run keeps its brief records: OUT itself for JSONL; a sidecar removed at the
+    end for JSON (a finished OUT seeds the next run's); beside a Markdown digest, a file
+    kept after the run, since a rerun cannot read briefs back from Markdown."""
+    if fmt == "jsonl":
+        return out
+    if fmt == "md":
+        return out.with_name(out.name + DIGEST_RECORDS_SUFFIX)
+    return _sidecar(out)
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -231,7 +231,7 @@ def test_sigterm_stops_cleanly_and_a_rerun_finishes(
     assert code == 143
     assert "terminated; 1 briefs saved" in err
     assert not out.exists()  # a digest is written only at the end of a run
-    assert len(records(tmp_path / "digest.md.partial.jsonl")) == 1
+    assert len(records(tmp_path / "digest.md.briefs.jsonl")) == 1
     assert signal.getsignal(signal.SIGTERM) == handler  # the handler is put back
     pipe.fail_on = None
     code, err = run([str(SEEDS), "--out", str(out)])
@@ -445,16 +445,27 @@ def test_markdown_digest_and_its_resume(pipe: CountingPipeline, tmp_path: Path) 
         assert sources == [str(n) for n in range(1, len(sources) + 1)]
         markers = {m for m in re.findall(r"\[(\d+)\]", section)}
         assert markers and markers <= set(sources)
+    # the records stay beside the digest, so a rerun of a finished digest reuses them
+    kept = tmp_path / "whole.md.briefs.jsonl"
+    assert len(records(kept)) == 2
     assert not (tmp_path / "whole.md.partial.jsonl").exists()
+    code, err = run([str(SEEDS), "--out", str(whole)])
+    assert code == 0 and pipe.calls == [], err
+    assert "2 briefs (0 new, 2 reused)" in err and f"records kept in {kept}" in err
+    assert whole.read_text(encoding="utf-8") == md
+    # without the records, everything is briefed again
+    kept.unlink()
+    assert run([str(SEEDS), "--out", str(whole)])[0] == 0
+    assert len(pipe.calls) == 2
+    assert whole.read_text(encoding="utf-8") == md
 
     part = tmp_path / "part.md"
     assert run([str(SEEDS), "--out", str(part), "--limit", "1"])[0] == 0
-    assert (tmp_path / "part.md.partial.jsonl").exists()
+    assert len(records(tmp_path / "part.md.briefs.jsonl")) == 1
     assert part.read_text(encoding="utf-8").startswith("# Story briefs\n\n1 story from")
     assert run([str(SEEDS), "--out", str(part)])[0] == 0
     assert len(pipe.calls) == 1
     assert part.read_text(encoding="utf-8") == md
-    assert not (tmp_path / "part.md.partial.jsonl").exists()
 
 
 def test_json_output_and_a_rerun_reuses_it(pipe: CountingPipeline, tmp_path: Path) -> None:
@@ -557,3 +568,28 @@ def test_real_model_writes_a_markdown_digest(tmp_path: Path) -> None:
     for section in sections:
         assert "Sources:" in section and re.search(r"\[\d+\]", section)
         assert f"; model {generator}.*" in section  # the generator was loaded and used
+
+
+def test_extractive_only_setting_means_no_generator(
+    shared_pipe: CountingPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.settings import get_settings
+
+    asked: list[bool] = []
+
+    @contextlib.contextmanager
+    def recording_open(settings: Settings, *, extractive: bool) -> Iterator[Pipeline]:
+        asked.append(extractive)
+        yield shared_pipe
+
+    monkeypatch.setattr(batch, "open_pipeline", recording_open)
+    out = tmp_path / "briefs.jsonl"
+    for env, flag in (("false", False), ("true", False), ("false", True)):
+        monkeypatch.setenv("STORYBRIEF_EXTRACTIVE_ONLY", env)
+        get_settings.cache_clear()
+        try:
+            code, err = run([str(SEEDS), "--out", str(out)] + (["--extractive"] if flag else []))
+        finally:
+            get_settings.cache_clear()
+        assert code == 0, err
+    assert asked == [False, True, True]

@@ -42,3 +42,28 @@ def test_a_path_name_too_long_is_reported(
     code = main(["summarize", str(tmp_path / ("a" * 300 + ".json")), "--extractive"])
     assert code == 2  # nothing readable
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_extractive_only_setting_is_honoured_without_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import summarizer.backends as backends
+    from summarizer.settings import get_settings
+
+    def no_generator(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the generator was loaded")
+
+    monkeypatch.setattr(backends, "load_generator", no_generator)
+    monkeypatch.setenv("STORYBRIEF_EXTRACTIVE_ONLY", "true")
+    get_settings.cache_clear()
+    try:
+        path = tmp_path / "in.jsonl"
+        path.write_text(json.dumps({"id": "x1", "outlet": "AP", "text": TEXT}) + "\n")
+        code = main(["summarize", str(path), "--format", "json"])
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (brief,) = json.loads(out)["briefs"]
+    assert brief["extractive_fallback"] is True
+    assert brief["model"]["name"] == "extractive" and brief["sentences"]

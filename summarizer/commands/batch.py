@@ -55,7 +55,9 @@ API's brief plus "articles_hash"), JSON ({"briefs": [...]}) or a Markdown digest
 with the same OUT skips stories whose brief is there and whose articles (and --length and
 model) are unchanged, so an interrupted run continues where it stopped; OUT ends with
 exactly the briefs of this input's stories, in story order. JSON and Markdown are written
-at the end of a run; until every story is done the records live in OUT.partial.jsonl.
+at the end of a run. A JSON run keeps its records in OUT.partial.jsonl until every story
+is done (a finished OUT is read back on a rerun); a Markdown digest keeps them in
+OUT.briefs.jsonl, beside it, for the next run (remove that file to brief everything anew).
 
 Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped; 2 usage or
 fatal error, including an input with no readable article (OUT is then left alone);

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if not articles:
         raise InputError("no readable articles in the input")
     embedder = load_embedder(settings)
-    generator = None if args.extractive else load_generator(settings)
+    extractive = args.extractive or settings.extractive_only
+    generator = None if extractive else load_generator(settings)
     try:
         pipeline = Pipeline(settings, embedder, generator)
         briefs = pipeline.summarize(articles, length=args.length)
