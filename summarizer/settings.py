@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     max_articles_per_job: int = Field(5000, ge=1)
     prepared_cache_size: int = Field(2000, ge=0, description="prepared articles kept in memory")
     job_max_attempts: int = Field(3, ge=1, description="restarts a job survives before failing")
-    extractive_only: bool = Field(False, description="no generator, extractive briefs (serve, summarize, batch)")
+    extractive_only: bool = Field(
+        False, description="no generator, extractive briefs (serve, summarize, batch)"
+    )
 
     @field_validator("cache_dir", "data_dir", "manifest")
     @classmethod
