@@ -29,7 +29,6 @@ import logging
 import os
 import pickle
 import signal
-import stat
 import sys
 import tempfile
 import threading
@@ -46,9 +45,12 @@ from summarizer.io import (
     InputProblem,
     Located,
     article_to_dict,
+    check_out_file,
+    fsync_dir,
     iter_located_inputs,
     render_digest,
     repeated_id,
+    write_atomic,
 )
 from summarizer.pipeline import EXTRACTIVE_MODEL, Pipeline, PreparedArticle
 from summarizer.settings import Settings, get_settings
@@ -375,42 +377,6 @@ def run_batch(
 # ---------------------------------------------------------------- output files
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    The file keeps the mode it had, or a new one gets the mode the umask gives.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            mask = os.umask(0)
-            os.umask(mask)
-            mode = 0o666 & ~mask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
 def _encode_record(record: Mapping[str, Any]) -> bytes:
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     return line.encode("utf-8") + b"\n"
@@ -734,13 +700,7 @@ class _Runner:
     # ------------------------------------------------------------------ the run
 
     def _check_out(self) -> None:
-        out = self.out
-        if out.is_dir():
-            raise InputError(f"--out {out} is a folder; give a file name", "out")
-        if not out.parent.is_dir():
-            raise InputError(f"--out {out}: folder {out.parent} does not exist", "out")
-        if out.exists() and not out.is_file():
-            raise InputError(f"--out {out} is not a regular file", "out")
+        check_out_file(self.out)
 
     def run(self) -> int:
         args = self.args
@@ -831,7 +791,7 @@ class _Runner:
             _finish_md(self.out, records, valid)
         if self.format == "json" and complete:
             records.path.unlink()
-            _fsync_dir(records.path.parent)
+            fsync_dir(records.path.parent)
         left = len(order) - len(valid)
         code = EXIT_SKIPPED if plan.skipped or self.failed else EXIT_OK
         if not self.args.quiet:

@@ -580,7 +580,9 @@ def run_bench(
         },
     }
     seeds = _seed_articles(opts.seeds)
-    clusters = read_eval_file(opts.eval_data) if opts.eval_data else []
+    # the evaluation file is read only when the synthetic load or --stories uses it
+    wanted = opts.synthetic > 0 or (opts.with_model and opts.stories > 0)
+    clusters = read_eval_file(opts.eval_data) if opts.eval_data and wanted else []
     embedder = load_embedder(settings)
     result["embedder_load_s"] = time_call(embedder.load)
     pipeline = Pipeline(settings, embedder, None)

@@ -116,9 +116,13 @@ def parse_cluster(row: Mapping[str, Any], where: str = "cluster") -> EvalCluster
         cid = str(row["unique_id"])
         docs = row["documents"]
         reference = row["response"]
-        highlights = row.get("set_of_highlights_in_context") or []
-    except (KeyError, TypeError) as exc:
+        highlights = row.get("set_of_highlights_in_context")
+    except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{where}: missing field {exc}") from exc
+    if highlights is None:
+        highlights = []
+    if not isinstance(highlights, list):
+        raise InputError(f"{where}: set_of_highlights_in_context must be a list")
     if not isinstance(docs, list) or not docs:
         raise InputError(f"{where}: documents must be a non-empty list")
     if not isinstance(reference, str) or not reference.strip():
@@ -136,6 +140,11 @@ def parse_cluster(row: Mapping[str, Any], where: str = "cluster") -> EvalCluster
         outlet, url = _outlet(doc)
         title = doc.get("documentTitle")
         aid = article_id_for(cid, file)
+        if file in ids or aid in ids.values():
+            raise InputError(
+                f"{where}: document {file} gives the article id {aid!r} a document before it "
+                "has (ids are <cluster>-<file name without its extension>)"
+            )
         ids[file] = aid
         articles.append(
             Article(
@@ -174,25 +183,57 @@ def read_eval_file(path: str | Path, limit: int | None = None) -> list[EvalClust
         raise InputError(f"no such evaluation file: {p}", "data")
     if limit is not None and limit < 1:
         raise InputError(f"limit must be at least 1, not {limit}", "limit")
+    from summarizer.sentences import prepare_article
+
     out: list[EvalCluster] = []
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{p}:{lineno}: malformed JSON: {exc.msg}") from exc
-            out.append(parse_cluster(row, f"{p.name}:{lineno}"))
-            if limit is not None and len(out) >= limit:
-                break
+    seen: dict[str, int] = {}  # cluster id -> line
+    article_line: dict[str, int] = {}  # article id -> line
+    try:
+        with p.open("rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                if lineno == 1:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{p}:{lineno}: not UTF-8 text (byte {raw[exc.start]:#04x})", "data"
+                    ) from exc
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{p}:{lineno}: malformed JSON: {exc.msg}") from exc
+                except (RecursionError, ValueError) as exc:
+                    raise InputError(f"{p}:{lineno}: unreadable JSON ({exc})") from exc
+                if not isinstance(row, dict):
+                    raise InputError(f"{p}:{lineno}: a cluster must be a JSON object")
+                cluster = parse_cluster(row, f"{p}:{lineno}")
+                if cluster.id in seen:
+                    raise InputError(
+                        f"{p}:{lineno}: cluster id {cluster.id!r} appears twice "
+                        f"(first at line {seen[cluster.id]})"
+                    )
+                seen[cluster.id] = lineno
+                for art in cluster.articles:
+                    if art.id in article_line:
+                        raise InputError(
+                            f"{p}:{lineno}: article id {art.id!r} is also an article of "
+                            f"line {article_line[art.id]}"
+                        )
+                    article_line[art.id] = lineno
+                    try:
+                        prepare_article(art)
+                    except InputError as exc:
+                        raise InputError(f"{p}:{lineno}: {exc.message}") from exc
+                out.append(cluster)
+                if limit is not None and len(out) >= limit:
+                    break
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror or exc}", "data") from exc
     if not out:
         raise InputError(f"{p}: no clusters in the file", "data")
-    seen: set[str] = set()
-    for c in out:
-        if c.id in seen:
-            raise InputError(f"{p}: cluster id {c.id!r} appears twice")
-        seen.add(c.id)
     return out
 
 
@@ -259,20 +300,22 @@ class AlignmentScores:
     span_overlaps: int
 
     @property
-    def article_hit_rate(self) -> float:
-        return self.article_hits / self.sentences if self.sentences else 0.0
+    def article_hit_rate(self) -> float | None:
+        """None when there was nothing to align (no gold highlights)."""
+        return self.article_hits / self.sentences if self.sentences else None
 
     @property
-    def span_overlap_rate(self) -> float:
-        return self.span_overlaps / self.sentences if self.sentences else 0.0
+    def span_overlap_rate(self) -> float | None:
+        return self.span_overlaps / self.sentences if self.sentences else None
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | None]:
+        hit, overlap = self.article_hit_rate, self.span_overlap_rate
         return {
             "sentences": self.sentences,
             "article_hits": self.article_hits,
             "span_overlaps": self.span_overlaps,
-            "article_hit_rate": round(self.article_hit_rate, 4),
-            "span_overlap_rate": round(self.span_overlap_rate, 4),
+            "article_hit_rate": None if hit is None else round(hit, 4),
+            "span_overlap_rate": None if overlap is None else round(overlap, 4),
         }
 
 
@@ -544,7 +587,8 @@ def evaluate(
                 f"{timings['total']:.1f}s"
             )
 
-    grouping = grouping_scores(pipeline, all_prepared)
+    gold = {a.id: c.id for c in clusters for a in c.articles}
+    grouping = grouping_scores(pipeline, all_prepared, gold)
     return summarise_run(
         per_cluster,
         align_parts,
@@ -604,15 +648,18 @@ def align_reference(
     ]
 
 
-def grouping_scores(pipeline: Pipeline, prepared: Sequence[Any]) -> dict[str, Any]:
-    """B-cubed P/R/F1 of story grouping over the pooled articles of every cluster."""
+def grouping_scores(
+    pipeline: Pipeline, prepared: Sequence[Any], gold: Mapping[str, str]
+) -> dict[str, Any]:
+    """B-cubed P/R/F1 of story grouping over the pooled articles of every cluster;
+    ``gold`` maps each article id to its true cluster."""
     from summarizer.cluster import StoryIndex, bcubed
 
     index = StoryIndex()
     t0 = time.perf_counter()
     joined = pipeline.assign(prepared, index)
     seconds = time.perf_counter() - t0
-    gold = {p.article.id: p.article.id.rsplit("-", 1)[0] for p in prepared}
+    gold = {p.article.id: gold[p.article.id] for p in prepared}
     p, r, f1 = bcubed(joined, gold)
     return {
         "articles": len(joined),
@@ -655,7 +702,8 @@ def summarise_run(
     best_baseline = max(rouge_mean["lead"]["rouge1"], rouge_mean["lexrank"]["rouge1"])
     margin = round(rouge_mean["ours"]["rouge1"] - best_baseline, 2)
     gen = pipeline.generator
-    fallbacks = sum(1 for c in per_cluster if c["extractive_fallback"])
+    # an extractive run has no model to fall back from
+    fallbacks = None if gen is None else sum(1 for c in per_cluster if c["extractive_fallback"])
     return {
         "config": {
             "clusters": len(per_cluster),
@@ -697,5 +745,8 @@ def summarise_run(
     }
 
 
-def _target(value: float, target: float) -> dict[str, Any]:
+def _target(value: float | None, target: float) -> dict[str, Any]:
+    """A figure against its target; ``None`` (not measured) meets nothing and fails nothing."""
+    if value is None:
+        return {"value": None, "target": target, "met": None}
     return {"value": round(value, 4), "target": target, "met": value >= target}

@@ -12,9 +12,13 @@ not UTF-8 is reported with its line number and the rest of the file is still rea
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import stat
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -400,3 +404,70 @@ def render_digest(briefs: Sequence[Brief], title: str = "Story briefs") -> str:
         _, _, rest = body.partition("\n")  # drop render_markdown's own heading line
         out += f"\n---\n\n## {i}. {_one_line(b.headline)}\n\n*Story `{b.story_id}`.*\n" + rest
     return out
+
+
+# ---------------------------------------------------------------- output files
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    The file keeps the mode it had, or a new one gets the mode the umask gives.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(tmp, mode)
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def check_out_file(out: Path, *, inputs: Sequence[str | Path] = ()) -> None:
+    """Refuse an output path before any work is done: a folder, a missing folder, something
+    that is not a regular file, a folder this process cannot write to, or one of ``inputs``."""
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name", "out")
+    parent = out.parent
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: folder {parent} does not exist", "out")
+    if out.exists() and not out.is_file():
+        raise InputError(f"--out {out} is not a regular file", "out")
+    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise InputError(f"--out {out}: not writable", "out")
+    for item in inputs:
+        with contextlib.suppress(OSError):
+            if out.exists() and out.samefile(item):
+                raise InputError(
+                    f"--out {out} is an input of this command; give another file", "out"
+                )
+
+
+def write_json_file(out: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON through :func:`write_atomic` (``InputError`` on failure)."""
+    try:
+        write_atomic(out, [(json.dumps(data, indent=2) + "\n").encode("utf-8")])
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}", "out") from exc

@@ -149,3 +149,37 @@ def test_report_prints_every_section_of_a_stored_run(capsys: pytest.CaptureFixtu
     assert f"{gen['ours']['generate_step_s']:.2f}" in out
     assert f"{gen['raw_llama_cpp']['total_s']:.2f}" in out
     assert "Non-model steps: 300 articles" in out
+
+
+def test_bench_command_refuses_bad_options_before_any_work(
+    tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from summarizer.cli import main
+
+    base = ["bench", "--no-model", "--synthetic", "0", "--seeds", str(seed_dir)]
+    assert main([*base, "--stories", "2"]) == 2
+    assert "--stories briefs with the model" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "no" / "bench.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bench_reads_the_evaluation_file_only_when_it_uses_it(
+    tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A synthetic load of 0 and no --stories need no evaluation file, so a bad one is not
+    read; when it is read, a file that is not UTF-8 is a clear error (exit 2)."""
+    import json
+
+    from summarizer.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\xff\xfe{}\n")
+    out = tmp_path / "bench.json"
+    base = ["bench", "--no-model", "--seeds", str(seed_dir), "--data", str(bad)]
+    assert main([*base, "--synthetic", "0", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["non_model_seeds"]["articles"] == 5
+    capsys.readouterr()
+    assert main([*base, "--synthetic", "10"]) == 2
+    assert "bad.jsonl:1: not UTF-8 text (byte 0xff)" in capsys.readouterr().err

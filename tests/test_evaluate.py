@@ -120,6 +120,60 @@ def test_read_eval_file_errors(tmp_path: Path) -> None:
     assert len(read_eval_file(twice, limit=1)) == 1
 
 
+def test_read_eval_file_reports_unreadable_input_with_its_line(tmp_path: Path) -> None:
+    def write(name: str, data: bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    good = json.dumps(_row()).encode() + b"\n"
+    # a byte-order mark is not an error; bytes that are not UTF-8 are, with their line
+    assert len(read_eval_file(write("bom.jsonl", b"\xef\xbb\xbf" + good))) == 1
+    with pytest.raises(InputError, match=r"latin\.jsonl:2: not UTF-8 text \(byte 0xe9\)"):
+        read_eval_file(write("latin.jsonl", good + b'{"unique_id": "caf\xe9"}\n'))
+    with pytest.raises(InputError, match="deep.jsonl:1: unreadable JSON"):
+        read_eval_file(write("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n"))
+    with pytest.raises(InputError, match="list.jsonl:1: a cluster must be a JSON object"):
+        read_eval_file(write("list.jsonl", b"[1, 2]\n"))
+    # highlights: absent is "no gold"; present but not a list is an error
+    row = _row()
+    del row["set_of_highlights_in_context"]
+    (cluster,) = read_eval_file(write("nogold.jsonl", json.dumps(row).encode() + b"\n"))
+    assert cluster.alignments == ()
+    bad_hl = json.dumps(_row(set_of_highlights_in_context=5)).encode() + b"\n"
+    with pytest.raises(InputError, match="hl.jsonl:1: set_of_highlights_in_context must be a list"):
+        read_eval_file(write("hl.jsonl", bad_hl))
+
+
+def test_read_eval_file_refuses_clashing_ids_and_empty_articles_before_any_work(
+    tmp_path: Path,
+) -> None:
+    docs = _row()["documents"]
+    assert isinstance(docs, list)
+    # two files of one cluster with the same stem would share an article id
+    same_stem = [dict(docs[0]), dict(docs[1], documentFile="0.html")]
+    with pytest.raises(InputError, match="gives the article id 'c1-0'"):
+        parse_cluster(_row(documents=same_stem, set_of_highlights_in_context=[]))
+    # cluster "a" file "b-0.txt" and cluster "a-b" file "0.txt" are both article "a-b-0"
+    first = _row(unique_id="a", documents=[dict(docs[0], documentFile="b-0.txt")])
+    second = _row(unique_id="a-b", documents=[dict(docs[1], documentFile="0.txt")])
+    for row in (first, second):
+        row["set_of_highlights_in_context"] = []
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"clash.jsonl:2: article id 'a-b-0' .* line 1"):
+        read_eval_file(clash)
+    # an article that cleans down to nothing stops the run at reading, not after the briefs
+    furniture = [dict(docs[0]), dict(docs[1], rawDocumentText="Advertisement\nFull Screen\n")]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(
+        json.dumps(_row(documents=furniture, set_of_highlights_in_context=[])) + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"empty.jsonl:1: .*c1-1"):
+        read_eval_file(empty)
+
+
 def test_read_eval_file_on_the_dev_set(dev_file: Path) -> None:
     clusters = read_eval_file(dev_file)
     assert len(clusters) == 28
@@ -301,3 +355,39 @@ def test_eval_command_refuses_bad_arguments(tmp_path: Path) -> None:
     from summarizer.cli import main
 
     assert main(["eval", "--data", str(tmp_path / "none.jsonl"), "--extractive"]) == 2
+
+
+def test_eval_without_gold_and_with_hyphenated_file_names(
+    dev_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The true clusters come from the file, not from parsing article ids; a file without
+    gold highlights reports alignment as not measured, not as 0%; --out is written whole
+    and may not be the input."""
+    from summarizer.cli import main
+
+    rows = [json.loads(line) for line in dev_file.read_text(encoding="utf-8").splitlines()[:2]]
+    for row in rows:
+        row.pop("set_of_highlights_in_context", None)
+        for i, doc in enumerate(row["documents"]):
+            doc["documentFile"] = f"outlet-{i}-story.txt"
+    data = tmp_path / "hyphen.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["eval", "--data", str(data), "--extractive", "--out", str(data)]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
+    assert main(["eval", "--data", str(data), "--extractive", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+    out = tmp_path / "results.json"
+    assert main(["eval", "--data", str(data), "--extractive", "--out", str(out)]) == 0
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res["grouping"]["gold_clusters"] == 2 and res["grouping"]["articles"] == sum(
+        len(r["documents"]) for r in rows
+    )
+    assert res["grouping"]["f1"] >= 0.95  # the two dev stories are told apart
+    assert res["alignment"]["sentences"] == 0
+    assert res["alignment"]["article_hit_rate"] is None
+    assert res["targets"]["article_hit_rate"] == {"value": None, "target": 0.9, "met": None}
+    assert res["extractive_fallbacks"] is None  # no model to fall back from
+    printed = capsys.readouterr().out
+    assert "not measured" in printed and "n/a (extractive run)" in printed
+    assert not list(tmp_path.glob(".results.json.*"))  # no temporary file left behind

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from summarizer.errors import InputError
+from summarizer.io import check_out_file, write_json_file
 from summarizer.settings import PROJECT_ROOT, get_settings
 
 DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval" / "multinews-attribution" / "dev.jsonl"
@@ -60,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
         data = str(DEFAULT_EVAL)
     if data is None and args.stories:
         raise InputError("--stories needs an evaluation file (--data)", "data")
+    if args.stories and args.no_model:
+        raise InputError("--stories briefs with the model; drop --no-model or --stories", "stories")
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_out_file(out, inputs=[p for p in (data, args.seeds) if p])
     settings = get_settings()
     results = run_bench(
         settings,
@@ -74,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True),
     )
     results["command"] = "storybrief " + " ".join(sys.argv[1:])
-    if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_report(results)
+    if out is not None:
+        write_json_file(out, results)
     return 0
 
 

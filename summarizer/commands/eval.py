@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from summarizer.errors import InputError
+from summarizer.io import check_out_file, write_json_file
 from summarizer.settings import get_settings
 from summarizer.types import LENGTH_SENTENCES
 
@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.words is not None and args.words < 1:
         raise InputError(f"--words must be at least 1, not {args.words}", "words")
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_out_file(out, inputs=[args.data])
     clusters = read_eval_file(args.data, args.limit)
     # keep the sentences the citer would drop, so the faithfulness proxies can see them;
     # ROUGE scores only the sentences a reader would be served
@@ -69,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
         embedder.close()
     results["config"]["data"] = str(args.data)
     results["config"]["command"] = "storybrief " + " ".join(sys.argv[1:])
-    if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
+    if out is not None:
+        write_json_file(out, results)
     return 0
 
 
@@ -100,6 +103,9 @@ def print_table(results: dict[str, Any]) -> None:
     t.add_column("target", justify="right")
     t.add_column("met")
     for name, tgt in results["targets"].items():
+        if tgt["value"] is None:
+            t.add_row(name, "n/a", f"{tgt['target']:.4g}", "not measured")
+            continue
         met = "yes" if tgt["met"] else "NO"
         t.add_row(name, f"{tgt['value']:.4g}", f"{tgt['target']:.4g}", met)
     console.print(t)
@@ -109,12 +115,15 @@ def print_table(results: dict[str, Any]) -> None:
     t.add_column("figure")
     t.add_column("value", justify="right")
     t.add_row("reference sentences aligned", str(al["sentences"]))
-    t.add_row("article hit rate", f"{al['article_hit_rate']:.3f}")
-    t.add_row("span overlap rate", f"{al['span_overlap_rate']:.3f}")
+    for key in ("article_hit_rate", "span_overlap_rate"):
+        t.add_row(key.replace("_", " "), "n/a" if al[key] is None else f"{al[key]:.3f}")
     t.add_row("brief sentences (incl. unsupported)", str(fa["sentences"]))
     for key in ("cited_share", "supported_share", "facts_found_share"):
         t.add_row(key.replace("_", " "), "n/a" if fa[key] is None else f"{fa[key]:.3f}")
-    t.add_row("extractive fallbacks", str(results["extractive_fallbacks"]))
+    fallbacks = results["extractive_fallbacks"]
+    t.add_row(
+        "extractive fallbacks", "n/a (extractive run)" if fallbacks is None else str(fallbacks)
+    )
     t.add_row(
         "grouping B-cubed P / R / F1",
         f"{gr['precision']:.3f} / {gr['recall']:.3f} / {gr['f1']:.3f} "
