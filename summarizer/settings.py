@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from summarizer.errors import ConfigError
 
@@ -35,7 +36,9 @@ class Settings(BaseSettings):
     small_generator: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m")
     embedder: str = Field("all-minilm-l6-v2")
     backend: Backend = Field("auto", description="auto: transformers on CUDA, else llama_cpp")
-    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
+    threads: int = Field(
+        default_factory=lambda: min(256, max(1, os.cpu_count() or 1)), ge=1, le=256
+    )
     n_ctx: int | None = Field(None, ge=256, description="context size; default: manifest")
     n_batch: int = Field(512, ge=8)
     prompt_lookup: int = Field(
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
         160, ge=16, le=4096, description="floor; raised to fit the brief length (32 + 40/sentence)"
     )
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
-    generation_timeout_s: float = Field(120.0, gt=0)
+    generation_timeout_s: float = Field(120.0, gt=0, allow_inf_nan=False)
     evidence_token_budget: int = Field(450, ge=64)
     support_threshold: float = Field(0.55, ge=0.0, le=1.0)
     keep_unsupported: bool = False
@@ -77,7 +80,7 @@ class Settings(BaseSettings):
     max_articles_per_request: int = Field(200, ge=1)
     max_chars_per_article: int = Field(100_000, ge=100)
     queue_size: int = Field(4, ge=1)
-    request_timeout_s: float = Field(300.0, gt=0)
+    request_timeout_s: float = Field(300.0, gt=0, allow_inf_nan=False)
     ingest_queue_size: int = Field(64, ge=1, description="ingest requests waiting at most")
     max_articles_per_job: int = Field(5000, ge=1)
     prepared_cache_size: int = Field(2000, ge=0, description="prepared articles kept in memory")
@@ -85,6 +88,14 @@ class Settings(BaseSettings):
     extractive_only: bool = Field(
         False, description="no generator, extractive briefs (serve, summarize, batch)"
     )
+
+    @field_validator("cache_dir", "data_dir", "manifest", mode="before")
+    @classmethod
+    def _not_empty(cls, v: object) -> object:
+        # an empty value would silently mean the current folder
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("must not be empty")
+        return v
 
     @field_validator("cache_dir", "data_dir", "manifest")
     @classmethod
@@ -107,8 +118,14 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings from the environment; a bad value is a ``ConfigError`` naming its variable."""
+    return make_settings()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and ``overrides`` (e.g. command-line flags); a bad value
+    is a ``ConfigError`` naming its variable, not a validation traceback."""
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'STORYBRIEF_' + '_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
@@ -117,3 +134,9 @@ def get_settings() -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
+    except SettingsError as exc:  # e.g. a list setting that is not JSON
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        raise ConfigError(
+            f"invalid settings: {exc}{cause} (list settings take JSON, e.g. "
+            '\'["key-one", "key-two"]\')'
+        ) from exc

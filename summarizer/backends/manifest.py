@@ -84,7 +84,13 @@ class ModelSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
-        if "/" in self.file or "\\" in self.file or self.file.startswith("."):
+        if (
+            not self.file.strip()
+            or "/" in self.file
+            or "\\" in self.file
+            or "\x00" in self.file
+            or self.file.startswith(".")
+        ):
             raise ValueError(f"file must be a plain file name, got {self.file!r}")
         if self.source.chunks:
             total = sum(c.size for c in self.source.chunks)
@@ -109,7 +115,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: int = Field(1, alias="schema")
+    schema_version: Literal[1] = Field(alias="schema")
     models: tuple[ModelSpec, ...]
 
     @model_validator(mode="after")
@@ -161,4 +167,6 @@ def load_manifest(path: Path) -> Manifest:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the model manifest {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the model manifest {path} is not UTF-8 text") from exc
     return parse_manifest(text, str(path))

@@ -85,9 +85,11 @@ def convert_gguf(gguf: Path, out_dir: Path, source_sha256: str, dtype: DType = "
         torch, transformers = _import_torch()
         torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
         model = transformers.AutoModelForCausalLM.from_pretrained(
-            gguf.parent, gguf_file=gguf.name, dtype=torch_dtype
+            gguf.parent, gguf_file=gguf.name, dtype=torch_dtype, local_files_only=True
         )
-        tokenizer = transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, local_files_only=True
+        )
         # The weights are dequantised in memory; what is saved is a plain model, so the GGUF
         # quantizer and its config must go (save_pretrained refuses them otherwise).
         model.hf_quantizer = None
@@ -107,7 +109,9 @@ def tokenizer_dir(gguf: Path, converted_dir: Path, source_sha256: str) -> Path:
 
     def build(tmp: Path) -> None:
         _, transformers = _import_torch()
-        tokenizer = transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, local_files_only=True
+        )
         tokenizer.save_pretrained(tmp)
 
     return _convert(out_dir, source_sha256, build, f"the tokenizer of {gguf.name}")
@@ -244,8 +248,12 @@ class TransformersGenerator(Generator):
                 dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
             source = self._source_dir()
             try:
-                model = transformers.AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
-                tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+                model = transformers.AutoModelForCausalLM.from_pretrained(
+                    source, dtype=dtype, local_files_only=True
+                )
+                tokenizer = transformers.AutoTokenizer.from_pretrained(
+                    source, local_files_only=True
+                )
             except (OSError, ValueError) as exc:
                 raise ModelError(f"cannot load {self.name} from {source}: {exc}") from exc
             model.to(device)

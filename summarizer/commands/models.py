@@ -7,6 +7,7 @@ import sys
 from typing import Any, TextIO
 
 from summarizer.backends import ensure_model, get_manifest, verify_model, weights_path
+from summarizer.backends.assembly import is_verified
 from summarizer.backends.manifest import ModelSpec
 from summarizer.errors import ModelAssemblyError
 from summarizer.settings import Settings, get_settings
@@ -46,6 +47,8 @@ def _state(spec: ModelSpec, settings: Settings) -> str:
         return "not assembled" if spec.chunked else "file missing"
     if path.stat().st_size != spec.size:
         return "wrong size"
+    if spec.chunked and not is_verified(path, spec.sha256, spec.size):
+        return "not verified (storybrief models verify)"
     return "ready"
 
 

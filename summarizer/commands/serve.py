@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from summarizer.settings import Settings, get_settings
+from summarizer.settings import get_settings, make_settings
 
 
 def add_parser(sub: Any) -> None:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         overrides["database_url"] = args.database_url
     if args.extractive:
         overrides["extractive_only"] = True
-    settings = Settings(**overrides) if overrides else get_settings()
+    settings = make_settings(**overrides) if overrides else get_settings()
     seeds = [str(p) for p in args.seed]
     app = create_app(settings, seed_paths=seeds)
     uvicorn.run(
