@@ -671,6 +671,7 @@ class _Runner:
         self.records: RecordLog | None = None
         self.new = 0
         self.failed = 0
+        self.empty = 0  # briefs written with no sentence a reader can be served
         self.plan: BatchPlan | None = None
         self.wanted: tuple[str, str] = ("", "")  # (length, model name) of this run
 
@@ -767,6 +768,11 @@ class _Runner:
                     continue
                 records.append(item)
                 self.new += 1
+                if not any(s.supported for s in item.brief.sentences):
+                    self.empty += 1
+                    self.display.message(
+                        f"storybrief: story {sid}: empty brief: {item.brief.fallback_reason}"
+                    )
                 self.display.advance()
             self.display.stop()
         return self._finish(plan, records)
@@ -793,7 +799,7 @@ class _Runner:
             records.path.unlink()
             fsync_dir(records.path.parent)
         left = len(order) - len(valid)
-        code = EXIT_SKIPPED if plan.skipped or self.failed else EXIT_OK
+        code = EXIT_SKIPPED if plan.skipped or self.failed or self.empty else EXIT_OK
         if not self.args.quiet:
             bits = [
                 f"{plan.articles_read} articles read",
@@ -803,6 +809,8 @@ class _Runner:
             ]
             if self.failed:
                 bits.append(f"{self.failed} stories failed")
+            if self.empty:
+                bits.append(f"{self.empty} empty briefs")
             if left:
                 bits.append(f"{left} stories left (rerun to continue)")
             secs = time.perf_counter() - self.t0

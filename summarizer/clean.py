@@ -45,8 +45,16 @@ __all__ = ["clean_text", "find_repeated_lines", "lines_outside", "normalize_line
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _LINE = re.compile(r"[^\r\n\u2028\u2029\x85\x0b\x0c]+")
 _QUOTES_CLOSE = "\"'”’»)]"
-# a line "ends like a sentence" when its last visible characters are these
-_END_PUNCT = re.compile(r"(?:[.!?…]|\.\.\.)[\"'”’»)\]*]*$")
+# a line "ends like a sentence" when its last visible characters are these (Latin, CJK and
+# full-width, Devanagari and Arabic sentence ends, then closing quotes or brackets)
+_END_PUNCT = re.compile(r"(?:[.!?…。．！？।؟]|\.\.\.)[\"'”’»)\]*」』）】]*$")
+# what may follow a sentence's end on a line without being text: invisible format
+# characters (zero-width, direction marks, soft hyphen), HTML tags and entities, a
+# footnote mark, a pilcrow
+_TRAILING_NOISE = re.compile(
+    r"(?:\s|[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+    r"|<[^<>]{0,300}>|&(?:[a-zA-Z]{2,8}|#\d{2,5});|\[\d{1,3}\]|¶)+$"
+)
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -195,7 +203,12 @@ _NOTE = re.compile(
     r"(?i)^\W{0,3}(?:editor'?s'?\s+note|for\s+the\s+record|correction|clarification)\s*[:,-]"
     r"|^\(?\s*(?:\(c\)|©|copyright\b)"
 )
-_URL = re.compile(r"https?://\S+|www\.\S+|\b\S+@\S+\.[a-z]{2,}\b|@\w+")
+# the e-mail part has bounded pieces: "\S+@\S+" rescans a long run of non-space from
+# every word boundary in it (quadratic time on a minified or run-together line)
+_URL = re.compile(
+    r"https?://\S+|www\.\S+"
+    r"|\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}\b|@\w+"
+)
 _TAG = re.compile(r"<[^<>]{0,300}>|&(?:[a-z]{2,8}|#\d{2,5});")
 _SCRIPT_OPEN = re.compile(r"(?i)<(script|style|noscript)\b")
 _BULLET = re.compile(r"^[-–•*·▪]\s+\w")
@@ -252,7 +265,8 @@ def normalize_line(line: str) -> str:
 
 
 def _ends_like_sentence(s: str) -> bool:
-    return bool(_END_PUNCT.search(s[-_TERMINAL_LOOKBACK:].rstrip()))
+    tail = s[-_TERMINAL_LOOKBACK:]
+    return bool(_END_PUNCT.search(_TRAILING_NOISE.sub("", tail)))
 
 
 def _title_case_ratio(s: str) -> float:
@@ -512,7 +526,9 @@ def _caps_label(text: str, line: _Line) -> str | None:
 
 
 def _line_breaks(gap: str) -> int:
-    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+    """Line breaks in the gap between two lines; a paragraph separator counts as two."""
+    ones = sum(gap.count(c) for c in "\n\r\u2028\x85\x0b\x0c") - gap.count("\r\n")
+    return ones + 2 * gap.count("\u2029")
 
 
 def _join_continued(text: str, lines: list[_Line], continues: list[bool]) -> None:
@@ -585,17 +601,37 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
     counts: dict[str, int] = {}
     for t in texts:
         seen: set[str] = set()
-        for m in _LINE.finditer(t):
+        found = [m for m in _LINE.finditer(t) if m.group(0).strip()]
+        for i, m in enumerate(found):
             raw = m.group(0).strip()
-            if not raw:
-                continue
             if len(raw.split()) > max_words and _ends_like_sentence(raw):
                 continue
+            if _wrapped(t, found, i):
+                continue  # a piece of a hard-wrapped sentence is news, not furniture
             key = normalize_line(raw)
             if key and key not in seen:
                 seen.add(key)
                 counts[key] = counts.get(key, 0) + 1
     return {k for k, c in counts.items() if c >= min_texts}
+
+
+def _wrapped(text: str, found: Sequence[re.Match[str]], i: int) -> bool:
+    """Whether line ``i`` is part of a sentence wrapped over lines: it runs on into a next
+    line that starts in lower case, or it starts in lower case after a line that does not
+    end like a sentence, with a single line break between them."""
+
+    def joined(a: re.Match[str], b: re.Match[str]) -> bool:
+        head = b.group(0).lstrip()
+        return (
+            bool(head)
+            and head[0].islower()
+            and _line_breaks(text[a.end() : b.start()]) == 1
+            and not _ends_like_sentence(a.group(0).rstrip())
+        )
+
+    return (i + 1 < len(found) and joined(found[i], found[i + 1])) or (
+        i > 0 and joined(found[i - 1], found[i])
+    )
 
 
 def lines_outside(text: str, spans: Iterable[Sequence[int]]) -> set[str]:
@@ -647,14 +683,37 @@ def clean_text(
             base[j] = _whole_line_rule(text[lines[j].start : lines[j].end])
         return base[j]
 
+    ran_on: dict[int, bool] = {}
+
     def continues(i: int) -> bool:
-        """Line ``i`` runs on into the next: one line break, then lower-case article text."""
-        return (
-            i + 1 < len(lines)
-            and text[lines[i + 1].start].islower()
-            and _line_breaks(text[lines[i].end : lines[i + 1].start]) == 1
-            and rule_of(i + 1) is None
-        )
+        """Line ``i`` runs on into the next: one line break, then lower-case article text.
+
+        The next line may itself have a heading's shape when it runs on in turn (a
+        paragraph hard-wrapped over three or more short lines). Computed along the chain
+        without recursion, once per line.
+        """
+        chain: list[int] = []
+        j = i
+        while True:
+            if j in ran_on:
+                result = ran_on[j]
+                break
+            if not (
+                j + 1 < len(lines)
+                and text[lines[j + 1].start].islower()
+                and _line_breaks(text[lines[j].end : lines[j + 1].start]) == 1
+            ):
+                result = False
+                break
+            nxt = rule_of(j + 1)
+            if nxt is None or nxt not in _SHAPE_RULES:
+                result = nxt is None
+                break
+            chain.append(j)
+            j += 1
+        for k in (*chain, j):
+            ran_on[k] = result
+        return result
 
     title_key = normalize_line(title) if title else ""
     seen: set[str] = set()

@@ -436,6 +436,11 @@ def headline_from_sentence(sentence: str) -> str:
     return _clip_chars(" ".join(words[:HEADLINE_MAX_WORDS]).rstrip(",;:") + "…")
 
 
+def clip_headline(text: str) -> str:
+    """At most ``HEADLINE_MAX_CHARS`` characters, cut at a space when there is one."""
+    return _clip_chars(" ".join(text.split()))
+
+
 def _clip_chars(text: str) -> str:
     if len(text) <= HEADLINE_MAX_CHARS:
         return text

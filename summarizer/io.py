@@ -119,6 +119,11 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
         raise InputError("id is longer than 200 characters", "id")
+    # the REST service's limits: an outlet is a label shown on every evidence line
+    for name, limit in (("outlet", 300), ("title", 1000), ("url", 2000)):
+        value = data.get(name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise InputError(f"{name} is longer than {limit} characters", name)
     return Article(
         id=art_id,
         outlet=outlet.strip(),

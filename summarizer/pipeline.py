@@ -27,6 +27,7 @@ from summarizer.embed import Embedder
 from summarizer.errors import EmptyTextError, InputError
 from summarizer.generate import (
     GenerationOutcome,
+    clip_headline,
     evidence_text,
     extractive_drafts,
     generate_brief_drafts,
@@ -62,6 +63,11 @@ EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
 # less is dropped (the top-up then fills its place), and a top-up sentence must stay below
 # it against every served sentence.
 REPEAT_SIMILARITY = 0.75
+# Why a brief has no sentence: every candidate was refused as fact.
+NOTHING_SERVABLE = (
+    "no sentence of this story can be served as fact: its text is in the writer's own "
+    "voice (I, we) or is quoted words without a speaker"
+)
 # Selection weight of a group no article states in a voice a brief can serve (a quotation
 # piece with no speaker, the writer's first person): the model would copy it in vain.
 UNSPEAKABLE_WEIGHT = 0.6
@@ -262,6 +268,9 @@ class Pipeline:
             )
             for i, p in enumerate(parts, start=1)
         ]
+        reason = outcome.fallback_reason
+        if not any(s.supported for s in cited):
+            reason = NOTHING_SERVABLE
         model = self.model_info()
         result = outcome.result
         if result is not None:
@@ -283,7 +292,7 @@ class Pipeline:
             ),
             model=model,
             extractive_fallback=outcome.fallback,
-            fallback_reason=outcome.fallback_reason,
+            fallback_reason=reason,
             timings=timer.steps,
             length=length,
         )
@@ -502,7 +511,7 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     ]
     for article in [*ordered, *by_id.values()]:
         if article.title and article.title.strip():
-            return " ".join(article.title.split())
+            return clip_headline(article.title)
     first = (
         headline_from_sentence(parts[0].sentences[0].text) if parts and parts[0].sentences else ""
     )

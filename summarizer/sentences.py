@@ -298,6 +298,8 @@ def prepare_article(
     sentences = split_sentences(article, clean, max_chars=max_chars)
     if not sentences:
         raise EmptyTextError(
-            f"article {article.id!r}: no sentence is left after cleaning", field="text"
+            f"article {article.id!r}: no sentence is left after cleaning (a sentence needs a few "
+            "words of text; the splitter reads English)",
+            field="text",
         )
     return clean, sentences

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from summarizer.errors import InputError
+
 Length = Literal["short", "standard", "long"]
 LENGTH_SENTENCES: dict[str, int] = {"short": 3, "standard": 5, "long": 8}
 
@@ -35,6 +37,29 @@ class Article:
     title: str | None = None
     url: str | None = None
     published: date | None = None
+
+    def __post_init__(self) -> None:
+        # the library's own callers build articles from checked input; this stops a
+        # library user's wrong type here, with the field's name, instead of deep inside
+        for name in ("id", "outlet", "text"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise InputError(
+                    f"article {name} must be a string, not {type(value).__name__}", field=name
+                )
+        for name in ("title", "url"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InputError(
+                    f"article {name} must be a string or None, not {type(value).__name__}",
+                    field=name,
+                )
+        if self.published is not None and not isinstance(self.published, date):
+            raise InputError(
+                "article published must be a datetime.date or None, not "
+                f"{type(self.published).__name__} (parse strings with summarizer.io.parse_date)",
+                field="published",
+            )
 
 
 @dataclass(frozen=True, slots=True)

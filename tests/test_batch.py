@@ -593,3 +593,20 @@ def test_extractive_only_setting_means_no_generator(
             get_settings.cache_clear()
         assert code == 0, err
     assert asked == [False, True, True]
+
+
+def test_an_empty_brief_is_reported_and_exits_1(pipe: CountingPipeline, tmp_path: Path) -> None:
+    from summarizer.pipeline import NOTHING_SERVABLE
+
+    text = (
+        "I went to the harbour market on Saturday morning with my neighbours.\n"
+        "We talked for an hour about the new ferry timetable and the fares.\n"
+    )
+    src = tmp_path / "column.jsonl"
+    src.write_text(json.dumps({"id": "col", "outlet": "Gazette", "text": text}) + "\n")
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(src), "--out", str(out)])
+    assert code == 1
+    assert f"empty brief: {NOTHING_SERVABLE}" in err and "1 empty briefs" in err
+    (rec,) = records(out)
+    assert rec["sentences"] == [] and rec["fallback_reason"] == NOTHING_SERVABLE

@@ -454,3 +454,87 @@ def test_eval_boilerplate_removed_and_highlights_kept(
     # touch a removed span (captions, titles and teaser headlines the summaries drew on)
     assert 0.10 <= removed_lines / lines <= 0.20
     assert hit / highlights <= 0.04
+
+
+PARAS = [
+    "The city council approved the new budget on Tuesday after a long debate.",
+    "Critics said the plan does not go far enough to address the housing shortage.",
+    "The mayor will sign it next week, her office said in a statement.",
+]
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "{}\u200f",  # a right-to-left mark after the full stop
+        "{}\u00ad",  # a soft hyphen
+        "{}\u200b",  # a zero-width space
+        "<p>{}</p>",  # a paragraph tag around the line
+        "{}<br>",
+        "{}&nbsp;",
+        "{} [1]",  # a footnote mark
+    ],
+)
+def test_invisible_characters_or_markup_after_a_sentence_end_keep_the_line(wrap: str) -> None:
+    text = "\n".join(wrap.format(p) for p in PARAS)
+    ct = clean_text("a", text)
+    assert len(kept(ct)) == 3, ct.removed
+    for seg in ct.segments:  # offsets still map to the original
+        piece = ct.text[seg.clean_start : seg.clean_start + seg.length]
+        assert piece == text[seg.orig_start : seg.orig_start + seg.length]
+
+
+def test_sentence_ends_of_other_scripts_are_sentence_ends() -> None:
+    for line in (
+        "部长周二宣布了新的预算。",
+        "नई योजना की घोषणा हुई।",
+        "هل ستوافق الحكومة على الخطة؟",
+    ):
+        text = PARAS[0] + "\n" + line + "\n" + PARAS[1]
+        assert line in kept(clean_text("a", text))
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r\n", "\r", "\u2028", "\x85", "\x0b"])
+def test_a_sentence_wrapped_with_any_single_line_break_is_joined(sep: str) -> None:
+    text = (
+        PARAS[0]
+        + "\n\n"
+        + f"The new plan{sep}will cost about twelve billion dollars over five years."
+        + "\n\n"
+        + PARAS[1]
+    )
+    joined = f"The new plan{sep}will cost about twelve billion dollars over five years."
+    ct = clean_text("a", text)
+    pieces = [text[g.orig_start : g.orig_start + g.length] for g in ct.segments]
+    assert joined in pieces  # one segment: the sentence is split as one
+
+
+def test_a_paragraph_separator_does_not_join_lines() -> None:
+    text = PARAS[0] + "\u2029" + "lower-case start of a caption line" + "\u2029" + PARAS[1]
+    assert PARAS[0] in kept(clean_text("a", text))
+    assert not any(PARAS[0] in line and "caption" in line for line in kept(clean_text("a", text)))
+
+
+def test_hard_wrapped_wire_copy_shared_by_outlets_is_not_furniture() -> None:
+    wire = (
+        "The city council approved a plan to\n"
+        "increase housing spending by a third in a\n"
+        "vote on the budget on Friday, officials said.\n"
+    )
+    texts = [f"{lead}\n\n{wire}\nAdvertisement\n" for lead in ("A leads.", "B leads.", "C leads.")]
+    found = find_repeated_lines(texts)
+    assert found == {"advertisement"}
+    ct = clean_text("a", texts[0], common_lines=found)
+    pieces = [texts[0][g.orig_start : g.orig_start + g.length] for g in ct.segments]
+    assert wire.strip() in pieces
+    assert "Advertisement" not in ct.text
+
+
+@pytest.mark.timeout(30)
+def test_long_lines_without_spaces_are_cleaned_in_linear_time() -> None:
+    """The e-mail pattern once rescanned a run of non-space from every word boundary in it:
+    a 200,000-character run took minutes. Bounded pieces keep it linear."""
+    for run in ("-".join(["ab"] * 50_000), "a'" * 100_000, "x." * 100_000):
+        clean_text("a", PARAS[0] + "\n" + run + "\n" + PARAS[1])
+    found = clean_text("a", PARAS[0] + " Write to news.desk@example.co.uk today.\n" + PARAS[1])
+    assert len(kept(found)) == 2  # an address inside a sentence does not make it a promo

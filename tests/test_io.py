@@ -301,3 +301,13 @@ def test_render_digest_structure() -> None:
 
 def test_render_digest_of_nothing() -> None:
     assert render_digest([]) == "# Story briefs\n\n0 stories from 0 articles.\n"
+
+
+def test_outlet_title_and_url_have_the_services_length_limits() -> None:
+    from summarizer.io import article_from_dict
+
+    base = {"outlet": "AP", "text": "The council met on Tuesday and approved the plan."}
+    assert article_from_dict({**base, "outlet": "O" * 300}).outlet == "O" * 300
+    for name, limit in (("outlet", 300), ("title", 1000), ("url", 2000)):
+        with pytest.raises(InputError, match=f"{name} is longer than {limit} characters"):
+            article_from_dict({**base, name: "x" * (limit + 1)})

@@ -466,3 +466,54 @@ def test_copies_of_one_short_article_are_not_emptied_as_boilerplate(embedder: An
     assert [[s.text for s in p.sentences] for p in pipeline.prepare(varied)] == [
         ["Check back for updates."]
     ] * 3
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("text", None, "article text must be a string, not NoneType"),
+        ("text", b"bytes", "article text must be a string, not bytes"),
+        ("outlet", None, "article outlet must be a string"),
+        ("title", 5, "article title must be a string or None, not int"),
+        ("published", "2024-01-01", "article published must be a datetime.date or None"),
+    ],
+)
+def test_an_article_of_wrong_field_types_is_refused_where_it_is_made(
+    field: str, value: object, message: str
+) -> None:
+    fields: dict[str, object] = {"id": "a", "outlet": "AP", "text": "Text."}
+    fields[field] = value
+    with pytest.raises(InputError, match=message) as info:
+        Article(**fields)  # type: ignore[arg-type]
+    assert info.value.field == field
+
+
+def test_a_story_with_nothing_servable_says_why_and_the_cli_reports_it(
+    embedder: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column in the writer's own voice: no sentence of it may be served as fact, so the
+    brief is empty, says why, and the command line reports it (exit 1)."""
+    import json
+
+    from summarizer.cli import main
+    from summarizer.pipeline import NOTHING_SERVABLE
+
+    text = (
+        "I went to the harbour market on Saturday morning with my neighbours.\n"
+        "We talked for an hour about the new ferry timetable and the fares.\n"
+        "I think the council should listen to the people who use the port every day.\n"
+    )
+    article = Article(id="col", outlet="Gazette", text=text, title="A " * 200 + "column")
+    pipeline = Pipeline(Settings(), embedder, None)  # type: ignore[arg-type]
+    (brief,) = pipeline.summarize([article])
+    assert not [s for s in brief.sentences if s.supported]
+    assert brief.fallback_reason == NOTHING_SERVABLE
+    assert len(brief.headline) <= 160 and brief.headline.endswith("…")  # a long title, cut
+
+    path = tmp_path / "column.jsonl"
+    path.write_text(json.dumps({"id": "col", "outlet": "Gazette", "text": text}) + "\n")
+    code = main(["summarize", str(path), "--extractive", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"story {brief.story_id}: empty brief: {NOTHING_SERVABLE}" in err
+    assert json.loads(out)["briefs"][0]["sentences"] == []

@@ -59,7 +59,8 @@ at the end of a run. A JSON run keeps its records in OUT.partial.jsonl until eve
 is done (a finished OUT is read back on a rerun); a Markdown digest keeps them in
 OUT.briefs.jsonl, beside it, for the next run (remove that file to brief everything anew).
 
-Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped; 2 usage or
+Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped, or a story's
+brief came out empty (nothing in it could be served as fact); 2 usage or
 fatal error, including an input with no readable article (OUT is then left alone);
 130/143 interrupted (rerun to continue).
 """

@@ -87,9 +87,12 @@ def run(args: argparse.Namespace) -> int:
         if generator is not None:
             generator.close()
         embedder.close()
+    empty = [b for b in briefs if not any(s.supported for s in b.sentences)]
+    for b in empty:
+        print(f"storybrief: story {b.story_id}: empty brief: {b.fallback_reason}", file=sys.stderr)
     if args.format == "json":
         json.dump({"briefs": [b.model_dump(mode="json") for b in briefs]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write("\n".join(render_markdown(b) for b in briefs))
-    return 1 if problems else 0
+    return 1 if problems or empty else 0
