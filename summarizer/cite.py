@@ -31,6 +31,8 @@ slice ``article.text[start:end]``.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -57,6 +59,10 @@ COMBINATION_FLOOR = 0.6  # a group joins a combination only above floor * thresh
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)*")
 _ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+_SCALE_WORDS = {
+    "thousand": "e3", "million": "e6", "mn": "e6", "billion": "e9", "bn": "e9",
+    "trillion": "e12", "tn": "e12",
+}  # fmt: skip
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
@@ -152,16 +158,18 @@ def text_facts(text: str) -> Facts:
     negations: list[int] = []
     initial: str | None = None
     for i, tok in enumerate(raw):
+        # "12 billion" and "12 million" are different numbers: a scale word joins its number
+        scale = _SCALE_WORDS.get(raw[i + 1].lower(), "") if i + 1 < len(raw) else ""
         if tok[0].isdigit():
             num = _norm_number(tok)
             tokens.append(num)
             entity.append(True)
-            numbers.add(num)
+            numbers.add(num + scale)
             continue
         low = _name_key(tok)
         tokens.append(low)
         if low in _NUMBER_WORDS:
-            numbers.add(_NUMBER_WORDS[low])
+            numbers.add(_NUMBER_WORDS[low] + scale)
         if low in _NEGATION or low.endswith("n't") or low.endswith("n’t"):
             negations.append(i)
         is_name = tok[0].isupper() and low not in _STOP and low not in _TITLES and len(low) > 1
@@ -203,6 +211,20 @@ def _same_name(a: str, b: str) -> bool:
 
 def _has_name(name: str, tokens: set[str]) -> bool:
     return name in tokens or any(_same_name(name, t) for t in tokens)
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _contradicts(draft: Facts, source: Facts) -> bool:
+    """Whether a source sentence states a number or a day of the week where the draft
+    states another: each has one the other lacks. Saying less is no contradiction."""
+    d_days = {t for t in draft.tokens if t in _WEEKDAYS}
+    s_days = {t for t in source.tokens if t in _WEEKDAYS}
+    if d_days - s_days and s_days - d_days:
+        return True
+    d_all, s_all = _all_numbers(draft), _all_numbers(source)
+    return bool(draft.numbers - s_all) and bool(source.numbers - d_all)
 
 
 def _all_numbers(facts: Facts) -> set[str]:
@@ -382,16 +404,62 @@ def attributed(text: str, quotes: Sequence[str] = ()) -> bool:
     return _ATTRIBUTION.search(text) is not None
 
 
+# what ends a paragraph for the quotation state: every line break the cleaner knows
+_PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+
+
+@dataclass(frozen=True, slots=True)
+class _QuoteMarks:
+    """Where a text's paragraph breaks and quotation marks are, found once per text."""
+
+    breaks: list[int]
+    curly: list[int]  # “ and ”
+    straight: list[int]  # "
+    left_single: list[int]  # ‘
+    right_single: list[int]  # ’ that no letter follows (not an apostrophe)
+
+    def paragraph_start(self, start: int) -> int:
+        k = bisect.bisect_left(self.breaks, start)
+        return self.breaks[k - 1] + 1 if k else 0
+
+    @staticmethod
+    def last_before(marks: list[int], lo: int, start: int) -> int:
+        """The last position in ``marks`` within ``[lo, start)``, or -1."""
+        k = bisect.bisect_left(marks, start)
+        return marks[k - 1] if k and marks[k - 1] >= lo else -1
+
+    @staticmethod
+    def count(marks: list[int], lo: int, start: int) -> int:
+        return bisect.bisect_left(marks, start) - bisect.bisect_left(marks, lo)
+
+
+@functools.lru_cache(maxsize=16)
+def _quote_marks(text: str) -> _QuoteMarks:
+    # every sentence of an article asks about its own start; indexing the text once keeps
+    # that linear in the article (a one-paragraph article may be megabytes)
+    def where(pattern: str) -> list[int]:
+        return [m.start() for m in re.finditer(pattern, text)]
+
+    return _QuoteMarks(
+        breaks=[m.start() for m in _PARAGRAPH_BREAK.finditer(text)],
+        curly=where("[“”]"),
+        straight=where('"'),
+        left_single=where("‘"),
+        right_single=[m.start() for m in _CURLY_SINGLE_CLOSE.finditer(text)],
+    )
+
+
 def _open_at(text: str, start: int) -> bool:
     """Whether a quotation is open at ``start``, from the quote marks earlier in its paragraph.
 
     The state is set by the paragraph's last curly quote before ``start``, then flipped by
-    every straight quote after it (str methods: a paragraph may be 100,000 characters).
+    every straight quote after it.
     """
-    para = text.rfind("\n", 0, start) + 1
-    last_curly = max(text.rfind("“", para, start), text.rfind("”", para, start))
+    marks = _quote_marks(text)
+    para = marks.paragraph_start(start)
+    last_curly = marks.last_before(marks.curly, para, start)
     open_quote = last_curly >= 0 and text[last_curly] == "“"
-    if text.count('"', max(para, last_curly + 1), start) % 2:
+    if marks.count(marks.straight, max(para, last_curly + 1), start) % 2:
         open_quote = not open_quote
     return open_quote
 
@@ -445,9 +513,14 @@ def _single_open_at(text: str, start: int) -> bool:
     quotation (``'We will win.``), and any straight quote after a non-space that no
     letter or digit follows closes it (``win,'``, ``win.'``, ``players' union``).
     """
-    para = text.rfind("\n", 0, start) + 1
-    opened = text.rfind("‘", para, start)
-    if opened >= 0 and _CURLY_SINGLE_CLOSE.search(text, opened + 1, start) is None:
+    marks = _quote_marks(text)
+    para = marks.paragraph_start(start)
+    opened = marks.last_before(marks.left_single, para, start)
+    # a ’ right before ``start`` closes, whatever follows it (the sentence ends there)
+    closed = marks.last_before(marks.right_single, opened + 1, start) >= 0 or (
+        start - 1 > opened and text[start - 1] == "’"
+    )
+    if opened >= 0 and not closed:
         return True
     window = max(para, start - _STRAIGHT_SINGLE_WINDOW)
     opens = [m.end() for m in _STRAIGHT_SINGLE_OPEN.finditer(text, window, start)]
@@ -725,7 +798,10 @@ def _cite_one(
     citations: list[Citation] = []
     seen: set[tuple[str, int, int]] = set()
     for g in cited:
-        for m, _ in g.members:
+        # a member that states another number or day than the sentence (an outlet's
+        # "said Friday" beside "on Thursday") is not shown as its support
+        agree = [m for m, f in zip(g.members, g.facts, strict=True) if not _contradicts(dfacts, f)]
+        for m, _ in agree or g.members:
             k = (m.article_id, m.start, m.end)
             if k not in seen:
                 seen.add(k)

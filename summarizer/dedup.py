@@ -76,7 +76,10 @@ NOT_NAMES = frozenset(
     jun jul aug sep sept oct nov dec
     """.split()
 )
-SCALE_WORDS = {"thousand": "e3", "million": "e6", "billion": "e9", "trillion": "e12"}
+SCALE_WORDS = {
+    "thousand": "e3", "million": "e6", "mn": "e6", "billion": "e9", "bn": "e9",
+    "trillion": "e12", "tn": "e12",
+}  # fmt: skip
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _NON_WORD = re.compile(r"[^\w\s]+")

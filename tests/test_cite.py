@@ -575,3 +575,77 @@ def test_the_quoted_words_of_an_attributed_sentence_need_their_speaker() -> None
     assert not copies_quoted_words("Opposition leader Tom Ridley", text, 0, len(text))
     assert not copies_quoted_words("", text, 0, len(text))
     assert not copies_quoted_words("the whole island", text, 5, 2)
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x0c", "\x85"])
+def test_an_unclosed_quote_mark_does_not_reach_past_its_paragraph(sep: str) -> None:
+    """An inch mark (6.1") leaves a straight quote open; every line break ends the
+    paragraph it is in, whatever the article's line-ending style."""
+    paras = [
+        'Apple unveiled a phone with a 6.1" screen on Tuesday in California.',
+        "The device will go on sale in 40 countries next month.",
+        "Analysts expect strong demand in Asia, the company said.",
+    ]
+    text = sep.join(paras)
+    starts = [text.index(p) for p in paras]
+    flags = [quoted_speech(text, s, s + len(p)) for s, p in zip(starts, paras, strict=True)]
+    assert flags == [False, False, False]
+    curly = sep.join(["He said: “We will build it.", "The plant opens in May.", "x"])
+    at = curly.index("The plant")
+    assert not quoted_speech(curly, at, at + len("The plant opens in May."))
+
+
+@pytest.mark.timeout(60)
+def test_quotation_state_is_found_in_linear_time_in_one_huge_paragraph() -> None:
+    """Every sentence asks whether a quotation is open at its start; a one-paragraph
+    article of megabytes once took quadratic time."""
+    sentence = 'The minister said "we will act" on Tuesday. Prices rose by 4 percent. '
+    text = sentence * 30_000  # 2.1 MB, one paragraph
+    step = len(sentence)
+    second = sentence.index("Prices")
+    for k in range(0, 30_000):
+        s = k * step + second
+        assert not quoted_speech(text, s, s + len("Prices rose by 4 percent."))
+
+
+def test_a_citation_never_shows_another_scale_or_day_than_its_sentence() -> None:
+    """12 billion is not 12 million; an outlet's "said Friday" is not shown as the support
+    of a sentence that says Thursday, though both outlets' sentences form one group."""
+    a, sa = article(
+        "a",
+        "Wire",
+        [
+            "The cabinet approved a harbour budget worth 12 billion dollars on Thursday.",
+            "Kim Jong Un vowed a forward-looking relationship with Russia, media said Thursday.",
+        ],
+    )
+    b, sb = article(
+        "b",
+        "Daily",
+        [
+            "The cabinet approved a harbour budget worth 12 million dollars on Thursday.",
+            "Kim Jong Un vowed a forward-looking relationship with Russia, media said Friday.",
+        ],
+    )
+    articles = {"a": a, "b": b}
+    v_budget, v_vow = unit(1.0), unit(0.0, 1.0)
+    groups = [
+        SentenceGroup(1, sa[0], (sa[0],)),
+        SentenceGroup(2, sb[0], (sb[0],)),  # another number: dedup keeps it apart
+        SentenceGroup(3, sa[1], (sa[1], sb[1])),  # the same vow, reported on two days
+    ]
+    ev = [Evidence(n=i, group=g, score=1.0) for i, g in enumerate(groups, start=1)]
+    vecs = {sa[0].key: v_budget, sb[0].key: v_budget, sa[1].key: v_vow, sb[1].key: v_vow}
+    drafts = [
+        Draft("The cabinet approved a harbour budget worth 12 billion dollars on Thursday.", ()),
+        Draft("Kim Jong Un vowed a forward-looking relationship with Russia on Thursday.", ()),
+        Draft("Kim Jong Un vowed a forward-looking relationship with Russia.", ()),
+    ]
+    dv = np.stack([v_budget, v_vow, v_vow])
+    budget, dated, undated = cite_drafts(drafts, ev, dv, vecs, articles, threshold=0.55)
+    assert budget.supported and [c.quote for c in budget.citations] == [sa[0].text]
+    assert dated.supported and [c.article_id for c in dated.citations] == ["a"]
+    # a sentence with no day is supported by both outlets' versions
+    assert sorted(c.article_id for c in undated.citations) == ["a", "b"]
+    facts = text_facts("It costs $12bn, or 12 billion dollars, and two million people pay.")
+    assert facts.numbers == {"12e9", "2e6"}
