@@ -180,7 +180,8 @@ def read_eval_file(path: str | Path, limit: int | None = None) -> list[EvalClust
     """Read an eval file (JSON lines, one cluster a line); the first ``limit`` clusters."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"no such evaluation file: {p}", "data")
+        what = "is not a regular file" if p.exists() else "does not exist"
+        raise InputError(f"evaluation file {p} {what}", "data")
     if limit is not None and limit < 1:
         raise InputError(f"limit must be at least 1, not {limit}", "limit")
     from summarizer.sentences import prepare_article

@@ -204,10 +204,7 @@ class Pipeline:
     ) -> Brief:
         """Write one cited brief for ``story`` from its prepared articles."""
         length = length or self.settings.length
-        if length not in LENGTH_SENTENCES:
-            raise InputError(
-                f"length must be one of {sorted(LENGTH_SENTENCES)}, not {length!r}", "length"
-            )
+        _check_length(length)
         timer = _Timer()
         timer.steps.update(timings or {})
         with timer.step("dedup"):
@@ -479,6 +476,7 @@ class Pipeline:
         self, articles: Iterable[Article], *, length: Length | None = None
     ) -> Iterator[Brief]:
         """Like ``summarize`` but yields each brief as soon as it is written."""
+        _check_length(length)  # before any work: preparing may take minutes
         timer = _Timer()
         items = list(articles)
         if not items:
@@ -492,6 +490,13 @@ class Pipeline:
         shared = {k: round(v / max(1, len(index.stories())), 4) for k, v in timer.steps.items()}
         for story in index.stories():
             yield self.brief(story, by_id, length=length, timings=shared)
+
+
+def _check_length(length: object) -> None:
+    if length is not None and length not in LENGTH_SENTENCES:
+        raise InputError(
+            f"length must be one of {sorted(LENGTH_SENTENCES)}, not {length!r}", "length"
+        )
 
 
 def _approx_tokens(text: str) -> int:

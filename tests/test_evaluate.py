@@ -107,8 +107,10 @@ def test_parse_cluster_refuses_malformed_rows(over: dict[str, object], message: 
 
 
 def test_read_eval_file_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such"):
+    with pytest.raises(InputError, match="missing.jsonl does not exist"):
         read_eval_file(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match="is not a regular file"):
+        read_eval_file(tmp_path)
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
     with pytest.raises(InputError, match="bad.jsonl:1"):

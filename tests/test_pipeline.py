@@ -517,3 +517,17 @@ def test_a_story_with_nothing_servable_says_why_and_the_cli_reports_it(
     assert code == 1
     assert f"story {brief.story_id}: empty brief: {NOTHING_SERVABLE}" in err
     assert json.loads(out)["briefs"][0]["sentences"] == []
+
+
+def test_a_bad_length_is_refused_before_any_article_is_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipeline = Pipeline(Settings(), None, None)  # type: ignore[arg-type]
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("articles were prepared")
+
+    monkeypatch.setattr(pipeline, "prepare", no_work)
+    with pytest.raises(InputError, match="length must be one of") as info:
+        pipeline.summarize(seed_articles(), length="huge")  # type: ignore[arg-type]
+    assert info.value.field == "length"
