@@ -8,7 +8,10 @@ or by passing a ``Settings`` object explicitly.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +21,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from summarizer.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_ROOT / "models" / "manifest.toml"
@@ -121,9 +126,30 @@ def get_settings() -> Settings:
     return make_settings()
 
 
+# variables with the prefix that are not settings (read by the test suite)
+_NOT_SETTINGS = frozenset({"STORYBRIEF_E2E_MODEL"})
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``STORYBRIEF_`` variables that name no setting, each with the nearest setting's name
+    when there is one (a misspelt variable would otherwise be ignored in silence)."""
+    env = os.environ if environ is None else environ
+    known = {"STORYBRIEF_" + name.upper() for name in Settings.model_fields}
+    out = []
+    for var in sorted(env):
+        if var.upper().startswith("STORYBRIEF_") and var.upper() not in known | _NOT_SETTINGS:
+            names = sorted(k.removeprefix("STORYBRIEF_") for k in known)
+            near = difflib.get_close_matches(var.upper().removeprefix("STORYBRIEF_"), names, n=1)
+            out.append(f"{var} (did you mean STORYBRIEF_{near[0]}?)" if near else var)
+    return out
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the environment and ``overrides`` (e.g. command-line flags); a bad value
-    is a ``ConfigError`` naming its variable, not a validation traceback."""
+    is a ``ConfigError`` naming its variable, not a validation traceback. A variable with
+    the prefix that names no setting is logged as a warning."""
+    for var in unknown_variables():
+        log.warning("unknown setting %s is ignored", var)
     try:
         return Settings(**overrides)
     except ValidationError as exc:

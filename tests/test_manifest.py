@@ -99,6 +99,18 @@ def test_select_keeps_order_and_defaults_to_all(manifest: Manifest) -> None:
         (entry().replace('package = "p-part{n}"', 'package = "p-part"'), "'{n}'"),
         (entry() + "\nunexpected = 1\n", "unexpected"),
         ("[[models]\n", "not valid TOML"),
+        (
+            entry().replace(
+                'backends = ["llama_cpp", "transformers"]', 'backends = ["sentence_transformers"]'
+            ),
+            "runs on llama_cpp or transformers",
+        ),
+        (entry().replace('format = "gguf"', 'format = "sentence_transformers"'), "chunked gguf"),
+        (
+            entry().replace('role = "generator"', 'role = "embedder"'),
+            "sentence_transformers package",
+        ),
+        ("models = []\n", "models: Tuple should have at least 1 item"),
     ],
 )
 def test_invalid_manifests_are_refused(text: str, message: str) -> None:

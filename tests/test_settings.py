@@ -97,3 +97,19 @@ def test_an_evidence_budget_the_context_cannot_hold_is_refused(
     get_settings.cache_clear()
     gen = load_generator(get_settings())  # lazily loaded: nothing is read yet
     assert gen.context_length == 1024
+
+
+def test_a_misspelt_variable_is_named_with_the_setting_it_resembles(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from summarizer.settings import unknown_variables
+
+    env = {"STORYBRIEF_THREAD": "0", "STORYBRIEF_PORT": "8001", "STORYBRIEF_ZZZ": "1"}
+    assert unknown_variables(env) == [
+        "STORYBRIEF_THREAD (did you mean STORYBRIEF_THREADS?)",
+        "STORYBRIEF_ZZZ",
+    ]
+    monkeypatch.setenv("STORYBRIEF_THREAD", "0")
+    with caplog.at_level("WARNING"):
+        get_settings()
+    assert "unknown setting STORYBRIEF_THREAD (did you mean STORYBRIEF_THREADS?)" in caplog.text

@@ -98,6 +98,14 @@ class ModelSpec(BaseModel):
                 raise ValueError(f"chunk sizes add up to {total}, but size is {self.size}")
         if self.n_ctx is not None and self.n_ctx > self.context_length:
             raise ValueError(f"n_ctx {self.n_ctx} exceeds context_length {self.context_length}")
+        # what each role is run by: a generator is a GGUF file, an embedder a package folder
+        if self.role == "generator":
+            if self.format != "gguf" or not self.source.chunks:
+                raise ValueError("a generator is a chunked gguf file")
+            if not set(self.backends) <= {"llama_cpp", "transformers"}:
+                raise ValueError("a generator runs on llama_cpp or transformers")
+        elif self.format != "sentence_transformers" or self.backends != ("sentence_transformers",):
+            raise ValueError("an embedder is a sentence_transformers package")
         return self
 
     @property
@@ -116,7 +124,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: Literal[1] = Field(alias="schema")
-    models: tuple[ModelSpec, ...]
+    models: tuple[ModelSpec, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
