@@ -79,7 +79,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.sqlalchemy_url)
-        store.create_schema()
+        try:
+            store.lock()  # one service per database file
+            store.create_schema()
+        except BaseException:
+            store.dispose()
+            raise
         pipeline = factory(settings)
         service = StoryService(settings, store, pipeline)
         service.start()

@@ -149,7 +149,7 @@ class StoryService:
         self.brief_lane = Lane(
             "brief", settings.queue_size, budget_s=budget, estimate_s=first_guess
         )
-        self._inflight: dict[tuple[str, str], concurrent.futures.Future[BriefOut]] = {}
+        self._inflight: dict[tuple[str, str, bool], concurrent.futures.Future[BriefOut]] = {}
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
         self._index_dirty = False  # the in-memory index may hold uncommitted articles
@@ -657,12 +657,17 @@ class StoryService:
     def submit_story_brief(
         self, story_id: str, length: Length, *, refresh: bool, bounded: bool = True
     ) -> concurrent.futures.Future[BriefOut]:
-        """Queue a brief for a stored story; identical requests share one task."""
-        key = (story_id, length)
+        """Queue a brief for a stored story; identical requests share one task.
+
+        A request may join a task writing the brief anew; a ``refresh`` request does not
+        join one that may answer with the stored brief.
+        """
+        key = (story_id, length, refresh)
         with self._inflight_lock:
-            running = self._inflight.get(key)
-            if running is not None and not running.done():
-                return running
+            for joinable in [(story_id, length, True)] + ([] if refresh else [key]):
+                running = self._inflight.get(joinable)
+                if running is not None and not running.done():
+                    return running
             future = self.brief_lane.submit(
                 lambda: self.story_brief(story_id, length, refresh=refresh), bounded=bounded
             )

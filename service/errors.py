@@ -29,8 +29,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.store import DatabaseGone
 from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
 
 log = logging.getLogger(__name__)
@@ -187,6 +189,19 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, kind, message, headers=headers)
 
 
+def _database_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The database failed (locked, disk full, gone): nothing was stored by the request,
+    and a retry may succeed, so 503, not the 500 of a bug."""
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return error_response(
+        503,
+        "not_ready",
+        f"the database is unavailable ({reason}); nothing was changed, retry later",
+        headers={"Retry-After": "10"},
+    )
+
+
 def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal error; the server log has details")
@@ -199,6 +214,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ModelError, _model_handler)
     app.add_exception_handler(ConfigError, _config_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(OperationalError, _database_handler)
+    app.add_exception_handler(DatabaseGone, _database_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 
 

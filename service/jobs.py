@@ -19,6 +19,7 @@ refused because the lanes are closing is not a failure of the job.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
@@ -28,11 +29,12 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from service.engine import StoryService, fresh_brief
 from service.errors import Busy, NotFound, ServiceError
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
-from service.store import JobRow, utcnow
+from service.store import DatabaseGone, JobRow, utcnow
 from service.worker import waiters
 from summarizer.errors import StoryBriefError
 from summarizer.types import Article, Length
@@ -43,8 +45,16 @@ log = logging.getLogger(__name__)
 POLL_S = 0.25  # how often a waiting runner looks whether the service is stopping
 
 
+RETRY_FIRST_S = 5.0  # a job hit by a database fault is tried again after this long,
+RETRY_MAX_S = 60.0  # doubling up to this
+
+
 class _Stopping(Exception):
     pass
+
+
+class _DatabaseFault(Exception):
+    """The database failed under a job (locked, full, gone): the job is tried again."""
 
 
 def job_public(row: JobRow) -> JobOut:
@@ -75,6 +85,7 @@ class JobRunner:
         self._queue: queue.Queue[str] = queue.Queue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
+        self._retries: dict[str, int] = {}  # job id -> database faults in a row
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -166,10 +177,31 @@ class JobRunner:
                 continue
             try:
                 self._run(job_id)
+                self._retries.pop(job_id, None)
             except _Stopping:
                 log.info("job %s left queued: the service is stopping", job_id)
+            except (_DatabaseFault, OperationalError, DatabaseGone) as exc:
+                self._retry_later(job_id, exc)
             except Exception:  # never let the runner thread die
                 log.exception("job %s: unexpected error", job_id)
+
+    def _retry_later(self, job_id: str, exc: Exception) -> None:
+        """Queue the job again after a pause (doubling, up to ``RETRY_MAX_S``): a job whose
+        status could not even be written stays ``running`` in the database until then,
+        and is not left there for good."""
+        n = self._retries.get(job_id, 0)
+        self._retries[job_id] = n + 1
+        delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2**n)
+        log.warning(
+            "job %s: the database failed (%s); trying again in %.0f s", job_id, exc, delay
+        )
+        timer = threading.Timer(delay, self._requeue, args=(job_id,))
+        timer.daemon = True
+        timer.start()
+
+    def _requeue(self, job_id: str) -> None:
+        if not self._stop.is_set():
+            self._queue.put(job_id)
 
     def _update(self, job_id: str, **values: Any) -> None:
         with self.store.session() as s:
@@ -187,6 +219,7 @@ class JobRunner:
                 return
             row.status = "running"
             row.attempts += 1
+            attempt = row.attempts
             row.updated_at = utcnow()
             payload = list(row.payload)
             length: Length = row.length  # type: ignore[assignment]
@@ -200,10 +233,24 @@ class JobRunner:
             else:
                 self._run_stateless(job_id, articles, length, results, done_ids)
         except _Stopping:
+            # a graceful stop is not a failed attempt: only crashes count against the job
             self._update(
-                job_id, status="queued", note="interrupted by a shutdown; resumes at start"
+                job_id,
+                status="queued",
+                attempts=attempt - 1,
+                note="interrupted by a shutdown; resumes at start",
             )
             raise
+        except (OperationalError, DatabaseGone) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            with contextlib.suppress(Exception):  # the database may still be failing
+                self._update(
+                    job_id,
+                    status="queued",
+                    attempts=attempt - 1,
+                    note=f"the database failed ({reason}); tried again shortly",
+                )
+            raise _DatabaseFault(reason) from exc
         except (StoryBriefError, ServiceError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("job %s failed: %s", job_id, message)

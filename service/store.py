@@ -18,12 +18,14 @@ SQLite runs in WAL mode with a busy timeout, so readers do not block the single 
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import (
     JSON,
@@ -37,6 +39,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
     text,
 )
@@ -178,6 +181,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class DatabaseGone(RuntimeError):
+    """The SQLite file the service opened is no longer there."""
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 class Store:
     """The database: engine, sessions, schema creation and the queries the service needs."""
 
@@ -186,10 +201,16 @@ class Store:
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # the SQLite file and its identity once the schema is in place: a file deleted or
+        # replaced under a running service must not take writes that vanish on restart
+        self.sqlite_path: Path | None = None
+        self._file_id: tuple[int, int] | None = None
+        self._lock_fh: IO[str] | None = None
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self.sqlite_path = Path(parsed.database)
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
@@ -198,7 +219,15 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        """Create missing tables; refuse a database written by a newer schema."""
+        """Create missing tables; refuse a database written by a newer schema, or one that
+        holds other tables and no schema version (another program's: it is not changed)."""
+        existing = self._tables()
+        if existing and SchemaVersionRow.__tablename__ not in existing:
+            raise ConfigError(
+                f"the database {self.url} holds tables that are not this service's "
+                f"({', '.join(sorted(existing)[:5])}); refusing to change it (point "
+                "STORYBRIEF_DATA_DIR or STORYBRIEF_DATABASE_URL elsewhere)"
+            )
         Base.metadata.create_all(self.engine)
         with self.session() as s:
             found = s.scalar(
@@ -211,14 +240,43 @@ class Store:
                     f"the database {self.url} has schema version {found}; this build knows "
                     f"up to {SCHEMA_VERSION}"
                 )
+        if self.sqlite_path is not None:
+            self._file_id = _file_id(self.sqlite_path)
+
+    def _tables(self) -> set[str]:
+        """The tables already there, read without changing anything (the engine's own
+        connections would switch the file to WAL, rewriting its header)."""
+        if self.sqlite_path is None:
+            return set(inspect(self.engine).get_table_names())
+        if not self.sqlite_path.exists():
+            return set()
+        uri = f"{self.sqlite_path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        finally:
+            conn.close()
+        return {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
+
+    def check_file(self) -> None:
+        """Raise ``DatabaseGone`` when the SQLite file was deleted or replaced since start."""
+        if self._file_id is None or self.sqlite_path is None:
+            return
+        if _file_id(self.sqlite_path) != self._file_id:
+            raise DatabaseGone(
+                f"the database file {self.sqlite_path} was deleted or replaced while the "
+                "service ran; restart the service"
+            )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        self.check_file()
         with self._sessions() as s, s.begin():
             yield s
 
     def ping(self) -> None:
+        self.check_file()
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
@@ -228,5 +286,30 @@ class Store:
         with self.engine.connect() as conn:
             return str(conn.execute(text("PRAGMA journal_mode")).scalar())
 
+    def lock(self) -> None:
+        """Hold an exclusive lock beside the SQLite file for this process's lifetime.
+
+        The story index lives in each process's memory and is written back whole, so a
+        second service on the same database would overwrite the first one's stories.
+        (With another database server, run one service per database.)
+        """
+        if self.sqlite_path is None or self._lock_fh is not None:
+            return
+        path = self.sqlite_path.with_name(self.sqlite_path.name + ".lock")
+        fh = path.open("a")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ConfigError(
+                f"another storybrief service is using the database {self.sqlite_path} "
+                f"(it holds {path}); stop it, or give this one another STORYBRIEF_DATA_DIR"
+            ) from None
+        self._lock_fh = fh
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None

@@ -30,7 +30,7 @@ def make_client(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., Te
     with ExitStack() as stack:
 
         def make(**overrides: Any) -> TestClient:
-            app = build_app(tmp_path, embedder, **overrides)
+            app = build_app(overrides.pop("data_dir", tmp_path), embedder, **overrides)
             return stack.enter_context(TestClient(app, raise_server_exceptions=False))
 
         yield make
@@ -91,11 +91,14 @@ def test_key_matches_every_key() -> None:
     assert not key_matches("ab", ["a"])
 
 
-def test_cors_is_off_by_default_and_configurable(make_client: Callable[..., TestClient]) -> None:
+def test_cors_is_off_by_default_and_configurable(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
     origin = {"Origin": "https://reader.example"}
     off = make_client()
     assert "access-control-allow-origin" not in off.get("/v1/stories", headers=origin).headers
-    on = make_client(cors_origins=["https://reader.example"])
+    # a second service runs at the same time, so on a database of its own
+    on = make_client(cors_origins=["https://reader.example"], data_dir=tmp_path / "second")
     r = on.get("/v1/stories", headers=origin)
     assert r.headers["access-control-allow-origin"] == "https://reader.example"
     r = on.get("/v1/stories", headers={"Origin": "https://other.example"})
@@ -464,10 +467,128 @@ def test_a_graceful_stop_leaves_a_waiting_job_queued(
         assert row is not None
         assert (row.status, row.error, row.finished_at) == ("queued", None, None)
         assert row.note == "interrupted by a shutdown; resumes at start"
-        assert row.attempts == 1
+        assert row.attempts == 0  # a graceful stop is not a failed attempt
     store.dispose()
     c2 = make_client()
     resumed = wait_job(c2, job["id"])
     assert resumed["status"] == "done", resumed
-    assert resumed["attempts"] == 2 and resumed["error"] is None
+    assert resumed["attempts"] == 1 and resumed["error"] is None
     assert resumed["progress"] == {"done": 2, "total": 2}
+
+
+# ---------------------------------------------------------------- database faults
+
+
+def test_a_second_service_on_the_same_database_is_refused(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The story index lives in each process and is written back whole: a second service
+    on one database file would overwrite the first one's stories."""
+    from summarizer.errors import ConfigError
+
+    with TestClient(build_app(tmp_path, embedder)) as first:
+        assert first.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        with pytest.raises(ConfigError, match="another storybrief service is using"):
+            with TestClient(build_app(tmp_path, embedder)):
+                pass
+        assert first.get("/readyz").status_code == 200
+    with TestClient(build_app(tmp_path, embedder)) as again:  # the first has stopped
+        assert len(again.get("/v1/stories").json()["data"]) == 2
+
+
+def test_another_programs_database_is_refused_and_left_unchanged(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    import sqlite3
+
+    from summarizer.errors import ConfigError
+
+    db = tmp_path / "storybrief.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO users (name) VALUES ('ada')")
+    before = db.read_bytes()
+    with pytest.raises(ConfigError, match=r"holds tables that are not this service's \(users\)"):
+        with TestClient(build_app(tmp_path, embedder)):
+            pass
+    assert db.read_bytes() == before
+
+
+def test_a_database_file_deleted_under_the_service_is_a_503_not_a_silent_loss(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
+    c = make_client()
+    assert c.post("/v1/articles", json={"articles": seed_payload()[:1]}).status_code == 201
+    for p in tmp_path.glob("storybrief.db*"):
+        if not p.name.endswith(".lock"):
+            p.unlink()
+    r = c.post("/v1/articles", json={"articles": seed_payload()[1:2]})
+    assert r.status_code == 503, r.text
+    body = r.json()["error"]
+    assert body["type"] == "not_ready" and "was deleted or replaced" in body["message"]
+    assert r.headers["Retry-After"]
+    assert c.get("/readyz").status_code == 503
+
+
+def test_a_database_fault_is_a_503_and_a_job_it_hits_is_tried_again(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked or full database answers 503 with Retry-After (nothing was stored), and a
+    job it interrupts goes back to the queue instead of staying "running" or failing."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import service.jobs as jobs
+
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    runner = c.app.state.jobs  # type: ignore[attr-defined]
+    locked = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise locked
+
+    with monkeypatch.context() as m:
+        m.setattr(service, "ingest", fail)
+        r = c.post("/v1/articles", json={"articles": seed_payload()})
+    body = r.json()["error"]
+    assert r.status_code == 503 and body["type"] == "not_ready"
+    assert "database is locked" in body["message"] and r.headers["Retry-After"] == "10"
+
+    monkeypatch.setattr(jobs, "RETRY_FIRST_S", 0.2)
+    real = runner._run_stored
+    calls: list[int] = []
+
+    def once_locked(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise locked
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_run_stored", once_locked)
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and len(calls) == 2
+    assert done["attempts"] == 1  # the database fault did not use up an attempt
+    assert done["note"].startswith("the database failed (database is locked)")
+
+
+def test_a_refresh_request_never_joins_a_task_that_may_answer_from_the_store(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client()
+    assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    sid = c.get("/v1/stories").json()["data"][0]["id"]
+    gate = block(service.brief_lane, 1)
+    try:
+        plain = service.submit_story_brief(sid, "short", refresh=False, bounded=False)
+        fresh = service.submit_story_brief(sid, "short", refresh=True, bounded=False)
+        later = service.submit_story_brief(sid, "short", refresh=False, bounded=False)
+        assert fresh is not plain  # a refresh writes the brief anew
+        assert later is fresh  # a plain request may share a task that writes anew
+    finally:
+        gate.set()
+    assert plain.result(60).story_id == fresh.result(60).story_id == sid
