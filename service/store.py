@@ -221,13 +221,7 @@ class Store:
     def create_schema(self) -> None:
         """Create missing tables; refuse a database written by a newer schema, or one that
         holds other tables and no schema version (another program's: it is not changed)."""
-        existing = self._tables()
-        if existing and SchemaVersionRow.__tablename__ not in existing:
-            raise ConfigError(
-                f"the database {self.url} holds tables that are not this service's "
-                f"({', '.join(sorted(existing)[:5])}); refusing to change it (point "
-                "STORYBRIEF_DATA_DIR or STORYBRIEF_DATABASE_URL elsewhere)"
-            )
+        self.check_owner()
         Base.metadata.create_all(self.engine)
         with self.session() as s:
             found = s.scalar(
@@ -242,6 +236,16 @@ class Store:
                 )
         if self.sqlite_path is not None:
             self._file_id = _file_id(self.sqlite_path)
+
+    def check_owner(self) -> None:
+        """Refuse a database that holds tables and no schema version: another program's."""
+        existing = self._tables()
+        if existing and SchemaVersionRow.__tablename__ not in existing:
+            raise ConfigError(
+                f"the database {self.url} holds tables that are not this service's "
+                f"({', '.join(sorted(existing)[:5])}); refusing to change it (point "
+                "STORYBRIEF_DATA_DIR or STORYBRIEF_DATABASE_URL elsewhere)"
+            )
 
     def _tables(self) -> set[str]:
         """The tables already there, read without changing anything (the engine's own

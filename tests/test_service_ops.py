@@ -592,3 +592,18 @@ def test_a_refresh_request_never_joins_a_task_that_may_answer_from_the_store(
     finally:
         gate.set()
     assert plain.result(60).story_id == fresh.result(60).story_id == sid
+
+
+def test_serve_says_in_one_line_that_the_database_is_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from summarizer.cli import main
+
+    running = Store(f"sqlite:///{tmp_path / 'storybrief.db'}")
+    running.lock()
+    try:
+        code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "8799"])
+    finally:
+        running.dispose()
+    assert code == 2
+    assert "another storybrief service is using the database" in capsys.readouterr().err

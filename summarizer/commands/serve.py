@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.extractive:
         overrides["extractive_only"] = True
     settings = make_settings(**overrides) if overrides else get_settings()
+    _check_database(settings.sqlalchemy_url)
     seeds = [str(p) for p in args.seed]
     app = create_app(settings, seed_paths=seeds)
     uvicorn.run(
@@ -62,3 +63,16 @@ def run(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def _check_database(url: str) -> None:
+    """What would stop the service at start, said in one line before the models load: a
+    service already running on the database, or another program's database."""
+    from service.store import Store
+
+    store = Store(url)
+    try:
+        store.lock()
+        store.check_owner()
+    finally:
+        store.dispose()
