@@ -255,11 +255,19 @@ class Store:
         if not self.sqlite_path.exists():
             return set()
         uri = f"{self.sqlite_path.resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True)
         try:
-            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        finally:
-            conn.close()
+            conn = sqlite3.connect(uri, uri=True)
+            try:
+                rows = conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                ).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"the database {self.sqlite_path} cannot be read ({exc}); if it is damaged, "
+                "move it away or restore a backup"
+            ) from exc
         return {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
 
     def check_file(self) -> None:
@@ -300,7 +308,13 @@ class Store:
         if self.sqlite_path is None or self._lock_fh is not None:
             return
         path = self.sqlite_path.with_name(self.sqlite_path.name + ".lock")
-        fh = path.open("a")
+        try:
+            fh = path.open("a")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the lock file {path} beside the database: "
+                f"{exc.strerror or exc}"
+            ) from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -607,3 +607,15 @@ def test_serve_says_in_one_line_that_the_database_is_taken(
         running.dispose()
     assert code == 2
     assert "another storybrief service is using the database" in capsys.readouterr().err
+
+
+def test_a_damaged_database_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from summarizer.cli import main
+
+    (tmp_path / "storybrief.db").write_bytes(b"not a database at all, " * 100)
+    code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "8799"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "storybrief.db cannot be read (file is not a database)" in err
