@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.store import DatabaseGone
+from service.store import DatabaseGone, database_fault
 from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def _database_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database failed (locked, disk full, gone): nothing was stored by the request,
     and a retry may succeed, so 503, not the 500 of a bug."""
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
-    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    reason = database_fault(exc)
     return error_response(
         503,
         "not_ready",

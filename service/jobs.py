@@ -34,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 from service.engine import StoryService, fresh_brief
 from service.errors import Busy, NotFound, ServiceError
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
-from service.store import DatabaseGone, JobRow, utcnow
+from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
 from summarizer.errors import StoryBriefError
 from summarizer.types import Article, Length
@@ -242,7 +242,7 @@ class JobRunner:
             )
             raise
         except (OperationalError, DatabaseGone) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            reason = database_fault(exc)
             with contextlib.suppress(Exception):  # the database may still be failing
                 self._update(
                     job_id,

@@ -185,6 +185,12 @@ class DatabaseGone(RuntimeError):
     """The SQLite file the service opened is no longer there."""
 
 
+def database_fault(exc: BaseException) -> str:
+    """One line saying what failed in the database (the driver's message, if any)."""
+    lines = str(getattr(exc, "orig", None) or exc).splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
 def _file_id(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()

@@ -41,6 +41,7 @@ from itertools import combinations
 
 import numpy as np
 
+from summarizer.dedup import SCALE_WORDS
 from summarizer.errors import InputError
 from summarizer.types import Article, BriefSentence, Citation, Draft, Evidence, Sentence
 
@@ -59,10 +60,6 @@ COMBINATION_FLOOR = 0.6  # a group joins a combination only above floor * thresh
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)*")
 _ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
-_SCALE_WORDS = {
-    "thousand": "e3", "million": "e6", "mn": "e6", "billion": "e9", "bn": "e9",
-    "trillion": "e12", "tn": "e12",
-}  # fmt: skip
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
@@ -159,7 +156,7 @@ def text_facts(text: str) -> Facts:
     initial: str | None = None
     for i, tok in enumerate(raw):
         # "12 billion" and "12 million" are different numbers: a scale word joins its number
-        scale = _SCALE_WORDS.get(raw[i + 1].lower(), "") if i + 1 < len(raw) else ""
+        scale = SCALE_WORDS.get(raw[i + 1].lower(), "") if i + 1 < len(raw) else ""
         if tok[0].isdigit():
             num = _norm_number(tok)
             tokens.append(num)

@@ -4,6 +4,7 @@ time limits (504), background jobs and their recovery after a restart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +35,18 @@ def make_client(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., Te
             return stack.enter_context(TestClient(app, raise_server_exceptions=False))
 
         yield make
+
+
+@contextlib.contextmanager
+def gated_lane(name: str, **kwargs: Any) -> Iterator[tuple[Lane, threading.Event]]:
+    """A lane and a gate its blocking tasks wait on; both released when the block ends."""
+    lane = Lane(name, **kwargs)
+    gate = threading.Event()
+    try:
+        yield lane, gate
+    finally:
+        gate.set()
+        lane.close()
 
 
 def block(lane: Lane, n: int) -> threading.Event:
@@ -109,9 +122,7 @@ def test_cors_is_off_by_default_and_configurable(
 
 
 def test_lane_refuses_past_capacity_with_retry_after() -> None:
-    lane = Lane("test", queue_size=1)
-    gate = threading.Event()
-    try:
+    with gated_lane("test", queue_size=1) as (lane, gate):
         f1 = lane.submit(lambda: gate.wait(10))
         f2 = lane.submit(lambda: gate.wait(10))
         with pytest.raises(Busy) as info:
@@ -124,9 +135,6 @@ def test_lane_refuses_past_capacity_with_retry_after() -> None:
         gate.set()
         assert f1.result(5) and f2.result(5) and f3.result(5) == "late"
         assert lane.submit(lambda: 7).result(5) == 7
-    finally:
-        gate.set()
-        lane.close()
 
 
 def test_lane_admits_only_what_can_finish_in_time() -> None:
@@ -172,10 +180,8 @@ def test_lane_takes_a_calibrated_estimate_only_before_real_tasks() -> None:
 
 
 def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
-    lane = Lane("test", queue_size=2)
-    gate = threading.Event()
     ran: list[str] = []
-    try:
+    with gated_lane("test", queue_size=2) as (lane, gate):
         lane.submit(lambda: gate.wait(10))
         waiting = lane.submit(lambda: ran.append("x"))
         with pytest.raises(RequestTimeout) as info:
@@ -186,15 +192,10 @@ def test_wait_future_times_out_and_cancels_a_waiting_task() -> None:
         gate.set()
         lane.submit(lambda: None).result(5)
         assert ran == []
-    finally:
-        gate.set()
-        lane.close()
 
 
 def test_a_shared_task_is_cancelled_only_by_its_last_waiter() -> None:
-    lane = Lane("test", queue_size=3)
-    gate = threading.Event()
-    try:
+    with gated_lane("test", queue_size=3) as (lane, gate):
         lane.submit(lambda: gate.wait(10))
         shared = lane.submit(lambda: "brief")
 
@@ -227,15 +228,10 @@ def test_a_shared_task_is_cancelled_only_by_its_last_waiter() -> None:
         outcomes = asyncio.run(both_give_up())
         assert [type(o) for o in outcomes] == [RequestTimeout, RequestTimeout]
         assert alone.cancelled() and lane.pending == 1 and waiters.count(alone) == 0
-    finally:
-        gate.set()
-        lane.close()
 
 
 def test_a_task_cancelled_by_a_stop_answers_503() -> None:
-    lane = Lane("brief", queue_size=2)
-    gate = threading.Event()
-    try:
+    with gated_lane("brief", queue_size=2) as (lane, gate):
         lane.submit(lambda: gate.wait(10))
         waiting = lane.submit(lambda: "brief")
 
@@ -251,9 +247,6 @@ def test_a_task_cancelled_by_a_stop_answers_503() -> None:
         assert info.value.message == "the brief lane is shutting down"
         with pytest.raises(Busy):  # a task already cancelled is not waited for
             asyncio.run(wait_future(waiting, Deadline(10), "brief", lane="brief"))
-    finally:
-        gate.set()
-        lane.close()
 
 
 def test_full_brief_queue_answers_503(make_client: Callable[..., TestClient]) -> None:
