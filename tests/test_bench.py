@@ -156,7 +156,18 @@ def test_bench_command_refuses_bad_options_before_any_work(
 ) -> None:
     from summarizer.cli import main
 
-    base = ["bench", "--no-model", "--synthetic", "0", "--seeds", str(seed_dir)]
+    data = tmp_path / "eval.jsonl"  # named, so the test needs no ../shared beside the checkout
+    data.write_text("")
+    base = [
+        "bench",
+        "--no-model",
+        "--synthetic",
+        "0",
+        "--seeds",
+        str(seed_dir),
+        "--data",
+        str(data),
+    ]
     assert main([*base, "--stories", "2"]) == 2
     assert "--stories briefs with the model" in capsys.readouterr().err
     assert main([*base, "--out", str(tmp_path)]) == 2
