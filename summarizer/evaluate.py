@@ -368,6 +368,10 @@ def _function_words() -> frozenset[str]:
 _FUNCTION_WORDS = _function_words()
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'’\-]*[A-Za-z0-9]|\b[A-Z]\b")
+# U.S., U.N., D.C.: letters with dots, read as one name; compared without the dots.
+_DOTTED = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}")
+# Where a sentence, or a quotation inside it, begins: a capital there may be a common word.
+_OPENING = re.compile(r"^[\s\"'“‘(\[—–-]*$|[.!?:;][\s\"'“‘(\[—–-]*$")
 
 
 def _norm_number(tok: str) -> str:
@@ -381,30 +385,59 @@ def _norm_name(tok: str) -> str:
     return tok
 
 
-def names_and_numbers(text: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A checkable token of a sentence; ``opening`` when it starts the sentence or a quote
+    (there "Police" is as likely the common word as a name)."""
+
+    text: str
+    opening: bool = False
+
+
+def facts_of(text: str) -> list[Fact]:
     """The checkable facts of a sentence: numbers, and capitalised words (names).
 
     A capitalised word counts as a name unless it is a common function word (so the
-    "The" or "Nothing" that opens a sentence is not a name); single letters are skipped.
-    Numbers lose their thousands separators.
+    "The" or "Nothing" that opens a sentence is not a name); single letters are skipped,
+    and dotted abbreviations (U.S.) count as one name without their dots. Numbers lose
+    their thousands separators.
     """
-    found: list[str] = []
+    found: list[Fact] = []
     for m in _NUMBER.finditer(text):
-        found.append(_norm_number(m.group()))
+        found.append(Fact(_norm_number(m.group())))
+    for m in _DOTTED.finditer(text):
+        found.append(Fact(m.group().replace(".", "")))
     for m in _NAME.finditer(text):
         tok = _norm_name(m.group())
         if len(tok) < 2 or tok.lower() in _FUNCTION_WORDS or tok[0].isdigit():
             continue
-        found.append(tok)
+        found.append(Fact(tok, opening=_OPENING.search(text, 0, m.start()) is not None))
     return found
 
 
-def fact_found(fact: str, evidence: str) -> bool:
-    """Whether a name or number occurs in the evidence text as a whole token."""
-    if fact[0].isdigit():
+def names_and_numbers(text: str) -> list[str]:
+    """The texts of :func:`facts_of`."""
+    return [f.text for f in facts_of(text)]
+
+
+def fact_found(fact: str | Fact, evidence: str) -> bool:
+    """Whether a name or number occurs in the evidence text as a whole token.
+
+    A name that opens its sentence is also found in lower case ("Police said" against
+    "told police"); an abbreviation is found with or without dots ("US" in "U.S. forces").
+    """
+    if isinstance(fact, str):
+        fact = Fact(fact)
+    text = fact.text
+    if text[0].isdigit():
         numbers = {_norm_number(n) for n in _NUMBER.findall(evidence)}
-        return fact in numbers
-    return re.search(rf"(?<![\w]){re.escape(fact)}(?![\w])", evidence) is not None
+        return text in numbers
+    if text.isupper() and text.isalpha() and 2 <= len(text) <= 5:
+        dotted = {m.group().replace(".", "") for m in _DOTTED.finditer(evidence)}
+        if text in dotted:
+            return True
+    flags = re.IGNORECASE if fact.opening else 0
+    return re.search(rf"(?<![\w]){re.escape(text)}(?![\w])", evidence, flags) is not None
 
 
 @dataclass(slots=True)
@@ -452,12 +485,12 @@ def faithfulness(sentences: Sequence[BriefSentence], threshold: float) -> Faithf
         if s.citations and s.supported and s.support >= threshold:
             out.supported += 1
         evidence = "\n".join(c.quote for c in s.citations)
-        for fact in names_and_numbers(s.text):
+        for fact in facts_of(s.text):
             out.facts += 1
             if fact_found(fact, evidence):
                 out.facts_found += 1
             else:
-                out.missing.append(fact)
+                out.missing.append(fact.text)
     return out
 
 

@@ -9,11 +9,13 @@ import pytest
 
 from summarizer.errors import InputError
 from summarizer.evaluate import (
+    Fact,
     GoldAlignment,
     PredictedCitation,
     alignment_scores,
     article_id_for,
     fact_found,
+    facts_of,
     faithfulness,
     names_and_numbers,
     parse_cluster,
@@ -273,6 +275,22 @@ def test_fact_found_matches_whole_tokens() -> None:
     assert not fact_found("120", "about 1,200 people")
     assert fact_found("Kim", "Kim Jong Un met")
     assert not fact_found("Kim", "Kimberly met")
+
+
+def test_an_opening_capital_is_found_in_lower_case_and_only_there() -> None:
+    facts = facts_of('Police said the U.S. team left. "Officers" came, Reuters said.')
+    assert facts == [
+        Fact("US"),
+        Fact("Police", opening=True),
+        Fact("Officers", opening=True),
+        Fact("Reuters"),
+    ]
+    evidence = "They told police the US team and officers had left, according to reuters."
+    found = {f.text: fact_found(f, evidence) for f in facts}
+    assert found == {"US": True, "Police": True, "Officers": True, "Reuters": False}
+    # an abbreviation is found with or without its dots, and not inside another word
+    assert fact_found("US", "U.S. forces") and fact_found("US", "US forces")
+    assert not fact_found("US", "USA forces") and not fact_found("UN", "U.N.C. forces")
 
 
 def _sent(text: str, support: float, quotes: list[str], supported: bool = True) -> BriefSentence:
