@@ -485,14 +485,22 @@ def machine() -> dict[str, Any]:
     import platform
 
     cpu = platform.processor() or "unknown"
+    info: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                key, sep, value = line.partition(":")
+                if not sep:
+                    break  # the end of the first processor's block
+                info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    cpu = info.get("model name", cpu)
+    # "AMD EPYC" alone does not tell a generation apart; family and model do
+    cpu_id = {
+        name: info[key] for name, key in (("cpu_family", "cpu family"), ("cpu_model", "model"))
+        if key in info
+    }
     mem_gib: float | None = None
     try:
         with open("/proc/meminfo", encoding="utf-8") as fh:
@@ -512,12 +520,27 @@ def machine() -> dict[str, Any]:
         load = []
     return {
         "cpu": cpu,
+        **cpu_id,
+        "llama_cpp": llama_cpp_build(),
         "cores": cores,
         "memory_gib": mem_gib,
         "load_average": load,
         "python": platform.python_version(),
         "system": platform.system(),
     }
+
+
+def llama_cpp_build() -> str | None:
+    """llama.cpp's own line on the instruction sets it was built for (None without it)."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return None
+    try:
+        text = llama_cpp.llama_print_system_info()
+    except Exception:  # noqa: BLE001 - only a description
+        return None
+    return text.decode("utf-8", "replace").strip() if isinstance(text, bytes) else str(text)
 
 
 @dataclass(frozen=True, slots=True)

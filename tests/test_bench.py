@@ -104,6 +104,8 @@ def test_recording_generator_keeps_the_prompt_and_speed_figures() -> None:
 def test_machine_description() -> None:
     m = machine()
     assert m["cores"] >= 1 and m["cpu"]
+    # which instruction sets llama.cpp was built for: the figures depend on it
+    assert "AVX" in m["llama_cpp"] or "NEON" in m["llama_cpp"]
 
 
 def test_bench_non_model_reports_every_step(embedder: object, seed_dir: Path) -> None:
