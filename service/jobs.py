@@ -192,9 +192,7 @@ class JobRunner:
         n = self._retries.get(job_id, 0)
         self._retries[job_id] = n + 1
         delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2**n)
-        log.warning(
-            "job %s: the database failed (%s); trying again in %.0f s", job_id, exc, delay
-        )
+        log.warning("job %s: the database failed (%s); trying again in %.0f s", job_id, exc, delay)
         timer = threading.Timer(delay, self._requeue, args=(job_id,))
         timer.daemon = True
         timer.start()

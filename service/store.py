@@ -318,8 +318,7 @@ class Store:
             fh = path.open("a")
         except OSError as exc:
             raise ConfigError(
-                f"cannot create the lock file {path} beside the database: "
-                f"{exc.strerror or exc}"
+                f"cannot create the lock file {path} beside the database: {exc.strerror or exc}"
             ) from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

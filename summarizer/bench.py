@@ -498,7 +498,8 @@ def machine() -> dict[str, Any]:
     cpu = info.get("model name", cpu)
     # "AMD EPYC" alone does not tell a generation apart; family and model do
     cpu_id = {
-        name: info[key] for name, key in (("cpu_family", "cpu family"), ("cpu_model", "model"))
+        name: info[key]
+        for name, key in (("cpu_family", "cpu family"), ("cpu_model", "model"))
         if key in info
     }
     mem_gib: float | None = None
