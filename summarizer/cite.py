@@ -253,6 +253,33 @@ def support_score(cosine: float, draft: Facts, other: Facts) -> float:
     return float(min(1.0, max(0.0, score)))
 
 
+def headline_supported(headline: str, evidence: Sequence[str]) -> bool:
+    """Whether a model's headline says only what the evidence says.
+
+    Every number in it occurs in the evidence; so does every capitalised word after the
+    first, as a name or as the stem of an evidence word (headlines are often in title
+    case: "Kim Vows Closer Ties"); and at least half of its content words, and at least
+    one, are the evidence's. A refusal or chatter, a headline in another script, or one
+    that brings a name or a number of its own fails.
+    """
+    facts = text_facts(headline)
+    if not facts.content:
+        return False
+    numbers: set[str] = set()
+    tokens: set[str] = set()
+    content: set[str] = set()
+    for text in evidence:
+        f = text_facts(text)
+        numbers |= _all_numbers(f)
+        tokens.update(f.tokens)
+        content |= f.content
+    if not facts.numbers <= numbers:
+        return False
+    if any(not _has_name(n, tokens) and _stem(n) not in content for n in facts.names):
+        return False
+    return 2 * len(facts.content & content) >= len(facts.content)
+
+
 # ---------------------------------------------------------------- hard checks
 
 

@@ -609,6 +609,7 @@ def evaluate(
                 "alignment": align.as_dict(),
                 "faithfulness": faith.as_dict(),
                 "timings": timings,
+                "headline": brief.headline,
                 "brief": ours,
                 "model_text": model_text if brief.extractive_fallback else None,
             }

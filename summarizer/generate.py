@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
+from summarizer.cite import headline_supported
 from summarizer.errors import InputError
 from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
 
@@ -30,6 +31,8 @@ MAX_LABEL_OUTLETS = 3
 HEADLINE_MAX_WORDS = 14
 HEADLINE_MAX_CHARS = 160
 MIN_DRAFT_WORDS = 3
+#: Drafts handed to the cite step, as a multiple of the sentences asked for.
+SPARE_DRAFTS = 2
 _NEAR_DUP_JACCARD = 0.75
 _NEAR_DUP_CONTAINMENT = 0.9
 
@@ -123,12 +126,24 @@ def build_messages(
 # ---------------------------------------------------------------- parsing
 
 _CITE = re.compile(
-    r"\[\s*(?:(?:evidence|ev\.?|source|ref\.?)\s*)?#?"
+    r"\[\s*(?:(?:evidence|ev\.?|source|ref\.?|e|s)\s*)?#?"
     r"(\d{1,3}(?:\s*(?:,|;|&|and|-|–)\s*#?\d{1,3})*)\s*\]",
     re.IGNORECASE,
 )
-# "(1, 2)" is only read as a citation right before the end of a sentence or line.
-_PAREN_CITE = re.compile(r"\((\d{1,2}(?:\s*,\s*\d{1,2})*)\)(?=\s*[.!?]?\s*(?:$|\[))")
+# "(1, 2)" or "(evidence 1)" is only read as a citation right before the end of a sentence
+# or line, another citation, or another such group ("(1)(3)", "(2), (3)").
+_PAREN_CITE = re.compile(
+    r"\((?:(?:evidence|source)\s*)?(\d{1,2}(?:\s*,\s*\d{1,2})*)\)"
+    r"(?=\s*[.!?]?\s*(?:$|\[|,?\s*\((?:(?:evidence|source)\s*)?\d))",
+    re.IGNORECASE,
+)
+# full-width brackets, as some chat models write them: 【1】
+_WIDE_BRACKETS = str.maketrans({"【": "[", "】": "]", "［": "[", "］": "]"})
+# a reasoning block some chat models write before their answer
+_THINK = re.compile(r"<think>.*?(?:</think>|$)|</think>", re.DOTALL | re.IGNORECASE)
+# the prompt's evidence header and its lines, echoed back: "(AP, Yonhap) text [3]"
+_ECHO_HEADER = re.compile(r"^\W*evidence\b[^:\n]*:\s*$", re.IGNORECASE)
+_ECHO_LINE = re.compile(r"^\s*\([^()]{1,120}\)\s+\S.*\[\d{1,3}\]\s*$")
 # a template placeholder copied literally: "[n]", "[..]", "<sentence>"
 _PLACEHOLDER = re.compile(
     r"\[\s*(?:n|x|\.{2,3}|…|\?|<[^>]*>|(?:evidence )?numbers?)\s*\]|<(?:sentence|headline)>",
@@ -140,7 +155,9 @@ _LEADING_CITE = re.compile(r"^\s*\[\s*\d{1,3}(?:\s*[,;&-]\s*\d{1,3})*\s*\]")
 _ECHOED_LABEL = re.compile(
     r"^\s*(?:\([^)]{1,80}\)|[A-Z][\w.&' ]{0,40}?\s+[-–—]|[A-Z][\w.&']{0,20}:)\s*"
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·–]+|\d{1,2}\s*[.)]|\(\d{1,2}\))\s+")
+_BULLET = re.compile(
+    r"^\s*(?:[-*•·–>]+|#\d{1,2}[.):\-–]?|\d{1,2}\s*[.):\-–]|\(\d{1,2}\))\s+"
+)
 _HEADLINE = re.compile(r"^\W*(?:headline|title)\s*\**\s*[:\-–]\s*(.*)$", re.IGNORECASE)
 _LABEL = re.compile(
     r"^\W*(?:(?:news )?brief|summary|(?:sentence|line|point)\s*\d{1,2})\s*\**\s*[:.)]\s*",
@@ -149,7 +166,8 @@ _LABEL = re.compile(
 # an outlet label copied from the evidence layout: "(AP, Yonhap) The talks ..."
 _OUTLET_PREFIX = re.compile(r"^\((?:[A-Z][^()]{0,60})\)\s+(?=[\"“A-Z])")
 _META = re.compile(
-    r"^\W*(?:here is|here's|here are|sure\b|certainly\b|below is|the following|note\b|"
+    r"^\W*(?:here is|here's|here are|sure[,!.]|certainly[,!.]|below is|"
+    r"the following (?:is|are)\b|note\s*:|"
     r"sources?\s*:|references?\s*:|evidence\s*:|citations?\s*:)",
     re.IGNORECASE,
 )
@@ -196,7 +214,7 @@ def _split_sentences(text: str) -> list[str]:
 
 def _clean_line(line: str) -> str:
     line = _PLACEHOLDER.sub("", line.replace("**", "").replace("__", "")).strip()
-    line = re.sub(r"^#+\s*", "", line)
+    line = re.sub(r"^#+\s*(?!\d)", "", line)  # a heading mark, not "#1"
     line = _BULLET.sub("", line)
     line = _LABEL.sub("", line)
     line = _OUTLET_PREFIX.sub("", line)
@@ -351,13 +369,12 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
     A last sentence that neither ends in punctuation nor carries a citation was cut by the
     token cap and is dropped; so are fragments (fewer than three words) and chatter lines.
     """
+    text = _THINK.sub("", text.translate(_WIDE_BRACKETS))
     text = text.replace("\r\n", "\n").replace("```", "\n")
     headline: str | None = None
     pieces: list[_Piece] = []
-    for raw in text.split("\n"):
-        if not raw.strip():
-            continue
-        h = _HEADLINE.match(raw.replace("**", ""))
+    for raw in _answer_lines(text):
+        h = _HEADLINE.match(_BULLET.sub("", raw.replace("**", "")))
         if h:
             if headline is None:
                 headline = _clean_headline(h.group(1))
@@ -382,11 +399,44 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
                 headline = _clean_headline(sent)  # an unlabelled title line
             continue  # a fragment or a sentence cut by the token cap
         if not _TERMINAL.search(sent):
-            sent = sent.rstrip(",;:- ") + "."
+            sent = sent.rstrip(",;:-–— ")
+            if not _TERMINAL.search(sent):
+                sent += "."
         if len(_WORD.findall(sent)) < MIN_DRAFT_WORDS:
             continue
         drafts.append(Draft(text=sent, hints=tuple(dict.fromkeys(p.hints))))
     return headline, dedupe_drafts(drafts)
+
+
+def _answer_lines(text: str) -> list[str]:
+    """The non-empty lines of an answer, an echoed evidence list left out and a numbered
+    sentence that runs on to the next line joined to it."""
+    out: list[str] = []
+    echo = False
+    for raw in text.split("\n"):
+        if not raw.strip():
+            echo = False
+            continue
+        if _ECHO_HEADER.match(raw):
+            echo = True
+            continue
+        if echo and _ECHO_LINE.match(raw):
+            continue
+        echo = False
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and _BULLET.match(prev)
+            and not _HEADLINE.match(_BULLET.sub("", prev.replace("**", "")))
+            and not re.search(r"(?:[.!?][\"'”’)]*|\])\s*$", prev)
+            and not _BULLET.match(raw)
+            and not _HEADLINE.match(raw.replace("**", ""))
+            and not _LABEL.match(raw)
+        ):
+            out[-1] = prev.rstrip() + " " + raw.strip()
+            continue
+        out.append(raw)
+    return out
 
 
 # ---------------------------------------------------------------- fallback
@@ -569,12 +619,13 @@ def _fallback(
     n_sentences: int,
     reason: str,
     result: GenerationResult | None,
-    headline: str | None = None,
 ) -> GenerationOutcome:
+    """An extractive brief. Its headline is left to the caller (an outlet's own title
+    first): a model whose answer could not be used has not earned its headline either."""
     log.warning("extractive fallback: %s", reason)
     return GenerationOutcome(
-        headline=headline or make_headline(evidence),
-        drafts=extractive_drafts(evidence, n_sentences),
+        headline=None,
+        drafts=extractive_drafts(evidence, n_sentences) if evidence else [],
         result=result,
         fallback=True,
         fallback_reason=reason,
@@ -589,7 +640,16 @@ def generate_brief_drafts(
     config: GenerationConfig,
     headline_hint: str | None = None,
 ) -> GenerationOutcome:
-    """Ask the model for a brief; fall back to the evidence itself if nothing usable comes."""
+    """Ask the model for a brief; fall back to the evidence itself if nothing usable comes.
+
+    Up to ``SPARE_DRAFTS`` x ``n_sentences`` drafts come back, in the model's order: the
+    cite step keeps the first ``n_sentences`` it can support, so a line of chatter the
+    parser let through does not take a real sentence's place. The model's headline is
+    kept only when the evidence bears it out (:func:`summarizer.cite.headline_supported`);
+    otherwise, and on a fallback, the outcome has none and the caller picks one.
+    """
+    if not evidence:
+        return _fallback(evidence, n_sentences, "no evidence fits the model's budget", None)
     messages = build_messages(evidence, n_sentences=n_sentences, headline_hint=headline_hint)
     stops = tuple(dict.fromkeys(config.stop + DEFAULT_STOP))
     config = replace(config, stop=stops)
@@ -605,16 +665,21 @@ def generate_brief_drafts(
         Draft(strip_outlet_attribution(d.text, outlets), tuple(h for h in d.hints if h in valid))
         for d in drafts
     ]
-    drafts = dedupe_drafts(drafts)[:n_sentences]
+    drafts = dedupe_drafts(drafts)[: SPARE_DRAFTS * n_sentences]
     if not drafts:
         reason = (
             "generation timed out before a usable sentence"
             if result.finish_reason == "timeout"
             else "the model wrote no usable sentence"
         )
-        return _fallback(evidence, n_sentences, reason, result, headline)
+        return _fallback(evidence, n_sentences, reason, result)
+    if headline is not None:
+        headline = clip_headline(headline)
+        if not headline_supported(headline, [evidence_text(e.group) for e in evidence]):
+            log.info("model headline not borne out by the evidence: %r", headline)
+            headline = None
     return GenerationOutcome(
-        headline=headline or make_headline(evidence),
+        headline=headline,
         drafts=drafts,
         result=result,
         fallback=False,

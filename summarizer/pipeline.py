@@ -64,6 +64,8 @@ EXTRACTIVE_MODEL = ModelInfo(name="extractive", backend="none", sha256="")
 # it against every served sentence.
 REPEAT_SIMILARITY = 0.75
 # Why a brief has no sentence: every candidate was refused as fact.
+#: An evidence budget that every story fits (for an extractive brief, which has no model).
+UNBOUNDED_TOKENS = 10**9
 NOTHING_SERVABLE = (
     "no sentence of this story can be served as fact: its text is in the writer's own "
     "voice (I, we) or is quoted words without a speaker"
@@ -214,12 +216,26 @@ class Pipeline:
         n_sentences = LENGTH_SENTENCES[length]
         with timer.step("select"):
             evidence = self.select(material)
+            over_budget = not evidence and bool(material.groups)
+            if over_budget:  # no sentence fits the model's budget; an extract needs none
+                evidence = self.select(material, budget_tokens=UNBOUNDED_TOKENS)
         reusable = material.reusable
         speakable = [e for e in evidence if reusable[e.group.id]]
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
         extractable = speakable or list(evidence)
         with timer.step("generate"):
-            outcome = self._drafts(evidence, n_sentences)
+            if over_budget:
+                budget = self.settings.evidence_token_budget
+                outcome = GenerationOutcome(
+                    headline=None,
+                    drafts=[],
+                    result=None,
+                    fallback=True,
+                    fallback_reason=f"no sentence of this story fits the model's evidence "
+                    f"budget ({budget} tokens)",
+                )
+            else:
+                outcome = self._drafts(evidence, n_sentences)
             if outcome.fallback:
                 outcome = replace(outcome, drafts=extractive_drafts(extractable, n_sentences))
         member_vectors = {
@@ -242,6 +258,7 @@ class Pipeline:
                 cited = [s.model_copy(update={"origin": "extract"}) for s in cited]
             else:
                 cited, repeats = _drop_repeats(cited, draft_vectors)
+                cited = _first_served(cited, n_sentences)
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -267,7 +284,10 @@ class Pipeline:
         ]
         reason = outcome.fallback_reason
         if not any(s.supported for s in cited):
-            reason = NOTHING_SERVABLE
+            # why the model's brief was not used, when there was a model to use
+            reason = (
+                f"{reason}; {NOTHING_SERVABLE}" if reason and self.generator else NOTHING_SERVABLE
+            )
         model = self.model_info()
         result = outcome.result
         if result is not None:
@@ -326,17 +346,24 @@ class Pipeline:
             reusable={g.id: _reusable(g, articles) for g in groups},
         )
 
-    def select(self, material: StoryMaterial, *, mmr_lambda: float | None = None) -> list[Evidence]:
+    def select(
+        self,
+        material: StoryMaterial,
+        *,
+        mmr_lambda: float | None = None,
+        budget_tokens: int | None = None,
+    ) -> list[Evidence]:
         """The evidence shown to the model, within the settings' token budget.
 
-        ``mmr_lambda`` overrides selection's relevance/novelty trade-off (for studies).
+        ``mmr_lambda`` overrides selection's relevance/novelty trade-off (for studies);
+        ``budget_tokens`` the budget.
         """
         count_tokens = self.generator.count_tokens if self.generator else _approx_tokens
         return select_evidence(
             material.groups,
             material.group_vectors,
             count_tokens=count_tokens,
-            budget_tokens=self.settings.evidence_token_budget,
+            budget_tokens=budget_tokens or self.settings.evidence_token_budget,
             n_articles=len(material.parts),
             weights=[
                 1.0 if material.reusable[g.id] else UNSPEAKABLE_WEIGHT for g in material.groups
@@ -525,6 +552,19 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
 
 def _numbers(text: str) -> frozenset[str]:
     return text_facts(text).numbers
+
+
+def _first_served(cited: Sequence[BriefSentence], n_sentences: int) -> list[BriefSentence]:
+    """``cited`` up to its ``n_sentences``-th supported sentence (the model may write more
+    drafts than asked: the cite step keeps the first it can support)."""
+    out: list[BriefSentence] = []
+    served = 0
+    for s in cited:
+        if served >= n_sentences:
+            break
+        out.append(s)
+        served += s.supported
+    return out
 
 
 def _drop_repeats(

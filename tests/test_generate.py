@@ -237,6 +237,74 @@ def test_parse_without_headline_and_empty() -> None:
     assert headline is None and len(drafts) == 1
 
 
+def test_parse_reads_other_citation_forms() -> None:
+    """Full-width brackets, lettered numbers, "(evidence n)", "(1)(3)" and "(2), (3)"."""
+    _, drafts = parse_output(
+        "1. The council approved the budget on Monday.【1】\n"
+        "2. It pays for two new ferries. [E2]\n"
+        "3. Work on the terminal begins next spring. (evidence 3)\n"
+        "4. Critics said the ferries cost too much (2)(4).\n"
+        "5. The terminal would open in two years (1), (3).\n"
+    )
+    assert [d.text for d in drafts] == [
+        "The council approved the budget on Monday.",
+        "It pays for two new ferries.",
+        "Work on the terminal begins next spring.",
+        "Critics said the ferries cost too much.",
+        "The terminal would open in two years.",
+    ]
+    assert [d.hints for d in drafts] == [(1,), (2,), (3,), (2, 4), (1, 3)]
+
+
+@pytest.mark.parametrize("marker", ["1 -", "1:", "#1", "1)", "> 1.", "(1)"])
+def test_parse_strips_list_markers_of_every_kind(marker: str) -> None:
+    _, drafts = parse_output(f"{marker} The council approved the budget on Monday. [1]")
+    assert drafts == [Draft("The council approved the budget on Monday.", (1,))]
+
+
+def test_parse_joins_a_numbered_sentence_that_runs_onto_the_next_line() -> None:
+    headline, drafts = parse_output(
+        "Headline: Council approves budget\n"
+        "1. The island council approved a budget of 12 million\n"
+        "for the harbour on Monday. [1]\n"
+        "2. It pays for two new ferries. [2]"
+    )
+    assert headline == "Council approves budget"
+    assert drafts == [
+        Draft(
+            "The island council approved a budget of 12 million for the harbour on Monday.", (1,)
+        ),
+        Draft("It pays for two new ferries.", (2,)),
+    ]
+
+
+def test_parse_leaves_out_an_echoed_evidence_list_and_reasoning() -> None:
+    headline, drafts = parse_output(
+        "<think>\nI should copy names exactly.\n</think>\n"
+        "Evidence, one numbered fact per line:\n"
+        "(Harbour Post, Coast Radio) The island council approved a budget. [1]\n"
+        "(Coast Radio) The budget pays for two new ferries. [2]\n\n"
+        "Headline: Council approves budget\n"
+        "1. The council approved a budget for two new ferries. [1, 2]"
+    )
+    assert headline == "Council approves budget"
+    assert drafts == [Draft("The council approved a budget for two new ferries.", (1, 2))]
+
+
+def test_parse_keeps_news_that_opens_like_chatter_and_ends_one_full_stop() -> None:
+    _, drafts = parse_output(
+        "1. The following day, police arrested two men. [3]\n"
+        "2. Note: this brief uses the evidence only.\n"
+        "3. The talks ended. — [2]\n"
+        "4. Work starts in spring. - [1]"
+    )
+    assert [d.text for d in drafts] == [
+        "The following day, police arrested two men.",
+        "The talks ended.",
+        "Work starts in spring.",
+    ]
+
+
 def test_dedupe_keeps_the_first_and_merges_hints() -> None:
     out = dedupe_drafts(
         [Draft("The council approved the budget on Monday.", (1,)),
@@ -344,7 +412,8 @@ def test_generate_uses_the_model_answer() -> None:
     out = generate_brief_drafts(gen, make_evidence(), n_sentences=2, config=config)
     assert not out.fallback and out.fallback_reason is None
     assert out.headline == "Council approves ferries"
-    assert [d.hints for d in out.drafts] == [(1,), (2,)]  # [9] does not exist; capped at 2
+    # [9] does not exist; up to twice the sentences asked for go to the cite step
+    assert [d.hints for d in out.drafts] == [(1,), (2,), (4,)]
     out = generate_brief_drafts(gen, make_evidence(), n_sentences=5, config=config)
     assert out.drafts[-1].text == "Critics said the ferries cost too much."
     prompt, used = gen.calls[0]
@@ -358,7 +427,7 @@ def test_generate_falls_back_when_the_model_fails() -> None:
     assert out.fallback and out.result is None
     assert out.fallback_reason is not None and "backend crashed" in out.fallback_reason
     assert [d.hints for d in out.drafts] == [(1,), (2,), (3,)]
-    assert out.headline
+    assert out.headline is None  # the pipeline picks one (an outlet's title first)
 
 
 @pytest.mark.parametrize(
@@ -382,7 +451,50 @@ def test_generate_keeps_what_arrived_before_a_timeout() -> None:
     out = generate_brief_drafts(gen, make_evidence(), n_sentences=3, config=GenerationConfig())
     assert not out.fallback
     assert out.drafts == [Draft("The council approved the budget.", (1,))]
-    assert out.headline  # from the evidence
+    assert out.headline is None  # the model wrote none: the pipeline picks one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't help with that\n1. The council approved a budget. [1]",
+        "标题：议会批准预算\n1. The council approved a budget. [1]",
+        "Headline: Council approves 40 million for new bridge\n"
+        "1. The council approved a budget. [1]",
+        "<think>\nThe user wants a brief.\n</think>\n1. The council approved a budget. [1]",
+    ],
+)
+def test_a_model_headline_the_evidence_does_not_bear_out_is_not_kept(text: str) -> None:
+    """A refusal, another script, a number or name of its own, a reasoning block: the
+    headline is left to the pipeline (an outlet's title) and the sentence is kept."""
+    out = generate_brief_drafts(
+        FakeGenerator(text), make_evidence(), n_sentences=3, config=GenerationConfig()
+    )
+    assert not out.fallback and out.headline is None
+    assert [d.text for d in out.drafts] == ["The council approved a budget."]
+
+
+def test_a_model_headline_is_kept_when_borne_out_and_cut_to_size() -> None:
+    text = "1. Headline: Island Council Approves Harbour Budget\n2. The council approved it. [1]"
+    out = generate_brief_drafts(
+        FakeGenerator(text), make_evidence(), n_sentences=3, config=GenerationConfig()
+    )
+    assert out.headline == "Island Council Approves Harbour Budget"  # title case, numbered
+    long = "Headline: " + " ".join(["council budget harbour ferries"] * 30)
+    out = generate_brief_drafts(
+        FakeGenerator(long + "\n1. The council approved it. [1]"),
+        make_evidence(),
+        n_sentences=3,
+        config=GenerationConfig(),
+    )
+    assert out.headline is not None and len(out.headline) <= 160
+
+
+def test_no_evidence_is_a_fallback_with_its_reason_not_an_error() -> None:
+    gen = FakeGenerator("1. Anything. [1]")
+    out = generate_brief_drafts(gen, [], n_sentences=3, config=GenerationConfig())
+    assert out.fallback and out.drafts == [] and not gen.calls
+    assert out.fallback_reason is not None and "budget" in out.fallback_reason
 
 
 # ---------------------------------------------------------------- the real model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -357,6 +358,72 @@ def test_the_writers_first_person_is_not_served(embedder: Any) -> None:
     texts = [s.text for s in extractive.brief(story, by_id).sentences]
     assert len(texts) == 5, texts  # of 7 evidence sentences
     assert not any("I watched" in t or "Our reporter" in t for t in texts), texts
+
+
+def test_chatter_the_parser_lets_through_does_not_take_a_sentences_place(embedder: Any) -> None:
+    """The model writes two lines of talk before its sentences: the cite step drops them
+    and the brief keeps the model's sentences (not an extractive fallback); a sentence
+    beyond the length asked for is not served."""
+    facts = [
+        "The island council approved a budget of 12,000 pounds for the harbour on Monday.",
+        "Two new ferries will be built at the Varna yard, the council said.",
+        "Each of the new ferries will carry 300 passengers and 40 cars.",
+        "Work on the quay is due to start in the autumn, officials said.",
+    ]
+    writer = _ScriptWriter(
+        [
+            "This brief draws only on the numbered evidence given above.",
+            "Every sentence below cites the lines that it is based upon.",
+            *facts,
+        ]
+    )
+    pipeline = Pipeline(Settings(top_up=False), embedder, writer)
+    story, by_id = _as_story(pipeline, HARBOUR)
+    brief = pipeline.brief(story, by_id, length="short")  # three sentences
+    assert not brief.extractive_fallback
+    assert [s.text for s in brief.sentences] == facts[:3]
+    assert all(s.origin == "model" for s in brief.sentences)
+    assert brief.headline == "Harbour budget"  # the model's, and the evidence bears it out
+
+
+def test_a_model_headline_of_its_own_gives_way_to_an_outlets_title(embedder: Any) -> None:
+    class _Inventor(_ScriptWriter):
+        def generate(
+            self, prompt: Prompt, config: GenerationConfig | None = None
+        ) -> GenerationResult:
+            out = super().generate(prompt, config)
+            text = out.text.replace("Harbour budget", "Council approves 40 million bridge")
+            return GenerationResult(text, 300, 60)
+
+    titled = [dataclasses.replace(HARBOUR[0], title="Island council backs harbour plan")]
+    pipeline = Pipeline(Settings(), embedder, _Inventor([HARBOUR[0].text.split("\n")[0]]))
+    story, by_id = _as_story(pipeline, [*titled, HARBOUR[1]])
+    brief = pipeline.brief(story, by_id)
+    assert brief.sentences[0].origin == "model"
+    assert brief.headline == "Island council backs harbour plan"
+
+
+def test_a_story_whose_sentences_all_exceed_the_budget_gets_an_extract(embedder: Any) -> None:
+    """No sentence fits the model's evidence budget: no error and no model call, but an
+    extractive brief that says why."""
+    calls: list[Prompt] = []
+
+    class _Counting(_ScriptWriter):
+        def generate(
+            self, prompt: Prompt, config: GenerationConfig | None = None
+        ) -> GenerationResult:
+            calls.append(prompt)
+            return super().generate(prompt, config)
+
+    writer = _Counting(["Anything at all, written by the model."])
+    pipeline = Pipeline(Settings(evidence_token_budget=64), embedder, writer)
+    long = " ".join(["The council heard from residents about the harbour plan"] * 6) + "."
+    article = Article(id="long", outlet="Harbour Post", text=long + "\n" + long.lower())
+    story, by_id = _as_story(pipeline, [article])
+    brief = pipeline.brief(story, by_id)
+    assert not calls and brief.extractive_fallback
+    assert brief.fallback_reason is not None and "budget (64 tokens)" in brief.fallback_reason
+    assert brief.sentences and all(s.origin == "extract" for s in brief.sentences)
 
 
 def test_drop_repeats_keeps_the_sentence_with_the_facts() -> None:
