@@ -171,14 +171,32 @@ class StoryService:
             self._rebuild_index()
 
     def _rebuild_index(self) -> None:
-        """Re-add every stored article to a fresh index (costs one pass over all articles)."""
+        """A fresh index from every stored article (one pass over all of them).
+
+        Stories keep their ids and members as stored (each article's ``story_id``): grouping
+        the articles again could rename a story a client holds, or cut it differently, and
+        its stored briefs would be lost. Only an article that belongs to no stored story is
+        grouped anew.
+        """
         log.warning("rebuilding the story index from the stored articles")
         with self.store.session() as s:
             rows = s.scalars(select(ArticleRow)).all()
             prepared = self._restore(s, rows)
+            by_id = {p.article.id: p for p in prepared}
+            founded = dict(s.execute(select(StoryRow.id, StoryRow.created_at)).tuples().all())
+            members: dict[str, list[ArticleRow]] = {}
+            for row in rows:
+                if row.story_id is not None and row.story_id in founded and row.id in by_id:
+                    members.setdefault(row.story_id, []).append(row)
+            order = sorted(members, key=lambda sid: (founded[sid], sid))
             self.index = StoryIndex()
-            self.pipeline.assign(prepared, self.index)
-            self._sync_stories(s, set(), {p.article.id: p for p in prepared})
+            self.index.seed(
+                (self.pipeline.profile(by_id[aid]) for sid in order for aid in _ids(members[sid])),
+                ((sid, _ids(members[sid])) for sid in order),
+            )
+            rest = [p for p in prepared if p.article.id not in self.index]
+            joined = self.pipeline.assign(rest, self.index) if rest else {}
+            self._sync_stories(s, set(joined.values()), by_id, full=True)
             self._save_index(s)
 
     def warm_up(self) -> None:
@@ -433,15 +451,32 @@ class StoryService:
             raise _located(err, articles, where) from None
 
     def _sync_stories(
-        self, s: Session, touched: set[str], fresh: Mapping[str, PreparedArticle]
+        self,
+        s: Session,
+        touched: set[str],
+        fresh: Mapping[str, PreparedArticle],
+        *,
+        full: bool = False,
     ) -> None:
-        """Make the stories table (and each article's story) match the index."""
+        """Make the stories table (and each article's story) match the index.
+
+        ``touched`` are the stories articles joined. With ``full`` (after a rebuild) every
+        story whose stored members differ from the index's counts as changed, too.
+        """
         now = utcnow()
         index_stories = {st.id: st for st in self.index.stories()}
         counts = dict(s.execute(select(StoryRow.id, StoryRow.article_count)).tuples().all())
         changed = set(touched) | {
             sid for sid, st in index_stories.items() if counts.get(sid) != len(st.article_ids)
         }
+        if full:
+            stored: dict[str, set[str]] = {}
+            for aid, sid in s.execute(select(ArticleRow.id, ArticleRow.story_id)).tuples():
+                if sid is not None:
+                    stored.setdefault(sid, set()).add(aid)
+            changed |= {
+                sid for sid, st in index_stories.items() if stored.get(sid) != set(st.article_ids)
+            }
         for sid in sorted(changed):
             st = index_stories.get(sid)
             if st is None:
@@ -735,6 +770,11 @@ class StoryService:
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def _ids(rows: Sequence[ArticleRow]) -> list[str]:
+    """Article ids in the order a story lists its members: by date, undated last."""
+    return [r.id for r in sorted(rows, key=lambda r: _date_key(r.published, r.id))]
 
 
 def _located(err: InputError, articles: Sequence[Article], where: Iterable[int]) -> InputError:

@@ -137,7 +137,8 @@ class ArticleProfile:
         if vec.ndim != 1 or vec.size == 0 or not np.all(np.isfinite(vec)):
             raise InputError(f"profile vector of {self.article_id} must be a finite 1-d array")
         norm = float(np.linalg.norm(vec))
-        vec = vec / norm if norm > 0 else vec
+        if norm > 0 and abs(norm - 1.0) > 1e-6:  # a unit vector is kept bit for bit
+            vec = vec / norm
         object.__setattr__(self, "vector", vec)
 
 
@@ -361,6 +362,38 @@ class StoryIndex:
             self._agglomerate(new)
         return {aid: self._story_of[aid] for aid in seen}
 
+    def seed(
+        self, profiles: Iterable[ArticleProfile], stories: Iterable[tuple[str, Sequence[str]]]
+    ) -> None:
+        """Put stories back as they were, ids and members kept, into an empty index.
+
+        For an index rebuilt from stored membership: grouping the same articles again
+        could name or cut the stories differently (a story's id comes from the article
+        that founded it, and which one did depends on the order articles arrived in).
+        ``stories`` is ``(story id, member ids)`` in order of foundation; profiles in no
+        story are left out, for ``extend`` to place.
+        """
+        if self._profiles:
+            raise InputError("only an empty story index can be seeded")
+        by_id = {p.article_id: p for p in profiles}
+        for sid, members in stories:
+            if not members:
+                continue
+            if sid in self._stories:
+                raise InputError(f"story {sid} given twice")
+            state = _StoryState(sid)
+            for aid in members:
+                prof = by_id.get(aid)
+                if prof is None or aid in self._story_of:
+                    raise InputError(f"story {sid}: article {aid!r} unknown or repeated")
+                self._profiles[aid] = prof
+                self._df.update(prof.keywords)
+                self._story_of[aid] = sid
+                state.members.append(aid)
+            self._stories[sid] = state
+        self._idf_cache.clear()
+        self._weight_cache.clear()
+
     def _agglomerate(self, new: Sequence[ArticleProfile]) -> None:
         clusters = [_Cluster(list(st.members), sid) for sid, st in self._stories.items()]
         n_old = len(clusters)
@@ -369,62 +402,73 @@ class StoryIndex:
         profs = [[self._profiles[m] for m in c.members] for c in clusters]
         if not new:
             return
-        # rows[r, c]: mean pair score of new cluster n_old + r and cluster c; -inf where they
-        # may not merge (dates too far apart, itself, or merged away). Two existing stories
-        # never merge, so existing clusters need no rows: memory is new x all.
-        rows = np.full((len(new), n), -np.inf)
+        # means[r, c]: mean pair score of new cluster n_old + r and cluster c, over all
+        # their pairs; -inf where they can never merge (itself, merged away). Two existing
+        # stories never merge, so existing clusters need no rows: memory is new x all.
+        # close[r, c]: some dated member of one is within max_gap_days of a dated member
+        # of the other. Two clusters may merge when either has no dated member or close.
+        means = np.full((len(new), n), -np.inf)
+        close = np.zeros((len(new), n), dtype=bool)
         flat = [p for c in profs for p in c]
         starts = np.cumsum([0] + [len(c) for c in profs])
         scores = self._scores_against(flat, new)
         dated = np.array([p.published is not None for p in flat])
         ordinals = np.array([p.published.toordinal() if p.published else 0 for p in flat])
+        has_dated = np.add.reduceat(dated.astype(int), starts[:-1]) > 0
         for r, pj in enumerate(new):
             j = n_old + r
             if j == 0:
                 continue  # the very first article: nothing to compare with
             end = int(starts[j])  # members of the clusters before j
             pair = scores(r, end)
-            means = np.add.reduceat(pair, starts[:j]) / np.diff(starts[: j + 1])
+            row = np.add.reduceat(pair, starts[:j]) / np.diff(starts[: j + 1])
+            means[r, :j] = row
+            means[:r, j] = row[n_old:]  # the earlier new clusters, against j
             if pj.published is not None:
-                close = dated[:end] & (
+                near = dated[:end] & (
                     np.abs(ordinals[:end] - pj.published.toordinal()) <= self.params.max_gap_days
                 )
-                n_dated = np.add.reduceat(dated[:end].astype(int), starts[:j])
-                n_close = np.add.reduceat(close.astype(int), starts[:j])
-                means = np.where((n_dated == 0) | (n_close > 0), means, -np.inf)
-            rows[r, :j] = means
-            rows[:r, j] = means[n_old:]  # the earlier new clusters, against j
+                row_close = np.add.reduceat(near.astype(int), starts[:j]) > 0
+                close[r, :j] = row_close
+                close[:r, j] = row_close[n_old:]
         sizes = np.array([len(c) for c in profs], dtype=np.float64)
         alive = np.ones(n, dtype=bool)
         threshold = self.params.threshold
-        while rows.size:
+        while means.size:
+            allowed = close | ~has_dated[None, :] | ~has_dated[n_old:, None]
+            rows = np.where(allowed, means, -np.inf)
             r, col = divmod(int(np.argmax(rows)), n)  # first maximum: deterministic
             if not rows[r, col] >= threshold:
                 break
             i, j = sorted((n_old + r, col))  # i survives: the older cluster (j is new)
             ni, nj = sizes[i], sizes[j]
-            # Scores of i and of j against every cluster, as full-length rows.
-            si = rows[i - n_old] if i >= n_old else self._column(rows, i, n_old)
-            sj = rows[j - n_old]
-            fi, fj = np.isfinite(si), np.isfinite(sj)
+            # Means and closeness of i and of j against every cluster, as full-length rows.
+            si = means[i - n_old] if i >= n_old else self._column(means, i, n_old, -np.inf)
+            sj = means[j - n_old]
+            ci = close[i - n_old] if i >= n_old else self._column(close, i, n_old, False)
+            cj = close[j - n_old]
+            both = np.isfinite(si) & np.isfinite(sj)
             merged = np.where(
-                fi & fj,
-                (ni * np.where(fi, si, 0.0) + nj * np.where(fj, sj, 0.0)) / (ni + nj),
-                # Dates allow k with one side only: the mean over the allowed pairs.
-                np.where(fi, si, sj),
+                both,
+                (ni * np.where(both, si, 0.0) + nj * np.where(both, sj, 0.0)) / (ni + nj),
+                -np.inf,
             )
+            merged_close = ci | cj
             merged[i] = merged[j] = -np.inf
             merged[~alive] = -np.inf
             clusters[i].members += clusters[j].members
             clusters[i].story_id = clusters[i].story_id or clusters[j].story_id
             profs[i] += profs[j]
             sizes[i] = ni + nj
+            has_dated[i] = has_dated[i] or has_dated[j]
             alive[j] = False
-            rows[j - n_old, :] = -np.inf
-            rows[:, j] = -np.inf
-            rows[:, i] = merged[n_old:]  # new clusters against the merged one
+            means[j - n_old, :] = -np.inf
+            means[:, j] = -np.inf
+            means[:, i] = merged[n_old:]  # new clusters against the merged one
+            close[:, i] = merged_close[n_old:]
             if i >= n_old:
-                rows[i - n_old, :] = merged
+                means[i - n_old, :] = merged
+                close[i - n_old, :] = merged_close
         for i in (int(k) for k in np.flatnonzero(alive)):
             c = clusters[i]
             if c.story_id is None:
@@ -484,9 +528,9 @@ class StoryIndex:
         return scores
 
     @staticmethod
-    def _column(rows: np.ndarray, i: int, n_old: int) -> np.ndarray:
-        """Scores of existing cluster ``i`` against every cluster (-inf for existing ones)."""
-        out = np.full(rows.shape[1], -np.inf)
+    def _column(rows: np.ndarray, i: int, n_old: int, fill: Any) -> np.ndarray:
+        """Existing cluster ``i`` against every cluster, ``fill`` for the existing ones."""
+        out = np.full(rows.shape[1], fill, dtype=rows.dtype)
         out[n_old:] = rows[:, i]
         return out
 

@@ -155,9 +155,7 @@ _LEADING_CITE = re.compile(r"^\s*\[\s*\d{1,3}(?:\s*[,;&-]\s*\d{1,3})*\s*\]")
 _ECHOED_LABEL = re.compile(
     r"^\s*(?:\([^)]{1,80}\)|[A-Z][\w.&' ]{0,40}?\s+[-–—]|[A-Z][\w.&']{0,20}:)\s*"
 )
-_BULLET = re.compile(
-    r"^\s*(?:[-*•·–>]+|#\d{1,2}[.):\-–]?|\d{1,2}\s*[.):\-–]|\(\d{1,2}\))\s+"
-)
+_BULLET = re.compile(r"^\s*(?:[-*•·–>]+|#\d{1,2}[.):\-–]?|\d{1,2}\s*[.):\-–]|\(\d{1,2}\))\s+")
 _HEADLINE = re.compile(r"^\W*(?:headline|title)\s*\**\s*[:\-–]\s*(.*)$", re.IGNORECASE)
 _LABEL = re.compile(
     r"^\W*(?:(?:news )?brief|summary|(?:sentence|line|point)\s*\d{1,2})\s*\**\s*[:.)]\s*",

@@ -21,7 +21,7 @@ import numpy as np
 from summarizer.backends.base import Generator
 from summarizer.cite import cite_drafts, first_person_at, quoted_speech, text_facts
 from summarizer.clean import find_repeated_lines, lines_outside
-from summarizer.cluster import StoryIndex, profile_article
+from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
 from summarizer.embed import Embedder
 from summarizer.errors import EmptyTextError, InputError
@@ -192,7 +192,12 @@ class Pipeline:
 
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
         """Add articles to the story index together (order-independent); article -> story id."""
-        return index.extend(profile_article(p.article, p.sentences, p.vectors) for p in prepared)
+        return index.extend(self.profile(p) for p in prepared)
+
+    @staticmethod
+    def profile(prepared: PreparedArticle) -> ArticleProfile:
+        """What grouping needs of a prepared article."""
+        return profile_article(prepared.article, prepared.sentences, prepared.vectors)
 
     # ------------------------------------------------------------------ brief side
 

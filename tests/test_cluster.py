@@ -143,6 +143,22 @@ def test_dates_far_apart_separate_identical_articles() -> None:
     assert len(undated) == 1
 
 
+def test_an_undated_article_does_not_carry_a_batch_across_the_date_rule() -> None:
+    """D1 and D2 lie 19 days apart; U has no date. One at a time, D2 may not join the story
+    of D1 and U (no dated member is close to it); as one batch it may not either."""
+    articles = [
+        prof("d1", angled(0), DAY),
+        prof("u", angled(0)),
+        prof("d2", angled(0), DAY + timedelta(19)),
+    ]
+    batch = group_articles(articles)
+    one_by_one = StoryIndex()
+    for a in articles:
+        one_by_one.add(a)
+    assert partition(batch) == partition(one_by_one.stories())
+    assert partition(batch) == {frozenset({"d1", "u"}), frozenset({"d2"})}
+
+
 def test_average_linkage_refuses_a_chain() -> None:
     # a~b and b~c at cos 0.9; a~c only at 0.62: single linkage would chain all three.
     theta = math.degrees(math.acos(0.9))
@@ -216,6 +232,45 @@ def test_round_trip_through_json() -> None:
     new = prof("d", angled(5), DAY + timedelta(2), ("kim",))
     assert again.add(new) == index.add(new)
     assert again.stories() == index.stories()
+
+
+def test_a_snapshot_keeps_vectors_bit_for_bit() -> None:
+    """A unit vector is not normalised again on load (that moved some by one ulp, enough
+    to tip a score that sits at the threshold after a restart)."""
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = StoryIndex()
+    index.extend(prof(f"a{i}", v) for i, v in enumerate(vectors))
+    again = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
+    for i, v in enumerate(vectors):
+        assert np.array_equal(again.profile(f"a{i}").vector, v)
+
+
+def test_seed_puts_stories_back_as_stored() -> None:
+    """Ids and members as given (not the ids grouping would give), then extend as usual."""
+    profiles = [
+        prof("late", angled(0), DAY + timedelta(2)),
+        prof("early", angled(5), DAY),
+        prof("other", unit(0, 0, 1), DAY),
+    ]
+    index = StoryIndex()
+    index.seed(profiles, [("st_kept", ["late", "early"]), ("st_other", ["other"])])
+    assert index.stories() == [
+        Story("st_kept", ("late", "early")),
+        Story("st_other", ("other",)),
+    ]
+    assert group_articles(profiles)[0].id == story_id_for("early")  # regrouping would rename
+    assert index.add(prof("new", angled(3), DAY + timedelta(1))) == "st_kept"
+    with pytest.raises(InputError, match="empty"):
+        index.seed(profiles, [])
+    for bad in (
+        [("s", ["early", "early"])],
+        [("s", ["nobody"])],
+        [("s", ["late"]), ("s", ["early"])],
+    ):
+        with pytest.raises(InputError):
+            StoryIndex().seed(profiles, bad)
 
 
 def test_from_dict_refuses_a_malformed_snapshot() -> None:

@@ -127,3 +127,43 @@ def test_a_utf16_body_is_refused(client: TestClient) -> None:
     assert r.status_code == 400
     assert r.json()["error"]["message"] == "the request body is not valid UTF-8 (byte 1 is NUL)"
     assert client.get("/v1/stories").json()["count"] == 0
+
+
+def test_a_lost_story_index_is_rebuilt_with_the_stories_clients_hold(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The stored index snapshot is unreadable at start: the service rebuilds it from the
+    stored articles. Stories keep their ids (the first article sent founded the story, not
+    the earliest-dated one) and their stored briefs, and new articles still join them."""
+    import sqlite3
+
+    seeds = seed_payload()
+    later = next(a for a in seeds if a["id"].startswith("000_"))  # 20 Oct; others 19 Oct
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        first = c.post("/v1/articles", json={"articles": [later]})
+        assert first.status_code == 201
+        rest = c.post("/v1/articles", json={"articles": [a for a in seeds if a is not later]})
+        assert rest.status_code == 201
+        before = {s["id"]: s for s in c.get("/v1/stories").json()["data"]}
+        founded = first.json()["data"][0]["story_id"]
+        assert before[founded]["article_count"] > 1  # earlier-dated articles joined it
+        briefs = {sid: c.get(f"/v1/stories/{sid}/brief?length=short").json() for sid in before}
+        assert all("sentences" in b for b in briefs.values()), briefs
+
+    db = sqlite3.connect(tmp_path / "storybrief.db")
+    with db:
+        db.execute("""UPDATE index_state SET data = '{"format": 999}'""")
+    db.close()
+
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        after = {s["id"]: s for s in c.get("/v1/stories").json()["data"]}
+        assert after.keys() == before.keys()
+        for sid, story in before.items():
+            assert after[sid]["article_count"] == story["article_count"]
+            again = c.get(f"/v1/stories/{sid}/brief?length=short").json()
+            assert again.pop("cached") is True  # the stored brief, still current
+            assert again == {k: v for k, v in briefs[sid].items() if k != "cached"}
+        extra = {"id": "late", "outlet": "Wire", "published": later["published"]}
+        extra["text"] = later["text"].replace("Lavrov", "Russia's foreign minister Lavrov")
+        r = c.post("/v1/articles", json={"articles": [extra]})
+        assert r.status_code == 201 and r.json()["data"][0]["story_id"] in before
