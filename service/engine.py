@@ -62,7 +62,7 @@ from summarizer.generate import (
 from summarizer.pipeline import Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
-from summarizer.types import LENGTH_SENTENCES, Article, Brief, Length, Story
+from summarizer.types import LENGTH_SENTENCES, Article, Brief, CleanText, Length, Sentence, Story
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +162,15 @@ class StoryService:
             state = s.get(IndexStateRow, INDEX_ROW)
             n_articles = s.scalar(select(func.count()).select_from(ArticleRow)) or 0
             if state is not None:
+                made_by = state.data.get("embedder") if isinstance(state.data, dict) else None
                 try:
+                    if made_by not in (None, self.pipeline.embedder.name):
+                        # its vectors are another model's: they cannot be compared with new ones
+                        raise InputError(f"its vectors come from {made_by!r}")
                     self.index = StoryIndex.from_dict(state.data)
                     return
                 except Exception as exc:  # a format this build cannot read
-                    log.warning("stored story index unreadable (%s); rebuilding", exc)
+                    log.warning("stored story index unusable (%s); rebuilding", exc)
         if n_articles:
             self._rebuild_index()
 
@@ -278,6 +282,7 @@ class StoryService:
     def _restore(self, s: Session, rows: Sequence[ArticleRow]) -> list[PreparedArticle]:
         """Prepared articles for stored rows: from the cache, else re-split + stored vectors."""
         out: list[PreparedArticle] = []
+        split: list[tuple[Article, CleanText, list[Sentence]]] = []  # another model's vectors
         missing: list[Article] = []
         model = self.pipeline.embedder.name
         for row in rows:
@@ -291,17 +296,34 @@ class StoryService:
             if vec is not None and vec.model == model:
                 vectors = np.frombuffer(vec.data, dtype=np.float32).reshape(vec.rows, vec.dim)
                 item = self.pipeline.restore(article, vectors, vec.spans)
+            elif vec is not None:
+                found = self.pipeline.resplit(article, vec.spans)
+                if found is not None:
+                    split.append((article, *found))
+                    continue
             if item is not None:
                 self.cache.put(item)
                 out.append(item)
             else:
                 missing.append(article)
-        if missing:
-            log.info("re-embedding %d stored articles", len(missing))
-            for item in self.pipeline.prepare(missing):
-                self._put_vectors(s, item, model)
-                self.cache.put(item)
-                out.append(item)
+        fresh: list[PreparedArticle] = []
+        if split:  # the sentences they were stored with, embedded by this model
+            log.info("re-embedding %d stored articles", len(split))
+            vectors = self.pipeline.embedder.encode([x.text for _, _, ss in split for x in ss])
+            pos = 0
+            for article, clean, sents in split:
+                fresh.append(
+                    PreparedArticle(article, clean, tuple(sents), vectors[pos : pos + len(sents)])
+                )
+                pos += len(sents)
+        if missing:  # each alone: lines other articles of its request shared are not known
+            log.info("preparing %d stored articles again", len(missing))
+            for article in missing:
+                fresh.extend(self.pipeline.prepare([article]))
+        for item in fresh:
+            self._put_vectors(s, item, model)
+            self.cache.put(item)
+            out.append(item)
         return out
 
     @staticmethod
@@ -423,6 +445,8 @@ class StoryService:
             self._sync_stories(s, touched, {p.article.id: p for _, p, _ in new})
             self._save_index(s)
         for i, j in alias.items():
+            while j in alias:  # the first may itself be a copy (same url, then same text)
+                j = alias[j]
             first = items[j]
             assert first is not None
             items[i] = IngestItem(index=i, id=first.id, story_id=first.story_id, status="existing")
@@ -536,7 +560,8 @@ class StoryService:
         return "Untitled story"
 
     def _save_index(self, s: Session) -> None:
-        s.merge(IndexStateRow(id=INDEX_ROW, data=self.index.to_dict(), updated_at=utcnow()))
+        data = self.index.to_dict() | {"embedder": self.pipeline.embedder.name}
+        s.merge(IndexStateRow(id=INDEX_ROW, data=data, updated_at=utcnow()))
 
     # ------------------------------------------------------------------ reading
 

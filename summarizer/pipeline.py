@@ -171,6 +171,22 @@ class Pipeline:
         Lines dropped at ingest because other articles of the set repeated them are dropped
         again: they are the lines no stored sentence touches.
         """
+        found = self.resplit(article, spans)
+        if found is None or vectors.shape[0] != len(found[1]):
+            return None
+        clean, sents = found
+        return PreparedArticle(article, clean, tuple(sents), vectors)
+
+    @staticmethod
+    def resplit(
+        article: Article, spans: Sequence[Sequence[int]]
+    ) -> tuple[CleanText, list[Sentence]] | None:
+        """The article cleaned and split again into the sentences stored at ``spans``.
+
+        Lines dropped at ingest because other articles of the set repeated them are dropped
+        again: they are the lines no stored sentence touches. None when the sentences do
+        not come out at those spans (a damaged record, or another cleaner).
+        """
         try:
             stored = [[int(a), int(b)] for a, b in spans]
         except (TypeError, ValueError):  # a damaged record: prepare the article anew
@@ -186,9 +202,7 @@ class Pipeline:
                 return None
             if [[x.start, x.end] for x in sents] != stored:
                 return None
-        if vectors.shape[0] != len(sents):
-            return None
-        return PreparedArticle(article, clean, tuple(sents), vectors)
+        return clean, sents
 
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
         """Add articles to the story index together (order-independent); article -> story id."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from test_service_api import EXTRA_TEXT, build_app, embedder, seed_payload
@@ -167,3 +168,63 @@ def test_a_lost_story_index_is_rebuilt_with_the_stories_clients_hold(
         extra["text"] = later["text"].replace("Lavrov", "Russia's foreign minister Lavrov")
         r = c.post("/v1/articles", json={"articles": [extra]})
         assert r.status_code == 201 and r.json()["data"][0]["story_id"] in before
+
+
+class _PermutedEmbedder:
+    """Another embedding model, as far as the service can tell: the same vectors with their
+    dimensions permuted (cosines between its own vectors are unchanged, cosines against
+    the first model's vectors are noise)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name + "-permuted"
+        self.perm = np.random.default_rng(0).permutation(384)
+
+    def encode(self, texts: Any) -> Any:
+        return self.inner.encode(texts)[:, self.perm]
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_new_embedding_model_rebuilds_the_index_and_keeps_the_stories(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The story index and the stored vectors come from another embedding model: the index
+    is rebuilt on the new model's vectors (of the same sentences), the stories keep their
+    ids, and a new article still joins its story."""
+    import sqlite3
+
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+        before = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+    lavrov = max(before, key=lambda sid: before[sid])
+
+    other = _PermutedEmbedder(embedder)
+    with TestClient(build_app(tmp_path, other)) as c:  # type: ignore[arg-type]
+        after = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+        assert after == before
+        later = next(a for a in seeds if a["id"].startswith("000_"))
+        extra = {"id": "late", "outlet": "Wire", "published": later["published"]}
+        extra["text"] = later["text"].replace("Lavrov", "Russia's foreign minister Lavrov")
+        r = c.post("/v1/articles", json={"articles": [extra]})
+        assert r.status_code == 201 and r.json()["data"][0]["story_id"] == lavrov
+    db = sqlite3.connect(tmp_path / "storybrief.db")
+    models = {m for (m,) in db.execute("SELECT model FROM article_vectors")}
+    db.close()
+    assert models == {other.name}
+
+
+def test_copies_chained_by_url_and_text_in_one_request_answer_with_the_first(
+    client: TestClient,
+) -> None:
+    """b has a's text under another url; c has b's url: c is a copy of b, which is a copy
+    of a (this chain used to end in a server error)."""
+    a = {"id": "c0", "outlet": "AP", "url": "https://news.example/a", "text": EXTRA_TEXT}
+    b = {"id": "c1", "outlet": "AFP", "url": "https://news.example/b", "text": EXTRA_TEXT}
+    c = {"id": "c2", "outlet": "DPA", "url": "https://news.example/b", "text": "Other text."}
+    r = client.post("/v1/articles", json={"articles": [a, b, c]})
+    assert r.status_code == 201, r.json()
+    assert [d["id"] for d in r.json()["data"]] == ["c0", "c0", "c0"]
+    assert [d["status"] for d in r.json()["data"]] == ["created", "existing", "existing"]
