@@ -334,36 +334,58 @@ class _Rules:
 
 
 class _Judge:
-    """Pairwise decisions over one batch of sentences (texts, facts, cosines, ratios)."""
+    """Pairwise decisions over one batch of sentences (texts, facts, cosines, ratios).
+
+    Copies of one text (syndicated wire copy repeats whole sentences) are judged once:
+    the per-text data (normal form, facts, words, quotations, cosines, ratios) is kept
+    per distinct text, its *slot*, and a sentence index maps to its slot. Copies are
+    grouped together at the exact level before any pair is judged, and a group never
+    takes two sentences of one article, so one pair of texts decides for all their copies.
+    """
 
     def __init__(self, sentences: Sequence[Sentence], vecs: np.ndarray, rules: _Rules) -> None:
         self.rules = rules
-        self.norms = [normalize_sentence(s.text) for s in sentences]
-        vocab = Vocabulary.of([s.text for s in sentences])
-        self.facts = [extract_facts(s.text, vocab) for s in sentences]
-        self.articles = [s.article_id for s in sentences]
+        first: dict[str, int] = {}
+        self.reps: list[int] = []  # the first sentence of each distinct text
+        self.slot: list[int] = []
+        for i, sent in enumerate(sentences):
+            k = first.setdefault(sent.text, len(self.reps))
+            if k == len(self.reps):
+                self.reps.append(i)
+            self.slot.append(k)
+        texts = [sentences[i].text for i in self.reps]
+        self.norms = [normalize_sentence(t) for t in texts]
+        vocab = Vocabulary.of([x.text for x in sentences])
+        self.facts = [extract_facts(t, vocab) for t in texts]
+        self.articles = [x.article_id for x in sentences]
         self.words = [_content_words(n) for n in self.norms]
-        self.quotes = [_quotations(s.text) for s in sentences]
-        self.cos = vecs @ vecs.T
+        self.quotes = [_quotations(t) for t in texts]
+        rep_vecs = vecs[self.reps]
+        self.cos = rep_vecs @ rep_vecs.T
         self.ratio = process.cdist(
             self.norms, self.norms, scorer=fuzz.ratio, dtype=np.float32, workers=1
         )
 
+    def norm(self, i: int) -> str:
+        return self.norms[self.slot[i]]
+
     def exact(self, i: int, j: int) -> bool:
-        return bool(self.norms[i]) and self.norms[i] == self.norms[j]
+        a, b = self.slot[i], self.slot[j]
+        return bool(self.norms[a]) and self.norms[a] == self.norms[b]
 
     def near(self, i: int, j: int) -> bool:
         """A word changed, or one text is the other trimmed (facts not checked here)."""
+        a, b = self.slot[i], self.slot[j]
         thr = self.rules.near_threshold
-        if self.ratio[i, j] >= thr:
+        if self.ratio[a, b] >= thr:
             return True
-        if self.cos[i, j] < CONTAINMENT_MIN_COSINE:
+        if self.cos[a, b] < CONTAINMENT_MIN_COSINE:
             return False
         (short, s_words), (long_, l_words) = sorted(
-            ((self.norms[i], self.words[i]), (self.norms[j], self.words[j])),
+            ((self.norms[a], self.words[a]), (self.norms[b], self.words[b])),
             key=lambda x: len(x[0]),
         )
-        if self._shares_quote(i, j) or self._shares_quote(j, i):
+        if self._shares_quote(a, b) or self._shares_quote(b, a):
             return True
         if len(s_words) < MIN_CONTAINED_WORDS:
             return False
@@ -374,12 +396,12 @@ class _Judge:
             return True
         return _contained(s_words, l_words) >= CONTAINMENT_SHARE
 
-    def _shares_quote(self, i: int, j: int) -> bool:
-        """Does sentence j repeat word for word a long stretch of a quotation of sentence i?"""
-        if not self.quotes[i]:
+    def _shares_quote(self, a: int, b: int) -> bool:
+        """Does text b repeat word for word a long stretch of a quotation of text a (slots)?"""
+        if not self.quotes[a]:
             return False
-        other = self.norms[j].split()
-        for q in self.quotes[i]:
+        other = self.norms[b].split()
+        for q in self.quotes[a]:
             qw = q.split()
             m = SequenceMatcher(None, qw, other, autojunk=False).find_longest_match(
                 0, len(qw), 0, len(other)
@@ -395,11 +417,11 @@ class _Judge:
             return "exact"
         if self.articles[i] == self.articles[j]:
             return None
-        if facts_conflict(self.facts[i], self.facts[j]) is not None:
+        if facts_conflict(self.facts[self.slot[i]], self.facts[self.slot[j]]) is not None:
             return None
         if self.near(i, j):
             return "near"
-        if self.cos[i, j] >= self.rules.paraphrase_threshold:
+        if self.cos[self.slot[i], self.slot[j]] >= self.rules.paraphrase_threshold:
             return "paraphrase"
         return None
 
@@ -409,16 +431,19 @@ class _Judge:
             return True
         if self.articles[i] == self.articles[j]:
             return False
-        if facts_conflict(self.facts[i], self.facts[j]) is not None:
+        if facts_conflict(self.facts[self.slot[i]], self.facts[self.slot[j]]) is not None:
             return False
         floor = self.rules.paraphrase_threshold - self.rules.chain_slack
-        return bool(self.cos[i, j] >= floor) or self.near(i, j)
+        return bool(self.cos[self.slot[i], self.slot[j]] >= floor) or self.near(i, j)
 
     def candidate_links(self) -> list[tuple[int, float, int, int]]:
-        """(level rank, -similarity, i, j) for every near or paraphrase pair, strongest first."""
-        n = len(self.norms)
+        """(level rank, -similarity, i, j) for every near or paraphrase pair, strongest first.
+
+        One pair per two distinct texts, between their first sentences.
+        """
+        n = len(self.reps)
         art_ids = {a: k for k, a in enumerate(dict.fromkeys(self.articles))}
-        art = np.array([art_ids[a] for a in self.articles])
+        art = np.array([art_ids[self.articles[r]] for r in self.reps])
         floor = min(CONTAINMENT_MIN_COSINE, self.rules.paraphrase_threshold)
         mask = (self.cos >= floor) | (self.ratio >= self.rules.near_threshold)
         mask &= art[:, None] != art[None, :]
@@ -426,12 +451,13 @@ class _Judge:
         mask &= has_words[:, None] & has_words[None, :]
         mask &= np.triu(np.ones((n, n), dtype=bool), k=1)
         links: list[tuple[int, float, int, int]] = []
-        for i, j in zip(*(a.tolist() for a in np.nonzero(mask)), strict=True):
+        for a, b in zip(*(x.tolist() for x in np.nonzero(mask)), strict=True):
+            i, j = self.reps[a], self.reps[b]
             level = self.level(i, j)
             if level == "near":
-                links.append((0, -float(max(self.ratio[i, j], 100 * self.cos[i, j])), i, j))
+                links.append((0, -float(max(self.ratio[a, b], 100 * self.cos[a, b])), i, j))
             elif level == "paraphrase":
-                links.append((1, -float(self.cos[i, j]), i, j))
+                links.append((1, -float(self.cos[a, b]), i, j))
         links.sort()
         return links
 
@@ -509,7 +535,8 @@ def dedup_sentences(
 
     # Level 1: exact repeats (within one article too).
     first_of: dict[str, int] = {}
-    for i, key in enumerate(judge.norms):
+    for i in range(n):
+        key = judge.norm(i)
         if key:
             uf.union(first_of.setdefault(key, i), i)
 
@@ -521,7 +548,10 @@ def dedup_sentences(
         gi, gj = uf.members[ri], uf.members[rj]
         if {judge.articles[k] for k in gi} & {judge.articles[k] for k in gj}:
             continue  # one distinct sentence per article
-        if all(judge.compatible(a, b) for a in gi for b in gj):
+        # copies of one text decide alike: one sentence per distinct text on each side
+        ti = list({judge.slot[k]: k for k in gi}.values())
+        tj = list({judge.slot[k]: k for k in gj}.values())
+        if all(judge.compatible(a, b) for a in ti for b in tj):
             uf.union(ri, rj)
 
     groups: list[SentenceGroup] = []
@@ -542,7 +572,7 @@ def _representative(idx: Sequence[int], judge: _Judge) -> int:
     """The member that best states what the group agrees on (see the module docstring)."""
     if len(idx) == 1:
         return idx[0]
-    words = [judge.words[k] for k in idx]
+    words = [judge.words[judge.slot[k]] for k in idx]
     counts: dict[str, int] = {}
     for ws in words:
         for w in ws:
@@ -551,7 +581,7 @@ def _representative(idx: Sequence[int], judge: _Judge) -> int:
     best, best_key = idx[0], (-np.inf, 0)
     for pos, k in enumerate(idx):
         others = [o for o in idx if o != k]
-        centrality = float(np.mean(judge.cos[k, others]))
+        centrality = float(np.mean(judge.cos[judge.slot[k], [judge.slot[o] for o in others]]))
         coverage = len(words[pos] & shared) / len(shared) if shared else 0.0
         extra = len(words[pos] - shared)
         key = (round(centrality + coverage, 6), -extra)

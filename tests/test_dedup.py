@@ -145,6 +145,35 @@ def test_a_group_holds_one_distinct_sentence_per_article() -> None:
     assert where[a1.key] != where[a2.key]
 
 
+def test_copies_across_many_articles_are_judged_once_and_decide_alike() -> None:
+    """Syndicated copy: 300 articles carry the same three sentences, and every third one
+    also a rewording of the first (a near duplicate). One group per fact, each with every
+    article; the rewordings form a group of their own, since the articles that carry them
+    carry the original too. (Pairs are judged once per two distinct texts: this used to
+    take minutes.)"""
+    texts = [
+        "The storm flooded the harbour district overnight, officials said.",
+        "Two ferries were cancelled on Tuesday morning.",
+        "The mayor will visit the area on Friday.",
+    ]
+    reworded = "The storm flooded the harbour district overnight, officials say."
+    vectors = [unit(1), unit(0, 1), unit(0, 0, 1)]
+    items = []
+    for k in range(300):
+        for n, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
+            items.append((sent(f"a{k:03d}", n, text), vec))
+        if k % 3 == 0:
+            items.append((sent(f"a{k:03d}", 3, reworded), at_angle(0.99)))
+    groups, where = run(items)
+    assert len(groups) == 4
+    every = {f"a{k:03d}" for k in range(300)}
+    for n in range(3):
+        assert len({where[(f"a{k:03d}", n)] for k in range(300)}) == 1
+        assert {m.article_id for m in groups[where[("a001", n)]].members} == every
+    rewordings = groups[where[("a000", 3)]]
+    assert {m.article_id for m in rewordings.members} == {f"a{k:03d}" for k in range(0, 300, 3)}
+
+
 def test_group_ids_follow_first_appearance() -> None:
     x = sent("a", 0, "Alpha statement about the first topic here.")
     y = sent("a", 1, "Bravo statement about another subject entirely.")
