@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 BIN    := $(VENV)/bin
 # llama.cpp is built for this machine's CPU (AVX-512 where it has it: prefill runs about
-# 1.8x the portable AVX2 build's speed on the development machine). The wheel is kept in
+# 1.7x the portable AVX2 build's speed on the development machine). The wheel is kept in
 # a folder named by the CPU's instruction flags and the build options, so a machine with
 # another CPU, or a shared home folder, builds its own instead of running one that does
 # not fit. `make CMAKE_ARGS=-DGGML_NATIVE=OFF setup` gives the portable build.

@@ -253,14 +253,25 @@ def support_score(cosine: float, draft: Facts, other: Facts) -> float:
     return float(min(1.0, max(0.0, score)))
 
 
+_HEADLINE_SMALL = frozenset("a an the of to in on at for and or nor but with from by as vs".split())
+
+
+def _title_case(text: str) -> bool:
+    """Whether a headline capitalises (nearly) every word, so capitals do not mark names."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in _HEADLINE_SMALL]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def headline_supported(headline: str, evidence: Sequence[str]) -> bool:
     """Whether a model's headline says only what the evidence says.
 
-    Every number in it occurs in the evidence; so does every capitalised word after the
-    first, as a name or as the stem of an evidence word (headlines are often in title
-    case: "Kim Vows Closer Ties"); and at least half of its content words, and at least
-    one, are the evidence's. A refusal or chatter, a headline in another script, or one
-    that brings a name or a number of its own fails.
+    Every number in it occurs in the evidence. In sentence case, so does every
+    capitalised word after the first (as a name, or as the stem of an evidence word),
+    and at least half of its content words are the evidence's. In title case ("Council
+    Approves Harbour Budget") capitals mark no names, and headlines put events in verbs
+    of their own, so at least two thirds of its content words must be the evidence's
+    instead. A refusal or chatter, a headline in another script, or one that brings a
+    name or a number of its own fails.
     """
     facts = text_facts(headline)
     if not facts.content:
@@ -275,9 +286,12 @@ def headline_supported(headline: str, evidence: Sequence[str]) -> bool:
         content |= f.content
     if not facts.numbers <= numbers:
         return False
+    shared = len(facts.content & content)
+    if _title_case(headline):
+        return 3 * shared >= 2 * len(facts.content)
     if any(not _has_name(n, tokens) and _stem(n) not in content for n in facts.names):
         return False
-    return 2 * len(facts.content & content) >= len(facts.content)
+    return 2 * shared >= len(facts.content)
 
 
 # ---------------------------------------------------------------- hard checks

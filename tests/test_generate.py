@@ -490,6 +490,27 @@ def test_a_model_headline_is_kept_when_borne_out_and_cut_to_size() -> None:
     assert out.headline is not None and len(out.headline) <= 160
 
 
+@pytest.mark.parametrize(
+    ("headline", "kept"),
+    [
+        ("Island Council Backs Harbour Budget", True),  # title case: verbs of its own
+        ("Island council backs harbour budget", True),  # a verb of its own, in lower case
+        ("Island council backs Varna harbour budget", False),  # sentence case: a name
+        ("Island council approves harbour budget", True),
+        ("Mayor Resigns Amid Ferry Scandal", False),  # title case, mostly its own words
+        ("Council Approves 40 Million Budget", False),  # a number of its own
+    ],
+)
+def test_a_title_case_headline_is_judged_by_its_words_not_its_capitals(
+    headline: str, kept: bool
+) -> None:
+    text = f"Headline: {headline}\n1. The council approved a budget. [1]"
+    out = generate_brief_drafts(
+        FakeGenerator(text), make_evidence(), n_sentences=3, config=GenerationConfig()
+    )
+    assert (out.headline == headline) is kept
+
+
 def test_no_evidence_is_a_fallback_with_its_reason_not_an_error() -> None:
     gen = FakeGenerator("1. Anything. [1]")
     out = generate_brief_drafts(gen, [], n_sentences=3, config=GenerationConfig())
