@@ -7,14 +7,17 @@ from collections.abc import Sequence
 import pytest
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
+from summarizer.cite import headline_supported
 from summarizer.errors import GenerationError, InputError
 from summarizer.generate import (
     DEFAULT_STOP,
     SYSTEM_PROMPT,
     build_messages,
+    clip_headline,
     dedupe_drafts,
     estimate_brief_seconds,
     evidence_line,
+    evidence_text,
     extractive_drafts,
     generate_brief_drafts,
     headline_from_sentence,
@@ -529,8 +532,14 @@ def test_small_model_output_parses(small_generator: Generator) -> None:
     out = generate_brief_drafts(small_generator, make_evidence(), n_sentences=3, config=config)
     assert out.result is not None
     assert not out.fallback, out.result.text
-    assert 2 <= len(out.drafts) <= 3, out.result.text
-    assert out.headline and "<" not in out.headline
+    assert 2 <= len(out.drafts) <= 6, out.result.text  # up to twice the length asked for
+    # The model's headline is served only when the evidence bears it out: the 0.5B model
+    # tends to make the outlets the actors ("Harbour Post and Coast Radio Approves
+    # Budget"), and such a headline gives way to the pipeline's.
+    parsed, _ = parse_output(out.result.text)
+    assert parsed, out.result.text
+    texts = [evidence_text(e.group) for e in make_evidence()]
+    assert out.headline == (clip_headline(parsed) if headline_supported(parsed, texts) else None)
     assert all(1 <= h <= 4 for d in out.drafts for h in d.hints)
     assert all(len(d.text.split()) >= 3 and "<" not in d.text for d in out.drafts)
 
