@@ -22,7 +22,8 @@ LLAMA_WHEELS := $(WHEELHOUSE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(CPU_KEY)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-INSTALL_STAMP := $(VENV)/.stamp-install
+# named by the CPU and build options: another CPU or CMAKE_ARGS installs a fitting llama.cpp
+INSTALL_STAMP := $(VENV)/.stamp-install-$(CPU_KEY)
 MODELS_STAMP  := $(VENV)/.stamp-models
 
 .PHONY: setup run test test-fast check models demo clean-venv

@@ -262,16 +262,19 @@ def _title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def headline_supported(headline: str, evidence: Sequence[str]) -> bool:
+def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence[str] = ()) -> bool:
     """Whether a model's headline says only what the evidence says.
 
-    Every number in it occurs in the evidence. In sentence case, so does every
-    capitalised word after the first (as a name, or as the stem of an evidence word),
-    and at least half of its content words are the evidence's. In title case ("Council
-    Approves Harbour Budget") capitals mark no names, and headlines put events in verbs
+    Every number in it occurs in the evidence, and so does its first word when that may be
+    a name (a headline's subject comes first: "Varna council approves ..."), as a word or
+    the stem of one. In sentence case so does every capitalised word after the first, and
+    at least half of its content words are the evidence's. In title case ("Coast Guard
+    Investigates Hoax Caller") capitals mark no names, and headlines put events in verbs
     of their own, so at least two thirds of its content words must be the evidence's
-    instead. A refusal or chatter, a headline in another script, or one that brings a
-    name or a number of its own fails.
+    instead. An outlet of ``outlets`` that the evidence text never names is not a
+    headline's actor ("Harbour Post Approves Budget"). A refusal or chatter, a headline
+    in another script, or one that brings a number of its own fails. A name of its own
+    after the first word can still pass in title case when the rest is the evidence's.
     """
     facts = text_facts(headline)
     if not facts.content:
@@ -284,12 +287,22 @@ def headline_supported(headline: str, evidence: Sequence[str]) -> bool:
         numbers |= _all_numbers(f)
         tokens.update(f.tokens)
         content |= f.content
+
+    def known(word: str) -> bool:
+        return _has_name(word, tokens) or _stem(word) in content
+
     if not facts.numbers <= numbers:
+        return False
+    if facts.initial is not None and not known(facts.initial):
+        return False
+    said = " ".join(evidence).lower()
+    low = headline.lower()
+    if any(o.strip() and o.lower() in low and o.lower() not in said for o in outlets):
         return False
     shared = len(facts.content & content)
     if _title_case(headline):
         return 3 * shared >= 2 * len(facts.content)
-    if any(not _has_name(n, tokens) and _stem(n) not in content for n in facts.names):
+    if not all(known(n) for n in facts.names):
         return False
     return 2 * shared >= len(facts.content)
 

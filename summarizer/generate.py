@@ -155,7 +155,10 @@ _LEADING_CITE = re.compile(r"^\s*\[\s*\d{1,3}(?:\s*[,;&-]\s*\d{1,3})*\s*\]")
 _ECHOED_LABEL = re.compile(
     r"^\s*(?:\([^)]{1,80}\)|[A-Z][\w.&' ]{0,40}?\s+[-–—]|[A-Z][\w.&']{0,20}:)\s*"
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·–>]+|#\d{1,2}[.):\-–]?|\d{1,2}\s*[.):\-–]|\(\d{1,2}\))\s+")
+# "1." "1)" "(1)" "#1." and, before a word, "1:" "1 -": not "10 - 15 people", "2 : 1 vote"
+_BULLET = re.compile(
+    r"^\s*(?:[-*•·–>]+|#?\d{1,2}\s*[.)]|#?\d{1,2}\s*[:\-–](?=\s+\D)|\(\d{1,2}\))\s+"
+)
 _HEADLINE = re.compile(r"^\W*(?:headline|title)\s*\**\s*[:\-–]\s*(.*)$", re.IGNORECASE)
 _LABEL = re.compile(
     r"^\W*(?:(?:news )?brief|summary|(?:sentence|line|point)\s*\d{1,2})\s*\**\s*[:.)]\s*",
@@ -406,6 +409,10 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
     return headline, dedupe_drafts(drafts)
 
 
+# a line that goes on with the sentence before it: lower case, a number, or its citation
+_CONTINUATION = re.compile(r"^\s*(?:[a-z0-9]|\[\s*\d|\(\d)")
+
+
 def _answer_lines(text: str) -> list[str]:
     """The non-empty lines of an answer, an echoed evidence list left out and a numbered
     sentence that runs on to the next line joined to it."""
@@ -426,10 +433,9 @@ def _answer_lines(text: str) -> list[str]:
             prev
             and _BULLET.match(prev)
             and not _HEADLINE.match(_BULLET.sub("", prev.replace("**", "")))
-            and not re.search(r"(?:[.!?][\"'”’)]*|\])\s*$", prev)
+            and not re.search(r"(?:[.!?:][\"'”’)]*|[\])])\s*$", prev)
+            and _CONTINUATION.match(raw)
             and not _BULLET.match(raw)
-            and not _HEADLINE.match(raw.replace("**", ""))
-            and not _LABEL.match(raw)
         ):
             out[-1] = prev.rstrip() + " " + raw.strip()
             continue
@@ -673,7 +679,9 @@ def generate_brief_drafts(
         return _fallback(evidence, n_sentences, reason, result)
     if headline is not None:
         headline = clip_headline(headline)
-        if not headline_supported(headline, [evidence_text(e.group) for e in evidence]):
+        if not headline_supported(
+            headline, [evidence_text(e.group) for e in evidence], outlets=outlets
+        ):
             log.info("model headline not borne out by the evidence: %r", headline)
             headline = None
     return GenerationOutcome(

@@ -243,7 +243,7 @@ class Pipeline:
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
         extractable = speakable or list(evidence)
         with timer.step("generate"):
-            if over_budget:
+            if over_budget and self.generator is not None:
                 budget = self.settings.evidence_token_budget
                 outcome = GenerationOutcome(
                     headline=None,
@@ -266,7 +266,7 @@ class Pipeline:
             if not any(s.supported for s in cited) and not outcome.fallback:
                 log.warning("story %s: no generated sentence was supported; extractive", story.id)
                 outcome = GenerationOutcome(
-                    headline=outcome.headline,
+                    headline=None,  # an outlet's title, as for every extractive brief
                     drafts=extractive_drafts(extractable, n_sentences),
                     result=outcome.result,
                     fallback=True,

@@ -7,17 +7,14 @@ from collections.abc import Sequence
 import pytest
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
-from summarizer.cite import headline_supported
 from summarizer.errors import GenerationError, InputError
 from summarizer.generate import (
     DEFAULT_STOP,
     SYSTEM_PROMPT,
     build_messages,
-    clip_headline,
     dedupe_drafts,
     estimate_brief_seconds,
     evidence_line,
-    evidence_text,
     extractive_drafts,
     generate_brief_drafts,
     headline_from_sentence,
@@ -259,10 +256,36 @@ def test_parse_reads_other_citation_forms() -> None:
     assert [d.hints for d in drafts] == [(1,), (2,), (3,), (2, 4), (1, 3)]
 
 
-@pytest.mark.parametrize("marker", ["1 -", "1:", "#1", "1)", "> 1.", "(1)"])
+@pytest.mark.parametrize("marker", ["1 -", "1:", "#1.", "1)", "> 1.", "(1)"])
 def test_parse_strips_list_markers_of_every_kind(marker: str) -> None:
     _, drafts = parse_output(f"{marker} The council approved the budget on Monday. [1]")
     assert drafts == [Draft("The council approved the budget on Monday.", (1,))]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "10 - 15 people were hurt in the crash on Monday.",
+        "2 : 1 was the vote on the harbour budget.",
+        "#1 seed Novak Djokovic won the final on Sunday.",
+    ],
+)
+def test_parse_keeps_a_number_that_opens_a_sentence(sentence: str) -> None:
+    _, drafts = parse_output(f"{sentence} [1]")
+    assert drafts == [Draft(sentence, (1,))]
+
+
+def test_parse_does_not_join_a_heading_or_chatter_to_the_next_line() -> None:
+    _, drafts = parse_output(
+        "1. Background\n"
+        "The council met on Monday and approved the budget. [1]\n"
+        "2. Key facts:\n"
+        "Two new ferries will be built. [2]"
+    )
+    assert [d.text for d in drafts] == [
+        "The council met on Monday and approved the budget.",
+        "Two new ferries will be built.",
+    ]
 
 
 def test_parse_joins_a_numbered_sentence_that_runs_onto_the_next_line() -> None:
@@ -502,6 +525,8 @@ def test_a_model_headline_is_kept_when_borne_out_and_cut_to_size() -> None:
         ("Island council approves harbour budget", True),
         ("Mayor Resigns Amid Ferry Scandal", False),  # title case, mostly its own words
         ("Council Approves 40 Million Budget", False),  # a number of its own
+        ("Varna council approves harbour budget", False),  # a subject of its own
+        ("Harbour Post Approves Harbour Budget", False),  # an outlet as the actor
     ],
 )
 def test_a_title_case_headline_is_judged_by_its_words_not_its_capitals(
@@ -535,11 +560,10 @@ def test_small_model_output_parses(small_generator: Generator) -> None:
     assert 2 <= len(out.drafts) <= 6, out.result.text  # up to twice the length asked for
     # The model's headline is served only when the evidence bears it out: the 0.5B model
     # tends to make the outlets the actors ("Harbour Post and Coast Radio Approves
-    # Budget"), and such a headline gives way to the pipeline's.
-    parsed, _ = parse_output(out.result.text)
-    assert parsed, out.result.text
-    texts = [evidence_text(e.group) for e in make_evidence()]
-    assert out.headline == (clip_headline(parsed) if headline_supported(parsed, texts) else None)
+    # Budget"), and such a headline gives way to the pipeline's (None here).
+    if out.headline is not None:
+        assert "<" not in out.headline and len(out.headline) <= 160
+        assert "Harbour Post" not in out.headline and "Coast Radio" not in out.headline
     assert all(1 <= h <= 4 for d in out.drafts for h in d.hints)
     assert all(len(d.text.split()) >= 3 and "<" not in d.text for d in out.drafts)
 

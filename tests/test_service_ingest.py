@@ -201,6 +201,14 @@ def test_a_new_embedding_model_rebuilds_the_index_and_keeps_the_stories(
         before = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
     lavrov = max(before, key=lambda sid: before[sid])
 
+    # a snapshot written before snapshots named their model: the stored vectors tell
+    db = sqlite3.connect(tmp_path / "storybrief.db")
+    with db:
+        db.execute("UPDATE index_state SET data = json_remove(data, '$.embedder')")
+        (data,) = db.execute("SELECT data FROM index_state").fetchone()
+    db.close()
+    assert "embedder" not in data
+
     other = _PermutedEmbedder(embedder)
     with TestClient(build_app(tmp_path, other)) as c:  # type: ignore[arg-type]
         after = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
