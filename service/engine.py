@@ -164,10 +164,8 @@ class StoryService:
             if state is not None:
                 made_by = state.data.get("embedder") if isinstance(state.data, dict) else None
                 if made_by is None:  # a snapshot from before it said: ask the stored vectors
-                    models = set(s.scalars(select(VectorRow.model).distinct()).all())
-                    made_by = next(iter(models)) if len(models) == 1 else None
-                    if len(models) > 1:
-                        made_by = ", ".join(sorted(models))
+                    models = s.scalars(select(VectorRow.model).distinct()).all()
+                    made_by = ", ".join(sorted(models)) or None
                 try:
                     if made_by not in (None, self.pipeline.embedder.name):
                         # its vectors are another model's: they cannot be compared with new ones

@@ -375,7 +375,7 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
     headline: str | None = None
     pieces: list[_Piece] = []
     for raw in _answer_lines(text):
-        h = _HEADLINE.match(_BULLET.sub("", raw.replace("**", "")))
+        h = _headline_line(raw)
         if h:
             if headline is None:
                 headline = _clean_headline(h.group(1))
@@ -409,6 +409,11 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
     return headline, dedupe_drafts(drafts)
 
 
+def _headline_line(line: str) -> re.Match[str] | None:
+    """``Headline: ...`` (or ``Title: ...``), bold or list-numbered or not."""
+    return _HEADLINE.match(_BULLET.sub("", line.replace("**", "")))
+
+
 # a line that goes on with the sentence before it: lower case, a number, or its citation
 _CONTINUATION = re.compile(r"^\s*(?:[a-z0-9]|\[\s*\d|\(\d)")
 
@@ -432,7 +437,7 @@ def _answer_lines(text: str) -> list[str]:
         if (
             prev
             and _BULLET.match(prev)
-            and not _HEADLINE.match(_BULLET.sub("", prev.replace("**", "")))
+            and not _headline_line(prev)
             and not re.search(r"(?:[.!?:][\"'”’)]*|[\])])\s*$", prev)
             and _CONTINUATION.match(raw)
             and not _BULLET.match(raw)
