@@ -7,6 +7,13 @@ first ``encode`` and is released by ``close()``.
 
 ``encode`` = preprocess (validate, replace empty texts) → forward (the model, under
 ``torch.inference_mode``) → postprocess (float32, L2-normalised rows).
+
+Precision: on a CPU with native bfloat16 arithmetic (AVX-512 BF16 or AMX) the model runs
+in bfloat16, about 2.4x the sentences/s of float32 on the development machine; its
+vectors agree with the float32 ones to a cosine of at least 0.9998, so vectors stored by
+either precision are used together. Elsewhere (no native bfloat16, where it is emulated
+and slower, or a GPU) the model runs in float32. ``Settings.embed_dtype`` overrides the
+choice.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -32,6 +39,34 @@ log = logging.getLogger(__name__)
 DEFAULT_NAME = "all-minilm-l6-v2"
 DEFAULT_DIM = 384
 WEIGHTS_FILE = "model.safetensors"
+# Sentences per forward pass. Batches are formed from sentences of similar length, so
+# smaller ones pad less; 16 was the fastest of 8 / 16 / 32 / 64 in both precisions.
+BATCH_SIZE = 16
+Precision = Literal["auto", "float32", "bfloat16"]
+_NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def cpu_has_native_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether the CPU does bfloat16 arithmetic in hardware (Linux ``flags`` line).
+
+    Anywhere the flags cannot be read this answers False, and the embedder keeps float32.
+    """
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "flags":
+                    return not _NATIVE_BF16_FLAGS.isdisjoint(value.split())
+    except OSError:
+        pass
+    return False
+
+
+def resolve_precision(precision: Precision, device: str) -> Literal["float32", "bfloat16"]:
+    """``auto``: bfloat16 on a CPU with native bfloat16, float32 otherwise."""
+    if precision != "auto":
+        return precision
+    return "bfloat16" if device == "cpu" and cpu_has_native_bf16() else "float32"
 
 
 def model_input(text: str) -> str:
@@ -57,7 +92,9 @@ class Embedder:
 
     ``model_path`` is a local sentence-transformers directory (default: the packaged
     all-MiniLM-L6-v2); ``threads`` sets torch's intra-op threads when the model loads;
-    ``device`` is a torch device string (default: cuda when available, else cpu).
+    ``device`` is a torch device string (default: cuda when available, else cpu);
+    ``precision`` is the dtype the model runs in (``auto``: see the module docstring).
+    Vectors come back as float32 in every precision.
     """
 
     def __init__(
@@ -68,8 +105,14 @@ class Embedder:
         threads: int | None = None,
         device: str | None = None,
         dim: int = DEFAULT_DIM,
+        precision: Precision = "auto",
     ) -> None:
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise ConfigError(
+                f"unknown embedder precision {precision!r}; valid: 'auto', 'float32', 'bfloat16'"
+            )
         self.name = name
+        self.precision: Precision = precision
         self.threads = threads
         self.device = device
         self._path = Path(model_path) if model_path is not None else None
@@ -135,10 +178,14 @@ class Embedder:
         if self.threads:
             torch.set_num_threads(self.threads)
         device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        precision = resolve_precision(self.precision, torch.device(device).type)
         try:
             model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            if precision == "bfloat16":
+                model = model.to(torch.bfloat16)
         except Exception as exc:
             raise ModelError(f"could not load the embedding model from {path}: {exc}") from exc
+        self.precision = precision
         get_dim = (
             getattr(model, "get_embedding_dimension", None)
             or model.get_sentence_embedding_dimension
@@ -146,7 +193,14 @@ class Embedder:
         dim = get_dim()
         if dim:
             self._dim = int(dim)
-        log.info("embedder %s loaded from %s on %s (dim %d)", self.name, path, device, self._dim)
+        log.info(
+            "embedder %s loaded from %s on %s in %s (dim %d)",
+            self.name,
+            path,
+            device,
+            precision,
+            self._dim,
+        )
         return model
 
     def close(self) -> None:
@@ -162,7 +216,7 @@ class Embedder:
 
     # ------------------------------------------------------------------ encode
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Embed ``texts``: float32 array of shape ``(len(texts), dim)``, rows of unit length.
 
         Each distinct text goes through the model once and its copies share the row:
@@ -198,13 +252,15 @@ class Embedder:
             # One forward pass at a time: a fast tokenizer must not be used from two
             # threads at once (the service embeds from its ingest and brief lanes).
             with self._forward_lock, torch.inference_mode():
-                return model.encode(
+                out = model.encode(
                     items,
                     batch_size=batch_size,
-                    convert_to_numpy=True,
+                    convert_to_tensor=True,
                     normalize_embeddings=False,
                     show_progress_bar=False,
                 )
+                # numpy has no bfloat16: widen to float32 before leaving torch
+                return out.float().cpu().numpy()
         except Exception as exc:
             raise ModelError(f"embedding failed: {exc}") from exc
 
@@ -221,4 +277,9 @@ def load_embedder(settings: Settings) -> Embedder:
         raise ConfigError(
             f"unknown embedder {settings.embedder!r}; valid embedders: [{DEFAULT_NAME!r}]"
         )
-    return Embedder(name=settings.embedder, threads=settings.threads, device=settings.device)
+    return Embedder(
+        name=settings.embedder,
+        threads=settings.threads,
+        device=settings.device,
+        precision=settings.embed_dtype,
+    )

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     generator: str = Field("qwen2.5-coder-1.5b-instruct-q4_k_m", description="manifest name")
     small_generator: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m")
     embedder: str = Field("all-minilm-l6-v2")
+    embed_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="dtype the embedder runs in; auto: bfloat16 on a CPU with native "
+        "bfloat16 (AVX-512 BF16 or AMX), else float32",
+    )
     backend: Backend = Field("auto", description="auto: transformers on CUDA, else llama_cpp")
     threads: int = Field(
         default_factory=lambda: min(256, max(1, os.cpu_count() or 1)), ge=1, le=256

@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarizer.embed import Embedder, default_model_path, load_embedder
+from summarizer.embed import (
+    Embedder,
+    cpu_has_native_bf16,
+    default_model_path,
+    load_embedder,
+    resolve_precision,
+)
 from summarizer.errors import ConfigError, InputError, ModelError
 from summarizer.settings import Settings
 
@@ -114,3 +120,71 @@ def test_close_then_encode_loads_again() -> None:
     again = emb.encode(["A sentence."])
     assert np.allclose(first, again, atol=1e-6)
     emb.close()
+
+
+@pytest.mark.parametrize(
+    ("flags", "native"),
+    [
+        ("fpu sse2 avx2 avx512f avx512_vnni avx512_bf16", True),
+        ("fpu sse2 avx2 avx512f amx_bf16 amx_tile", True),
+        ("fpu sse2 avx2 avx512f avx512_vnni", False),  # bfloat16 would be emulated
+        ("fpu sse2 avx2 avx512_bf16x", False),  # a whole flag, not a prefix
+    ],
+)
+def test_native_bfloat16_is_read_from_the_cpu_flags(
+    tmp_path: Path, flags: str, native: bool
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n\n")
+    assert cpu_has_native_bf16(cpuinfo) is native
+
+
+def test_unreadable_cpu_flags_keep_float32(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cpu_has_native_bf16(tmp_path / "missing") is False
+    (tmp_path / "noflags").write_text("processor\t: 0\n")
+    assert cpu_has_native_bf16(tmp_path / "noflags") is False
+    # an explicit precision is kept as asked; auto picks bfloat16 only on a capable CPU
+    import summarizer.embed as embed
+
+    assert resolve_precision("float32", "cpu") == "float32"
+    assert resolve_precision("bfloat16", "cuda") == "bfloat16"
+    monkeypatch.setattr(embed, "cpu_has_native_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu") == "bfloat16"
+    assert resolve_precision("auto", "cuda") == "float32"
+    monkeypatch.setattr(embed, "cpu_has_native_bf16", lambda: False)
+    assert resolve_precision("auto", "cpu") == "float32"
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ConfigError, match="precision 'half'"):
+        Embedder(precision="half")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="embed_dtype"):
+        Settings(embed_dtype="half")  # type: ignore[arg-type]
+
+
+def test_bfloat16_vectors_agree_with_float32(seed_dir: Path) -> None:
+    """Vectors stored by one precision are used with the other's, so they must agree: on
+    the seed sentences every pair is within a cosine of 0.9995, and the thresholds the
+    pipeline uses (0.55 support, 0.78 paraphrase) are far coarser than that."""
+    from summarizer.io import iter_inputs
+    from summarizer.sentences import prepare_article
+    from summarizer.types import Article
+
+    texts = [
+        s.text
+        for a in iter_inputs([str(seed_dir)])
+        if isinstance(a, Article)
+        for s in prepare_article(a)[1]
+    ]
+    assert len(texts) > 50
+    with (
+        Embedder(threads=2, precision="float32") as e32,
+        Embedder(threads=2, precision="bfloat16") as e16,
+    ):
+        v32, v16 = e32.encode(texts), e16.encode(texts)
+        assert (e32.precision, e16.precision) == ("float32", "bfloat16")
+    assert v16.dtype == np.float32 and v16.shape == v32.shape
+    assert np.allclose(np.linalg.norm(v16, axis=1), 1.0, atol=1e-5)
+    cos = (v32 * v16).sum(axis=1)
+    assert cos.min() >= 0.9995
+    assert not np.array_equal(v32, v16)  # the other precision really ran

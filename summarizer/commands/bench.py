@@ -94,7 +94,8 @@ def print_report(results: dict[str, Any]) -> None:
     m = results["machine"]
     console.print(
         f"[bold]storybrief bench[/bold] on {m['cpu']}, {m['cores']} cores, "
-        f"{m['memory_gib']} GiB; threads {results['settings']['threads']}"
+        f"{m['memory_gib']} GiB; threads {results['settings']['threads']}; embedder in "
+        f"{results.get('embedder_precision', 'float32')}"
     )
     seeds = results.get("seed_briefs")
     if seeds:
@@ -134,14 +135,20 @@ def print_report(results: dict[str, Any]) -> None:
                 f"{ours['completion_tokens']} tokens ({ours['tokens_per_pass']} a pass), "
                 f"{ours['draft_tokens_proposed']} draft tokens proposed"
             )
-    for key in ("non_model", "non_model_seeds"):
+    loads = (
+        ("non_model", "synthetic load"),
+        ("non_model_eval", "evaluation articles as they are"),
+        ("non_model_seeds", "seeds"),
+    )
+    for key, load in loads:
         nm = results.get(key)
         if not nm:
             continue
         distinct = nm.get("distinct_sentences")  # absent from runs before it was recorded
         shown = f", {distinct} distinct" if distinct is not None else ""
         t = Table(
-            title=f"Non-model steps: {nm['articles']} articles, {nm['sentences']} sentences{shown}"
+            title=f"Non-model steps, {load}: {nm['articles']} articles, "
+            f"{nm['sentences']} sentences{shown}"
         )
         for col in ("step", "seconds", "articles/s"):
             t.add_column(col)
