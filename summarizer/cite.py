@@ -35,7 +35,7 @@ import bisect
 import functools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -262,6 +262,19 @@ def _title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
+def _union(facts: Iterable[Facts]) -> tuple[set[str], set[str], set[str]]:
+    """The numbers (in every written form), tokens and content words of ``facts`` together:
+    what a sentence or headline drawn from all of them may state."""
+    numbers: set[str] = set()
+    tokens: set[str] = set()
+    content: set[str] = set()
+    for f in facts:
+        numbers |= _all_numbers(f)
+        tokens.update(f.tokens)
+        content |= f.content
+    return numbers, tokens, content
+
+
 def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence[str] = ()) -> bool:
     """Whether a model's headline says only what the evidence says.
 
@@ -279,14 +292,7 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     facts = text_facts(headline)
     if not facts.content:
         return False
-    numbers: set[str] = set()
-    tokens: set[str] = set()
-    content: set[str] = set()
-    for text in evidence:
-        f = text_facts(text)
-        numbers |= _all_numbers(f)
-        tokens.update(f.tokens)
-        content |= f.content
+    numbers, tokens, content = _union([text_facts(text) for text in evidence])
 
     def known(word: str) -> bool:
         return _has_name(word, tokens) or _stem(word) in content
@@ -385,11 +391,7 @@ def _negation_mismatch(draft: Facts, cited: Sequence[Facts]) -> bool:
 def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
     """The hard checks a draft fails against the union of ``cited`` (empty: it passes)."""
     failures: list[str] = []
-    numbers: set[str] = set()
-    tokens: set[str] = set()
-    for c in cited:
-        numbers |= _all_numbers(c)
-        tokens.update(c.tokens)
+    numbers, tokens, _ = _union(cited)
     missing_numbers = sorted(n for n in draft.numbers if n not in numbers)
     if missing_numbers:
         failures.append(f"numbers not in the evidence: {missing_numbers}")

@@ -46,8 +46,9 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _LINE = re.compile(r"[^\r\n\u2028\u2029\x85\x0b\x0c]+")
 _QUOTES_CLOSE = "\"'”’»)]"
 # a line "ends like a sentence" when its last visible characters are these (Latin, CJK and
-# full-width, Devanagari and Arabic sentence ends, then closing quotes or brackets)
-_END_PUNCT = re.compile(r"(?:[.!?…。．！？।؟]|\.\.\.)[\"'”’»)\]*」』）】]*$")
+# full-width, Devanagari, Arabic and Urdu, Armenian, Ethiopic and Burmese sentence ends, then
+# closing quotes or brackets)
+_END_PUNCT = re.compile(r"(?:[.!?…。．！？।؟۔։።။]|\.\.\.)[\"'”’»)\]*」』）】]*$")
 # what may follow a sentence's end on a line without being text: invisible format
 # characters (zero-width, direction marks, soft hyphen), HTML tags and entities, a
 # footnote mark, a pilcrow
@@ -96,7 +97,7 @@ _CAPTION_PREFIX = re.compile(
       | file\s*(?:photo|image)? \s*[-–—:] | file\s+(?:photo|image)\b
       | in\s+this\s+(?:\w+\s+){0,3}(?:photo|image|picture|handout)
       | this\s+(?:\w+\s+){0,2}(?:photo|image|picture)\s+(?:shows|taken|released|provided|made)
-      | provided\s+by\b | courtesy\s+(?:of\b|photo) | credit\s*: | getty\s+images\b
+      | provided\s+by\s+(?-i:[A-Z]) | courtesy\s+(?:of\b|photo) | credit\s*: | getty\s+images\b
     )""",
 )
 # a credit in brackets that names a photo, versus one that names only a news agency
@@ -163,9 +164,14 @@ _PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
         r"^(?:watch|videos?|photos?|gallery|archive|listen|podcast|sponsored"
         r"|advertisement)\s*:|^photo\s+gallery\b",
     ),
-    ("promo", "click", r"\bclick\s+here\b"),
+    # not "told them to click here" or "users who click here": news about a scam
+    ("promo", "click", r"(?<!\bto )(?<!\bwho )(?<!\bthey )click\s+here\b"),
     ("promo", "sign up", r"(?:^|[.!?]\s+)sign\s+up\b.{0,80}\b(?:newsletter|inbox|email|alerts?)\b"),
-    ("promo", "subscribe", r"\bsubscribe\b.{0,60}\b(?:newsletter|today|now|channel|podcast)\b"),
+    (
+        "promo",
+        "subscribe",
+        r"(?:^|[.!?,:;]\s+|\band\s+)subscribe\b.{0,60}\b(?:newsletter|today|now|channel|podcast)\b",
+    ),
     ("promo", "newsletter", r"\bnewsletter\b.{0,80}\b(?:sign\s+up|subscribe|inbox)\b"),
     ("promo", " app", r"(?:^|[.!?]\s+|:\s+)(?:download|get)\s+(?:the|our)\b.{0,60}\bapp\b"),
     ("promo", "push", r"\bget\s+push\s+notifications\b"),
@@ -180,7 +186,7 @@ _PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
     ("promo", "issue", r"\bpick\s+up\s+(?:the|a)\s+(?:new|latest|current)\s+issue\b"),
     ("promo", "stands", r"\bon\s+stands\s+now\b"),
     ("promo", "featured", r"^this\s+(?:report|story|article)\s+was\s+featured\s+in\b"),
-    ("promo", "alexa", r"\bask\s+alexa\b"),
+    ("promo", "alexa", r"(?:^|[.!?,;:]\s+)(?:just\s+)?ask\s+alexa\b"),
     ("promo", "", r"^(?:email|e-mail|contact|reach)\s+(?:the\s+)?(?:reporter|writer|author|us)\b"),
     (
         "credit",
@@ -188,7 +194,14 @@ _PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
         r"\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)"
         r"(?:ing)?[.)]*$",
     ),
-    ("credit", " by", r"^\(?(?:additional\s+)?(?:reporting|writing|editing)\s+by\b"),
+    # names only after "by", up to a ";", ")" or the end: "Reporting by The Washington Post
+    # revealed ..." is a sentence
+    (
+        "credit",
+        " by",
+        r"^\(?(?:additional\s+)?(?:reporting|writing|editing)\s+by"
+        r"(?:\s*(?-i:[A-Z][\w.'’-]*|and|in|&|,)){1,12}\s*(?:[;)]|\.?\s*$)",
+    ),
     ("credit", "information", r"^information\s+from\s*:"),
     ("credit", "h/t", r"^\[?\s*h/t\b"),
     ("credit", "source", r"^(?:source|sources)\s*:\s*\S.{0,60}$"),
@@ -200,8 +213,9 @@ _PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
 _PROMOS = tuple((rule, key, re.compile(rx, re.I)) for rule, key, rx in _PROMO_TABLE)
 
 _NOTE = re.compile(
-    r"(?i)^\W{0,3}(?:editor'?s'?\s+note|for\s+the\s+record|correction|clarification)\s*[:,-]"
-    r"|^\(?\s*(?:\(c\)|©|copyright\b)"
+    r"(?i)^\W{0,3}(?:(?:editor'?s'?\s+note|correction|clarification)\s*[:,-]"
+    r"|for\s+the\s+record\s*[:,]\s*\d|for\s+the\s+record\s*:)"
+    r"|^\(?\s*(?:\(c\)|©|copyright\s*(?:©|\(c\)|\d{4}|(?-i:[A-Z])|$))"
 )
 # the e-mail part has bounded pieces: "\S+@\S+" rescans a long run of non-space from
 # every word boundary in it (quadratic time on a minified or run-together line)
@@ -225,7 +239,8 @@ _QUESTION = re.compile(
 
 # ------------------------------------------------------------------ part-of-line rules
 
-_AGENCY = r"\((?:[A-Z][A-Za-z0-9&.'’-]*)(?:[ /](?:[A-Z0-9][A-Za-z0-9&.'’-]*)){0,3}\)"
+# a bracket of capitalised words, but not a politician's party and state: "(R-S.C.)"
+_AGENCY = r"\((?![RDI]-[A-Z])(?:[A-Z][A-Za-z0-9&.'’-]*)(?:[ /](?:[A-Z0-9][A-Za-z0-9&.'’-]*)){0,3}\)"
 _CITY_CAPS = r"[A-Z][A-Z.'’-]{1,}(?:\s+[A-Z][A-Z.'’-]*){0,3}"
 _CITY_ANY = r"[A-Z][A-Za-z.'’-]+(?:\s+[A-Z][A-Za-z.'’-]+){0,3}"
 _REGION = r"(?:,\s+[A-Z][A-Za-z.'’-]+(?:\s+[A-Z][A-Za-z.'’-]+){0,3})?"
@@ -233,8 +248,12 @@ _DATE = rf"(?:,?\s+{_MONTH}\s+\d{{1,2}})?"
 _DATELINE_AGENCY = re.compile(
     rf"(?:{_CITY_ANY}{_REGION}{_DATE}\s*)?{_AGENCY}\s*(?:--|[-–—]|:)\s*(?=[\"'“‘A-Z0-9])"
 )
+# a hyphen with no spaces after a short or dotted word is a compound ("U.S.-China",
+# "NATO-Russia talks"), after a city of five capitals or more a dateline ("WASHINGTON-")
 _DATELINE_CAPS = re.compile(
-    rf"{_CITY_CAPS}{_REGION}{_DATE}(?:\s+--\s*|\s+[-–—]\s+|\s*[-–—](?=[A-Z][a-z])|:\s+|\s+>>\s+)"
+    rf"{_CITY_CAPS}{_REGION}{_DATE}"
+    r"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|(?<=[A-Z]{5})-(?=[A-Z][a-z])"
+    r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
 )
 _TIMESTAMP_PREFIX = re.compile(
@@ -323,6 +342,17 @@ def _is_title(s: str) -> bool:
     return n <= 40 and not _ends_like_sentence(s) and not (s.endswith(":") and n >= 5)
 
 
+def _credit_after_sentence(tail: str) -> bool:
+    """Whether ``tail`` is a sentence followed by an agency credit: "... next week. (AP)"."""
+    m = _TRAILING_PAREN.search(tail)
+    return bool(
+        m
+        and _AGENCY_ONLY.match(m.group(1).strip())
+        and len(m.group(1).split()) <= 3
+        and _ends_like_sentence(tail[: m.start()].rstrip())
+    )
+
+
 def _whole_line_rule(s: str) -> str | None:
     """The rule that removes the whole line ``s`` (already trimmed), or None to keep it.
 
@@ -334,7 +364,8 @@ def _whole_line_rule(s: str) -> str | None:
     words = s.split()
     n = len(words)
     head = s[:400]
-    ends = _ends_like_sentence(tail)
+    # a trailing credit is cut later (_strip_trailing): the sentence before it still ends
+    ends = _ends_like_sentence(tail) or _credit_after_sentence(tail)
     dense = len(s) - s.count(" ")
 
     # shapes that make a line of any length not article text
@@ -460,10 +491,11 @@ def _strip_widget(text: str, line: _Line) -> None:
         # where the widget's headline starts: the line start, or after the last sentence end
         head_start = 0
         before = s[: m.start()]
-        if len(before) > 200:
-            for e in re.finditer(r"[a-z0-9%\"'”’)]{2}[.!?][\"'”’]?\s+(?=[A-Z])", before):
-                head_start = e.end()
-        # the section name runs until a lowercase letter glued to a capital ("KoreaPeskov")
+        for e in re.finditer(r"[a-z0-9%\"'”’)]{2}[.!?][\"'”’]?\s+(?=[A-Z])", before):
+            head_start = e.end()
+        # the section name runs until a lowercase letter glued to a capital ("KoreaPeskov");
+        # with a space after it, where it ends cannot be told from the next sentence's
+        # capitals ("| World North Korean leader ..."), so only its first word goes
         sec = _WIDGET_SECTION.match(s, m.end())
         cut = m.end()
         if sec:
@@ -472,7 +504,7 @@ def _strip_widget(text: str, line: _Line) -> None:
             if glue:
                 cut = m.end() + glue.start() + 1
             else:
-                cut = m.end() + len(seg)
+                cut = m.end() + len(seg.split()[0])
         if head_start > 0:
             ta, tb = _trim(text, a, a + head_start)
             if ta < tb:
@@ -548,9 +580,16 @@ def _join_continued(text: str, lines: list[_Line], continues: list[bool]) -> Non
 
 
 def _faq_tail(text: str, lines: list[_Line]) -> None:
+    """Drop a generated FAQ / Q&A tail: a "FAQ" or "Q&A" heading and all after it, when
+    the article before it is at least as long. An interview printed as questions and
+    answers after a one-line introduction is the article itself."""
     for i, ln in enumerate(lines):
         if ln.end - ln.start <= 60 and _FAQ_HEAD.match(text[ln.start : ln.end]):
             if i == 0:
+                return
+            before = sum(x.end - x.start for x in lines[:i] if x.kept)
+            after = sum(x.end - x.start for x in lines[i + 1 :])
+            if before < after:
                 return
             for later in lines[i:]:
                 later.drop("faq")
@@ -588,13 +627,14 @@ def _qa_tail(text: str, lines: list[_Line]) -> None:
 # ------------------------------------------------------------------ public API
 
 
-def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 5) -> set[str]:
+def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 2) -> set[str]:
     """Lines (in ``normalize_line`` form) found in at least ``min_texts`` different texts.
 
     Lines without final punctuation count; lines that end like a sentence only when they
-    are very short (``max_words`` or fewer: "Read more.", "All rights reserved."):
-    outlets that republish the same wire copy share whole sentences, short ones too, and
-    those are news, not boilerplate. Pass the result to ``clean_text(..., common_lines=...)``.
+    are very short (``max_words`` or fewer: "Read more.", "Continue reading."): outlets
+    that republish the same wire copy share whole sentences, short ones too ("He was
+    84.", "No one was injured."), and those are news, not boilerplate. Pass the result to
+    ``clean_text(..., common_lines=...)``.
     """
     if min_texts < 2:
         raise InputError("min_texts must be at least 2", field="min_texts")
@@ -738,7 +778,14 @@ def clean_text(
         if title_key and key == title_key and first_content:
             ln.drop("title")
             continue
-        if key in seen:
+        if key in seen and not (
+            # the tail of a hard-wrapped sentence ("said on Tuesday in a statement.") may
+            # repeat an earlier tail; it is that sentence's text, not a repeated line
+            i > 0
+            and s[:1].islower()
+            and _line_breaks(text[lines[i - 1].end : ln.start]) == 1
+            and not _ends_like_sentence(text[lines[i - 1].start : lines[i - 1].end])
+        ):
             ln.drop("duplicate")
             continue
         seen.add(key)

@@ -241,10 +241,21 @@ class _Piece:
     clean_end: bool  # ended with terminal punctuation or a citation
 
 
-def _pieces(line: str) -> list[_Piece]:
-    """Split one output line into sentence pieces, each with the numbers cited after it."""
+def _pieces(line: str, n_evidence: int | None = None) -> list[_Piece]:
+    """Split one output line into sentence pieces, each with the numbers cited after it.
+
+    With ``n_evidence``, a parenthesised number that names no evidence line ("aged (52).")
+    is the sentence's own text, not a citation.
+    """
+
+    def paren_cite(m: re.Match[str]) -> str:
+        nums = _numbers_in(m.group(1))
+        if n_evidence is not None and not all(1 <= n <= n_evidence for n in nums):
+            return m.group(0)
+        return "[" + m.group(1) + "]"
+
     line = _PARTIAL_CITE.sub("", line)
-    line = _PAREN_CITE.sub(lambda m: "[" + m.group(1) + "]", line)
+    line = _PAREN_CITE.sub(paren_cite, line)
     if _LEADING_CITE.match(line):
         return _echo_pieces(line)
     segments: list[_Piece] = []
@@ -364,11 +375,13 @@ def dedupe_drafts(drafts: Sequence[Draft]) -> list[Draft]:
     return out
 
 
-def parse_output(text: str) -> tuple[str | None, list[Draft]]:
+def parse_output(text: str, n_evidence: int | None = None) -> tuple[str | None, list[Draft]]:
     """Read the model's answer: ``(headline or None, drafts)``.
 
     A last sentence that neither ends in punctuation nor carries a citation was cut by the
     token cap and is dropped; so are fragments (fewer than three words) and chatter lines.
+    ``n_evidence`` (the number of evidence lines) tells a parenthesised citation "(3)" from
+    a number of the text "(52)"; without it every such number is read as a citation.
     """
     text = _THINK.sub("", text.translate(_WIDE_BRACKETS))
     text = text.replace("\r\n", "\n").replace("```", "\n")
@@ -383,7 +396,7 @@ def parse_output(text: str) -> tuple[str | None, list[Draft]]:
         line = _clean_line(raw)
         if not line or _META.match(line) or line.endswith(":"):
             continue
-        line_pieces = _pieces(line)
+        line_pieces = _pieces(line, n_evidence)
         for p in line_pieces:
             if not p.text and p.hints and pieces:  # a line of bare numbers: previous sentence
                 pieces[-1].hints.extend(p.hints)
@@ -667,7 +680,7 @@ def generate_brief_drafts(
     except Exception as exc:  # any backend failure becomes an extractive brief
         log.exception("generation failed")
         return _fallback(evidence, n_sentences, f"generation failed: {exc}", None)
-    headline, drafts = parse_output(result.text)
+    headline, drafts = parse_output(result.text, len(evidence))
     valid = range(1, len(evidence) + 1)
     outlets = [o for e in evidence for o in e.group.outlets]
     drafts = [

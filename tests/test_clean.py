@@ -538,3 +538,113 @@ def test_long_lines_without_spaces_are_cleaned_in_linear_time() -> None:
         clean_text("a", PARAS[0] + "\n" + run + "\n" + PARAS[1])
     found = clean_text("a", PARAS[0] + " Write to news.desk@example.co.uk today.\n" + PARAS[1])
     assert len(kept(found)) == 2  # an address inside a sentence does not make it a promo
+
+
+NEWS_THAT_LOOKS_LIKE_FURNITURE = [
+    "U.S.-China trade talks resumed on Monday in Geneva after a pause.",
+    "NATO-Russia talks went on for a long time on Tuesday.",
+    'Sen. Lindsey Graham (R-S.C.): "We need answers now," he said after the hearing.',
+    "The scam emails, which told recipients to click here to verify their accounts, "
+    "were sent on Monday.",
+    "More than 5 million people subscribe to his YouTube channel, which began in 2015.",
+    "Customers can now ask Alexa to reorder groceries, Amazon said on Monday.",
+    "Reporting by The Washington Post revealed that the agency knew of the flaw.",
+    "Writing by hand is becoming rare among students, the survey found.",
+    "Copyright law was at the center of the case on Monday.",
+    "For the record, the senator denied the claim on Monday.",
+    "Provided by the state, the money will go to schools next year.",
+    "حکومت نے منگل کو نیا بجٹ پیش کیا۔",
+]
+
+
+@pytest.mark.parametrize("line", NEWS_THAT_LOOKS_LIKE_FURNITURE)
+def test_news_shaped_like_furniture_is_kept_whole(line: str) -> None:
+    """Compounds are not datelines, a party is not an agency, a sentence that mentions a
+    link, a channel, a byline word, copyright or a credit is news, and an Urdu full stop
+    ends a sentence."""
+    text = BODY + line + "\n" + BODY2
+    ct = clean_text("a1", text)
+    check_offsets(text, ct)
+    assert line in kept(ct), (line, ct.removed)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "(Reporting by Jane Doe in Seoul; Editing by John Roe)",
+        "Reporting by Jennifer Peros",
+        "Copyright 2024 The Associated Press. All rights reserved.",
+        "Click here to subscribe to our newsletter.",
+        "For the latest from State of the Union click here.",
+        "On Amazon Echo, ask Alexa to play the show.",
+    ],
+)
+def test_credits_and_promos_still_go(line: str) -> None:
+    text = BODY + line + "\n" + BODY2
+    ct = clean_text("a1", text)
+    assert line not in ct.text, ct.removed
+
+
+def test_a_short_sentence_with_an_agency_credit_is_kept_without_it() -> None:
+    text = BODY + "The talks will resume next week. (Yonhap)\n" + BODY2
+    ct = clean_text("a1", text)
+    check_offsets(text, ct)
+    assert "The talks will resume next week." in kept(ct)
+    assert "(Yonhap)" not in ct.text
+
+
+def test_a_dash_dateline_without_spaces_still_goes() -> None:
+    text = "WASHINGTON-Behind the showdown are a few dozen heavily edited words.\n" + BODY
+    ct = clean_text("a1", text)
+    assert kept(ct)[0] == "Behind the showdown are a few dozen heavily edited words."
+
+
+def test_a_widget_keeps_the_sentence_before_it_and_the_one_after() -> None:
+    text = (
+        BODY + "The talks ended on Friday. Minister visits ally 2024.01.15 07:47 | Politics "
+        "The delegation left on Sunday.\n"
+        "Kim spoke. N. Korea test 2024-01-15 07:47 | World North Korean leader Kim Jong Un "
+        "said it was a success.\n"
+    )
+    ct = clean_text("a1", text)
+    check_offsets(text, ct)
+    assert "The talks ended on Friday." in kept(ct)
+    assert "The delegation left on Sunday." in kept(ct)
+    assert "North Korean leader Kim Jong Un said it was a success." in kept(ct)
+    assert "Minister visits ally" not in ct.text and "World" not in ct.text
+
+
+def test_a_repeated_tail_of_a_wrapped_sentence_is_not_a_duplicate() -> None:
+    text = (
+        "The mayor resigned on Monday, her office\n"
+        "said on Tuesday in a statement.\n"
+        "The council rejected the plan for the new network, its clerk\n"
+        "said on Tuesday in a statement.\n"
+    )
+    ct = clean_text("a1", text)
+    assert "duplicate" not in rules(ct)
+    assert ct.text.count("said on Tuesday in a statement.") == 2
+
+
+def test_an_interview_after_a_q_and_a_heading_is_the_article() -> None:
+    intro = "This is an edited transcript of the interview with the mayor.\n"
+    qa = "".join(
+        f"What did the council decide about the harbour in part {i}?\n"
+        f"The council approved the harbour budget in part {i} after a long debate.\n"
+        for i in range(4)
+    )
+    text = intro + "Q&A\n" + qa
+    ct = clean_text("a1", text)
+    assert "faq" not in rules(ct)
+    assert "approved the harbour budget in part 3" in ct.text
+    # a generated FAQ tail after a whole article still goes
+    tail = "FAQ\nWhat is the budget?\nIt is 12,000 pounds.\n"
+    ct = clean_text("a1", BODY + BODY2 + BODY + tail)
+    assert "faq" in rules(ct) and "12,000 pounds" not in ct.text
+
+
+def test_short_wire_sentences_three_outlets_share_are_news() -> None:
+    texts = [f"Story {i} opens with its own words here.\nHe was 84.\nRead more.\n" for i in range(3)]
+    common = find_repeated_lines(texts)
+    assert normalize_line("Read more.") in common
+    assert normalize_line("He was 84.") not in common

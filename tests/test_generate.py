@@ -256,6 +256,23 @@ def test_parse_reads_other_citation_forms() -> None:
     assert [d.hints for d in drafts] == [(1,), (2,), (3,), (2, 4), (1, 3)]
 
 
+def test_a_parenthesised_number_past_the_evidence_is_text() -> None:
+    """With the evidence count known, "(52)" names no evidence line: it stays in the
+    sentence. "(3)" within the count is still a citation, and so is the same text when
+    the count is not given (the parser alone cannot tell)."""
+    answer = (
+        "The driver, a retired teacher, was named as Ann Lee (52). [1]\n"
+        "She died at the scene (3).\n"
+    )
+    _, drafts = parse_output(answer, n_evidence=4)
+    assert drafts == [
+        Draft("The driver, a retired teacher, was named as Ann Lee (52).", (1,)),
+        Draft("She died at the scene.", (3,)),
+    ]
+    _, drafts = parse_output(answer)
+    assert drafts[0] == Draft("The driver, a retired teacher, was named as Ann Lee.", (52, 1))
+
+
 @pytest.mark.parametrize("marker", ["1 -", "1:", "#1.", "1)", "> 1.", "(1)"])
 def test_parse_strips_list_markers_of_every_kind(marker: str) -> None:
     _, drafts = parse_output(f"{marker} The council approved the budget on Monday. [1]")

@@ -146,6 +146,26 @@ def test_llama_cpp_controls(llama_small: Generator, article: str) -> None:
     assert "Paris" in plain.text
 
 
+def test_llama_cpp_time_limit_bounds_the_prefill(llama_small: Generator, seed_dir: Path) -> None:
+    """A prompt of several batches stops between batches once the time limit has passed,
+    before any token is generated, and the part it evaluated is reused: the same prompt
+    afterwards gives the answer a fresh run gives."""
+    text = next(seed_dir.glob("000_*.txt")).read_text(encoding="utf-8")
+    long = brief_messages((text + "\n") * 3)
+    n_prompt = llama_small.count_prompt_tokens(long)
+    assert n_prompt > 2 * 512  # more than two of the default n_batch
+    config = GenerationConfig(max_new_tokens=8)
+    fresh = llama_small.generate(long, config)
+    llama_small.generate("An unrelated prompt.", GenerationConfig(max_new_tokens=1))
+    late = llama_small.generate(long, GenerationConfig(max_new_tokens=8, timeout_s=0.05))
+    assert late.finish_reason == "timeout" and late.completion_tokens == 0
+    assert late.text == "" and late.prompt_tokens == n_prompt
+    # the first batch (or none) went in: a full prefill would be the fresh run's
+    assert late.prefill_s < fresh.prefill_s
+    again = llama_small.generate(long, config)
+    assert again.text == fresh.text and again.finish_reason == fresh.finish_reason
+
+
 def test_prompt_lookup_decoding_keeps_the_greedy_answer(
     model_settings: Settings, article: str
 ) -> None:

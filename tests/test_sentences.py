@@ -456,3 +456,46 @@ def test_huge_article_splits_fast() -> None:
     assert time.perf_counter() - t0 < 5.0  # measured ~1 s for clean + split
     check(article, sentences)
     assert len(sentences) > 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Prices rose. Shares fell. Nobody knows why the market turned.",
+            ["Prices rose.", "Shares fell.", "Nobody knows why the market turned."],
+        ),
+        ("Trump wins. Clinton concedes.", ["Trump wins.", "Clinton concedes."]),
+    ],
+)
+def test_two_word_sentences_are_sentences(text: str, expected: list[str]) -> None:
+    assert split(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He quoted Martin Luther King Jr. The crowd was huge.",
+            ["He quoted Martin Luther King Jr.", "The crowd was huge."],
+        ),
+        (
+            "It is called vitamin D. It helps bones grow.",
+            ["It is called vitamin D.", "It helps bones grow."],
+        ),
+        (
+            "The talks were held in Jan. The crowd left early.",
+            ["The talks were held in Jan.", "The crowd left early."],
+        ),
+        # a title, an initial or a month before a name or number is still joined
+        (
+            "Sen. John Smith met Gov. Ann Lee on Oct. 5 in town. George W. Bush spoke.",
+            ["Sen. John Smith met Gov. Ann Lee on Oct. 5 in town.", "George W. Bush spoke."],
+        ),
+        ("A. B. Smith came to the hearing.", ["A. B. Smith came to the hearing."]),
+    ],
+)
+def test_a_split_after_an_abbreviation_before_a_sentence_opener_stays(
+    text: str, expected: list[str]
+) -> None:
+    assert split(text) == expected

@@ -222,22 +222,34 @@ class LlamaCppGenerator(Generator):
             return len(self._encode(llm, prompt)[0])
 
     @staticmethod
-    def _prefill(llm: Llama, tokens: list[int], cached: int) -> None:
-        """Evaluate all but the last prompt token without keeping their logits.
+    def _prefill(llm: Llama, tokens: list[int], cached: int, deadline: float | None) -> bool:
+        """Evaluate all but the last prompt token without keeping their logits; False when
+        ``deadline`` (a ``perf_counter`` time) passed first.
+
+        The prompt goes in ``n_batch`` tokens at a time, as ``Llama.eval`` would take it,
+        and the deadline is checked before each batch: the stopping criterion of
+        ``create_completion`` is only asked once a token has been generated, so a long
+        prompt would otherwise be paid in full past the time limit. What was evaluated
+        stays in the KV cache, where the next prompt with the same opening finds it.
 
         With a draft model llama-cpp-python asks for the logits of every token it
         evaluates, the prompt included: a vocabulary-sized row per prompt token, computed
-        and copied for nothing. Prefilling here first leaves ``create_completion`` only the
-        last prompt token (it finds the rest in the KV cache), so the draft model costs
-        nothing at prefill.
+        and copied for nothing. Prefilling here leaves ``create_completion`` only the last
+        prompt token (it finds the rest in the KV cache), so the draft model costs nothing
+        at prefill.
         """
         llm.n_tokens = cached
         keep = llm._logits_all
         llm._logits_all = False
+        todo = tokens[cached:-1]
         try:
-            llm.eval(tokens[cached:-1])
+            for i in range(0, len(todo), llm.n_batch):
+                if deadline is not None and time.perf_counter() >= deadline:
+                    return False
+                llm.eval(todo[i : i + llm.n_batch])
         finally:
             llm._logits_all = keep
+        return True
 
     def generate(self, prompt: Prompt, config: GenerationConfig | None = None) -> GenerationResult:
         from llama_cpp import StoppingCriteriaList
@@ -258,8 +270,17 @@ class LlamaCppGenerator(Generator):
             watch = _Watch(start, cfg.timeout_s)
             criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
             try:
-                if self.prompt_lookup > 0 and n_prompt - 1 > cached:
-                    self._prefill(llm, tokens, cached)
+                if not self._prefill(llm, tokens, cached, watch.deadline):
+                    now = time.perf_counter()
+                    return GenerationResult(
+                        text="",
+                        prompt_tokens=n_prompt,
+                        completion_tokens=0,
+                        finish_reason="timeout",
+                        prefill_s=now - start,
+                        decode_s=0.0,
+                        extra={"prompt_cached_tokens": float(cached)},
+                    )
                 out: Any = llm.create_completion(
                     prompt=tokens,
                     max_tokens=max_new,
