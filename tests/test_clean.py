@@ -644,7 +644,9 @@ def test_an_interview_after_a_q_and_a_heading_is_the_article() -> None:
 
 
 def test_short_wire_sentences_three_outlets_share_are_news() -> None:
-    texts = [f"Story {i} opens with its own words here.\nHe was 84.\nRead more.\n" for i in range(3)]
+    texts = [
+        f"Story {i} opens with its own words here.\nHe was 84.\nRead more.\n" for i in range(3)
+    ]
     common = find_repeated_lines(texts)
     assert normalize_line("Read more.") in common
     assert normalize_line("He was 84.") not in common
