@@ -78,10 +78,73 @@ NOT_NAMES = frozenset(
 )
 SCALE_WORDS = {
     "thousand": "e3", "million": "e6", "mn": "e6", "billion": "e9", "bn": "e9",
-    "trillion": "e12", "tn": "e12",
+    "trillion": "e12", "tn": "e12", "k": "e3", "m": "e6", "b": "e9",
 }  # fmt: skip
+# Words for opposite outcomes of one event, in pairs of classes: a sentence that uses one
+# class and not the other states another fact than one that uses only the other ("shares
+# rose" / "shares fell"; "Spain beat Italy" / "Spain lost to Italy"; "North Korea" /
+# "South Korea"). Compared as lower-case words. Comparatives ("more" / "less") are not
+# listed: "A raised less than B" is "B raised more than A", which the citer's role check
+# tells apart. The same fact told from the other side ("Italy lost to Spain") is kept
+# apart too, which only costs a merge.
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(up.split()), frozenset(down.split()))
+    for up, down in (
+        (
+            "rose rise rises rising risen increased increase increases increasing gained "
+            "gains jumped jumps surged surges soared soars climbed climbs grew grows higher",
+            "fell fall falls falling fallen decreased decrease decreases decreasing lost "
+            "dropped drops declined declines plunged plunges slumped slumps tumbled tumbles "
+            "sank sinks shrank shrinks lower",
+        ),
+        ("won win wins winning beat beats defeated defeats", "lost lose loses losing"),
+        ("approved approve approves approving", "rejected reject rejects rejecting vetoed"),
+        ("passed", "rejected vetoed failed"),
+        ("confirmed confirm confirms confirming", "denied deny denies denying"),
+        ("accepted accept accepts", "rejected reject rejects declined refused"),
+        ("acquitted acquit acquits", "convicted convict convicts"),
+        ("upheld uphold upholds", "overturned overturn overturns"),
+        ("allowed allow allows", "banned ban bans barred blocked"),
+        ("raised raise raises hiked", "lowered lowers cut cuts slashed"),
+        ("north northern", "south southern"),
+        ("east eastern", "west western"),
+    )
+)
+# Verb stems whose subject and object cannot swap without changing the fact: "Spain beat
+# Italy" is not "Italy beat Spain" (meeting or talking is symmetric and not listed).
+DIRECTED = (
+    "beat", "defeat", "accus", "criticiz", "criticis", "blam", "sued", "attack", "invad",
+    "visit", "host", "invit", "thank", "urg", "warn", "replac", "succeed", "overtook",
+    "overtak", "outpac", "endors", "prais", "condemn", "arrest", "kill", "acquir", "bought",
+    "sold", "paid", "hired", "fired", "elected", "interview", "telephon", "called",
+)  # fmt: skip
+
+
+def opposite_words(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
+    """Whether word sets ``a`` and ``b`` take opposite sides of one of ``OPPOSITES``: one
+    uses a class and not its opposite, the other only the opposite."""
+    for up, down in OPPOSITES:
+        a_up, a_down = not up.isdisjoint(a), not down.isdisjoint(a)
+        b_up, b_down = not up.isdisjoint(b), not down.isdisjoint(b)
+        if (a_up and not a_down and b_down and not b_up) or (
+            a_down and not a_up and b_up and not b_down
+        ):
+            return True
+    return False
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+# what punctuation says about a number, kept as words by the exact level's normal form:
+# "-5C" / "5C", "$5" / "£5", "3%" / "3", "3-1" / "3.1" are different texts
+_NUMBER_MARKS = (
+    (re.compile(r"(?<![\w.])[-−](?=\d)"), " minus "),
+    (re.compile(r"(?<=\d)\.(?=\d)"), "point"),
+    (re.compile(r"(?<=\d)-(?=\d)"), "to"),
+    (re.compile(r"%"), " percent "),
+    (re.compile(r"\$"), " dollar "),
+    (re.compile(r"£"), " pound "),
+    (re.compile(r"€"), " euro "),
+    (re.compile(r"¥"), " yen "),
+)
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")
@@ -92,8 +155,12 @@ _QUOTATION = re.compile(r'"([^"]{8,}?)"')
 
 
 def normalize_sentence(text: str) -> str:
-    """Case-, punctuation- and whitespace-insensitive form used for the exact level."""
+    """Case-, punctuation- and whitespace-insensitive form used for the exact level; the
+    punctuation of a number (sign, decimal point, range, percent, currency) is kept."""
     t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    if any(c.isdigit() or c in "$£€¥%" for c in t):
+        for rx, word in _NUMBER_MARKS:
+            t = rx.sub(word, t)
     t = _NON_WORD.sub(" ", t)
     return _SPACE.sub(" ", t).strip()
 
@@ -113,6 +180,7 @@ class Facts:
     numbers: frozenset[str]
     names: tuple[NamePhrase, ...]
     negated: bool
+    words: frozenset[str] = frozenset()  # every word, lower case
 
     @property
     def name_tokens(self) -> frozenset[str]:
@@ -133,7 +201,10 @@ NUMBER_WORDS = {
         "three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
         "sixteen seventeen eighteen nineteen twenty".split()
     )
-} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12"}
+} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12",
+}  # fmt: skip
 _PIECE = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*(?:-\d+)?)"
     r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*(?:-[^\W\d_]+)*)"
@@ -144,9 +215,9 @@ _PIECE = re.compile(
 def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
     """The numbers a token states, in one canonical spelling.
 
-    Digits ("1,000" -> "1000"; "5.4 billion" -> "5.4e9"; "2024-25" -> 2024, 2025), number
-    words from three up ("one" and "two" are mostly not counts: "the two countries"), and
-    days of the month as dates ("Sept. 8" and "September 8" -> "m9-8").
+    Digits ("1,000" -> "1000"; "5.4 billion" and "$5.4bn" -> "5.4e9"; "2024-25" -> 2024,
+    2025), number words from three up ("one" and "two" are mostly not counts: "the two
+    countries"), and days of the month as dates ("Sept. 8" and "September 8" -> "m9-8").
     """
     low = token.lower()
     if not token[0].isdigit():
@@ -158,6 +229,35 @@ def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
         return [m.group(1), m.group(1)[:2] + m.group(2)]
     scale = SCALE_WORDS.get(nxt.lower(), "") if nxt else ""
     return [part.replace(",", "") + scale for part in token.split("-")]
+
+
+_CURRENCY_WORDS = {"dollar": "$", "pound": "£", "euro": "€", "yen": "¥"}
+_AFTER_NUMBER = re.compile(
+    r"\s*(?:(?:thousand|million|billion|trillion|mn|bn|tn|k|m|b)\b\s*)?"
+    r"(%|percent\b|per\s+cent\b|(?:dollar|pound|euro)s?\b|yen\b)",
+    re.IGNORECASE,
+)
+
+
+def number_marks(text: str, start: int, end: int) -> tuple[str, str]:
+    """``(prefix, suffix)`` marks of the number at ``text[start:end]``: a minus sign and a
+    currency ("-5", "$5", "US$5", "5 dollars" -> "$"), and a percent ("5%", "5 percent",
+    "5 per cent" -> "%"). "$5 million" and "£5 million" state different amounts, "-5C" is
+    not "5C" and "5%" is not "5"."""
+    before = text[max(0, start - 2) : start].rstrip()
+    cur = before[-1] if before[-1:] in ("$", "£", "€", "¥") else ""
+    sign = ""
+    if start > 0 and text[start - 1] in "-−" and (start < 2 or not text[start - 2].isalnum()):
+        sign = "-"
+    pct = ""
+    m = _AFTER_NUMBER.match(text, end)
+    if m:
+        word = m.group(1).lower()
+        if word == "%" or word.startswith("per"):
+            pct = "%"
+        elif not cur:
+            cur = _CURRENCY_WORDS[word.rstrip("s") if word != "yen" else word]
+    return sign + cur, pct
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +295,9 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
     punctuation between them) form one phrase ("Kim Jong Un").
     """
     vocab = vocab or Vocabulary()
-    pieces = [(m.lastgroup or "", m.group()) for m in _PIECE.finditer(_prep(text))]
+    prepped = _prep(text)
+    found = list(_PIECE.finditer(prepped))
+    pieces = [(m.lastgroup or "", m.group()) for m in found]
     words = [(k, t) for k, t in pieces if k != "punct"]
     numbers: list[str] = []
     negated = False
@@ -209,7 +311,11 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
         if kind != "punct":
             prev = words[word_pos - 1][1] if word_pos > 0 else None
             nxt = words[word_pos + 1][1] if word_pos + 1 < len(words) else None
-            numbers.extend(_numbers(tok, prev, nxt))
+            if kind == "num":
+                cur, pct = number_marks(prepped, found[idx].start(), found[idx].end())
+                numbers.extend(cur + n + pct for n in _numbers(tok, prev, nxt))
+            else:
+                numbers.extend(_numbers(tok, prev, nxt))
         if kind == "word":
             low = tok.lower()
             if low in NEGATIONS or low.endswith("n't"):
@@ -256,7 +362,12 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
         )
         for first, last, toks in runs
     )
-    return Facts(frozenset(numbers), names, negated)
+    return Facts(
+        frozenset(numbers),
+        names,
+        negated,
+        frozenset(t.lower() for kind, t in pieces if kind == "word"),
+    )
 
 
 def _token_match(tok: str, others: frozenset[str]) -> bool:
@@ -271,19 +382,43 @@ def _same_name(p: frozenset[str], q: frozenset[str]) -> bool:
     return all(_token_match(t, q) for t in p) or all(_token_match(t, p) for t in q)
 
 
+def _swapped(a: Facts, b: Facts) -> bool:
+    """The same two names on either side of a directed verb, in the other order ("Spain
+    beat Italy" / "Italy beat Spain")."""
+    if len(a.names) < 2 or len(b.names) < 2:
+        return False
+    if not any(w.startswith(DIRECTED) for w in a.words & b.words):
+        return False
+
+    def position(phrase: NamePhrase, names: tuple[NamePhrase, ...]) -> int | None:
+        return next((k for k, q in enumerate(names) if _same_name(phrase.tokens, q.tokens)), None)
+
+    first, second = a.names[0], a.names[1]
+    p1, p2 = position(first, b.names), position(second, b.names)
+    return p1 is not None and p2 is not None and p1 > p2
+
+
 def facts_conflict(a: Facts, b: Facts) -> str | None:
     """Why two sentences state different facts, or None when they may say the same.
 
     * negation: one is negated, the other not;
     * numbers: each has a number the other lacks ("killed 12" / "killed 15");
     * names: a name found only in one sentence stands where a name found only in the
-      other stands (they share a neighbouring content word: "met Lavrov" / "met Putin").
+      other stands (they share a neighbouring content word: "met Lavrov" / "met Putin");
+    * opposites: one says "rose", "won", "approved" or "North" where the other says only
+      "fell", "lost", "rejected" or "South" (``OPPOSITES``);
+    * roles: the same two names swap places around a directed verb ("Spain beat Italy" /
+      "Italy beat Spain").
     A sentence that merely says less (a trimmed quote, a dropped clause) does not conflict.
     """
     if a.negated != b.negated:
         return "negation"
     if (a.numbers - b.numbers) and (b.numbers - a.numbers):
         return "numbers"
+    if opposite_words(a.words, b.words):
+        return "opposites"
+    if _swapped(a, b):
+        return "roles"
     a_alone = [p for p in a.names if not any(_same_name(p.tokens, q.tokens) for q in b.names)]
     b_alone = [q for q in b.names if not any(_same_name(q.tokens, p.tokens) for p in a.names)]
     for pa in a_alone:
@@ -578,13 +713,22 @@ def _representative(idx: Sequence[int], judge: _Judge) -> int:
         for w in ws:
             counts[w] = counts.get(w, 0) + 1
     shared = {w for w, c in counts.items() if c > 1}
+    # copies share a slot: the mean cosine to the other members is worked out per distinct
+    # text (slot counts times the slots' cosines), not per pair of members
+    slots = [judge.slot[k] for k in idx]
+    distinct, where, count = np.unique(slots, return_inverse=True, return_counts=True)
+    sub = judge.cos[np.ix_(distinct, distinct)].astype(np.float64)
+    mean_to_others = (sub @ count - np.diag(sub)) / (len(idx) - 1)
     best, best_key = idx[0], (-np.inf, 0)
+    seen: set[int] = set()
     for pos, k in enumerate(idx):
-        others = [o for o in idx if o != k]
-        centrality = float(np.mean(judge.cos[judge.slot[k], [judge.slot[o] for o in others]]))
+        u = int(where[pos])
+        if u in seen:
+            continue  # a later copy ties with the first and loses to it
+        seen.add(u)
         coverage = len(words[pos] & shared) / len(shared) if shared else 0.0
         extra = len(words[pos] - shared)
-        key = (round(centrality + coverage, 6), -extra)
+        key = (round(float(mean_to_others[u]) + coverage, 6), -extra)
         if key > best_key:
             best, best_key = k, key
     return best

@@ -215,6 +215,78 @@ def test_bad_input_is_refused() -> None:
         dedup_sentences([a], np.ones((1, DIM), np.float32), near_threshold=0)
 
 
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        (
+            "Temperatures fell to -5C in the capital overnight.",
+            "Temperatures fell to 5C in the capital overnight.",
+        ),
+        (
+            "The court set the fine at $5 million on Monday.",
+            "The court set the fine at £5 million on Monday.",
+        ),
+        ("Inflation was 3% in the year to May.", "Inflation was 3 in the year to May."),
+        ("The final score was 3-1 in Berlin.", "The final score was 3.1 in Berlin."),
+        (
+            "The start-up raised $5m in its latest round.",
+            "The start-up raised $5k in its latest round.",
+        ),
+        (
+            "Shares in the company rose 5% on Monday after the results.",
+            "Shares in the company fell 5% on Monday after the results.",
+        ),
+        (
+            "Spain beat Italy in the final in Berlin on Sunday.",
+            "Spain lost to Italy in the final in Berlin on Sunday.",
+        ),
+        (
+            "The minister confirmed the report about the deal.",
+            "The minister denied the report about the deal.",
+        ),
+        (
+            "The senate approved the bill on Tuesday night.",
+            "The senate rejected the bill on Tuesday night.",
+        ),
+        (
+            "Spain beat Italy 2-1 in the final in Berlin on Sunday.",
+            "Italy beat Spain 2-1 in the final in Berlin on Sunday.",
+        ),
+        (
+            "North Korea fired a missile into the sea on Monday.",
+            "South Korea fired a missile into the sea on Monday.",
+        ),
+    ],
+)
+def test_sentences_that_state_another_fact_never_merge(x: str, y: str) -> None:
+    """Identical vectors and nearly identical words: a sign, a currency, a percent, a
+    score, a scale, an opposite verb, swapped roles or another compass point still keep
+    the two apart, at the exact level too."""
+    a, b = sent("a", 0, x), sent("b", 0, y)
+    _, where = run([(a, unit(1)), (b, unit(1))])
+    assert where[a.key] != where[b.key]
+    assert facts_conflict(extract_facts(x), extract_facts(y)) is not None
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ("The court set the fine at $5 million.", "The court set the fine at 5 million dollars."),
+        ("Inflation was 3% in the year to May.", "Inflation was 3 percent in the year to May."),
+        (
+            "Shares rose 5% on Monday after the results.",
+            "Shares jumped 5% on Monday after the results.",
+        ),
+        (
+            "The team rose to first and then fell back to third.",
+            "The team fell back to third after it rose to first.",
+        ),
+    ],
+)
+def test_the_same_fact_in_other_marks_or_words_does_not_conflict(x: str, y: str) -> None:
+    assert facts_conflict(extract_facts(x), extract_facts(y)) is None
+
+
 def test_normalize_sentence() -> None:
     assert normalize_sentence("  “Hello,”  World!  ") == "hello world"
 
