@@ -314,6 +314,22 @@ class _Line:
         return bool(self.keep)
 
 
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+# how a sentence of site furniture opens: an imperative to the reader, or the page itself
+_FURNITURE_OPENERS = frozenset(
+    """check read sign click follow subscribe watch share download continue scroll listen
+    join visit tap copyright advertisement photo photos video videos image images story
+    article updated""".split()
+)
+
+
+def _starts_lower(text: str, pos: int) -> bool:
+    """Whether ``text`` at ``pos`` opens with a lower-case word: a sentence running on
+    from the line before. "iPhone" and "eBay" open a sentence of their own."""
+    m = _FIRST_WORD.match(text, pos, pos + 60)
+    return m is not None and m.group(0).islower()
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Move ``start``/``end`` inwards past whitespace (and zero-width characters)."""
     while start < end and (text[start].isspace() or text[start] in _ZERO_WIDTH):
@@ -627,14 +643,16 @@ def _qa_tail(text: str, lines: list[_Line]) -> None:
 # ------------------------------------------------------------------ public API
 
 
-def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 2) -> set[str]:
+def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int = 5) -> set[str]:
     """Lines (in ``normalize_line`` form) found in at least ``min_texts`` different texts.
 
-    Lines without final punctuation count; lines that end like a sentence only when they
-    are very short (``max_words`` or fewer: "Read more.", "Continue reading."): outlets
-    that republish the same wire copy share whole sentences, short ones too ("He was
-    84.", "No one was injured."), and those are news, not boilerplate. Pass the result to
-    ``clean_text(..., common_lines=...)``.
+    Lines without final punctuation count. Lines that end like a sentence count only when
+    they are two words or fewer ("Read more.", "Continue reading."), or ``max_words`` or
+    fewer and open like site furniture, with an imperative or a word about the page
+    ("Check back for updates.", "Share this article.", "Story continues below."):
+    outlets that republish the same wire copy share whole sentences, short ones too ("He
+    was 84.", "No one was injured."), and those are news, not boilerplate. Pass the
+    result to ``clean_text(..., common_lines=...)``.
     """
     if min_texts < 2:
         raise InputError("min_texts must be at least 2", field="min_texts")
@@ -644,8 +662,11 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
         found = [m for m in _LINE.finditer(t) if m.group(0).strip()]
         for i, m in enumerate(found):
             raw = m.group(0).strip()
-            if len(raw.split()) > max_words and _ends_like_sentence(raw):
-                continue
+            words = raw.split()
+            if _ends_like_sentence(raw) and len(words) > 2:
+                opener = words[0].strip("\"'“‘(").lower()
+                if len(words) > max_words or opener not in _FURNITURE_OPENERS:
+                    continue
             if _wrapped(t, found, i):
                 continue  # a piece of a hard-wrapped sentence is news, not furniture
             key = normalize_line(raw)
@@ -664,7 +685,7 @@ def _wrapped(text: str, found: Sequence[re.Match[str]], i: int) -> bool:
         head = b.group(0).lstrip()
         return (
             bool(head)
-            and head[0].islower()
+            and _starts_lower(head, 0)
             and _line_breaks(text[a.end() : b.start()]) == 1
             and not _ends_like_sentence(a.group(0).rstrip())
         )
@@ -740,7 +761,7 @@ def clean_text(
                 break
             if not (
                 j + 1 < len(lines)
-                and text[lines[j + 1].start].islower()
+                and _starts_lower(text, lines[j + 1].start)
                 and _line_breaks(text[lines[j].end : lines[j + 1].start]) == 1
             ):
                 result = False
@@ -782,7 +803,7 @@ def clean_text(
             # the tail of a hard-wrapped sentence ("said on Tuesday in a statement.") may
             # repeat an earlier tail; it is that sentence's text, not a repeated line
             i > 0
-            and s[:1].islower()
+            and _starts_lower(s, 0)
             and _line_breaks(text[lines[i - 1].end : ln.start]) == 1
             and not _ends_like_sentence(text[lines[i - 1].start : lines[i - 1].end])
         ):

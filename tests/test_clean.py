@@ -650,3 +650,14 @@ def test_short_wire_sentences_three_outlets_share_are_news() -> None:
     common = find_repeated_lines(texts)
     assert normalize_line("Read more.") in common
     assert normalize_line("He was 84.") not in common
+    texts = [
+        f"Story {i} opens with its own words here.\nThis is a tragedy.\n"
+        "Check back for updates.\nPolice are investigating.\n"
+        for i in range(3)
+    ]
+    common = find_repeated_lines(texts)
+    assert normalize_line("Check back for updates.") in common
+    assert (
+        not {normalize_line("This is a tragedy."), normalize_line("Police are investigating.")}
+        & common
+    )
