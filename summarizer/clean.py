@@ -170,7 +170,7 @@ _PROMO_TABLE: tuple[tuple[str, str, str], ...] = (
     (
         "promo",
         "subscribe",
-        r"(?:^|[.!?,:;]\s+|\band\s+)subscribe\b.{0,60}\b(?:newsletter|today|now|channel|podcast)\b",
+        r"(?:^|[.!?,:;]\s+|\b(?:and|please)\s+)subscribe\b.{0,60}\b(?:newsletter|today|now|channel|podcast)\b",
     ),
     ("promo", "newsletter", r"\bnewsletter\b.{0,80}\b(?:sign\s+up|subscribe|inbox)\b"),
     ("promo", " app", r"(?:^|[.!?]\s+|:\s+)(?:download|get)\s+(?:the|our)\b.{0,60}\bapp\b"),
@@ -248,11 +248,16 @@ _DATE = rf"(?:,?\s+{_MONTH}\s+\d{{1,2}})?"
 _DATELINE_AGENCY = re.compile(
     rf"(?:{_CITY_ANY}{_REGION}{_DATE}\s*)?{_AGENCY}\s*(?:--|[-–—]|:)\s*(?=[\"'“‘A-Z0-9])"
 )
-# a hyphen with no spaces after a short or dotted word is a compound ("U.S.-China",
-# "NATO-Russia talks"), after a city of five capitals or more a dateline ("WASHINGTON-")
+# a hyphen with no spaces is a compound ("U.S.-China trade", "NATO-Russia talks") unless a
+# word that opens sentences follows it: then the caps were a dateline ("WASHINGTON-The",
+# "KYIV-Behind the ...")
+_SENTENCE_OPENER = (
+    r"(?:The|A|An|He|She|It|They|We|I|In|On|At|As|After|Before|Behind|When|While|With|For"
+    r"|From|This|That|These|Those|There|Two|Three|Police|Officials|President)\b"
+)
 _DATELINE_CAPS = re.compile(
     rf"{_CITY_CAPS}{_REGION}{_DATE}"
-    r"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|(?<=[A-Z]{5})-(?=[A-Z][a-z])"
+    rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
 )
@@ -314,20 +319,21 @@ class _Line:
         return bool(self.keep)
 
 
-_FIRST_WORD = re.compile(r"[^\W\d_]+")
 # how a sentence of site furniture opens: an imperative to the reader, or the page itself
 _FURNITURE_OPENERS = frozenset(
     """check read sign click follow subscribe watch share download continue scroll listen
-    join visit tap copyright advertisement photo photos video videos image images story
-    article updated""".split()
+    join visit tap thank copyright advertisement photo photos video videos image images
+    story article updated""".split()
 )
+# a short shared line that speaks of the page is furniture whatever its first word
+_PAGE_WORDS = frozenset("story article page reading updated updates developing".split())
 
 
 def _starts_lower(text: str, pos: int) -> bool:
-    """Whether ``text`` at ``pos`` opens with a lower-case word: a sentence running on
-    from the line before. "iPhone" and "eBay" open a sentence of their own."""
-    m = _FIRST_WORD.match(text, pos, pos + 60)
-    return m is not None and m.group(0).islower()
+    """Whether ``text`` at ``pos`` opens in lower case: a sentence running on from the line
+    before ("said on Tuesday ...", also "iPhone sales ..." and "mRNA vaccines ...": a
+    heading glued to them costs less than a sentence cut in two)."""
+    return text[pos : pos + 1].islower()
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -604,7 +610,7 @@ def _faq_tail(text: str, lines: list[_Line]) -> None:
             if i == 0:
                 return
             before = sum(x.end - x.start for x in lines[:i] if x.kept)
-            after = sum(x.end - x.start for x in lines[i + 1 :])
+            after = sum(x.end - x.start for x in lines[i + 1 :] if x.kept)
             if before < after:
                 return
             for later in lines[i:]:
@@ -649,7 +655,7 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
     Lines without final punctuation count. Lines that end like a sentence count only when
     they are two words or fewer ("Read more.", "Continue reading."), or ``max_words`` or
     fewer and open like site furniture, with an imperative or a word about the page
-    ("Check back for updates.", "Share this article.", "Story continues below."):
+    ("Check back for updates.", "This is a developing story.", "Thank you for reading."):
     outlets that republish the same wire copy share whole sentences, short ones too ("He
     was 84.", "No one was injured."), and those are news, not boilerplate. Pass the
     result to ``clean_text(..., common_lines=...)``.
@@ -664,8 +670,9 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
             raw = m.group(0).strip()
             words = raw.split()
             if _ends_like_sentence(raw) and len(words) > 2:
-                opener = words[0].strip("\"'“‘(").lower()
-                if len(words) > max_words or opener not in _FURNITURE_OPENERS:
+                bare = [w.strip("\"'“‘(.,!?”’)").lower() for w in words]
+                furniture = bare[0] in _FURNITURE_OPENERS or not _PAGE_WORDS.isdisjoint(bare)
+                if len(words) > max_words or not furniture:
                     continue
             if _wrapped(t, found, i):
                 continue  # a piece of a hard-wrapped sentence is news, not furniture

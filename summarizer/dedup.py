@@ -78,30 +78,34 @@ NOT_NAMES = frozenset(
 )
 SCALE_WORDS = {
     "thousand": "e3", "million": "e6", "mn": "e6", "billion": "e9", "bn": "e9",
-    "trillion": "e12", "tn": "e12", "k": "e3", "m": "e6", "b": "e9",
+    "trillion": "e12", "tn": "e12",
 }  # fmt: skip
+# after an amount of money only: "$5m" is five million, "100m" may be metres
+MONEY_SCALES = {"k": "e3", "m": "e6", "b": "e9"}
 # Words for opposite outcomes of one event, in pairs of classes: a sentence that uses one
 # class and not the other states another fact than one that uses only the other ("shares
 # rose" / "shares fell"; "Spain beat Italy" / "Spain lost to Italy"; "North Korea" /
-# "South Korea"). Compared as lower-case words. Comparatives ("more" / "less") are not
+# "South Korea"), when the two words also share a neighbouring word (the thing that rose or
+# fell: ``opposite_words``). Comparatives ("more" / "less", "higher" / "lower") are not
 # listed: "A raised less than B" is "B raised more than A", which the citer's role check
-# tells apart. The same fact told from the other side ("Italy lost to Spain") is kept
-# apart too, which only costs a merge.
+# tells apart. Nor are "declined" and "refused", which mostly decline to comment. The same
+# fact told from the other side ("Italy lost to Spain" / "Spain beat Italy") is kept apart
+# too: that costs a merge, or a correct sentence refused, never a wrong fact served.
 OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     (frozenset(up.split()), frozenset(down.split()))
     for up, down in (
         (
             "rose rise rises rising risen increased increase increases increasing gained "
-            "gains jumped jumps surged surges soared soars climbed climbs grew grows higher",
+            "gains jumped jumps surged surges soared soars climbed climbs grew grows",
             "fell fall falls falling fallen decreased decrease decreases decreasing lost "
-            "dropped drops declined declines plunged plunges slumped slumps tumbled tumbles "
-            "sank sinks shrank shrinks lower",
+            "dropped drops plunged plunges slumped slumps tumbled tumbles sank sinks shrank "
+            "shrinks",
         ),
         ("won win wins winning beat beats defeated defeats", "lost lose loses losing"),
         ("approved approve approves approving", "rejected reject rejects rejecting vetoed"),
         ("passed", "rejected vetoed failed"),
         ("confirmed confirm confirms confirming", "denied deny denies denying"),
-        ("accepted accept accepts", "rejected reject rejects declined refused"),
+        ("accepted accept accepts", "rejected reject rejects"),
         ("acquitted acquit acquits", "convicted convict convicts"),
         ("upheld uphold upholds", "overturned overturn overturns"),
         ("allowed allow allows", "banned ban bans barred blocked"),
@@ -120,17 +124,46 @@ DIRECTED = (
 )  # fmt: skip
 
 
-def opposite_words(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
-    """Whether word sets ``a`` and ``b`` take opposite sides of one of ``OPPOSITES``: one
-    uses a class and not its opposite, the other only the opposite."""
+_CONTEXT_SKIP = frozenset(
+    "a an the to of in on at by for and or its his her their was were is are be been has "
+    "have had will would that this after before".split()
+)
+CONTEXT_REACH = 3  # words on each side of an opposite word that say what it is about
+
+
+def _contexts(seq: Sequence[str], cls: frozenset[str]) -> set[str] | None:
+    """The words within ``CONTEXT_REACH`` of each word of ``cls`` in ``seq`` (None: none)."""
+    hits = [i for i, w in enumerate(seq) if w in cls]
+    if not hits:
+        return None
+    out: set[str] = set()
+    for i in hits:
+        for w in (*seq[max(0, i - CONTEXT_REACH) : i], *seq[i + 1 : i + 1 + CONTEXT_REACH]):
+            if w not in _CONTEXT_SKIP and w not in cls:
+                out.add(w)
+    return out
+
+
+def opposite_words(a: Sequence[str], others: Sequence[Sequence[str]]) -> bool:
+    """Whether sentence ``a`` (its lower-case words in order) says the opposite of the
+    sentences ``others``: for one of ``OPPOSITES``, ``a`` uses one class and not the
+    other, none of ``others`` uses that class, and one of them uses the other class next
+    to a word ``a`` has next to its own ("shares rose 5%" / "shares fell 5%"; not
+    "shares rose" / "the company lost a lawsuit")."""
     for up, down in OPPOSITES:
-        a_up, a_down = not up.isdisjoint(a), not down.isdisjoint(a)
-        b_up, b_down = not up.isdisjoint(b), not down.isdisjoint(b)
-        if (a_up and not a_down and b_down and not b_up) or (
-            a_down and not a_up and b_up and not b_down
-        ):
-            return True
+        a_up, a_down = _contexts(a, up), _contexts(a, down)
+        if (a_up is None) == (a_down is None):
+            continue  # neither class, or both
+        mine, same, opposite = (a_up, up, down) if a_up is not None else (a_down, down, up)
+        assert mine is not None
+        if any(not same.isdisjoint(o) for o in others):
+            continue  # the other side says it too
+        for o in others:
+            theirs = _contexts(o, opposite)
+            if theirs is not None and theirs & mine:
+                return True
     return False
+
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 # what punctuation says about a number, kept as words by the exact level's normal form:
@@ -180,7 +213,11 @@ class Facts:
     numbers: frozenset[str]
     names: tuple[NamePhrase, ...]
     negated: bool
-    words: frozenset[str] = frozenset()  # every word, lower case
+    seq: tuple[str, ...] = ()  # every word in order, lower case, possessives removed
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.seq)
 
     @property
     def name_tokens(self) -> frozenset[str]:
@@ -313,7 +350,9 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
             nxt = words[word_pos + 1][1] if word_pos + 1 < len(words) else None
             if kind == "num":
                 cur, pct = number_marks(prepped, found[idx].start(), found[idx].end())
-                numbers.extend(cur + n + pct for n in _numbers(tok, prev, nxt))
+                money = cur.endswith(("$", "£", "€", "¥")) and nxt is not None
+                scale = MONEY_SCALES.get(nxt.lower(), "") if money and nxt else ""
+                numbers.extend(cur + n + scale + pct for n in _numbers(tok, prev, nxt))
             else:
                 numbers.extend(_numbers(tok, prev, nxt))
         if kind == "word":
@@ -366,7 +405,11 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
         frozenset(numbers),
         names,
         negated,
-        frozenset(t.lower() for kind, t in pieces if kind == "word"),
+        tuple(
+            _POSSESSIVE.sub("", t.lower()) if kind == "word" else t
+            for kind, t in pieces
+            if kind != "punct"
+        ),
     )
 
 
@@ -382,20 +425,38 @@ def _same_name(p: frozenset[str], q: frozenset[str]) -> bool:
     return all(_token_match(t, q) for t in p) or all(_token_match(t, p) for t in q)
 
 
+_PASSIVE = frozenset("was were is are been being be".split())
+
+
+def _roles(f: Facts, verb: str) -> tuple[str, str] | None:
+    """(doer, done-to): the nearest names before and after the first ``verb`` of ``f``,
+    swapped in the passive ("Italy were beaten by Spain")."""
+    names = f.name_tokens
+    at = next((i for i, w in enumerate(f.seq) if w == verb), None)
+    if at is None:
+        return None
+    left = next((w for w in reversed(f.seq[:at]) if w in names), None)
+    right = next((w for w in f.seq[at + 1 :] if w in names), None)
+    if left is None or right is None or left == right:
+        return None
+    if at > 0 and f.seq[at - 1] in _PASSIVE:
+        return right, left
+    return left, right
+
+
 def _swapped(a: Facts, b: Facts) -> bool:
-    """The same two names on either side of a directed verb, in the other order ("Spain
-    beat Italy" / "Italy beat Spain")."""
+    """The same two names on either side of the same directed verb, in the other order
+    ("Spain beat Italy" / "Italy beat Spain"); "Zelensky said Russia attacked Kyiv" and
+    "Russia attacked Kyiv, Zelensky said" keep their roles."""
     if len(a.names) < 2 or len(b.names) < 2:
         return False
-    if not any(w.startswith(DIRECTED) for w in a.words & b.words):
-        return False
-
-    def position(phrase: NamePhrase, names: tuple[NamePhrase, ...]) -> int | None:
-        return next((k for k, q in enumerate(names) if _same_name(phrase.tokens, q.tokens)), None)
-
-    first, second = a.names[0], a.names[1]
-    p1, p2 = position(first, b.names), position(second, b.names)
-    return p1 is not None and p2 is not None and p1 > p2
+    for verb in a.words & b.words:
+        if not verb.startswith(DIRECTED):
+            continue
+        ra, rb = _roles(a, verb), _roles(b, verb)
+        if ra is not None and rb is not None and ra == (rb[1], rb[0]):
+            return True
+    return False
 
 
 def facts_conflict(a: Facts, b: Facts) -> str | None:
@@ -415,7 +476,7 @@ def facts_conflict(a: Facts, b: Facts) -> str | None:
         return "negation"
     if (a.numbers - b.numbers) and (b.numbers - a.numbers):
         return "numbers"
-    if opposite_words(a.words, b.words):
+    if opposite_words(a.seq, [b.seq]):
         return "opposites"
     if _swapped(a, b):
         return "roles"

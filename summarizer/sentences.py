@@ -76,6 +76,11 @@ _VERBISH = re.compile(
     r"|broke|froze|shot|wrote|rang|sold|bought|swore|knew|led|held|kept|burnt|slid|spun)$"
 )
 # "Trump wins." "Clinton concedes.": a capitalised subject and a verb in -s, then the end
+# "More photos." "Top stories.": page furniture of the same shape
+_PAGE_NOUNS = frozenset(
+    "photos videos stories images articles links comments topics news updates headlines "
+    "galleries pictures slideshows podcasts newsletters".split()
+)
 _TWO_WORD_SENTENCE = re.compile(r"^[\"'“‘]?[A-Z][\w'’-]*\s+[a-z]{2,}s[.!?][\"'”’]?$")
 _CUT_PREFERENCE = (
     re.compile(r"[;:]\s+"),
@@ -241,7 +246,9 @@ def _is_fragment(s: str) -> bool:
     if len(s) > 80:
         return False
     words = _WORD.findall(s)
-    if len(words) >= 3 or _TWO_WORD_SENTENCE.match(s.strip()):
+    if len(words) >= 3:
+        return False
+    if _TWO_WORD_SENTENCE.match(s.strip()) and words[-1].lower() not in _PAGE_NOUNS:
         return False
     return not any(_VERBISH.match(w) for w in words)
 

@@ -543,6 +543,7 @@ def test_long_lines_without_spaces_are_cleaned_in_linear_time() -> None:
 NEWS_THAT_LOOKS_LIKE_FURNITURE = [
     "U.S.-China trade talks resumed on Monday in Geneva after a pause.",
     "NATO-Russia talks went on for a long time on Tuesday.",
+    "ASEAN-China talks went on for a long time on Tuesday.",
     'Sen. Lindsey Graham (R-S.C.): "We need answers now," he said after the hearing.',
     "The scam emails, which told recipients to click here to verify their accounts, "
     "were sent on Monday.",
@@ -577,6 +578,7 @@ def test_news_shaped_like_furniture_is_kept_whole(line: str) -> None:
         "Click here to subscribe to our newsletter.",
         "For the latest from State of the Union click here.",
         "On Amazon Echo, ask Alexa to play the show.",
+        "Please subscribe to our channel now.",
     ],
 )
 def test_credits_and_promos_still_go(line: str) -> None:
@@ -593,8 +595,9 @@ def test_a_short_sentence_with_an_agency_credit_is_kept_without_it() -> None:
     assert "(Yonhap)" not in ct.text
 
 
-def test_a_dash_dateline_without_spaces_still_goes() -> None:
-    text = "WASHINGTON-Behind the showdown are a few dozen heavily edited words.\n" + BODY
+@pytest.mark.parametrize("city", ["WASHINGTON", "KYIV", "NEW YORK"])
+def test_a_dash_dateline_without_spaces_still_goes(city: str) -> None:
+    text = f"{city}-Behind the showdown are a few dozen heavily edited words.\n" + BODY
     ct = clean_text("a1", text)
     assert kept(ct)[0] == "Behind the showdown are a few dozen heavily edited words."
 
@@ -657,6 +660,16 @@ def test_short_wire_sentences_three_outlets_share_are_news() -> None:
     ]
     common = find_repeated_lines(texts)
     assert normalize_line("Check back for updates.") in common
+    texts = [
+        f"Story {i} opens with its own words here.\nThis is a developing story.\n"
+        "Thank you for reading.\n"
+        for i in range(3)
+    ]
+    common = find_repeated_lines(texts)
+    assert {
+        normalize_line("This is a developing story."),
+        normalize_line("Thank you for reading."),
+    } <= common
     assert (
         not {normalize_line("This is a tragedy."), normalize_line("Police are investigating.")}
         & common

@@ -466,6 +466,8 @@ def test_huge_article_splits_fast() -> None:
             ["Prices rose.", "Shares fell.", "Nobody knows why the market turned."],
         ),
         ("Trump wins. Clinton concedes.", ["Trump wins.", "Clinton concedes."]),
+        # page furniture of the same shape is not
+        ("More photos. Top stories. Prices rose.", ["Prices rose."]),
     ],
 )
 def test_two_word_sentences_are_sentences(text: str, expected: list[str]) -> None:
