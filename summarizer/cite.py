@@ -354,10 +354,13 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
         return False
     ev_facts = [text_facts(text) for text in evidence]
     numbers, tokens, content = _union(ev_facts)
-    if _negation_mismatch(facts, ev_facts) or opposite_words(
-        facts.tokens, [f.tokens for f in ev_facts]
-    ):
-        return False  # "Council does not approve ..." / "Council Rejects ..." over "approved"
+    # a negated headline needs the same negation in the evidence ("Council does not approve
+    # ..." over "approved"); a plain one is not held to every "not" of a dozen evidence
+    # lines, any of which may negate something else with the same words
+    if facts.negations and _negation_mismatch(facts, ev_facts):
+        return False
+    if opposite_words(facts.tokens, [f.tokens for f in ev_facts]):
+        return False  # "Council Rejects Harbour Budget" over "approved"
 
     def known(word: str) -> bool:
         return _has_name(word, tokens) or _stem(word) in content

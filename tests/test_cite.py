@@ -765,3 +765,13 @@ def test_a_headline_that_negates_or_reverses_the_evidence_is_not_kept() -> None:
         "Island council approves harbour budget of fifteen thousand pounds",
     ):
         assert not headline_supported(bad, evidence), bad
+
+
+def test_a_plain_headline_is_not_refused_for_a_negation_elsewhere_in_the_evidence() -> None:
+    from summarizer.cite import headline_supported
+
+    evidence = [
+        "A North Korean soldier has defected to South Korea across the border, officials said.",
+        "The soldier did not defect to South Korea by sea, the army said.",
+    ]
+    assert headline_supported("North Korean soldier defected to South Korea", evidence)
