@@ -152,6 +152,14 @@ def test_report_prints_every_section_of_a_stored_run(capsys: pytest.CaptureFixtu
     assert f"{gen['raw_llama_cpp']['total_s']:.2f}" in out
     # a table title wraps to the table's width
     assert "Non-model steps, synthetic load: 300 articles" in " ".join(out.split())
+    # a run that also timed the evaluation articles as they are, with the embedder's dtype
+    run = json.loads((PROJECT_ROOT / "docs/results/bench-bf16.json").read_text())
+    print_report(run)
+    words = " ".join(capsys.readouterr().out.split())
+    nm = run["non_model_eval"]
+    assert "embedder in bfloat16" in words
+    assert f"evaluation articles as they are: {nm['articles']} articles" in words
+    assert str(nm["articles_per_s"]["total"]) in words
 
 
 def test_bench_command_refuses_bad_options_before_any_work(
