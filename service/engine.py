@@ -62,7 +62,16 @@ from summarizer.generate import (
 from summarizer.pipeline import Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
-from summarizer.types import LENGTH_SENTENCES, Article, Brief, CleanText, Length, Sentence, Story
+from summarizer.types import (
+    LENGTH_SENTENCES,
+    Article,
+    Brief,
+    CleanText,
+    Length,
+    Sentence,
+    Story,
+    same_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +80,11 @@ INDEX_ROW = 1
 
 def content_hash(clean_text: str) -> str:
     """Identity of an article's cleaned text (whitespace-insensitive)."""
-    return hashlib.sha256(" ".join(clean_text.split()).encode("utf-8")).hexdigest()
+    return hashlib.sha256(same_words(clean_text).encode("utf-8")).hexdigest()
 
 
 def _same_text(a: str, b: str) -> bool:
-    return a == b or a.split() == b.split()
+    return a == b or same_words(a) == same_words(b)
 
 
 def _article_of(row: ArticleRow) -> Article:

@@ -54,6 +54,7 @@ from summarizer.types import (
     SentenceGroup,
     Source,
     Story,
+    same_words,
 )
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class Pipeline:
         # Lines repeated verbatim across several articles of the set (site furniture
         # shared by outlets) are boilerplate too. Copies of one text count once, and an
         # article those lines would empty keeps them (they were its text, not furniture).
-        distinct = list({" ".join(a.text.split()): a.text for a in articles}.values())
+        distinct = list({same_words(a.text): a.text for a in articles}.values())
         common = find_repeated_lines(distinct) if len(distinct) >= 3 else None
         cleaned = [self._prepare_one(a, common) for a in articles]
         texts = [s.text for _, sents in cleaned for s in sents]

@@ -21,6 +21,12 @@ Length = Literal["short", "standard", "long"]
 LENGTH_SENTENCES: dict[str, int] = {"short": 3, "standard": 5, "long": 8}
 
 
+def same_words(text: str) -> str:
+    """``text`` with every run of whitespace made one space and none at the ends: the form
+    in which two copies of an article that differ only in spacing are one text."""
+    return " ".join(text.split())
+
+
 def derive_article_id(url: str | None, text: str) -> str:
     """A stable id for an article: from its url when it has one, else from its text."""
     basis = url.strip() if url and url.strip() else text
