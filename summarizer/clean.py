@@ -52,10 +52,35 @@ _END_PUNCT = re.compile(r"(?:[.!?…。．！？।؟۔։።။]|\.\.\.)[\"'”�
 # what may follow a sentence's end on a line without being text: invisible format
 # characters (zero-width, direction marks, soft hyphen), HTML tags and entities, a
 # footnote mark, a pilcrow
-_TRAILING_NOISE = re.compile(
-    r"(?:\s|[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-    r"|<[^<>]{0,300}>|&(?:[a-zA-Z]{2,8}|#\d{2,5});|\[\d{1,3}\]|¶)+$"
+_NOISE_CHARS = "".join(
+    [
+        "\u00ad",
+        *map(chr, range(0x200B, 0x2010)),
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2060, 0x206A)),
+        "\ufeff",
+        "¶",
+    ]
 )
+_NOISE_PIECE_AT_END = re.compile(r"(?:&(?:[a-zA-Z]{2,8}|#\d{2,5});|\[\d{1,3}\])\Z")
+
+
+def _strip_trailing_noise(s: str) -> str:
+    """``s`` without the noise after its last visible character, taken off from the end
+    (linear time: a pattern anchored at the end would be tried from every position)."""
+    while True:
+        t = s.rstrip().rstrip(_NOISE_CHARS)
+        if t.endswith(">"):
+            k = t.rfind("<", max(0, len(t) - 302))
+            if k >= 0 and ">" not in t[k:-1]:
+                t = t[:k]
+        elif t.endswith((";", "]")):
+            m = _NOISE_PIECE_AT_END.search(t, max(0, len(t) - 12))
+            if m:
+                t = t[: m.start()]
+        if t == s:
+            return t
+        s = t
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -290,7 +315,7 @@ def normalize_line(line: str) -> str:
 
 def _ends_like_sentence(s: str) -> bool:
     tail = s[-_TERMINAL_LOOKBACK:]
-    return bool(_END_PUNCT.search(_TRAILING_NOISE.sub("", tail)))
+    return bool(_END_PUNCT.search(_strip_trailing_noise(tail)))
 
 
 def _title_case_ratio(s: str) -> float:

@@ -674,3 +674,25 @@ def test_short_wire_sentences_three_outlets_share_are_news() -> None:
         not {normalize_line("This is a tragedy."), normalize_line("Police are investigating.")}
         & common
     )
+
+
+def test_noise_after_a_line_end_is_taken_off_as_the_pattern_would() -> None:
+    """The trailing-noise strip (whitespace, format characters, tags, entities, footnote
+    marks, pilcrows) gives what the end-anchored pattern it replaced gives, on random
+    tails; it runs from the end, so a line ending in hundreds of such characters
+    followed by text costs no more than its length."""
+    import random
+
+    from summarizer.clean import _strip_trailing_noise
+
+    pattern = re.compile(
+        r"(?:\s|[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+        r"|<[^<>]{0,300}>|&(?:[a-zA-Z]{2,8}|#\d{2,5});|\[\d{1,3}\]|¶)+$"
+    )
+    pieces = ["a", ".", "!", " ", "\u200f", "\u00ad", "<i>", "</b>", "&amp;", "&#8217;"]
+    pieces += ["[12]", "¶", "<", "> ", "]", ";", "&", "\ufeff", "\u2066"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        tail = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _strip_trailing_noise(tail) == pattern.sub("", tail), repr(tail)
+    assert _strip_trailing_noise("He left. <i>\u200f[3]¶ ") == "He left."
