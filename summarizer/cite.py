@@ -355,9 +355,15 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     ev_facts = [text_facts(text) for text in evidence]
     numbers, tokens, content = _union(ev_facts)
     # a negated headline needs the same negation in the evidence ("Council does not approve
-    # ..." over "approved"); a plain one is not held to every "not" of a dozen evidence
-    # lines, any of which may negate something else with the same words
-    if facts.negations and _negation_mismatch(facts, ev_facts):
+    # ..." over "approved"); a plain one fails where the evidence negates its words and no
+    # evidence line states them plainly (one "not" among a dozen lines that also state
+    # the fact is not held against it)
+    if facts.negations:
+        if _negation_mismatch(facts, ev_facts):
+            return False
+    elif any(f.negations and _negation_mismatch(facts, [f]) for f in ev_facts) and not any(
+        not f.negations and len(facts.content & f.content) >= 2 for f in ev_facts
+    ):
         return False
     if opposite_words(facts.tokens, [f.tokens for f in ev_facts]):
         return False  # "Council Rejects Harbour Budget" over "approved"
@@ -495,15 +501,25 @@ def _foreign_subject(
     names a subject of its own or the draft gives a full name ("Phil Robertson has
     suspended his show" over "A&E has suspended Robertson"). A capitalised opening word
     is often not a name ("Authorities evacuated ...", "Several ..."), so it is only
-    checked against a rival subject or as part of a full name, and a group that speaks
-    ("Critics said ...") is not checked."""
+    checked as part of a full name or against a rival: the evidence's own subject, or a
+    name right before the same verb in it ("Putin met Lavrov" over "On Monday, Biden met
+    Lavrov"). A group that speaks ("Critics said ...") is not checked."""
     subject = draft.subject
     if subject is None or _has_name(subject, tokens) or _stem(subject) in content:
         return False
     if _group_of_speakers(draft):
         return False
-    rivals = {c.subject for c in cited if c.subject is not None and c.subject != subject}
-    return draft.subject_named or bool(rivals)
+    if draft.subject_named:
+        return True
+    if any(c.subject is not None and c.subject != subject for c in cited):
+        return True
+    # a name right before the draft's verb in the evidence ("On Monday, Biden met ...")
+    verb = draft.tokens[1]
+    return any(
+        t == verb and k > 0 and c.entity[k - 1] and not c.tokens[k - 1][0].isdigit()
+        for c in cited
+        for k, t in enumerate(c.tokens)
+    )
 
 
 def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:

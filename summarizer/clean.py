@@ -274,8 +274,9 @@ _DATELINE_AGENCY = re.compile(
     rf"(?:{_CITY_ANY}{_REGION}{_DATE}\s*)?{_AGENCY}\s*(?:--|[-–—]|:)\s*(?=[\"'“‘A-Z0-9])"
 )
 # a hyphen with no spaces is a compound ("U.S.-China trade", "NATO-Russia talks") unless a
-# word that opens sentences follows it: then the caps were a dateline ("WASHINGTON-The",
-# "KYIV-Behind the ...")
+# word that opens sentences follows it ("KYIV-The", "ROME-Behind the ...") or the caps are
+# a city of five letters or more that is no organisation ("WASHINGTON-Senate ...",
+# "MOSCOW-Ukraine said ...", not "ASEAN-China")
 _SENTENCE_OPENER = (
     r"(?:The|A|An|He|She|It|They|We|I|In|On|At|As|After|Before|Behind|When|While|With|For"
     r"|From|This|That|These|Those|There|Two|Three|Police|Officials|President)\b"
@@ -283,6 +284,8 @@ _SENTENCE_OPENER = (
 _DATELINE_CAPS = re.compile(
     rf"{_CITY_CAPS}{_REGION}{_DATE}"
     rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
+    r"|(?<!ASEAN)(?<!NASDAQ)(?<!UNESCO)(?<!UNICEF)(?<!INTERPOL)(?<!NAFTA)"
+    r"(?<!BRICS)(?<=[A-Z]{5})-(?=[A-Z][a-z])"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
 )
@@ -347,11 +350,14 @@ class _Line:
 # how a sentence of site furniture opens: an imperative to the reader, or the page itself
 _FURNITURE_OPENERS = frozenset(
     """check read sign click follow subscribe watch share download continue scroll listen
-    join visit tap thank copyright advertisement photo photos video videos image images
+    join visit tap copyright advertisement photo photos video videos image images
     story article updated""".split()
 )
 # a short shared line that speaks of the page is furniture whatever its first word
-_PAGE_WORDS = frozenset("story article page reading updated updates developing".split())
+_PAGE_PHRASE = re.compile(
+    r"(?i)\b(?:developing\s+story|this\s+(?:story|article|page|post)|for\s+reading"
+    r"|(?:has|have)\s+been\s+updated|story\s+continues)\b"
+)
 
 
 def _starts_lower(text: str, pos: int) -> bool:
@@ -696,7 +702,7 @@ def find_repeated_lines(texts: Iterable[str], min_texts: int = 3, max_words: int
             words = raw.split()
             if _ends_like_sentence(raw) and len(words) > 2:
                 bare = [w.strip("\"'“‘(.,!?”’)").lower() for w in words]
-                furniture = bare[0] in _FURNITURE_OPENERS or not _PAGE_WORDS.isdisjoint(bare)
+                furniture = bare[0] in _FURNITURE_OPENERS or bool(_PAGE_PHRASE.search(raw))
                 if len(words) > max_words or not furniture:
                     continue
             if _wrapped(t, found, i):

@@ -128,7 +128,7 @@ _CONTEXT_SKIP = frozenset(
     "a an the to of in on at by for and or its his her their was were is are be been has "
     "have had will would that this after before".split()
 )
-CONTEXT_REACH = 3  # words on each side of an opposite word that say what it is about
+CONTEXT_REACH = 6  # words on each side of an opposite word that say what it is about
 
 
 def _contexts(seq: Sequence[str], cls: frozenset[str]) -> set[str] | None:
@@ -428,20 +428,26 @@ def _same_name(p: frozenset[str], q: frozenset[str]) -> bool:
 _PASSIVE = frozenset("was were is are been being be".split())
 
 
-def _roles(f: Facts, verb: str) -> tuple[str, str] | None:
-    """(doer, done-to): the nearest names before and after the first ``verb`` of ``f``,
-    swapped in the passive ("Italy were beaten by Spain")."""
+def _roles(f: Facts, verb: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(doer, done-to): the name phrases nearest before and after the first ``verb`` of
+    ``f``, swapped in the passive ("Italy were beaten by Spain")."""
     names = f.name_tokens
     at = next((i for i, w in enumerate(f.seq) if w == verb), None)
     if at is None:
         return None
     left = next((w for w in reversed(f.seq[:at]) if w in names), None)
     right = next((w for w in f.seq[at + 1 :] if w in names), None)
-    if left is None or right is None or left == right:
+    if left is None or right is None:
         return None
-    if at > 0 and f.seq[at - 1] in _PASSIVE:
-        return right, left
-    return left, right
+
+    def phrase(word: str) -> frozenset[str]:
+        return next(p.tokens for p in f.names if word in p.tokens)
+
+    doer, done_to = phrase(left), phrase(right)
+    if doer == done_to:
+        return None
+    passive = at > 0 and f.seq[at - 1] in _PASSIVE and verb.endswith(("ed", "en", "wn"))
+    return (done_to, doer) if passive else (doer, done_to)
 
 
 def _swapped(a: Facts, b: Facts) -> bool:
@@ -454,7 +460,13 @@ def _swapped(a: Facts, b: Facts) -> bool:
         if not verb.startswith(DIRECTED):
             continue
         ra, rb = _roles(a, verb), _roles(b, verb)
-        if ra is not None and rb is not None and ra == (rb[1], rb[0]):
+        if (
+            ra is not None
+            and rb is not None
+            and _same_name(ra[0], rb[1])
+            and _same_name(ra[1], rb[0])
+            and not _same_name(ra[0], rb[0])
+        ):
             return True
     return False
 

@@ -700,6 +700,22 @@ def _fails(draft: str, *evidence: str) -> list[str]:
             "subject",
         ),
         (
+            "Putin met Lavrov in Moscow on Monday.",
+            "On Monday, Biden met Lavrov in Moscow.",
+            "subject",
+        ),
+        (
+            "Scholz visited Kyiv on Monday.",
+            "In a surprise trip, Macron visited Kyiv on Monday.",
+            "subject",
+        ),
+        (
+            "The pound fell against the dollar.",
+            "Sterling rose to a two-month high against the dollar.",
+            "opposite",
+        ),
+        ("Unemployment rose in March.", "The jobless rate dropped to 3.9% in March.", "opposite"),
+        (
             "Phil Robertson has suspended his show on the network.",
             "The network has suspended Robertson from his show.",
             "subject",
@@ -775,3 +791,6 @@ def test_a_plain_headline_is_not_refused_for_a_negation_elsewhere_in_the_evidenc
         "The soldier did not defect to South Korea by sea, the army said.",
     ]
     assert headline_supported("North Korean soldier defected to South Korea", evidence)
+    # but not when the evidence only ever negates it
+    denied = ["The island council did not approve the harbour budget on Monday."]
+    assert not headline_supported("Island council approves harbour budget", denied)

@@ -595,11 +595,19 @@ def test_a_short_sentence_with_an_agency_credit_is_kept_without_it() -> None:
     assert "(Yonhap)" not in ct.text
 
 
-@pytest.mark.parametrize("city", ["WASHINGTON", "KYIV", "NEW YORK"])
-def test_a_dash_dateline_without_spaces_still_goes(city: str) -> None:
-    text = f"{city}-Behind the showdown are a few dozen heavily edited words.\n" + BODY
-    ct = clean_text("a1", text)
-    assert kept(ct)[0] == "Behind the showdown are a few dozen heavily edited words."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WASHINGTON-Behind the showdown are a few dozen heavily edited words.",
+        "KYIV-Behind the showdown are a few dozen heavily edited words.",
+        "NEW YORK-Behind the showdown are a few dozen heavily edited words.",
+        "WASHINGTON-Senate Republicans blocked the bill on Monday night.",
+        "MOSCOW-Ukraine said it shot down drones over the capital overnight.",
+    ],
+)
+def test_a_dash_dateline_without_spaces_still_goes(line: str) -> None:
+    ct = clean_text("a1", line + "\n" + BODY)
+    assert kept(ct)[0] == line.split("-", 1)[1]
 
 
 def test_a_widget_keeps_the_sentence_before_it_and_the_one_after() -> None:
@@ -665,6 +673,16 @@ def test_short_wire_sentences_three_outlets_share_are_news() -> None:
         "Thank you for reading.\n"
         for i in range(3)
     ]
+    texts_news = [
+        f"Story {i} opens with its own words here.\nReading won the match 2-1.\n"
+        "The storm is still developing.\nThank you, he said.\n"
+        for i in range(3)
+    ]
+    assert not find_repeated_lines(texts_news) & {
+        normalize_line("Reading won the match 2-1."),
+        normalize_line("The storm is still developing."),
+        normalize_line("Thank you, he said."),
+    }
     common = find_repeated_lines(texts)
     assert {
         normalize_line("This is a developing story."),
