@@ -43,9 +43,11 @@ from itertools import combinations
 import numpy as np
 
 from summarizer.dedup import (
+    COMPOUND_NUMBER,
     DIRECTED,
     MONEY_SCALES,
     SCALE_WORDS,
+    compound_number,
     number_marks,
     opposite_words,
 )
@@ -165,6 +167,7 @@ class Facts:
 def text_facts(text: str) -> Facts:
     """Tokens, numbers, names, content stems and negation cues of ``text``."""
     text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = COMPOUND_NUMBER.sub(lambda m: compound_number(m.group(1), m.group(2)) or "", text)
     found = list(_TOKEN.finditer(text))
     raw = [m.group(0) for m in found]
     tokens: list[str] = []
@@ -505,10 +508,10 @@ def _foreign_subject(
     name right before the same verb in it ("Putin met Lavrov" over "On Monday, Biden met
     Lavrov"). A group that speaks ("Critics said ...") is not checked."""
     subject = draft.subject
-    if subject is None or _has_name(subject, tokens) or _stem(subject) in content:
+    if subject is None or _group_of_speakers(draft):
         return False
-    if _group_of_speakers(draft):
-        return False
+    if _has_name(subject, tokens) or _stem(subject) in content:
+        return _rival_subject(draft, cited)
     if draft.subject_named:
         return True
     if any(c.subject is not None and c.subject != subject for c in cited):
@@ -520,6 +523,55 @@ def _foreign_subject(
         for c in cited
         for k, t in enumerate(c.tokens)
     )
+
+
+def _name_run(facts: Facts, end: int) -> tuple[str, ...]:
+    """The name phrase that ends right before token ``end``: capitalised words and the
+    titles among them ("Russian President Vladimir Putin"); empty when a lower-case word
+    or a number comes first."""
+    start = end
+    while start > 0 and (
+        (facts.entity[start - 1] and not facts.tokens[start - 1][0].isdigit())
+        or (facts.tokens[start - 1] in _TITLES and start - 1 < end - 1)
+    ):
+        start -= 1
+    while start < end and facts.tokens[start] in _TITLES and not facts.entity[start]:
+        start += 1  # a phrase starts at a name, not at "president"
+    return facts.tokens[start:end]
+
+
+# words after a subject that must recur for another name to be its rival ("has decided to")
+_PREDICATE_REACH = 3
+
+
+def _rival_subject(draft: Facts, cited: Sequence[Facts]) -> bool:
+    """Whether the draft's named subject, though the evidence names it, stands where the
+    evidence has another name before the same words: "Phil Robertson has decided to weigh
+    in on the comments that Phil Robertson made" over "Jesse Jackson has decided to weigh
+    in on the comments that Phil Robertson made". Any place where the evidence has the
+    draft's subject before those words supports it."""
+    size = len(_name_run(draft, next((i for i, e in enumerate(draft.entity) if not e), 0)))
+    size = size or 1
+    predicate = draft.tokens[size : size + _PREDICATE_REACH]
+    if len(predicate) < 2:
+        return False
+    subject = set(draft.tokens[:size]) - _TITLES
+    rival = False
+    for c in cited:
+        for k in range(1, len(c.tokens) - len(predicate) + 1):
+            if c.tokens[k : k + len(predicate)] != predicate:
+                continue
+            run = set(_name_run(c, k)) - _TITLES
+            if not run:
+                # "Biden, the president, said ...": a name a few words back is the subject
+                near = set(c.tokens[max(0, k - _PREDICATE_REACH * 2) : k])
+                if any(_has_name(word, near) for word in subject):
+                    return False
+                continue
+            if any(_has_name(word, run) for word in subject):
+                return False
+            rival = True
+    return rival
 
 
 def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
@@ -534,7 +586,7 @@ def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
         failures.append(f"names not in the evidence: {missing_names}")
     if _foreign_subject(draft, cited, tokens, content):
         # "Putin met Lavrov" over "Biden met Lavrov": the subject is the sentence's own
-        failures.append(f"subject not in the evidence: {draft.subject}")
+        failures.append(f"subject not in the evidence, or there in another role: {draft.subject}")
     if _negation_mismatch(draft, cited):
         failures.append("negation differs from the evidence")
     if opposite_words(draft.tokens, [c.tokens for c in cited]):

@@ -242,6 +242,23 @@ NUMBER_WORDS = {
     "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
     "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12",
 }  # fmt: skip
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
+}
+_UNITS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine".split())}
+# "twenty-five" is one number, 25 (spelt with a hyphen, as style books ask)
+COMPOUND_NUMBER = re.compile(
+    r"\b(" + "|".join(_TENS) + r")-(" + "|".join(_UNITS) + r")\b", re.IGNORECASE
+)
+
+
+def compound_number(tens: str, unit: str) -> str | None:
+    """ "twenty", "five" -> "25"; None unless a tens word and a unit word."""
+    t, u = _TENS.get(tens.lower()), _UNITS.get(unit.lower())
+    return str(t + u) if t is not None and u is not None else None
+
+
 _PIECE = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*(?:-\d+)?)"
     r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*(?:-[^\W\d_]+)*)"
@@ -258,7 +275,11 @@ def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
     """
     low = token.lower()
     if not token[0].isdigit():
-        return [NUMBER_WORDS[p] for p in low.split("-") if p in NUMBER_WORDS]
+        parts = low.split("-")
+        joined = compound_number(*parts) if len(parts) == 2 else None
+        if joined is not None:
+            return [joined]
+        return [NUMBER_WORDS[p] for p in parts if p in NUMBER_WORDS]
     if prev is not None and prev.lower() in MONTHS and len(token) <= 2:
         return [f"m{MONTHS[prev.lower()]}-{int(token)}"]
     m = _YEAR_RANGE.match(token)

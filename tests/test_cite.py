@@ -721,6 +721,21 @@ def _fails(draft: str, *evidence: str) -> list[str]:
             "subject",
         ),
         (
+            "Phil Robertson has decided to weigh in on the comments that Robertson made.",
+            "Jesse Jackson has decided to weigh in on the comments that Phil Robertson made.",
+            "subject",
+        ),
+        (
+            "Putin met Lavrov in Moscow on Monday.",
+            "Biden met Lavrov in Moscow on Monday, and Putin said nothing.",
+            "subject",
+        ),
+        (
+            "The fire killed twenty-five people.",
+            "Thirty-five people died in the fire on Monday.",
+            "numbers",
+        ),
+        (
             "The council did not approve the harbour budget.",
             "The council approved the harbour budget, but no date was set.",
             "negation",
@@ -764,6 +779,20 @@ def test_a_draft_that_states_another_fact_fails_the_checks(
         ("Ten percent of voters stayed home.", "Turnout fell as 10% of voters stayed home."),
         ("The charity raised $1 million.", "The charity raised a million dollars."),
         ("The wall is 100m high.", "The wall is 100 metres high."),
+        ("Twenty-five people died in the fire.", "The fire killed 25 people on Monday."),
+        ("The fire killed 25 people.", "Twenty-five people died in the fire on Monday."),
+        (
+            "Jackson has decided to weigh in on the comments that Robertson made.",
+            "Jesse Jackson has decided to weigh in on the comments that Phil Robertson made.",
+        ),
+        (
+            "Putin met Lavrov in Moscow on Monday.",
+            "On Monday, Russian President Vladimir Putin met Lavrov in Moscow.",
+        ),
+        (
+            "Biden said the plan would pass.",
+            "Trump said the plan would fail, but Biden, the president, said the plan would pass.",
+        ),
     ],
 )
 def test_the_same_fact_in_other_words_passes_the_checks(draft: str, evidence: str) -> None:

@@ -264,6 +264,10 @@ def test_bad_input_is_refused() -> None:
             "The pound fell against the dollar on Monday.",
             "Sterling rose to a two-month high against the dollar on Monday.",
         ),
+        (
+            "Twenty-five people died in the fire at the factory on Monday.",
+            "Thirty-five people died in the fire at the factory on Monday.",
+        ),
     ],
 )
 def test_sentences_that_state_another_fact_never_merge(x: str, y: str) -> None:
@@ -310,6 +314,7 @@ def test_sentences_that_state_another_fact_never_merge(x: str, y: str) -> None:
             "Zelensky said Russia keeps attacking Kyiv with drones.",
         ),
         ("Kyiv was attacked by Russia on Monday.", "Russia attacked Kyiv on Monday."),
+        ("Twenty-five people died in the fire.", "25 people died in the fire."),
     ],
 )
 def test_the_same_fact_in_other_marks_or_words_does_not_conflict(x: str, y: str) -> None:
