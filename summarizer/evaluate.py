@@ -611,6 +611,18 @@ def evaluate(
                 "timings": timings,
                 "headline": brief.headline,
                 "brief": ours,
+                # every sentence the pipeline wrote, refused ones too, with the quotes that
+                # support it: what a reader checks a brief against
+                "sentences": [
+                    {
+                        "text": s.text,
+                        "origin": s.origin,
+                        "supported": s.supported,
+                        "support": round(s.support, 3),
+                        "quotes": [f"{c.outlet}: {c.quote}" for c in s.citations],
+                    }
+                    for s in brief.sentences
+                ],
                 "model_text": model_text if brief.extractive_fallback else None,
             }
         )

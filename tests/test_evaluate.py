@@ -353,6 +353,10 @@ def test_eval_command_extractive_one_cluster(
     cluster = res["clusters"][0]
     assert cluster["id"] == "test0" and cluster["articles"] == 2
     assert cluster["word_budget"] == sum(len(s.split()) for s in cluster["brief"])
+    # every served sentence is listed with the quotes that support it
+    served = [s for s in cluster["sentences"] if s["supported"]]
+    assert [s["text"] for s in served] == cluster["brief"]
+    assert all(s["quotes"] and s["origin"] == "extract" for s in served)
     assert res["alignment"]["sentences"] == len(read_eval_file(dev_file, limit=1)[0].alignments)
     assert 0.0 <= res["alignment"]["article_hit_rate"] <= 1.0
     assert res["faithfulness"]["sentences"] >= cluster["served_sentences"] > 0
