@@ -390,6 +390,24 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     return 2 * shared >= len(facts.content)
 
 
+# content words a headline may bring beyond the brief it heads (its own verb: "Sues",
+# "Investigates"); more is a claim of its own ("sparking international concern")
+HEADLINE_NEW_WORDS = 1
+
+
+def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
+    """Whether a headline says only what the served sentences of its brief and their quotes
+    say: :func:`headline_supported` against that text, and at most ``HEADLINE_NEW_WORDS``
+    content words of its own. A brief whose weak sentences were refused loses the
+    headline drawn from them too."""
+    texts = [s.text for s in served if s.supported]
+    texts += [c.quote for s in served if s.supported for c in s.citations]
+    if not texts or not headline_supported(headline, texts):
+        return False
+    _, _, content = _union(text_facts(t) for t in texts)
+    return len(text_facts(headline).content - content) <= HEADLINE_NEW_WORDS
+
+
 # ---------------------------------------------------------------- hard checks
 
 

@@ -19,7 +19,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from summarizer.backends.base import Generator
-from summarizer.cite import cite_drafts, first_person_at, quoted_speech, text_facts
+from summarizer.cite import (
+    cite_drafts,
+    first_person_at,
+    headline_grounded,
+    quoted_speech,
+    text_facts,
+)
 from summarizer.clean import find_repeated_lines, lines_outside
 from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
 from summarizer.dedup import dedup_sentences
@@ -315,10 +321,14 @@ class Pipeline:
             timer.steps["decode"] = round(result.decode_s, 4)
             timer.steps["prompt_tokens"] = float(result.prompt_tokens)
             timer.steps["completion_tokens"] = float(result.completion_tokens)
+        headline = outcome.headline
+        if headline is not None and not headline_grounded(headline, cited):
+            log.info("model headline says more than the served brief: %r", headline)
+            headline = None
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=outcome.headline or _headline(evidence, parts),
+            headline=headline or _headline(evidence, parts),
             sentences=cited,
             sources=sources,
             stats=BriefStats(

@@ -823,3 +823,30 @@ def test_a_plain_headline_is_not_refused_for_a_negation_elsewhere_in_the_evidenc
     # but not when the evidence only ever negates it
     denied = ["The island council did not approve the harbour budget on Monday."]
     assert not headline_supported("Island council approves harbour budget", denied)
+
+
+def test_a_headline_is_grounded_only_in_what_its_brief_serves() -> None:
+    from summarizer.cite import headline_grounded
+    from summarizer.types import BriefSentence, Citation
+
+    text = "The island council approved a budget of 12,000 pounds for the harbour."
+    quote = Citation(
+        article_id="a1",
+        outlet="Harbour Post",
+        url=None,
+        quote="Councillors voted 5-2 for the budget on Monday.",
+        start=0,
+        end=48,
+    )
+    served = [BriefSentence(text=text, support=0.9, citations=[quote])]
+    assert headline_grounded("Island council approves harbour budget", served)
+    assert headline_grounded("Councillors vote 5-2 for harbour budget", served)  # its quote
+    assert headline_grounded("Island Council Investigates Harbour Budget", served)  # one verb
+    for bad in (
+        "Harbour budget sparks fury among island fishermen",  # a claim of its own
+        "Island council approves harbour budget of 15,000 pounds",  # another number
+    ):
+        assert not headline_grounded(bad, served), bad
+    refused = [s.model_copy(update={"supported": False}) for s in served]
+    assert not headline_grounded("Island council approves harbour budget", refused)
+

@@ -403,6 +403,33 @@ def test_a_model_headline_of_its_own_gives_way_to_an_outlets_title(embedder: Any
     assert brief.headline == "Island council backs harbour plan"
 
 
+@pytest.mark.parametrize(
+    ("headline", "kept"),
+    [
+        ("Island council approves harbour budget", True),
+        # every word is somewhere in the evidence, but the brief served says none of this
+        ("Harbour budget sparks fury among island fishermen", False),
+    ],
+)
+def test_a_model_headline_says_no_more_than_the_brief_it_heads(
+    embedder: Any, headline: str, kept: bool
+) -> None:
+    class _Headliner(_ScriptWriter):
+        def generate(
+            self, prompt: Prompt, config: GenerationConfig | None = None
+        ) -> GenerationResult:
+            out = super().generate(prompt, config)
+            return GenerationResult(out.text.replace("Harbour budget", headline), 300, 60)
+
+    titled = [dataclasses.replace(HARBOUR[0], title="Island council backs harbour plan")]
+    writer = _Headliner([HARBOUR[0].text.split("\n")[0]])
+    pipeline = Pipeline(Settings(top_up=False), embedder, writer)
+    story, by_id = _as_story(pipeline, [*titled, HARBOUR[1]])
+    brief = pipeline.brief(story, by_id)
+    assert [s.origin for s in brief.sentences] == ["model"]
+    assert brief.headline == (headline if kept else "Island council backs harbour plan")
+
+
 def test_a_story_whose_sentences_all_exceed_the_budget_gets_an_extract(embedder: Any) -> None:
     """No sentence fits the model's evidence budget: no error and no model call, but an
     extractive brief that says why."""
