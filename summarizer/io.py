@@ -183,7 +183,16 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
             yield InputProblem(
                 str(manifest), None, f"entry for {name!r}: no such .txt file in {folder}"
             )
+    root = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
+        # a link out of the folder could hand any readable file to the pipeline, and a
+        # pipe or a device would block the read: neither is an article file
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            yield InputProblem(str(path), None, "a link to a file outside the folder: not read")
+            continue
+        if not path.is_file():
+            yield InputProblem(str(path), None, "not a regular file: not read")
+            continue
         entry = dict(meta.get(path.name, {}))
         entry.pop("file", None)
         entry.setdefault("id", path.stem)

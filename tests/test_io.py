@@ -311,3 +311,24 @@ def test_outlet_title_and_url_have_the_services_length_limits() -> None:
     for name, limit in (("outlet", 300), ("title", 1000), ("url", 2000)):
         with pytest.raises(InputError, match=f"{name} is longer than {limit} characters"):
             article_from_dict({**base, name: "x" * (limit + 1)})
+
+
+def test_a_folder_reads_no_link_out_of_it_and_no_pipe(tmp_path: Path) -> None:
+    """A .txt link to a file outside the folder and a named pipe are reported, not read
+    (the pipe would block); a link inside the folder and plain files are read."""
+    import os
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Not an article of this folder, but a readable file.", encoding="utf-8")
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The council approved the budget on Monday.", encoding="utf-8")
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    (folder / "leak.txt").symlink_to(outside)
+    os.mkfifo(folder / "pipe.txt")
+    items = list(iter_located_inputs([str(folder)]))
+    read = sorted(i.article.id for i in items if isinstance(i, Located))
+    problems = {Path(p.path).name: p.message for p in items if isinstance(p, InputProblem)}
+    assert read == ["a", "b"]
+    assert "outside the folder" in problems["leak.txt"]
+    assert "not a regular file" in problems["pipe.txt"]
