@@ -592,6 +592,35 @@ def _rival_subject(draft: Facts, cited: Sequence[Facts]) -> bool:
     return rival
 
 
+_DETERMINERS = frozenset("the a an this that these those its his her their".split())
+# words after "The <noun>" that must recur for another noun to be its rival
+_COPIED_REACH = 4
+
+
+def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
+    """Whether "The <noun>" opens a draft that copies the evidence's next words after
+    another noun, where the evidence has this one in another role: "The photo used a photo
+    of two men" over "The page used a photo of two men". A noun the evidence never uses
+    is a paraphrase ("The firm said ..." over "The company said ...")."""
+    toks = draft.tokens
+    if len(toks) < 2 + _COPIED_REACH or toks[0] not in _DETERMINERS:
+        return False
+    head = toks[1]
+    if head in _STOP or head[0].isdigit():
+        return False
+    copied = toks[2 : 2 + _COPIED_REACH]
+    rival = False
+    for c in cited:
+        for k in range(1, len(c.tokens) - _COPIED_REACH + 1):
+            if c.tokens[k : k + _COPIED_REACH] != copied:
+                continue
+            other = c.tokens[k - 1]
+            if other == head or _stem(other) == _stem(head):
+                return False
+            rival = rival or (other not in _STOP and not other[0].isdigit())
+    return rival and any(head in c.tokens for c in cited)
+
+
 def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
     """The hard checks a draft fails against the union of ``cited`` (empty: it passes)."""
     failures: list[str] = []
@@ -605,6 +634,8 @@ def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
     if _foreign_subject(draft, cited, tokens, content):
         # "Putin met Lavrov" over "Biden met Lavrov": the subject is the sentence's own
         failures.append(f"subject not in the evidence, or there in another role: {draft.subject}")
+    if _moved_noun(draft, cited):
+        failures.append(f"subject is the evidence's in another role: {draft.tokens[1]}")
     if _negation_mismatch(draft, cited):
         failures.append("negation differs from the evidence")
     if opposite_words(draft.tokens, [c.tokens for c in cited]):

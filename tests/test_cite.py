@@ -731,6 +731,11 @@ def _fails(draft: str, *evidence: str) -> list[str]:
             "subject",
         ),
         (
+            "The photo used a photo of two men kissing to promote the event.",
+            "The page used a photo of two men kissing to promote the event.",
+            "subject",
+        ),
+        (
             "The fire killed twenty-five people.",
             "Thirty-five people died in the fire on Monday.",
             "numbers",
@@ -779,6 +784,11 @@ def test_a_draft_that_states_another_fact_fails_the_checks(
         ("Ten percent of voters stayed home.", "Turnout fell as 10% of voters stayed home."),
         ("The charity raised $1 million.", "The charity raised a million dollars."),
         ("The wall is 100m high.", "The wall is 100 metres high."),
+        ("The firm said it would cut 500 jobs.", "The company said it would cut 500 jobs."),
+        (
+            "The council approved the budget for the harbour.",
+            "The island council approved the budget for the harbour, the council said.",
+        ),
         ("Twenty-five people died in the fire.", "The fire killed 25 people on Monday."),
         ("The fire killed 25 people.", "Twenty-five people died in the fire on Monday."),
         (
@@ -849,4 +859,3 @@ def test_a_headline_is_grounded_only_in_what_its_brief_serves() -> None:
         assert not headline_grounded(bad, served), bad
     refused = [s.model_copy(update={"supported": False}) for s in served]
     assert not headline_grounded("Island council approves harbour budget", refused)
-
