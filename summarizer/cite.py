@@ -405,7 +405,10 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
     if not texts or not headline_supported(headline, texts):
         return False
     _, _, content = _union(text_facts(t) for t in texts)
-    return len(text_facts(headline).content - content) <= HEADLINE_NEW_WORDS
+    # "eruption" is the brief's "erupted": a word sharing its first five letters is not new
+    prefixes = {w[:5] for w in content if len(w) >= 5}
+    new = [w for w in text_facts(headline).content - content if w[:5] not in prefixes]
+    return len(new) <= HEADLINE_NEW_WORDS
 
 
 # ---------------------------------------------------------------- hard checks
@@ -520,7 +523,8 @@ def _foreign_subject(
 ) -> bool:
     """Whether the draft's subject is a name the evidence never gives, where the evidence
     names a subject of its own or the draft gives a full name ("Phil Robertson has
-    suspended his show" over "A&E has suspended Robertson"). A capitalised opening word
+    suspended his show" over "A&E has suspended Robertson"); or a name it gives in another
+    role (``_rival_subject``). A capitalised opening word
     is often not a name ("Authorities evacuated ...", "Several ..."), so it is only
     checked as part of a full name or against a rival: the evidence's own subject, or a
     name right before the same verb in it ("Putin met Lavrov" over "On Monday, Biden met
@@ -562,33 +566,43 @@ def _name_run(facts: Facts, end: int) -> tuple[str, ...]:
 _PREDICATE_REACH = 3
 
 
+def _same_person(subject: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether an evidence name phrase names the draft's subject: by its last word ("Jesse
+    Jackson" / "Jackson"), or by its first when the evidence gives that word alone ("Kim
+    Jong Un" / "Kim"); "Phil Robertson" is not "Phil Jackson"."""
+    words = set(run)
+    return _has_name(subject[-1], words) or (len(run) == 1 and _has_name(subject[0], words))
+
+
 def _rival_subject(draft: Facts, cited: Sequence[Facts]) -> bool:
     """Whether the draft's named subject, though the evidence names it, stands where the
     evidence has another name before the same words: "Phil Robertson has decided to weigh
     in on the comments that Phil Robertson made" over "Jesse Jackson has decided to weigh
     in on the comments that Phil Robertson made". Any place where the evidence has the
-    draft's subject before those words supports it."""
-    size = len(_name_run(draft, next((i for i, e in enumerate(draft.entity) if not e), 0)))
+    draft's subject before those words, or a few words back ("Britain, France and Germany
+    said ...", "Tim Cook, chief executive of Apple, said ..."), supports it; so do words
+    that are all function words ("said it was")."""
+    size = 0
+    while size < len(draft.tokens) and (
+        (draft.entity[size] and not draft.tokens[size][0].isdigit())
+        or draft.tokens[size] in _TITLES
+    ):
+        size += 1  # "Russian President Vladimir Putin"
     size = size or 1
     predicate = draft.tokens[size : size + _PREDICATE_REACH]
-    if len(predicate) < 2:
+    if len(predicate) < 2 or all(w in _STOP for w in predicate):
         return False
-    subject = set(draft.tokens[:size]) - _TITLES
+    subject = [w for w in draft.tokens[:size] if w not in _TITLES] or [draft.tokens[0]]
     rival = False
     for c in cited:
         for k in range(1, len(c.tokens) - len(predicate) + 1):
             if c.tokens[k : k + len(predicate)] != predicate:
                 continue
-            run = set(_name_run(c, k)) - _TITLES
-            if not run:
-                # "Biden, the president, said ...": a name a few words back is the subject
-                near = set(c.tokens[max(0, k - _PREDICATE_REACH * 2) : k])
-                if any(_has_name(word, near) for word in subject):
-                    return False
-                continue
-            if any(_has_name(word, run) for word in subject):
+            run = [w for w in _name_run(c, k) if w not in _TITLES]
+            near = c.tokens[max(0, k - _PREDICATE_REACH * 2) : k]
+            if (run and _same_person(subject, run)) or _has_name(subject[-1], set(near)):
                 return False
-            rival = True
+            rival = rival or bool(run)
     return rival
 
 
@@ -599,14 +613,15 @@ _COPIED_REACH = 4
 
 def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
     """Whether "The <noun>" opens a draft that copies the evidence's next words after
-    another noun, where the evidence has this one in another role: "The photo used a photo
-    of two men" over "The page used a photo of two men". A noun the evidence never uses
-    is a paraphrase ("The firm said ..." over "The company said ...")."""
+    another noun, and those words hold the noun itself, as the evidence has it: "The photo
+    used a photo of two men" over "The page used a photo of two men". A noun that only
+    names the subject in other words passes ("The president said ..." over "President
+    Obama said ...", "The company said ..." over "Ford said ...")."""
     toks = draft.tokens
     if len(toks) < 2 + _COPIED_REACH or toks[0] not in _DETERMINERS:
         return False
     head = toks[1]
-    if head in _STOP or head[0].isdigit():
+    if head in _STOP or head[0].isdigit() or head not in toks[2:]:
         return False
     copied = toks[2 : 2 + _COPIED_REACH]
     rival = False
@@ -615,10 +630,10 @@ def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
             if c.tokens[k : k + _COPIED_REACH] != copied:
                 continue
             other = c.tokens[k - 1]
-            if other == head or _stem(other) == _stem(head):
+            if other == head or _stem(other) == _stem(head) or c.entity[k - 1]:
                 return False
             rival = rival or (other not in _STOP and not other[0].isdigit())
-    return rival and any(head in c.tokens for c in cited)
+    return rival
 
 
 def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:

@@ -275,11 +275,7 @@ def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
     """
     low = token.lower()
     if not token[0].isdigit():
-        parts = low.split("-")
-        joined = compound_number(*parts) if len(parts) == 2 else None
-        if joined is not None:
-            return [joined]
-        return [NUMBER_WORDS[p] for p in parts if p in NUMBER_WORDS]
+        return [NUMBER_WORDS[p] for p in low.split("-") if p in NUMBER_WORDS]
     if prev is not None and prev.lower() in MONTHS and len(token) <= 2:
         return [f"m{MONTHS[prev.lower()]}-{int(token)}"]
     m = _YEAR_RANGE.match(token)
@@ -341,6 +337,7 @@ class Vocabulary:
 
 def _prep(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    t = COMPOUND_NUMBER.sub(lambda m: compound_number(m.group(1), m.group(2)) or "", t)
     return _ACRONYM.sub(lambda m: m.group().replace(".", ""), t)  # U.S. -> US
 
 

@@ -187,7 +187,12 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
     for path in sorted(folder.glob("*.txt")):
         # a link out of the folder could hand any readable file to the pipeline, and a
         # pipe or a device would block the read: neither is an article file
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        try:
+            outside = path.is_symlink() and not path.resolve(strict=True).is_relative_to(root)
+        except (OSError, RuntimeError) as exc:  # a broken link, or a loop of links
+            yield InputProblem(str(path), None, f"cannot read: {exc}")
+            continue
+        if outside:
             yield InputProblem(str(path), None, "a link to a file outside the folder: not read")
             continue
         if not path.is_file():

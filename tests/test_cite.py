@@ -737,8 +737,13 @@ def _fails(draft: str, *evidence: str) -> list[str]:
         ),
         (
             "The fire killed twenty-five people.",
-            "Thirty-five people died in the fire on Monday.",
+            "The fire killed 20 people and injured 5 more.",
             "numbers",
+        ),
+        (
+            "Phil Robertson has decided to weigh in on the comments.",
+            "Phil Jackson has decided to weigh in on the comments that Phil Robertson made.",
+            "subject",
         ),
         (
             "The council did not approve the harbour budget.",
@@ -785,6 +790,31 @@ def test_a_draft_that_states_another_fact_fails_the_checks(
         ("The charity raised $1 million.", "The charity raised a million dollars."),
         ("The wall is 100m high.", "The wall is 100 metres high."),
         ("The firm said it would cut 500 jobs.", "The company said it would cut 500 jobs."),
+        (
+            "The president said he would veto the bill.",
+            "President Obama said he would veto the bill.",
+        ),
+        (
+            "The police arrested two men on Monday.",
+            "Officers arrested two men on Monday, police said.",
+        ),
+        (
+            "France said on Monday that it would send troops.",
+            "Britain, France and Germany said on Monday that they would send troops.",
+        ),
+        (
+            "Cook said on Monday that sales rose.",
+            "Tim Cook, chief executive of Apple, said on Monday that sales rose.",
+        ),
+        (
+            "Obama said it was a good deal.",
+            "Obama called the agreement a good deal. Republicans said it was a bad deal.",
+        ),
+        (
+            "Russian President Vladimir Putin said on Monday that talks with Russian allies go on.",
+            "Moscow: President Vladimir Putin said on Monday that talks with Russian allies go on.",
+        ),
+        ("Kim met Lavrov in Pyongyang.", "Kim Jong Un met Lavrov in Pyongyang on Thursday."),
         (
             "The council approved the budget for the harbour.",
             "The island council approved the budget for the harbour, the council said.",

@@ -266,7 +266,7 @@ def test_bad_input_is_refused() -> None:
         ),
         (
             "Twenty-five people died in the fire at the factory on Monday.",
-            "Thirty-five people died in the fire at the factory on Monday.",
+            "Twenty people died in the fire at the factory on Monday, five of them children.",
         ),
     ],
 )
@@ -315,6 +315,7 @@ def test_sentences_that_state_another_fact_never_merge(x: str, y: str) -> None:
         ),
         ("Kyiv was attacked by Russia on Monday.", "Russia attacked Kyiv on Monday."),
         ("Twenty-five people died in the fire.", "25 people died in the fire."),
+        ("A twenty-five-year-old man was arrested.", "A 25-year-old man was arrested."),
     ],
 )
 def test_the_same_fact_in_other_marks_or_words_does_not_conflict(x: str, y: str) -> None:

@@ -326,9 +326,11 @@ def test_a_folder_reads_no_link_out_of_it_and_no_pipe(tmp_path: Path) -> None:
     (folder / "b.txt").symlink_to(folder / "a.txt")
     (folder / "leak.txt").symlink_to(outside)
     os.mkfifo(folder / "pipe.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
     items = list(iter_located_inputs([str(folder)]))
     read = sorted(i.article.id for i in items if isinstance(i, Located))
     problems = {Path(p.path).name: p.message for p in items if isinstance(p, InputProblem)}
     assert read == ["a", "b"]
     assert "outside the folder" in problems["leak.txt"]
     assert "not a regular file" in problems["pipe.txt"]
+    assert "cannot read" in problems["loop.txt"]
