@@ -36,7 +36,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -566,6 +566,15 @@ def _name_run(facts: Facts, end: int) -> tuple[str, ...]:
 _PREDICATE_REACH = 3
 
 
+def _occurrences(cited: Sequence[Facts], words: Sequence[str]) -> Iterator[tuple[Facts, int]]:
+    """Each place (sentence, token index > 0) where ``words`` occur in ``cited``."""
+    n = len(words)
+    for c in cited:
+        for k in range(1, len(c.tokens) - n + 1):
+            if c.tokens[k : k + n] == tuple(words):
+                yield c, k
+
+
 def _same_person(subject: Sequence[str], run: Sequence[str]) -> bool:
     """Whether an evidence name phrase names the draft's subject: by its last word ("Jesse
     Jackson" / "Jackson"), or by its first when the evidence gives that word alone ("Kim
@@ -594,15 +603,12 @@ def _rival_subject(draft: Facts, cited: Sequence[Facts]) -> bool:
         return False
     subject = [w for w in draft.tokens[:size] if w not in _TITLES] or [draft.tokens[0]]
     rival = False
-    for c in cited:
-        for k in range(1, len(c.tokens) - len(predicate) + 1):
-            if c.tokens[k : k + len(predicate)] != predicate:
-                continue
-            run = [w for w in _name_run(c, k) if w not in _TITLES]
-            near = c.tokens[max(0, k - _PREDICATE_REACH * 2) : k]
-            if (run and _same_person(subject, run)) or _has_name(subject[-1], set(near)):
-                return False
-            rival = rival or bool(run)
+    for c, k in _occurrences(cited, predicate):
+        run = [w for w in _name_run(c, k) if w not in _TITLES]
+        near = c.tokens[max(0, k - _PREDICATE_REACH * 2) : k]
+        if (run and _same_person(subject, run)) or _has_name(subject[-1], set(near)):
+            return False
+        rival = rival or bool(run)
     return rival
 
 
@@ -625,14 +631,11 @@ def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
         return False
     copied = toks[2 : 2 + _COPIED_REACH]
     rival = False
-    for c in cited:
-        for k in range(1, len(c.tokens) - _COPIED_REACH + 1):
-            if c.tokens[k : k + _COPIED_REACH] != copied:
-                continue
-            other = c.tokens[k - 1]
-            if other == head or _stem(other) == _stem(head) or c.entity[k - 1]:
-                return False
-            rival = rival or (other not in _STOP and not other[0].isdigit())
+    for c, k in _occurrences(cited, copied):
+        other = c.tokens[k - 1]
+        if other == head or _stem(other) == _stem(head) or c.entity[k - 1]:
+            return False
+        rival = rival or (other not in _STOP and not other[0].isdigit())
     return rival
 
 
