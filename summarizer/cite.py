@@ -390,6 +390,82 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     return 2 * shared >= len(facts.content)
 
 
+_CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if not w.endswith("th") and w != "third"}
+_COUNTED_REACH = 3  # a headline's count: "8 Endangered Species", "40 Queen Conchs"
+_COUNTED_EVIDENCE_REACH = 6  # the evidence's: "eight of the critically endangered rhinos"
+
+
+def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
+    """Each bare count in ``text`` (digits or a number word from three up, not money, a
+    percentage, a year or a score) with the content words of the next ``reach`` words:
+    what it counts; and how many of those come before the first function word ("eight
+    critically endangered rhinos to ..."), whose last is the thing counted."""
+    text = COMPOUND_NUMBER.sub(lambda m: compound_number(m.group(1), m.group(2)) or "", text)
+    found = list(_TOKEN.finditer(text))
+    out: list[tuple[str, list[str], int]] = []
+    for i, m in enumerate(found):
+        tok = m.group(0)
+        value = _norm_number(tok) if tok[0].isdigit() else _CARDINALS.get(tok.lower())
+        if value is None or value in ("1", "2") or any(number_marks(text, m.start(), m.end())):
+            continue  # "the two girls": one and two are mostly not counts
+        if len(value) == 4 and value.isdigit() and 1000 <= int(value) <= 2100:
+            continue  # a year is a date, not a count
+        words: list[str] = []
+        run: int | None = None
+        taken = 0
+        for n in found[i + 1 :]:
+            w = n.group(0).lower()
+            if w in SCALE_WORDS:
+                continue  # "5 million people" counts people
+            if w[0].isdigit() or taken >= reach:
+                break  # "5-2", a score or a range
+            taken += 1
+            if w in _STOP or len(w) < 3:
+                run = len(words) if run is None else run
+                continue
+            words.append(w)
+        out.append((value, words, len(words) if run is None else run))
+    return out
+
+
+def _miscounted(headline: str, texts: Sequence[str]) -> bool:
+    """Whether a count in the headline counts something the texts never count with that
+    number: "Loss of 8 Endangered Species" over "eight critically endangered rhinos".
+
+    The headline's words after its number are read up to a function word: each must
+    follow the same number in some text, until the thing the texts count ("rhinos" in
+    "8 Rhinos Killed") or a word the texts never use (the headline's verb: "40 Queen
+    Conchs Land Tourist in Jail"); a word the texts use elsewhere miscounts."""
+    wanted = [(v, w[:run]) for v, w, run in _counts(headline, _COUNTED_REACH) if run]
+    if not wanted:
+        return False
+    said = {w.lower() for text in texts for w in _TOKEN.findall(text)}
+    seen: dict[str, set[str]] = {}
+    heads: dict[str, set[str]] = {}
+    for text in texts:
+        for value, words, run in _counts(text, _COUNTED_EVIDENCE_REACH):
+            seen.setdefault(value, set()).update(words)
+            if run:
+                heads.setdefault(value, set()).add(words[run - 1])
+
+    def among(word: str, words: Iterable[str]) -> bool:
+        # the same word, or one sharing its first five letters ("Critical", "critically"),
+        # or for a short word its first three ("Die", "died")
+        head = word[:5] if len(word) >= 5 else word[:3]
+        return any(w.startswith(head) for w in words)
+
+    for value, words in wanted:
+        for word in words:
+            if among(word, heads.get(value, ())):
+                break  # the thing counted; what follows is the headline's own
+            if among(word, seen.get(value, ())):
+                continue
+            if among(word, said):
+                return True  # a word of the texts, counted by another number or none
+            break
+    return False
+
+
 # content words a headline may bring beyond the brief it heads (its own verb: "Sues",
 # "Investigates"); more is a claim of its own ("sparking international concern")
 HEADLINE_NEW_WORDS = 1
@@ -408,7 +484,7 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
     # "eruption" is the brief's "erupted": a word sharing its first five letters is not new
     prefixes = {w[:5] for w in content if len(w) >= 5}
     new = [w for w in text_facts(headline).content - content if w[:5] not in prefixes]
-    return len(new) <= HEADLINE_NEW_WORDS
+    return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
 
 
 # ---------------------------------------------------------------- hard checks

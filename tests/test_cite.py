@@ -889,3 +889,35 @@ def test_a_headline_is_grounded_only_in_what_its_brief_serves() -> None:
         assert not headline_grounded(bad, served), bad
     refused = [s.model_copy(update={"supported": False}) for s in served]
     assert not headline_grounded("Island council approves harbour budget", refused)
+
+
+def test_a_headline_count_counts_what_its_brief_counts() -> None:
+    from summarizer.cite import headline_grounded
+    from summarizer.types import BriefSentence
+
+    served = [
+        BriefSentence(
+            text="Kenya moved eight critically endangered black rhinos to a new reserve.",
+            support=0.9,
+            citations=[],
+        ),
+        BriefSentence(
+            text="Conservationists called it a loss for the species.", support=0.9, citations=[]
+        ),
+        BriefSentence(
+            text="Five people were killed in a crash near the reserve.", support=0.9, citations=[]
+        ),
+        BriefSentence(text="Two young men, brothers, were found dead.", support=0.9, citations=[]),
+    ]
+    for good in (
+        "Kenya Moves 8 Critically Endangered Rhinos",  # the count and its words
+        "8 Black Rhinos Moved to Reserve in Kenya",  # the thing counted, then its own words
+        "8 Rhinos Moved as Kenya Counts Loss for the Species",  # "species" not counted
+        "Two Brothers Found Dead",  # "two" is mostly not a count ("the two girls")
+    ):
+        assert headline_grounded(good, served), good
+    for bad in (
+        "Kenya Loses 8 Critically Endangered Species",  # eight rhinos, not eight species
+        "8 People Killed in Crash near Rhino Reserve",  # five were killed
+    ):
+        assert not headline_grounded(bad, served), bad
