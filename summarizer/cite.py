@@ -244,19 +244,29 @@ def text_facts(text: str) -> Facts:
     )
 
 
+# what a name's adjective or plural puts after the shared start, and what it takes off:
+# Russia/Russian, Ukraine/Ukrainian, China/Chinese, Israel/Israeli, Democrat/Democrats,
+# German/Germany; not "a" (Paul/Paula, Mali/Malia) nor "ia" (Niger/Nigeria)
+_NAME_ENDINGS = frozenset("s n ns an ans ian ians ese i is ish y".split())
+_NAME_DROPPED = frozenset(("", "a", "e", "o", "y"))
+
+
 def _same_name(a: str, b: str) -> bool:
-    """Exact, or a name and its adjective: Russia/Russian, Ukraine/Ukrainian, China/Chinese."""
+    """Exact, or a name and its adjective or plural: Russia/Russian, Ukraine/Ukrainian,
+    China/Chinese, Democrat/Democrats. Paul is not Paula, nor Niger Nigeria."""
     if a == b:
         return True
-    short = min(len(a), len(b))
-    if short < 4 or abs(len(a) - len(b)) > 4:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4 or len(long_) - len(short) > 4:
         return False
     common = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
             break
         common += 1
-    return common >= max(4, short - 1)
+    if common < max(4, len(short) - 1):
+        return False
+    return short[common:] in _NAME_DROPPED and long_[common:] in _NAME_ENDINGS
 
 
 def _has_name(name: str, tokens: set[str]) -> bool:

@@ -174,6 +174,23 @@ def test_invented_name_is_unsupported() -> None:
     assert cite([(text, near(V_MAYOR, 0.93))]) == []
 
 
+def test_a_name_is_not_a_longer_name() -> None:
+    from summarizer.cite import check_support, text_facts
+
+    def fails(draft: str, evidence: str) -> bool:
+        return bool(check_support(text_facts(draft), [text_facts(evidence)]))
+
+    # a name and its adjective or plural are one name ...
+    assert not fails("Russian troops crossed the border.", "Russia's troops crossed the border.")
+    assert not fails("German officials met.", "Germany's officials met.")
+    assert not fails("Ukrainian forces held.", "Ukraine's forces held.")
+    assert not fails("Two Democrats voted no.", "Two of the Democrat senators voted no.")
+    # ... but another name that starts the same way is not
+    assert fails("Paula Jones resigned.", "Paul Jones resigned.")
+    assert fails("Troops crossed into Nigeria.", "Troops crossed into Niger.")
+    assert fails("The envoy met Malia on Friday.", "The envoy met Mali on Friday.")
+
+
 def test_merged_fact_cites_two_groups() -> None:
     text = "Mayor Lena Holm said two new ferries built at the Varna yard would run from spring."
     v = (V_MAYOR + V_FERRIES) / np.linalg.norm(V_MAYOR + V_FERRIES)
