@@ -46,7 +46,7 @@ $(INSTALL_STAMP): pyproject.toml models/requirements.txt
 	$(PIP) install --quiet --no-deps --force-reinstall \
 	  $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
-	$(PIP) install --quiet -e '.[dev]' -r models/requirements.txt
+	$(PIP) install --quiet -e '.[dev,postgres]' -r models/requirements.txt
 	touch $@
 
 $(MODELS_STAMP): $(INSTALL_STAMP) models/manifest.toml

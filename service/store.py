@@ -1,4 +1,6 @@
-"""The service's state in a SQL database (SQLAlchemy 2): SQLite by default, any URL works.
+"""The service's state in a SQL database (SQLAlchemy 2): SQLite by default, or PostgreSQL
+(``postgresql+psycopg://...``, with the ``postgres`` extra installed). One service per
+database: the service holds a lock on it while it runs.
 
 Tables::
 
@@ -43,7 +45,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +55,9 @@ from summarizer.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+# the advisory lock a service holds on a PostgreSQL database (one key for every storybrief
+# service: advisory locks are per database, so two databases on one server do not clash)
+_PG_LOCK_KEY = 0x73746F7279627266  # "storybrf"
 
 
 def utcnow() -> datetime:
@@ -203,8 +209,19 @@ class Store:
     """The database: engine, sessions, schema creation and the queries the service needs."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(
+                "STORYBRIEF_DATABASE_URL is not a database URL (sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST/NAME)"
+            ) from None
+        self.url = parsed.render_as_string(hide_password=True)  # for messages
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError(
+                f"the database {self.url} is neither SQLite nor PostgreSQL, the two this "
+                "service can lock for itself"
+            )
         kwargs: dict[str, Any] = {}
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         # the SQLite file and its identity once the schema is in place: a file deleted or
@@ -212,6 +229,8 @@ class Store:
         self.sqlite_path: Path | None = None
         self._file_id: tuple[int, int] | None = None
         self._lock_fh: IO[str] | None = None
+        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        self._lock_conn: Connection | None = None
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             if parsed.database and parsed.database != ":memory:":
@@ -219,7 +238,13 @@ class Store:
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (ImportError, NoSuchModuleError) as exc:
+            raise ConfigError(
+                f"no driver for the database {self.url} ({exc}); for PostgreSQL install "
+                "the postgres extra (pip install -e '.[postgres]') and use postgresql+psycopg://"
+            ) from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -305,12 +330,16 @@ class Store:
             return str(conn.execute(text("PRAGMA journal_mode")).scalar())
 
     def lock(self) -> None:
-        """Hold an exclusive lock beside the SQLite file for this process's lifetime.
+        """Hold an exclusive lock on the database for this process's lifetime: a lock file
+        beside a SQLite file, a session-level advisory lock on PostgreSQL (held by one
+        connection of its own, released when the process ends or its connection drops).
 
         The story index lives in each process's memory and is written back whole, so a
         second service on the same database would overwrite the first one's stories.
-        (With another database server, run one service per database.)
         """
+        if self.is_postgres:
+            self._lock_postgres()
+            return
         if self.sqlite_path is None or self._lock_fh is not None:
             return
         path = self.sqlite_path.with_name(self.sqlite_path.name + ".lock")
@@ -330,7 +359,30 @@ class Store:
             ) from None
         self._lock_fh = fh
 
+    def _lock_postgres(self) -> None:
+        if self._lock_conn is not None:
+            return
+        conn = self.engine.connect()
+        try:
+            held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
+            got = bool(held.scalar())
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            raise ConfigError(
+                f"another storybrief service is using the database {self.url} (it holds "
+                "the service's advisory lock); stop it, or point this one at another "
+                "database with STORYBRIEF_DATABASE_URL"
+            )
+        self._lock_conn = conn
+
     def dispose(self) -> None:
+        if self._lock_conn is not None:
+            self._lock_conn.close()  # ends the session, and with it the advisory lock
+            self._lock_conn = None
         self.engine.dispose()
         if self._lock_fh is not None:
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)

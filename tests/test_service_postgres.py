@@ -1,0 +1,173 @@
+"""The service on a real PostgreSQL server: a throwaway cluster (``initdb`` + ``pg_ctl``)
+started for this module, a fresh database per test. Skipped where the PostgreSQL server
+programs or the ``postgres`` extra (psycopg) are not installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from test_service_api import EXTRA_TEXT, LAVROV, build_app, embedder, seed_payload
+
+from summarizer.embed import Embedder
+from summarizer.errors import ConfigError
+
+__all__ = ["embedder"]  # the module-scoped embedder fixture, shared
+
+
+def _server_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    return next((str(v / name) for v in versions if (v / name).exists()), None)
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[Path]:
+    """A PostgreSQL cluster listening on a Unix socket in a private folder only."""
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    initdb, pg_ctl = _server_bin("initdb"), _server_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("the PostgreSQL server programs (initdb, pg_ctl) are not installed")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        runuser = shutil.which("runuser")
+        if not runuser:
+            pytest.skip("running as root without runuser to start PostgreSQL as another user")
+        as_user = [runuser, "-u", "nobody", "--"]
+    home = Path(tempfile.mkdtemp(prefix="storybrief-pg-"))
+    home.chmod(0o755)
+    if as_user:
+        shutil.chown(home, "nobody")
+    data = home / "data"
+    env = {**os.environ, "LC_ALL": "C"}
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-U", "storybrief", "-A", "trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    opts = f"-k {home} -p 5432 -c listen_addresses='' -c fsync=off"
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(home / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    try:
+        yield home
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            env=env,
+        )
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: Path) -> str:
+    """A new, empty database on the server."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(
+        host=str(pg_server), port=5432, user="storybrief", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://storybrief@/{name}?host={pg_server}&port=5432"
+
+
+def test_stories_and_briefs_on_postgres_survive_a_restart(
+    pg_url: str, tmp_path: Path, embedder: Embedder
+) -> None:
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c1:
+        r = c1.post("/v1/articles", json={"articles": seed_payload()})
+        assert r.status_code == 201, r.text
+        stories = c1.get("/v1/stories").json()["data"]
+        assert sorted(s["article_count"] for s in stories) == [1, 4]
+        (lavrov,) = [s for s in stories if s["article_count"] == 4]
+        sid = lavrov["id"]
+        first = c1.get(f"/v1/stories/{sid}/brief")
+        assert first.status_code == 200, first.text
+        brief = first.json()
+        assert set(brief["article_ids"]) == LAVROV
+        originals = {a: c1.get(f"/v1/articles/{a}").json()["text"] for a in LAVROV}
+        cited = [c for s in brief["sentences"] for c in s["citations"]]
+        assert cited
+        for c in cited:  # every quote is the stored original's text at its offsets
+            assert originals[c["article_id"]][c["start"] : c["end"]] == c["quote"]
+    assert not (tmp_path / "storybrief.db").exists()  # nothing went to SQLite
+
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c2:
+        assert c2.get("/v1/stories").json()["count"] == 2
+        again = c2.get(f"/v1/stories/{sid}/brief").json()
+        assert again["cached"] is True and again["generated_at"] == brief["generated_at"]
+        # the story index came back too: a new article joins the stored story
+        new = {"outlet": "Wire", "published": "2023-10-19", "text": EXTRA_TEXT}
+        r = c2.post("/v1/articles", json={"articles": [new]})
+        assert r.json()["data"][0]["story_id"] == sid
+        # and posting the seeds again stores nothing twice
+        assert c2.post("/v1/articles", json={"articles": seed_payload()}).status_code == 200
+
+
+def test_a_second_service_on_one_postgres_database_is_refused(
+    pg_url: str, pg_server: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """The advisory lock: the story index lives in each process and is written back whole,
+    so a second service on the same database would overwrite the first one's stories."""
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as first:
+        assert first.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        with pytest.raises(ConfigError, match="another storybrief service is using") as err:
+            with TestClient(build_app(tmp_path / "b", embedder, database_url=pg_url)):
+                pass
+        name = pg_url.split("/")[3].split("?")[0]
+        assert f"/{name}?" in str(err.value)  # the database, named
+        # another database on the same server is another service's to lock
+        other = pg_url.replace(f"/{name}?", f"/o{name}?")
+        import psycopg
+
+        with psycopg.connect(
+            host=str(pg_server), port=5432, user="storybrief", dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "o{name}"')
+        with TestClient(build_app(tmp_path / "c", embedder, database_url=other)) as beside:
+            r = beside.get("/v1/stories")
+            assert r.status_code == 200 and r.json()["count"] == 0, r.text
+        assert first.get("/readyz").status_code == 200
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as again:
+        assert len(again.get("/v1/stories").json()["data"]) == 2  # the first has stopped
+
+
+def test_a_database_password_stays_out_of_messages() -> None:
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    from service.store import Store
+
+    store = Store("postgresql+psycopg://news:s3cret@db.example/storybrief")
+    try:
+        assert "s3cret" not in store.url and "db.example/storybrief" in store.url
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense", "is not a database URL"),
+        ("mysql://news@db.example/storybrief", "neither SQLite nor PostgreSQL"),
+        ("postgresql+nodriver://news@db.example/storybrief", "no driver for the database"),
+    ],
+)
+def test_a_database_url_the_service_cannot_use_is_a_clear_error(url: str, message: str) -> None:
+    from service.store import Store
+
+    with pytest.raises(ConfigError, match=message):
+        Store(url)
