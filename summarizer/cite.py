@@ -725,10 +725,54 @@ def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
     return rival
 
 
-def check_support(draft: Facts, cited: Sequence[Facts]) -> list[str]:
-    """The hard checks a draft fails against the union of ``cited`` (empty: it passes)."""
+_CAPITALISED_PAIR = re.compile(r"(?=\b([A-Z][\w'’.-]*)\s+([A-Z][\w'’-]*)\b)")
+
+
+def story_name_parts(draft: str, texts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The draft's names that the story's own texts join to another name of the draft:
+    "Emmanuel Macron" in a draft, and in an article, joins "emmanuel" and "macron" (and
+    "French President Emmanuel Macron" all four), so a draft may give the full name where
+    the sentence it cites says "Macron". Not where the story puts another name before the
+    second ("Brigitte Macron" too). Each name maps to the other names of its run."""
+    flat = [" ".join(t.split()) for t in texts]
+    links: dict[str, set[str]] = {}
+    for m in _CAPITALISED_PAIR.finditer(draft):
+        a, b = m.group(1), m.group(2)
+        pair = re.compile(rf"\b{re.escape(a)}\s+{re.escape(b)}\b")
+        before = re.compile(rf"\b([A-Z][\w'’-]*)\s+{re.escape(b)}\b")
+        # "Macron" is not "Emmanuel Macron" where the story also has "Brigitte Macron"
+        rivals = {
+            w
+            for t in flat
+            for w in before.findall(t)
+            if w != a and _name_key(w) not in _STOP and _name_key(w) not in _TITLES
+        }
+        if not rivals and any(pair.search(t) for t in flat):
+            ka, kb = _name_key(a), _name_key(b)
+            links.setdefault(ka, set()).add(kb)
+            links.setdefault(kb, set()).add(ka)
+    out: dict[str, frozenset[str]] = {}
+    for start in links:  # every name reaches the whole run it is part of
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in links[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        out[start] = frozenset(seen - {start})
+    return out
+
+
+def check_support(
+    draft: Facts, cited: Sequence[Facts], name_parts: Mapping[str, frozenset[str]] | None = None
+) -> list[str]:
+    """The hard checks a draft fails against the union of ``cited`` (empty: it passes).
+
+    ``name_parts`` (``story_name_parts``): a name of the draft counts as the evidence's
+    when the story joins it to one the evidence has ("Emmanuel Macron" over "Macron")."""
     failures: list[str] = []
     numbers, tokens, content = _union(cited)
+    if name_parts:
+        tokens |= {n for n, parts in name_parts.items() if any(_has_name(p, tokens) for p in parts)}
     missing_numbers = sorted(n for n in draft.numbers if n not in numbers)
     if missing_numbers:
         failures.append(f"numbers not in the evidence: {missing_numbers}")
@@ -1103,10 +1147,14 @@ def cite_drafts(
         return []
     facts_of = {m.key: text_facts(m.text) for m in members}
     vec_of = {m.key: _unit(member_vectors[m.key]) for m in members}
+    story_texts = [" ".join(a.text.split()) for a in articles.values()]
 
     out: list[BriefSentence] = []
     for draft, dvec in zip(drafts, draft_vectors, strict=True):
-        sentence = _cite_one(draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold)
+        parts = story_name_parts(draft.text, story_texts)
+        sentence = _cite_one(
+            draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold, parts
+        )
         if sentence.supported or keep_unsupported:
             out.append(sentence)
         else:
@@ -1124,8 +1172,13 @@ def _cite_one(
     vec_of: Mapping[tuple[str, int], np.ndarray],
     articles: Mapping[str, Article],
     threshold: float,
+    name_parts: Mapping[str, frozenset[str]] | None = None,
 ) -> BriefSentence:
     dfacts = text_facts(draft.text)
+
+    def check(facts: Sequence[Facts]) -> list[str]:
+        return check_support(dfacts, facts, name_parts)
+
     matches: list[_GroupMatch] = []
     for ev in evidence:
         bonus = HINT_BONUS if ev.n in draft.hints else 0.0
@@ -1157,7 +1210,7 @@ def _cite_one(
 
     chosen: tuple[_GroupMatch, ...] | None = None
     for g in matches:  # one group alone
-        if g.score >= threshold and not check_support(dfacts, g.facts):
+        if g.score >= threshold and not check(g.facts):
             chosen = (g,)
             break
     if chosen is None:  # a merged fact: two or three groups together
@@ -1168,7 +1221,7 @@ def _cite_one(
                 peak = max(g.score for g in combo)
                 if peak < threshold:
                     continue
-                if check_support(dfacts, [f for g in combo for f in g.facts]):
+                if check([f for g in combo for f in g.facts]):
                     continue
                 rank = (peak, sum(g.score for g in combo) / size)
                 if best is None or rank > best:
@@ -1178,7 +1231,7 @@ def _cite_one(
 
     if chosen is None:
         first = matches[0]
-        failures = check_support(dfacts, first.facts)
+        failures = check(first.facts)
         support = first.score * (FAIL_FACTOR if failures else 1.0)
         log.debug("unsupported %r: %s", draft.text, failures or "below threshold")
         return BriefSentence(
@@ -1190,7 +1243,7 @@ def _cite_one(
 
     cited = list(chosen)
     for g in matches:  # every other group that supports the sentence alone
-        if g not in cited and g.score >= threshold and not check_support(dfacts, g.facts):
+        if g not in cited and g.score >= threshold and not check(g.facts):
             cited.append(g)
     citations: list[Citation] = []
     seen: set[tuple[str, int, int]] = set()

@@ -191,6 +191,23 @@ def test_a_name_is_not_a_longer_name() -> None:
     assert fails("The envoy met Malia on Friday.", "The envoy met Mali on Friday.")
 
 
+def test_a_full_name_the_story_gives_is_the_evidence_name() -> None:
+    """"Lena Holm thanked ..." over "Holm thanked ...": another article of the story calls
+    her "Mayor Lena Holm". Not a first name the story never gives, nor where the story has
+    two people of that name."""
+    text = "Lena Holm thanked Okafor for the donation."
+    (s,) = cite([(text, near(V_THANKS, 0.95))])
+    assert s.supported and [c.quote for c in s.citations] == [SB[2].text]
+    assert cite([("Anna Holm thanked Okafor for the donation.", near(V_THANKS, 0.95))]) == []
+    assert cite([("Okafor was thanked by Anna Holm.", near(V_THANKS, 0.95))]) == []
+
+    ev, vecs = evidence()
+    other, _ = article("c", "Ferry News", ["Erik Holm runs the ferry company."])
+    two_holms = {**ARTICLES, "c": other}
+    dv = near(V_THANKS, 0.95)[None, :]
+    assert cite_drafts([Draft(text, ())], ev, dv, vecs, two_holms, threshold=0.55) == []
+
+
 def test_merged_fact_cites_two_groups() -> None:
     text = "Mayor Lena Holm said two new ferries built at the Varna yard would run from spring."
     v = (V_MAYOR + V_FERRIES) / np.linalg.norm(V_MAYOR + V_FERRIES)
