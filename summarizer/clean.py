@@ -389,11 +389,27 @@ def _without_trailing_furniture(s: str) -> str:
     return s
 
 
+# a sentence that ends inside a line and another that starts after it ("... on Friday
+# night. One of them ..."); not after an abbreviation ("Gov. Newsom", "Mrs. May"), and
+# not at "!" or "?", which headlines use ("That's one way to dominate New York! Nude ...")
+_INNER_SENTENCE_END = re.compile(r"\b([A-Za-z]*[a-z]{2}|\d+)\.[\"”’)]?\s+[\"“‘(]?[A-Z][a-z]")
+_TITLE_ABBREVIATIONS = frozenset(
+    "mrs gov sen rep gen col capt cmdr sgt maj adm rev prof dept univ jan feb mar apr jun "
+    "jul aug sep sept oct nov dec est inc corp ltd bros vs".split()
+)
+
+
 def _is_title(s: str) -> bool:
-    """A first line shaped like a headline: no final punctuation, not too long."""
+    """A first line shaped like a headline: no final punctuation, not too long, and no
+    sentence ending inside it (a lead paragraph that lost its last full stop is news:
+    "Police said ... on Friday night. One of them ... officials said on Saturday")."""
     s = _without_trailing_furniture(s)
     n = len(s.split())
-    return n <= 40 and not _ends_like_sentence(s) and not (s.endswith(":") and n >= 5)
+    if n > 40 or _ends_like_sentence(s) or (s.endswith(":") and n >= 5):
+        return False
+    return not any(
+        m.group(1).lower() not in _TITLE_ABBREVIATIONS for m in _INNER_SENTENCE_END.finditer(s)
+    )
 
 
 def _credit_after_sentence(tail: str) -> bool:

@@ -192,7 +192,7 @@ def test_a_name_is_not_a_longer_name() -> None:
 
 
 def test_a_full_name_the_story_gives_is_the_evidence_name() -> None:
-    """"Lena Holm thanked ..." over "Holm thanked ...": another article of the story calls
+    """ "Lena Holm thanked ..." over "Holm thanked ...": another article of the story calls
     her "Mayor Lena Holm". Not a first name the story never gives, nor where the story has
     two people of that name."""
     text = "Lena Holm thanked Okafor for the donation."

@@ -282,6 +282,24 @@ def test_title_line_at_top_is_dropped() -> None:
     assert rules(ct) == ["title"]
 
 
+def test_a_lead_paragraph_without_its_last_full_stop_is_not_a_title() -> None:
+    """A first line that holds a finished sentence and another after it is news that lost
+    its final mark, not a headline; a headline with an abbreviation in it still is one."""
+    lead = (
+        "Police said two people were hurt in a crash on Elm Road on Friday night. One of "
+        "them remains in hospital, officials said on Saturday"
+    )
+    ct = clean(lead + "\n" + BODY)
+    assert kept(ct) == [lead, *BODY.strip().split("\n")]
+    assert "title" not in rules(ct)
+    for title in (
+        "Gov. Newsom signs budget after long fight over schools",
+        "That's one way to run a council! Budget passes after long fight",
+    ):
+        ct = clean(title + "\n" + BODY)
+        assert kept(ct) == BODY.strip().split("\n") and rules(ct) == ["title"], title
+
+
 def test_known_title_is_dropped_even_with_punctuation() -> None:
     title = "Council approves budget!"
     ct = clean(title + "\n" + BODY, title=title)
