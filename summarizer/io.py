@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -78,10 +78,14 @@ def parse_date(value: object, field: str = "published") -> date | None:
             if text[10:11] not in ("", "T", "t", " "):  # a date, then a time or nothing
                 raise ValueError(text)
             d = date.fromisoformat(text[:10])
+            if len(text) > 10:  # the time must be one too ("T25:99", "+99:00" are not)
+                datetime.fromisoformat(text.upper())
         except ValueError as exc:
             shown = value if len(value) <= 60 else value[:60] + "..."
             raise InputError(
-                f"{field} must be an ISO date like 2023-10-19, not {shown!r}", field
+                f"{field} must be an ISO date like 2023-10-19, optionally with a valid time "
+                f"(2023-10-19T08:30:00Z), not {shown!r}",
+                field,
             ) from exc
     else:
         raise InputError(f"{field} must be a string, not {type(value).__name__}", field)
@@ -116,6 +120,8 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
         if isinstance(value, str) and _SURROGATE.search(value):
             raise InputError(f"{name} holds a broken character escape (a lone surrogate)", name)
     url = (data.get("url") or None) and str(data["url"]).strip() or None
+    if url is not None and len(url.split()) > 1:
+        raise InputError("url must not contain spaces, tabs or line breaks", "url")
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
         raise InputError("id is longer than 200 characters", "id")
@@ -126,9 +132,9 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
             raise InputError(f"{name} is longer than {limit} characters", name)
     return Article(
         id=art_id,
-        outlet=outlet.strip(),
+        outlet=" ".join(outlet.split()),  # a label on one line
         text=text,
-        title=(data.get("title") or "").strip() or None,
+        title=" ".join((data.get("title") or "").split()) or None,
         url=url,
         published=parse_date(data.get("published")),
     )

@@ -219,6 +219,13 @@ def test_article_dict_round_trip() -> None:
     assert article_from_dict(article_to_dict(art)) == art
     with pytest.raises(InputError, match="plausible"):
         article_from_dict(rec(1, published="0999-01-01"))
+    for bad in ("2023-02-03 garbage", "2023-10-19T25:99:00Z", "2023-10-19T08:30:00+99:00"):
+        with pytest.raises(InputError, match="ISO date"):
+            article_from_dict(rec(1, published=bad))
+    with pytest.raises(InputError, match="url must not contain spaces"):
+        article_from_dict(rec(1, url="http://x/\n1"))
+    two_lines = article_from_dict({**rec(1), "title": "Lavrov in\nPyongyang", "outlet": "A\tB"})
+    assert (two_lines.title, two_lines.outlet) == ("Lavrov in Pyongyang", "A B")
 
 
 # ---------------------------------------------------------------- Markdown

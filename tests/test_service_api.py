@@ -250,9 +250,25 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
         (
             {**GOOD, "published": "yesterday"},
             (
-                "published must be an ISO date like 2023-10-19, not 'yesterday'",
+                "published must be an ISO date like 2023-10-19, optionally with a valid time "
+                "(2023-10-19T08:30:00Z), not 'yesterday'",
                 "articles.0.published",
             ),
+        ),
+        *(
+            (
+                {**GOOD, "published": bad},
+                (
+                    "published must be an ISO date like 2023-10-19, optionally with a valid "
+                    f"time (2023-10-19T08:30:00Z), not {bad!r}",
+                    "articles.0.published",
+                ),
+            )
+            for bad in ("2023-02-03 garbage", "2023-10-19T25:99:00Z", "2023-10-19T08:30+99:00")
+        ),
+        (
+            {**GOOD, "url": "https://example.org/a\nb"},
+            ("url must not contain spaces, tabs or line breaks", "articles.0.url"),
         ),
         (
             {
@@ -280,6 +296,13 @@ def test_invalid_article_is_refused_with_a_clear_422(
     r = client.post("/v1/articles", json={"articles": [article]})
     assert r.status_code == 422
     assert r.json() == err("validation_error", *expected)
+
+
+def test_a_title_or_outlet_over_several_lines_is_stored_on_one(client: TestClient) -> None:
+    article = {**GOOD, "id": "lines-1", "title": "Lavrov in\nPyongyang", "outlet": "Wire\tDesk"}
+    assert client.post("/v1/articles", json={"articles": [article]}).status_code == 201
+    stored = client.get("/v1/articles/lines-1").json()
+    assert (stored["title"], stored["outlet"]) == ("Lavrov in Pyongyang", "Wire Desk")
 
 
 def test_plain_text_mentioning_a_tag_is_not_html(client: TestClient) -> None:
