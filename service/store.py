@@ -46,7 +46,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -235,7 +235,14 @@ class Store:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             if parsed.database and parsed.database != ":memory:":
                 self.sqlite_path = Path(parsed.database)
-                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ConfigError(
+                        f"cannot use {self.sqlite_path.parent} as the data folder: "
+                        f"{exc.strerror or exc} (set STORYBRIEF_DATA_DIR or --data-dir to a "
+                        "folder this user can write)"
+                    ) from None
         else:
             kwargs["pool_pre_ping"] = True
         try:
@@ -362,7 +369,11 @@ class Store:
     def _lock_postgres(self) -> None:
         if self._lock_conn is not None:
             return
-        conn = self.engine.connect()
+        try:
+            conn = self.engine.connect()
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ConfigError(f"cannot connect to the database {self.url}: {reason}") from None
         try:
             held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
             got = bool(held.scalar())

@@ -171,3 +171,19 @@ def test_a_database_url_the_service_cannot_use_is_a_clear_error(url: str, messag
 
     with pytest.raises(ConfigError, match=message):
         Store(url)
+
+
+def test_a_database_the_service_cannot_reach_is_a_clear_error(tmp_path: Path) -> None:
+    from service.store import Store
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    with pytest.raises(ConfigError, match="cannot use .* as the data folder"):
+        Store(f"sqlite:///{a_file / 'storybrief.db'}")
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    store = Store("postgresql+psycopg://news@127.0.0.1:1/storybrief?connect_timeout=5")
+    try:
+        with pytest.raises(ConfigError, match="cannot connect to the database"):
+            store.lock()
+    finally:
+        store.dispose()
