@@ -794,7 +794,7 @@ class StoryService:
         out: list[BriefOut] = []
         try:
             for brief in self.pipeline.iter_briefs(articles, length=length):
-                out.append(fresh_brief(brief))
+                out.append(unstored_brief(brief))
         except InputError as err:
             raise _located(err, articles, range(len(articles))) from None
         return out
@@ -828,3 +828,14 @@ def _located(err: InputError, articles: Sequence[Article], where: Iterable[int])
 
 def fresh_brief(brief: Brief) -> BriefOut:
     return BriefOut(**brief.model_dump(), generated_at=utcnow(), cached=False, current=True)
+
+
+def unstored_id(story_id: str) -> str:
+    """The id of a story briefed and not stored: ``tmp_`` instead of ``st_``, so that it
+    never names a stored story (whose founding article may share an id with the set's)."""
+    return "tmp_" + story_id.removeprefix("st_")
+
+
+def unstored_brief(brief: Brief) -> BriefOut:
+    out = fresh_brief(brief)
+    return out.model_copy(update={"story_id": unstored_id(out.story_id)})

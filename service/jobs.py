@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from service.engine import StoryService, fresh_brief
+from service.engine import StoryService, unstored_brief, unstored_id
 from service.errors import Busy, NotFound, ServiceError
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
@@ -353,10 +353,11 @@ class JobRunner:
         )
         self._update(job_id, total=len(stories), done=len(done_ids))
         for story in stories:
-            if story.id in done_ids:
+            sid = unstored_id(story.id)
+            if sid in done_ids:
                 continue
             write = partial(svc.pipeline.brief, story, prepared, length=length)
             brief = self._result(partial(svc.brief_lane.submit, write, bounded=False))
-            results.append(fresh_brief(brief).model_dump(mode="json"))
-            done_ids.add(story.id)
+            results.append(unstored_brief(brief).model_dump(mode="json"))
+            done_ids.add(sid)
             self._update(job_id, results=list(results), done=len(done_ids))

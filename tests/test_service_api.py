@@ -563,8 +563,21 @@ def test_stateless_briefs_store_nothing(client: TestClient) -> None:
     for b in body["data"]:
         check_citations(b)
         assert b["length"] == "short"
+        assert b["story_id"].startswith("tmp_")  # no stored story's id
     assert client.get("/v1/stories").json()["count"] == 0
     assert client.get("/v1/articles/001_f379d34173393ac0").status_code == 404
+
+
+def test_a_stateless_brief_never_carries_a_stored_storys_id(client: TestClient) -> None:
+    """An article set that reuses a stored article's id for other text is briefed, and
+    its brief names no stored story."""
+    stored = {**GOOD, "id": "tst-1"}
+    sid = client.post("/v1/articles", json={"articles": [stored]}).json()["data"][0]["story_id"]
+    other = {"id": "tst-1", "outlet": "Y", "text": seed_payload()[4]["text"]}
+    r = client.post("/v1/briefs", json={"articles": [other]})
+    assert r.status_code == 200, r.text
+    (brief,) = r.json()["data"]
+    assert brief["story_id"] != sid and brief["story_id"] == "tmp_" + sid.removeprefix("st_")
 
 
 def test_briefs_with_store_true_keep_articles_and_briefs(client: TestClient) -> None:
