@@ -155,6 +155,17 @@ def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     if not errors:
         return error_response(422, "validation_error", "invalid request")
     message, field = validation_message(errors[0])
+    first = errors[0]
+    if tuple(first.get("loc", ())) == ("body",):  # the body as a whole, not one field
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if first.get("type") == "missing":
+            message = "the request has no body; send a JSON object"
+        elif kind != "application/json" and not kind.endswith("+json"):
+            shown = kind or "none"
+            message = (
+                f"the body is not JSON (Content-Type: {shown}); send a JSON object with "
+                "Content-Type: application/json"
+            )
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return error_response(422, "validation_error", message, field)

@@ -129,12 +129,15 @@ class TimeoutMiddleware:
                 )
 
 
-def check_articles(articles: Sequence[ArticleIn], max_articles: int, max_chars: int) -> None:
-    """Raise ``PayloadTooLarge`` past the per-request article count or article length."""
+def check_articles(
+    articles: Sequence[ArticleIn], max_articles: int, max_chars: int, *, hint: str = ""
+) -> None:
+    """Raise ``PayloadTooLarge`` past the per-request article count or article length;
+    ``hint`` says where a larger set can go."""
     if len(articles) > max_articles:
         raise PayloadTooLarge(
-            f"{len(articles)} articles in one request; the limit is {max_articles} "
-            "(send larger sets to POST /v1/jobs)",
+            f"{len(articles)} articles in one request; the limit is {max_articles}"
+            + (f" ({hint})" if hint else ""),
             "articles",
         )
     for i, art in enumerate(articles):

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from summarizer.errors import InputError
 from summarizer.io import article_from_dict, parse_date
@@ -109,8 +109,12 @@ class ArticleIn(_Input):
     @field_validator("id")
     @classmethod
     def _addressable_id(cls, v: str | None) -> str | None:
-        if v is not None and (not v.strip() or _BAD_ID.search(v)):
-            raise ValueError("id must be non-blank, without '/', whitespace or control characters")
+        if v is not None and (not v.strip() or _BAD_ID.search(v) or v in (".", "..")):
+            # "." and ".." would name the path's folders: /v1/articles/.. is /v1
+            raise ValueError(
+                "id must be non-blank, not '.' or '..', without '/', whitespace or control "
+                "characters"
+            )
         return v
 
     @field_validator("published", mode="before")
@@ -176,14 +180,16 @@ class BriefsIn(ArticlesIn):
     """An article set to brief without storing it (unless ``store`` is true)."""
 
     length: Length | None = Field(default=None, description="short | standard | long")
-    store: bool = Field(default=False, description="also ingest the articles and keep the briefs")
+    store: StrictBool = Field(
+        default=False, description="also ingest the articles and keep the briefs"
+    )
 
 
 class JobIn(ArticlesIn):
     """A large article set to ingest and brief in the background."""
 
     length: Length | None = Field(default=None, description="short | standard | long")
-    store: bool = Field(default=True, description="ingest the articles into the store first")
+    store: StrictBool = Field(default=True, description="ingest the articles into the store first")
 
 
 # ------------------------------------------------------------------ responses

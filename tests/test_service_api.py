@@ -235,12 +235,16 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
         ({**GOOD, "text": 42}, ("text must be a string, not int", "articles.0.text")),
         ({**GOOD, "outlet": 7}, ("must be a string, not int", "articles.0.outlet")),
         ({**GOOD, "text": "   \n "}, ("text is empty", "articles.0.text")),
-        (
-            {**GOOD, "id": "a/b"},
+        *(
             (
-                "id must be non-blank, without '/', whitespace or control characters",
-                "articles.0.id",
-            ),
+                {**GOOD, "id": bad},
+                (
+                    "id must be non-blank, not '.' or '..', without '/', whitespace or "
+                    "control characters",
+                    "articles.0.id",
+                ),
+            )
+            for bad in ("a/b", "..", ".")
         ),
         ({"outlet": "Wire"}, ("text is required", "articles.0.text")),
         (
@@ -311,6 +315,21 @@ def test_plain_text_mentioning_a_tag_is_not_html(client: TestClient) -> None:
     assert r.status_code == 201
 
 
+def test_a_body_that_is_missing_or_not_json_says_so(client: TestClient) -> None:
+    r = client.post("/v1/articles")
+    assert r.status_code == 422
+    assert r.json() == err("validation_error", "the request has no body; send a JSON object", None)
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    r = client.post("/v1/briefs", content=b'{"articles": []}', headers=form)
+    assert r.status_code == 422
+    assert r.json()["error"]["message"] == (
+        "the body is not JSON (Content-Type: application/x-www-form-urlencoded); send a JSON "
+        "object with Content-Type: application/json"
+    )
+    r = client.post("/v1/briefs", json={"articles": [GOOD], "store": "yes"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "store"
+
+
 def test_request_level_errors(client: TestClient) -> None:
     r = client.post("/v1/articles", json={"articles": []})
     assert r.status_code == 422
@@ -376,12 +395,24 @@ def test_a_request_is_all_or_nothing(seeded: TestClient) -> None:
 
 
 def test_limits(make_client: Callable[..., TestClient]) -> None:
-    c = make_client(max_articles_per_request=2, max_chars_per_article=500, max_body_bytes=4096)
+    c = make_client(
+        max_articles_per_request=2,
+        max_articles_per_job=3,
+        max_chars_per_article=500,
+        max_body_bytes=4096,
+    )
     r = c.post("/v1/articles", json={"articles": [GOOD, GOOD, GOOD]})
     assert r.status_code == 413
     assert r.json() == err(
         "payload_too_large",
         "3 articles in one request; the limit is 2 (send larger sets to POST /v1/jobs)",
+        "articles",
+    )
+    r = c.post("/v1/jobs", json={"articles": [GOOD] * 4})
+    assert r.status_code == 413
+    assert r.json() == err(
+        "payload_too_large",
+        "4 articles in one request; the limit is 3 (split the set into several jobs)",
         "articles",
     )
     long = {**GOOD, "text": EXTRA_TEXT * 2}

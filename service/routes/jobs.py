@@ -34,7 +34,12 @@ async def create_job(
     jobs: JobsDep,
     settings: SettingsDep,
 ) -> JobOut:
-    check_articles(body.articles, settings.max_articles_per_job, settings.max_chars_per_article)
+    check_articles(
+        body.articles,
+        settings.max_articles_per_job,
+        settings.max_chars_per_article,
+        hint="split the set into several jobs",
+    )
     articles = body.to_articles()
     job = await run_in_threadpool(jobs.create, body, articles)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
