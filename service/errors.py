@@ -149,8 +149,26 @@ def validation_message(err: dict[str, Any]) -> tuple[str, str | None]:
     return msg, field
 
 
+def _unauthorized(request: Request) -> JSONResponse | None:
+    """The 401 a /v1 request without a valid key gets, where a body that fails to parse or
+    validate would otherwise be answered first (the key is checked after the body)."""
+    from service.deps import require_api_key
+
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None or not settings.api_keys or not request.url.path.startswith("/v1/"):
+        return None
+    try:
+        require_api_key(request, settings)
+    except ServiceError as exc:
+        return _service_handler(request, exc)
+    return None
+
+
 def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    denied = _unauthorized(request)
+    if denied is not None:
+        return denied
     errors = list(exc.errors())
     if not errors:
         return error_response(422, "validation_error", "invalid request")

@@ -91,9 +91,13 @@ def test_api_keys(make_client: Callable[..., TestClient]) -> None:
     assert r.status_code == 401
     r = c.get("/v1/stories", headers={"Authorization": "Bearer key-two"})
     assert r.status_code == 200
-    # Refused before the body is looked at.
+    # Refused before the body is looked at, even a body that is not JSON at all.
     r = c.post("/v1/articles", json={"articles": []})
     assert r.status_code == 401
+    r = c.post("/v1/articles", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    r = c.post("/v1/briefs", content=b"{not json", headers={"Authorization": "Bearer key-one"})
+    assert r.status_code == 422  # with a key, the body's own problem
     assert c.get("/healthz").status_code == 200
 
 
