@@ -348,6 +348,11 @@ class JobRunner:
         done_ids: set[str],
     ) -> None:
         svc = self.service
+        # results written before unstored briefs had tmp_ ids carry st_ ids: the same stories
+        for r in results:
+            if str(r.get("story_id", "")).startswith("st_"):
+                r["story_id"] = unstored_id(r["story_id"])
+        done_ids = {unstored_id(i) if i.startswith("st_") else i for i in done_ids}
         stories, prepared = self._result(
             lambda: svc.brief_lane.submit(lambda: svc.group_stateless(articles), bounded=False)
         )

@@ -244,29 +244,22 @@ def text_facts(text: str) -> Facts:
     )
 
 
-# what a name's adjective or plural puts after the shared start, and what it takes off:
-# Russia/Russian, Ukraine/Ukrainian, China/Chinese, Israel/Israeli, Democrat/Democrats,
-# German/Germany; not "a" (Paul/Paula, Mali/Malia) nor "ia" (Niger/Nigeria)
-_NAME_ENDINGS = frozenset("s n ns an ans ian ians ese i is ish y".split())
-_NAME_DROPPED = frozenset(("", "a", "e", "o", "y"))
-
-
 def _same_name(a: str, b: str) -> bool:
-    """Exact, or a name and its adjective or plural: Russia/Russian, Ukraine/Ukrainian,
-    China/Chinese, Democrat/Democrats. Paul is not Paula, nor Niger Nigeria."""
+    """Exact, or a name and its adjective or another spelling: Russia/Russian,
+    Ukraine/Ukrainian, China/Chinese, Sergei/Sergey, Somali/Somalia. Names that share their
+    start and are other people or places (Paul/Paula, Niger/Nigeria) match too: the ends
+    of words cannot tell the two kinds apart."""
     if a == b:
         return True
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < 4 or len(long_) - len(short) > 4:
+    short = min(len(a), len(b))
+    if short < 4 or abs(len(a) - len(b)) > 4:
         return False
     common = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
             break
         common += 1
-    if common < max(4, len(short) - 1):
-        return False
-    return short[common:] in _NAME_DROPPED and long_[common:] in _NAME_ENDINGS
+    return common >= max(4, short - 1)
 
 
 def _has_name(name: str, tokens: set[str]) -> bool:
@@ -407,9 +400,9 @@ _COUNTED_EVIDENCE_REACH = 6  # the evidence's: "eight of the critically endanger
 
 def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
     """Each bare count in ``text`` (digits or a number word from three up, not money, a
-    percentage, a year or a score) with the content words of the next ``reach`` words:
-    what it counts; and how many of those come before the first function word ("eight
-    critically endangered rhinos to ..."), whose last is the thing counted."""
+    percentage, a year, a score or a label such as "G20") with the content words of the
+    next ``reach`` words up to the next number: what it counts; and how many of those come
+    before the first function word ("eight critically endangered rhinos to ...")."""
     text = COMPOUND_NUMBER.sub(lambda m: compound_number(m.group(1), m.group(2)) or "", text)
     found = list(_TOKEN.finditer(text))
     out: list[tuple[str, list[str], int]] = []
@@ -418,8 +411,10 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
         value = _norm_number(tok) if tok[0].isdigit() else _CARDINALS.get(tok.lower())
         if value is None or value in ("1", "2") or any(number_marks(text, m.start(), m.end())):
             continue  # "the two girls": one and two are mostly not counts
-        if len(value) == 4 and value.isdigit() and 1000 <= int(value) <= 2100:
+        if tok.isdigit() and len(tok) == 4 and 1000 <= int(tok) <= 2100:
             continue  # a year is a date, not a count
+        if m.start() > 0 and (text[m.start() - 1].isalpha() or text[m.start() - 1] in "/-"):
+            continue  # "G20", "MH17", "9/11": a label
         words: list[str] = []
         run: int | None = None
         taken = 0
@@ -427,8 +422,8 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
             w = n.group(0).lower()
             if w in SCALE_WORDS:
                 continue  # "5 million people" counts people
-            if w[0].isdigit() or taken >= reach:
-                break  # "5-2", a score or a range
+            if w[0].isdigit() or w in _CARDINALS or taken >= reach:
+                break  # the next number counts what follows it ("5-2", "three ... and five")
             taken += 1
             if w in _STOP or len(w) < 3:
                 run = len(words) if run is None else run
@@ -439,40 +434,35 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
 
 
 def _miscounted(headline: str, texts: Sequence[str]) -> bool:
-    """Whether a count in the headline counts something the texts never count with that
-    number: "Loss of 8 Endangered Species" over "eight critically endangered rhinos".
+    """Whether the headline counts, with its number, what the texts count only with
+    another: "5 Rhinos Die" over "Eight rhinos died ... five rangers were hurt".
 
-    The headline's words after its number are read up to a function word: each must
-    follow the same number in some text, until the thing the texts count ("rhinos" in
-    "8 Rhinos Killed") or a word the texts never use (the headline's verb: "40 Queen
-    Conchs Land Tourist in Jail"); a word the texts use elsewhere miscounts."""
+    The headline's words after its number, up to a function word, are what it counts. A
+    word fails where the texts count it with another number right before it ("eight
+    rhinos") and never have it within a few words after this one. A word the texts do not
+    count at all ("3 Killed in Blast" over "a blast killed three people") is the headline's
+    own phrasing, not a count."""
     wanted = [(v, w[:run]) for v, w, run in _counts(headline, _COUNTED_REACH) if run]
     if not wanted:
         return False
-    said = {w.lower() for text in texts for w in _TOKEN.findall(text)}
-    seen: dict[str, set[str]] = {}
-    heads: dict[str, set[str]] = {}
+    near: dict[str, set[str]] = {}
+    counted_by: dict[str, set[str]] = {}
     for text in texts:
         for value, words, run in _counts(text, _COUNTED_EVIDENCE_REACH):
-            seen.setdefault(value, set()).update(words)
-            if run:
-                heads.setdefault(value, set()).add(words[run - 1])
+            near.setdefault(value, set()).update(words)
+            for w in words[:run]:
+                counted_by.setdefault(w, set()).add(value)
 
-    def among(word: str, words: Iterable[str]) -> bool:
-        # the same word, or one sharing its first five letters ("Critical", "critically"),
-        # or for a short word its first three ("Die", "died")
+    def same(word: str, other: str) -> bool:
+        # one word, or sharing the first five letters ("rhino", "rhinos"), three if short
         head = word[:5] if len(word) >= 5 else word[:3]
-        return any(w.startswith(head) for w in words)
+        return other.startswith(head)
 
     for value, words in wanted:
         for word in words:
-            if among(word, heads.get(value, ())):
-                break  # the thing counted; what follows is the headline's own
-            if among(word, seen.get(value, ())):
-                continue
-            if among(word, said):
-                return True  # a word of the texts, counted by another number or none
-            break
+            others = {v for w, vs in counted_by.items() if same(word, w) for v in vs} - {value}
+            if others and not any(same(word, w) for w in near.get(value, ())):
+                return True
     return False
 
 
@@ -725,40 +715,63 @@ def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
     return rival
 
 
-_CAPITALISED_PAIR = re.compile(r"(?=\b([A-Z][\w'’.-]*)\s+([A-Z][\w'’-]*)\b)")
+_CAPITALISED_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]*)\s+([A-Z][\w'’-]*)\b)")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 
 
-def story_name_parts(draft: str, texts: Iterable[str]) -> dict[str, frozenset[str]]:
-    """The draft's names that the story's own texts join to another name of the draft:
-    "Emmanuel Macron" in a draft, and in an article, joins "emmanuel" and "macron" (and
-    "French President Emmanuel Macron" all four), so a draft may give the full name where
-    the sentence it cites says "Macron". Not where the story puts another name before the
-    second ("Brigitte Macron" too). Each name maps to the other names of its run."""
-    flat = [" ".join(t.split()) for t in texts]
-    links: dict[str, set[str]] = {}
-    for m in _CAPITALISED_PAIR.finditer(draft):
-        a, b = m.group(1), m.group(2)
-        pair = re.compile(rf"\b{re.escape(a)}\s+{re.escape(b)}\b")
-        before = re.compile(rf"\b([A-Z][\w'’-]*)\s+{re.escape(b)}\b")
-        # "Macron" is not "Emmanuel Macron" where the story also has "Brigitte Macron"
-        rivals = {
-            w
-            for t in flat
-            for w in before.findall(t)
-            if w != a and _name_key(w) not in _STOP and _name_key(w) not in _TITLES
-        }
-        if not rivals and any(pair.search(t) for t in flat):
-            ka, kb = _name_key(a), _name_key(b)
-            links.setdefault(ka, set()).add(kb)
-            links.setdefault(kb, set()).add(ka)
+@dataclass(frozen=True, slots=True)
+class StoryNames:
+    """The capitalised words a story's articles write side by side ("Emmanuel Macron"),
+    as name keys: each pair, and for each word the words seen right before it."""
+
+    pairs: frozenset[tuple[str, str]]
+    before: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> StoryNames:
+        pairs: set[tuple[str, str]] = set()
+        before: dict[str, set[str]] = {}
+        for text in texts:
+            for m in _CAPITALISED_PAIR.finditer(text):
+                a, b = _name_key(m.group(1)), _name_key(m.group(2))
+                pairs.add((a, b))
+                before.setdefault(b, set()).add(a)
+        return cls(frozenset(pairs), {k: frozenset(v) for k, v in before.items()})
+
+
+def _is_name_word(key: str) -> bool:
+    return len(key) > 1 and key not in _STOP and key not in _TITLES
+
+
+def story_name_parts(draft: str, story: StoryNames) -> dict[str, frozenset[str]]:
+    """The given names of the draft that the story writes before the surname the draft
+    gives them: in "Emmanuel Macron said ...", "emmanuel" maps to {"macron"} when an
+    article of the story writes "Emmanuel Macron" and puts no other name right before
+    "Macron" ("Brigitte Macron"). Titles and function words are no part of a name
+    ("President", "The"), so they neither link nor are linked. With the map a draft may
+    give the full name where the sentence it cites says "Macron" (``check_support``)."""
+    runs: list[list[str]] = []
+    prev_end: int | None = None
+    for m in _CAPITALISED.finditer(draft):
+        key = _name_key(m.group(0))
+        if not _is_name_word(key):
+            prev_end = None  # "President", "The": the run ends
+            continue
+        if runs and prev_end is not None and not draft[prev_end : m.start()].strip():
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+        prev_end = m.end()
     out: dict[str, frozenset[str]] = {}
-    for start in links:  # every name reaches the whole run it is part of
-        seen, todo = {start}, [start]
-        while todo:
-            for nxt in links[todo.pop()] - seen:
-                seen.add(nxt)
-                todo.append(nxt)
-        out[start] = frozenset(seen - {start})
+    for run in runs:
+        if len(run) < 2:
+            continue
+        surname = run[-1]
+        rivals = {w for w in story.before.get(surname, ()) if _is_name_word(w)} - {run[-2]}
+        if rivals or not all((x, y) in story.pairs for x, y in zip(run, run[1:], strict=False)):
+            continue
+        for given in run[:-1]:
+            out[given] = frozenset({surname})
     return out
 
 
@@ -1147,11 +1160,11 @@ def cite_drafts(
         return []
     facts_of = {m.key: text_facts(m.text) for m in members}
     vec_of = {m.key: _unit(member_vectors[m.key]) for m in members}
-    story_texts = [" ".join(a.text.split()) for a in articles.values()]
+    story = StoryNames.of(" ".join(a.text.split()) for a in articles.values())
 
     out: list[BriefSentence] = []
     for draft, dvec in zip(drafts, draft_vectors, strict=True):
-        parts = story_name_parts(draft.text, story_texts)
+        parts = story_name_parts(draft.text, story)
         sentence = _cite_one(
             draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold, parts
         )

@@ -395,7 +395,11 @@ def _without_trailing_furniture(s: str) -> str:
 _INNER_SENTENCE_END = re.compile(r"\b([A-Za-z]*[a-z]{2}|\d+)\.[\"”’)]?\s+[\"“‘(]?[A-Z][a-z]")
 _TITLE_ABBREVIATIONS = frozenset(
     "mrs gov sen rep gen col capt cmdr sgt maj adm rev prof dept univ jan feb mar apr jun "
-    "jul aug sep sept oct nov dec est inc corp ltd bros vs".split()
+    "jul aug sep sept oct nov dec est inc corp ltd bros vs pres atty supt insp det msgr "
+    "hon amb sens reps govs ave blvd hwy rte mt ft st "
+    # US states as newsrooms abbreviate them ("Calif. wildfire forces ...")
+    "ala ariz ark calif colo conn del fla ill ind kan mass mich minn miss mont neb nev okla "
+    "ore penn tenn tex wash wis wyo".split()
 )
 
 

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
 
     # data and service
     data_dir: Path = Field(PROJECT_ROOT / "data")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    database_url: str | None = Field(
+        None, description="a PostgreSQL URL (postgresql+psycopg://...); default SQLite in data_dir"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     api_keys: list[str] = Field(default_factory=list)

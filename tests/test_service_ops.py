@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_service_api import EXTRA_TEXT, LAVROV, build_app, embedder, err, seed_payload
+from test_service_api import (
+    CHOE,
+    EXTRA_TEXT,
+    LAVROV,
+    build_app,
+    embedder,
+    err,
+    seed_payload,
+)
 
 from service.deps import key_matches
 from service.errors import Busy, RequestTimeout
@@ -391,7 +399,14 @@ def test_job_with_an_unusable_article_fails_with_the_reason(
     assert c.get("/v1/stories").json()["count"] == 0  # all or nothing
 
 
-def _put_job(db: Path, job_id: str, status: str, attempts: int) -> None:
+def _put_job(
+    db: Path,
+    job_id: str,
+    status: str,
+    attempts: int,
+    store_articles: bool = True,
+    results: list[dict[str, Any]] | None = None,
+) -> None:
     store = Store(f"sqlite:///{db}")
     store.create_schema()
     with store.session() as s:
@@ -400,11 +415,11 @@ def _put_job(db: Path, job_id: str, status: str, attempts: int) -> None:
                 id=job_id,
                 status=status,
                 length="short",
-                store=True,
+                store=store_articles,
                 payload=seed_payload(),
                 total=2,
-                done=0,
-                results=[],
+                done=len(results or []),
+                results=results or [],
                 article_ids=[a["id"] for a in seed_payload()],
                 attempts=attempts,
                 created_at=utcnow(),
@@ -431,6 +446,22 @@ def test_interrupted_jobs_resume_or_fail_after_a_restart(
     assert resumed["attempts"] == 2
     assert resumed["note"] == "interrupted by a restart at 0/2 stories; resumed (attempt 2)"
     assert resumed["progress"] == {"done": 2, "total": 2}
+
+
+def test_an_unstored_job_from_before_tmp_ids_resumes_without_repeats(
+    tmp_path: Path, embedder: Embedder, make_client: Callable[..., TestClient]
+) -> None:
+    """A job that does not store its articles, interrupted with a result written when such
+    briefs still had st_ ids, resumes with that story done: no brief twice."""
+    choe = next(a for a in seed_payload() if a["id"] == CHOE)
+    with TestClient(build_app(tmp_path / "scratch", embedder)) as c:
+        (old,) = c.post("/v1/briefs", json={"articles": [choe], "length": "short"}).json()["data"]
+    old["story_id"] = "st_" + old["story_id"].removeprefix("tmp_")
+    _put_job(tmp_path / "storybrief.db", "old-ids", "running", 1, False, [old])
+    done = wait_job(make_client(), "old-ids")
+    assert done["status"] == "done" and done["progress"] == {"done": 2, "total": 2}
+    ids = [r["story_id"] for r in done["results"]]
+    assert len(ids) == 2 and len(set(ids)) == 2 and all(i.startswith("tmp_") for i in ids)
 
 
 @pytest.mark.parametrize("how", ["shutdown", "lanes closed first"])

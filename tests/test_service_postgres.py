@@ -32,7 +32,7 @@ def _server_bin(name: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[Path]:
-    """A PostgreSQL cluster listening on a Unix socket in a private folder only."""
+    """A PostgreSQL cluster listening only on a Unix socket in a folder of mode 0700."""
     pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     initdb, pg_ctl = _server_bin("initdb"), _server_bin("pg_ctl")
     if not initdb or not pg_ctl:
@@ -43,33 +43,32 @@ def pg_server() -> Iterator[Path]:
         if not runuser:
             pytest.skip("running as root without runuser to start PostgreSQL as another user")
         as_user = [runuser, "-u", "nobody", "--"]
-    home = Path(tempfile.mkdtemp(prefix="storybrief-pg-"))
-    home.chmod(0o755)
-    if as_user:
-        shutil.chown(home, "nobody")
+    home = Path(tempfile.mkdtemp(prefix="storybrief-pg-"))  # mode 0700: the socket is ours
     data = home / "data"
     env = {**os.environ, "LC_ALL": "C"}
-    subprocess.run(
-        [*as_user, initdb, "-D", str(data), "-U", "storybrief", "-A", "trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
-    opts = f"-k {home} -p 5432 -c listen_addresses='' -c fsync=off"
-    subprocess.run(
-        [*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(home / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
+
+    def run(*cmd: str) -> None:
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            log = (home / "log").read_text() if (home / "log").exists() else ""
+            pytest.fail(f"{' '.join(cmd[:2])} failed:\n{done.stdout}{done.stderr}{log}")
+
+    started = False
     try:
+        if as_user:
+            shutil.chown(home, "nobody")  # root reaches the socket through a 0700 folder
+        run(initdb, "-D", str(data), "-U", "storybrief", "-A", "trust", "-E", "UTF8")
+        opts = f"-k {home} -p 5432 -c listen_addresses='' -c fsync=off"
+        run(pg_ctl, "-D", str(data), "-o", opts, "-l", str(home / "log"), "-w", "start")
+        started = True
         yield home
     finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            env=env,
-        )
+        if started:
+            subprocess.run(
+                [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                capture_output=True,
+                env=env,
+            )
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -19,7 +19,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--host", default=None, help="default: settings.host (127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="default: settings.port (8000)")
     p.add_argument("--data-dir", type=Path, default=None, help="where the SQLite file lives")
-    p.add_argument("--database-url", default=None, help="any SQLAlchemy URL")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL URL (postgresql+psycopg://USER@HOST/NAME) instead of SQLite",
+    )
     p.add_argument("--extractive", action="store_true", help="no generator: extractive briefs only")
     p.add_argument(
         "--seed",
