@@ -151,7 +151,8 @@ def test_report_prints_every_section_of_a_stored_run(capsys: pytest.CaptureFixtu
     assert f"{gen['ours']['generate_step_s']:.2f}" in out
     assert f"{gen['raw_llama_cpp']['total_s']:.2f}" in out
     # a table title wraps to the table's width
-    assert "Non-model steps, synthetic load: 300 articles" in " ".join(out.split())
+    shown = " ".join(out.split())
+    assert "Non-model steps, synthetic load built from the eval articles: 300 articles" in shown
     # a run that also timed the evaluation articles as they are, with the embedder's dtype
     run = json.loads((PROJECT_ROOT / "docs/results/bench-bf16.json").read_text())
     print_report(run)

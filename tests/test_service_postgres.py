@@ -186,3 +186,50 @@ def test_a_database_the_service_cannot_reach_is_a_clear_error(tmp_path: Path) ->
             store.lock()
     finally:
         store.dispose()
+
+
+def test_a_lost_postgres_lock_is_taken_again_or_stops_the_service(
+    pg_url: str,
+    pg_server: Path,
+    tmp_path: Path,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If the server drops the lock's connection, the next request takes the lock again;
+    if another service took it in between, every request answers 503 until a restart."""
+    import psycopg
+
+    import service.store
+    from service.store import Store
+
+    monkeypatch.setattr(service.store, "LOCK_CHECK_S", 0.0)
+    name = pg_url.split("/")[3].split("?")[0]
+    admin = psycopg.connect(
+        host=str(pg_server), port=5432, user="storybrief", dbname="postgres", autocommit=True
+    )
+
+    def drop_lock() -> int:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d "
+            "ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = %s",
+            (name,),
+        ).fetchall()
+        return len(rows)
+
+    try:
+        with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
+            assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+            assert drop_lock() == 1
+            assert c.get("/v1/stories").status_code == 200  # taken again
+            assert drop_lock() == 1  # held again, by a new connection
+            other = Store(pg_url)
+            try:
+                other.lock()  # another service takes it in between
+                r = c.get("/v1/stories")
+                assert r.status_code == 503, r.text
+                assert "lost its lock on the database" in r.json()["error"]["message"]
+            finally:
+                other.dispose()
+            assert c.get("/v1/stories").status_code == 503  # until a restart
+    finally:
+        admin.close()

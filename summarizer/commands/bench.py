@@ -146,6 +146,8 @@ def print_report(results: dict[str, Any]) -> None:
             continue
         distinct = nm.get("distinct_sentences")  # absent from runs before it was recorded
         shown = f", {distinct} distinct" if distinct is not None else ""
+        if nm.get("built_from"):  # the synthetic load: from the eval articles, or the seeds
+            load = f"{load} built from the {nm['built_from']}"
         t = Table(
             title=f"Non-model steps, {load}: {nm['articles']} articles, "
             f"{nm['sentences']} sentences{shown}"
