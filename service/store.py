@@ -20,12 +20,9 @@ SQLite runs in WAL mode with a busy timeout, so readers do not block the single 
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -58,7 +55,6 @@ from summarizer.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-LOCK_CHECK_S = 5.0  # how often a request checks that the PostgreSQL lock is still held
 # the advisory lock a service holds on a PostgreSQL database (one key for every storybrief
 # service: advisory locks are per database, so two databases on one server do not clash)
 _PG_LOCK_KEY = 0x73746F7279627266  # "storybrf"
@@ -192,8 +188,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class DatabaseGone(RuntimeError):
-    """The SQLite file the service opened is no longer there, or the PostgreSQL lock the
-    service held is lost to another service."""
+    """The SQLite file the service opened is no longer there."""
 
 
 def database_fault(exc: BaseException) -> str:
@@ -236,10 +231,6 @@ class Store:
         self._lock_fh: IO[str] | None = None
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         self._lock_conn: Connection | None = None
-        self._lock_guard = threading.Lock()
-        self._lock_wanted = False  # a PostgreSQL lock was taken: it must stay held
-        self._lock_checked = 0.0
-        self._lock_lost: str | None = None
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             if parsed.database and parsed.database != ":memory:":
@@ -318,12 +309,7 @@ class Store:
         return {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
 
     def check_file(self) -> None:
-        """Raise ``DatabaseGone`` when the SQLite file was deleted or replaced since start,
-        or when the PostgreSQL lock's connection dropped and another service holds the
-        lock now (checked at most every ``LOCK_CHECK_S``; a lock nobody took is taken
-        again, with a warning)."""
-        if self._lock_wanted:
-            self._check_lock()
+        """Raise ``DatabaseGone`` when the SQLite file was deleted or replaced since start."""
         if self._file_id is None or self.sqlite_path is None:
             return
         if _file_id(self.sqlite_path) != self._file_id:
@@ -380,46 +366,14 @@ class Store:
             ) from None
         self._lock_fh = fh
 
-    def _check_lock(self) -> None:
-        now = time.monotonic()
-        with self._lock_guard:
-            if self._lock_lost is not None:
-                raise DatabaseGone(self._lock_lost)
-            if now - self._lock_checked < LOCK_CHECK_S:
-                return
-            self._lock_checked = now
-            reason = "its connection was closed"
-            if self._lock_conn is not None:
-                try:
-                    self._lock_conn.execute(text("SELECT 1"))
-                    self._lock_conn.commit()
-                    return
-                except DBAPIError as exc:
-                    reason = database_fault(exc)
-                    with contextlib.suppress(Exception):
-                        self._lock_conn.close()
-                    self._lock_conn = None
-            try:
-                conn = self._take_lock()
-            except DBAPIError as exc:  # the server is away: tried again on the next request
-                self._lock_checked = 0.0
-                raise DatabaseGone(
-                    f"the database {self.url} cannot be reached ({database_fault(exc)})"
-                ) from None
-            if conn is None:
-                self._lock_lost = (
-                    f"the service lost its lock on the database {self.url} ({reason}) and "
-                    "another service holds it now; stop one of them and restart this one"
-                )
-                log.error("%s", self._lock_lost)
-                raise DatabaseGone(self._lock_lost)
-            self._lock_conn = conn
-            log.warning("the database lock was lost (%s) and is held again", reason)
-
-    def _take_lock(self) -> Connection | None:
-        """A connection that holds the advisory lock, or None where another session holds
-        it; ``DBAPIError`` when the server cannot be reached."""
-        conn = self.engine.connect()
+    def _lock_postgres(self) -> None:
+        if self._lock_conn is not None:
+            return
+        try:
+            conn = self.engine.connect()
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ConfigError(f"cannot connect to the database {self.url}: {reason}") from None
         try:
             held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
             got = bool(held.scalar())
@@ -429,33 +383,16 @@ class Store:
             raise
         if not got:
             conn.close()
-            return None
-        return conn
-
-    def _lock_postgres(self) -> None:
-        if self._lock_conn is not None:
-            return
-        try:
-            conn = self._take_lock()
-        except DBAPIError as exc:
-            raise ConfigError(
-                f"cannot connect to the database {self.url}: {database_fault(exc)}"
-            ) from None
-        if conn is None:
             raise ConfigError(
                 f"another storybrief service is using the database {self.url} (it holds "
                 "the service's advisory lock); stop it, or point this one at another "
                 "database with STORYBRIEF_DATABASE_URL"
             )
         self._lock_conn = conn
-        self._lock_wanted = True
-        self._lock_checked = time.monotonic()
 
     def dispose(self) -> None:
-        self._lock_wanted = False
         if self._lock_conn is not None:
-            with contextlib.suppress(Exception):  # a dropped connection holds nothing
-                self._lock_conn.close()  # ends the session, and with it the advisory lock
+            self._lock_conn.close()  # ends the session, and with it the advisory lock
             self._lock_conn = None
         self.engine.dispose()
         if self._lock_fh is not None:
