@@ -394,18 +394,21 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
 
 
 _CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if not w.endswith("th") and w != "third"}
-_COUNTED_REACH = 3  # a headline's count: "8 Endangered Species", "40 Queen Conchs"
-_COUNTED_EVIDENCE_REACH = 6  # the evidence's: "eight of the critically endangered rhinos"
+_COUNTED_REACH = 3  # the words a count counts: "8 Endangered Species", "40 Queen Conchs"
 
 
-def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
+_CLAUSE_END = re.compile(r"[.!?;:,()\[\]—–]")
+
+
+def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
     """Each bare count in ``text`` (digits or a number word from three up, not money, a
-    percentage, a year, a score or a label such as "G20") with the content words of the
-    next ``reach`` words up to the next number: what it counts; and how many of those come
-    before the first function word ("eight critically endangered rhinos to ...")."""
+    percentage, a year, a score or a label such as "G20") with what it counts: the content
+    words of the next ``reach`` words, up to a function word, a punctuation mark or the
+    next number ("eight critically endangered rhinos" in "... rhinos to ..."). An empty
+    list is a count of something named elsewhere ("killed 12, officials said")."""
     text = COMPOUND_NUMBER.sub(lambda m: compound_number(m.group(1), m.group(2)) or "", text)
     found = list(_TOKEN.finditer(text))
-    out: list[tuple[str, list[str], int]] = []
+    out: list[tuple[str, list[str]]] = []
     for i, m in enumerate(found):
         tok = m.group(0)
         value = _norm_number(tok) if tok[0].isdigit() else _CARDINALS.get(tok.lower())
@@ -416,52 +419,57 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str], int]]:
         if m.start() > 0 and (text[m.start() - 1].isalpha() or text[m.start() - 1] in "/-"):
             continue  # "G20", "MH17", "9/11": a label
         words: list[str] = []
-        run: int | None = None
-        taken = 0
-        for n in found[i + 1 :]:
+        end = m.end()
+        for n in found[i + 1 : i + 1 + reach + 1]:
             w = n.group(0).lower()
+            if _CLAUSE_END.search(text[end : n.start()]):
+                break
+            end = n.end()
             if w in SCALE_WORDS:
                 continue  # "5 million people" counts people
-            if w[0].isdigit() or w in _CARDINALS or taken >= reach:
-                break  # the next number counts what follows it ("5-2", "three ... and five")
-            taken += 1
-            if w in _STOP or len(w) < 3:
-                run = len(words) if run is None else run
-                continue
+            if w[0].isdigit() or w in _CARDINALS or w in _STOP or len(w) < 3:
+                break
             words.append(w)
-        out.append((value, words, len(words) if run is None else run))
+            if len(words) >= reach:
+                break
+        out.append((value, words))
     return out
+
+
+def _same_counted(word: str, other: str) -> bool:
+    """One word, or the same stem ("rhino", "rhinos"): the first six letters of a long
+    word ("countries" is not "counties"), five of a middling one, three of a short one."""
+    n = 6 if len(word) >= 7 else 5 if len(word) >= 5 else 3
+    return other.startswith(word[:n])
 
 
 def _miscounted(headline: str, texts: Sequence[str]) -> bool:
     """Whether the headline counts, with its number, what the texts count only with
     another: "5 Rhinos Die" over "Eight rhinos died ... five rangers were hurt".
 
-    The headline's words after its number, up to a function word, are what it counts. A
-    word fails where the texts count it with another number right before it ("eight
-    rhinos") and never have it within a few words after this one. A word the texts do not
-    count at all ("3 Killed in Blast" over "a blast killed three people") is the headline's
-    own phrasing, not a count."""
-    wanted = [(v, w[:run]) for v, w, run in _counts(headline, _COUNTED_REACH) if run]
+    The headline's words right after its number are what it counts. A word fails where
+    the texts count it with another number right before it ("eight rhinos") and never
+    with this one. A word the texts do not count ("3 Killed in Blast" over "a blast killed
+    three people"), or a number the texts use without naming what it counts ("killed 12,
+    officials said"), is the headline's own phrasing, not a miscount."""
+    wanted = [(v, w) for v, w in _counts(headline, _COUNTED_REACH) if w]
     if not wanted:
         return False
-    near: dict[str, set[str]] = {}
-    counted_by: dict[str, set[str]] = {}
+    counted: dict[str, set[str]] = {}  # number -> the words right after it
+    bare: set[str] = set()  # numbers the texts use with nothing counted after them
     for text in texts:
-        for value, words, run in _counts(text, _COUNTED_EVIDENCE_REACH):
-            near.setdefault(value, set()).update(words)
-            for w in words[:run]:
-                counted_by.setdefault(w, set()).add(value)
-
-    def same(word: str, other: str) -> bool:
-        # one word, or sharing the first five letters ("rhino", "rhinos"), three if short
-        head = word[:5] if len(word) >= 5 else word[:3]
-        return other.startswith(head)
-
+        for value, words in _counts(text, _COUNTED_REACH + 1):
+            counted.setdefault(value, set()).update(words)
+            if not words:
+                bare.add(value)
     for value, words in wanted:
+        if value in bare:
+            continue
         for word in words:
-            others = {v for w, vs in counted_by.items() if same(word, w) for v in vs} - {value}
-            if others and not any(same(word, w) for w in near.get(value, ())):
+            elsewhere = any(
+                v != value and any(_same_counted(word, w) for w in ws) for v, ws in counted.items()
+            )
+            if elsewhere and not any(_same_counted(word, w) for w in counted.get(value, ())):
                 return True
     return False
 
@@ -715,7 +723,8 @@ def _moved_noun(draft: Facts, cited: Sequence[Facts]) -> bool:
     return rival
 
 
-_CAPITALISED_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]*)\s+([A-Z][\w'’-]*)\b)")
+_CAPITALISED_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]*)\.?\s+([A-Z][\w'’-]*)\b)")
+_HONORIFICS = frozenset("mr mrs ms miss dr".split())
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 
 
@@ -747,7 +756,8 @@ def story_name_parts(draft: str, story: StoryNames) -> dict[str, frozenset[str]]
     """The given names of the draft that the story writes before the surname the draft
     gives them: in "Emmanuel Macron said ...", "emmanuel" maps to {"macron"} when an
     article of the story writes "Emmanuel Macron" and puts no other name right before
-    "Macron" ("Brigitte Macron"). Titles and function words are no part of a name
+    "Macron" ("Brigitte Macron"), nor a title or "Mr" that it never puts before "Emmanuel"
+    ("President Biden" beside "Hunter Biden"). Titles and function words are no part of a name
     ("President", "The"), so they neither link nor are linked. With the map a draft may
     give the full name where the sentence it cites says "Macron" (``check_support``)."""
     runs: list[list[str]] = []
@@ -763,12 +773,21 @@ def story_name_parts(draft: str, story: StoryNames) -> dict[str, frozenset[str]]
             runs.append([key])
         prev_end = m.end()
     out: dict[str, frozenset[str]] = {}
+
+    def titled(word: str) -> bool:
+        return any(w in _TITLES or w in _HONORIFICS for w in story.before.get(word, ()))
+
     for run in runs:
         if len(run) < 2:
             continue
         surname = run[-1]
         rivals = {w for w in story.before.get(surname, ()) if _is_name_word(w)} - {run[-2]}
         if rivals or not all((x, y) in story.pairs for x, y in zip(run, run[1:], strict=False)):
+            continue
+        if titled(surname) and not titled(run[0]):
+            # "President Biden" and "his son Hunter Biden": the bare surname may be the
+            # titled one, unless the story gives this name the title too ("President
+            # Emmanuel Macron" beside "President Macron")
             continue
         for given in run[:-1]:
             out[given] = frozenset({surname})

@@ -213,6 +213,15 @@ def test_a_story_name_never_stands_in_for_another_name() -> None:
     story = ["French President Emmanuel Macron arrived. " + said]
     assert not fails("Emmanuel Macron said the talks went well.", said, story)
     assert not fails("The talks went well, Emmanuel Macron said.", said, story)
+    # a first name the story never writes before the surname
+    assert fails("Anna Macron said the talks went well.", said, story)
+    assert fails("Anna Macron said the talks went well.", said, [said])
+    # "President Biden" and "his son Hunter Biden": the bare "Biden" is the president
+    biden = "Biden said he accepted the verdict."
+    family = ["President Biden spoke. His son Hunter Biden was there. " + biden]
+    assert fails("Hunter Biden said he accepted the verdict.", biden, family)
+    trump = "Mr. Trump said she was proud."
+    assert fails("Melania Trump said she was proud.", trump, ["Melania Trump spoke. " + trump])
 
 
 def test_merged_fact_cites_two_groups() -> None:
@@ -956,3 +965,30 @@ def test_a_headline_count_counts_what_its_brief_counts() -> None:
         "8 People Killed in Blast at Reserve Gate",  # five people; eight rhinos
     ):
         assert not headline_grounded(bad, served), bad
+
+
+def test_what_a_count_counts() -> None:
+    from summarizer.cite import _miscounted
+
+    for headline, brief in (
+        ("Gunman Kills 12 People, Wounds 5", "A gunman killed 12 and wounded five people."),
+        ("Floods Kill 12 People", "The floods killed 12, officials said. Some 3,000 people fled."),
+        ("G20 Leaders Agree on Climate", "The leaders of the G20 agreed. Three leaders left."),
+        (
+            "9/11 Victims Remembered",
+            "The victims of 9/11 were remembered. Five victims were named.",
+        ),
+        ("3 Countries Pledge Aid to 8 Counties", "Three countries pledged aid to eight counties."),
+    ):
+        assert not _miscounted(headline, [brief]), headline
+    for headline, brief in (
+        # the count runs to the end of its clause, not into the next sentence
+        ("5 Rhinos Killed", "Poachers killed eight rhinos. Five rangers were hurt. Rhinos died."),
+        (
+            "5 Rhinos Killed",
+            "Poachers killed eight rhinos. Five rangers guarding them were hurt.",
+        ),
+        # 1,500 is a count, not a year
+        ("Kenya Moves 1,500 Elephants", "Kenya moved 1,500 rhinos; 200 elephants stayed."),
+    ):
+        assert _miscounted(headline, [brief]), headline
