@@ -130,7 +130,11 @@ class TimeoutMiddleware:
 
 
 def check_articles(
-    articles: Sequence[ArticleIn], max_articles: int, max_chars: int, *, hint: str = ""
+    articles: Sequence[ArticleIn],
+    max_articles: int,
+    max_chars: int,
+    *,
+    hint: str = "send larger sets to POST /v1/jobs",
 ) -> None:
     """Raise ``PayloadTooLarge`` past the per-request article count or article length;
     ``hint`` says where a larger set can go."""

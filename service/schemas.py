@@ -93,12 +93,6 @@ class ArticleIn(_Input):
             raise ValueError("must not contain control characters")
         return v
 
-    @field_validator("outlet", "title")
-    @classmethod
-    def _one_line(cls, v: str | None) -> str | None:
-        # a scraped title broken over lines is one title: line breaks and tabs are spaces
-        return " ".join(v.split()) if v is not None else None
-
     @field_validator("url")
     @classmethod
     def _url_without_spaces(cls, v: str | None) -> str | None:

@@ -217,19 +217,20 @@ class Store:
                 "postgresql+psycopg://USER@HOST/NAME)"
             ) from None
         self.url = parsed.render_as_string(hide_password=True)  # for messages
-        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
             raise ConfigError(
                 f"the database {self.url} is neither SQLite nor PostgreSQL, the two this "
                 "service can lock for itself"
             )
         kwargs: dict[str, Any] = {}
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_sqlite = backend == "sqlite"
         # the SQLite file and its identity once the schema is in place: a file deleted or
         # replaced under a running service must not take writes that vanish on restart
         self.sqlite_path: Path | None = None
         self._file_id: tuple[int, int] | None = None
         self._lock_fh: IO[str] | None = None
-        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        self.is_postgres = backend == "postgresql"
         self._lock_conn: Connection | None = None
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
@@ -372,8 +373,9 @@ class Store:
         try:
             conn = self.engine.connect()
         except DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise ConfigError(f"cannot connect to the database {self.url}: {reason}") from None
+            raise ConfigError(
+                f"cannot connect to the database {self.url}: {database_fault(exc)}"
+            ) from None
         try:
             held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
             got = bool(held.scalar())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_service_api import EXTRA_TEXT, LAVROV, build_app, embedder, seed_payload
+from test_service_api import LAVROV, _after_restart, build_app, embedder, seed_payload
 
 from summarizer.embed import Embedder
 from summarizer.errors import ConfigError
@@ -107,13 +107,7 @@ def test_stories_and_briefs_on_postgres_survive_a_restart(
     assert not (tmp_path / "storybrief.db").exists()  # nothing went to SQLite
 
     with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c2:
-        assert c2.get("/v1/stories").json()["count"] == 2
-        again = c2.get(f"/v1/stories/{sid}/brief").json()
-        assert again["cached"] is True and again["generated_at"] == brief["generated_at"]
-        # the story index came back too: a new article joins the stored story
-        new = {"outlet": "Wire", "published": "2023-10-19", "text": EXTRA_TEXT}
-        r = c2.post("/v1/articles", json={"articles": [new]})
-        assert r.json()["data"][0]["story_id"] == sid
+        _after_restart(c2, sid, brief)  # stories, the stored brief and the index came back
         # and posting the seeds again stores nothing twice
         assert c2.post("/v1/articles", json={"articles": seed_payload()}).status_code == 200
 

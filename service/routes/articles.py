@@ -74,12 +74,7 @@ async def ingest_articles(
     settings: SettingsDep,
     deadline: DeadlineDep,
 ) -> IngestOut:
-    check_articles(
-        body.articles,
-        settings.max_articles_per_request,
-        settings.max_chars_per_article,
-        hint="send larger sets to POST /v1/jobs",
-    )
+    check_articles(body.articles, settings.max_articles_per_request, settings.max_chars_per_article)
     articles = body.to_articles()
     out = await service.ingest_lane.run(
         lambda: service.ingest(articles, deadline), deadline, "ingest"

@@ -53,12 +53,7 @@ async def post_briefs(
     settings: SettingsDep,
     deadline: DeadlineDep,
 ) -> BriefsOut:
-    check_articles(
-        body.articles,
-        settings.max_articles_per_request,
-        settings.max_chars_per_article,
-        hint="send larger sets to POST /v1/jobs",
-    )
+    check_articles(body.articles, settings.max_articles_per_request, settings.max_chars_per_article)
     articles = body.to_articles()
     length: Length = body.length or settings.length
     if not body.store:
