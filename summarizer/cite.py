@@ -420,7 +420,11 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
             continue  # "G20", "MH17", "9/11": a label
         words: list[str] = []
         end = m.end()
-        for n in found[i + 1 : i + 1 + reach + 1]:
+        rest = found[i + 1 :]
+        k = _partitive(text, end, rest)
+        if k:  # "eight out of 14 rhinos", "three of the victims": the part counts the whole
+            end, rest = rest[k - 1].end(), rest[k:]
+        for n in rest[: reach + 1]:
             w = n.group(0).lower()
             if _CLAUSE_END.search(text[end : n.start()]):
                 break
@@ -434,6 +438,31 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
                 break
         out.append((value, words))
     return out
+
+
+_DETERMINERS = frozenset("the its their his her our those these".split())
+
+
+def _partitive(text: str, end: int, rest: Sequence[re.Match[str]]) -> int:
+    """How many tokens of ``rest`` (those after a count ending at ``end``) make a partitive
+    that leads to what is counted: "out of 14", "of the", "of its 20"; 0 for none."""
+    k = 0
+    words = [n.group(0).lower() for n in rest[:5]]
+
+    def joined(upto: int) -> bool:  # no punctuation between the count and token ``upto``
+        start = end if upto == 0 else rest[upto - 1].end()
+        return not _CLAUSE_END.search(text[start : rest[upto].start()])
+
+    if k < len(words) and words[k] == "out" and joined(k):
+        k += 1
+    if k >= len(words) or words[k] != "of" or not joined(k):
+        return 0
+    k += 1
+    if k < len(words) and words[k] in _DETERMINERS and joined(k):
+        k += 1
+    if k < len(words) and (words[k][0].isdigit() or words[k] in _CARDINALS) and joined(k):
+        k += 1
+    return k if k > 1 else 0  # a bare "of" ("five of them"): nothing counted here
 
 
 def _same_counted(word: str, other: str) -> bool:
@@ -451,20 +480,30 @@ def _miscounted(headline: str, texts: Sequence[str]) -> bool:
     the texts count it with another number right before it ("eight rhinos") and never
     with this one. A word the texts do not count ("3 Killed in Blast" over "a blast killed
     three people"), or a number the texts use without naming what it counts ("killed 12,
-    officials said"), is the headline's own phrasing, not a miscount."""
+    officials said"), is the headline's own phrasing, not a miscount.
+
+    A headline that keeps the texts' words for a count but swaps its noun counts something
+    else: "8 Critical Endangered Species" over "eight critically endangered black rhinos".
+    Where the headline shares a word with a phrase the texts count with its number, the
+    headline must count that phrase's noun ("rhinos")."""
     wanted = [(v, w) for v, w in _counts(headline, _COUNTED_REACH) if w]
     if not wanted:
         return False
     counted: dict[str, set[str]] = {}  # number -> the words right after it
+    phrases: dict[str, list[list[str]]] = {}  # number -> each phrase it counts
     bare: set[str] = set()  # numbers the texts use with nothing counted after them
     for text in texts:
         for value, words in _counts(text, _COUNTED_REACH + 1):
             counted.setdefault(value, set()).update(words)
-            if not words:
+            if words:
+                phrases.setdefault(value, []).append(words)
+            else:
                 bare.add(value)
     for value, words in wanted:
         if value in bare:
             continue
+        if _swapped_noun(words, phrases.get(value, ())):
+            return True
         for word in words:
             elsewhere = any(
                 v != value and any(_same_counted(word, w) for w in ws) for v, ws in counted.items()
@@ -472,6 +511,40 @@ def _miscounted(headline: str, texts: Sequence[str]) -> bool:
             if elsewhere and not any(_same_counted(word, w) for w in counted.get(value, ())):
                 return True
     return False
+
+
+_IRREGULAR_PLURALS = frozenset("children men women police staff cattle sheep fish deer".split())
+_ANY_COUNTED = frozenset({"people", "persons"})  # "12 People Killed" over "12 villagers"
+
+
+def _counted_noun(words: Sequence[str]) -> str | None:
+    """The first plural among a count's words, which is what it counts: "rhinos" in
+    "critically endangered black rhinos died"; None where none looks plural."""
+    for w in words:
+        if w in _IRREGULAR_PLURALS or (w.endswith("s") and not w.endswith(("ss", "us", "is"))):
+            return w
+    return None
+
+
+def _swapped_noun(words: Sequence[str], phrases: Sequence[Sequence[str]]) -> bool:
+    """Whether the headline's counted ``words`` keep the words of a phrase the texts count
+    with the same number but count another noun: "8 Endangered Species" over "eight
+    endangered rhinos" (not "8 Rhinos Perish" over "eight rhinos died", nor "12 People
+    Killed" over "12 villagers killed")."""
+    noun = _counted_noun(words)
+    if noun is None or noun in _ANY_COUNTED:
+        return False
+
+    def has(ws: Sequence[str], word: str) -> bool:
+        return any(_same_counted(word, w) or _same_counted(w, word) for w in ws)
+
+    sharing = [p for p in phrases if any(has(p, w) for w in words if w != noun)]
+    if not sharing:
+        return False
+    return not any(
+        (their := _counted_noun(p)) is None or their in _ANY_COUNTED or has([their], noun)
+        for p in sharing
+    )
 
 
 # content words a headline may bring beyond the brief it heads (its own verb: "Sues",

@@ -992,3 +992,32 @@ def test_what_a_count_counts() -> None:
         ("Kenya Moves 1,500 Elephants", "Kenya moved 1,500 rhinos; 200 elephants stayed."),
     ):
         assert _miscounted(headline, [brief]), headline
+
+
+def test_a_headline_count_keeps_what_the_texts_count() -> None:
+    from summarizer.cite import _counts, _miscounted
+
+    rhinos = (
+        "Eight out of 14 critically endangered black rhinos have died after being moved "
+        "to a reserve in southern Kenya, wildlife officials have revealed."
+    )
+    # a partitive leads to what is counted; "of them" names nothing here
+    assert _counts(rhinos, 4)[0] == ("8", ["critically", "endangered", "black", "rhinos"])
+    assert _counts("Three of the victims were children.", 4) == [("3", ["victims"])]
+    assert _counts("Five of them died.", 4) == [("5", [])]
+    for headline, brief in (
+        ("Kenya: 8 Critically Endangered Rhinos Die", rhinos),
+        ("8 Black Rhinos Moved to Reserve", rhinos),
+        ("8 Endangered Rhinos Perish", rhinos),  # its own verb after the noun
+        ("8 of 14 Rhinos Die", rhinos),
+        ("10 Jurors Vote to Convict", "He said 10 of 12 jurors agreed."),
+        ("12 People Killed in Floods", "Floods: 12 villagers killed."),  # people: anyone
+        ("3 Victims Were Children", "Three of the victims were children."),
+    ):
+        assert not _miscounted(headline, [brief]), headline
+    for headline, brief in (
+        ("Loss of 8 Critical Endangered Species", rhinos),  # the dev file's wrong headline
+        ("12 Villagers Killed", "12 soldiers killed in the attack."),
+        ("3 Young Children Hurt", "Three of the young soldiers were hurt."),
+    ):
+        assert _miscounted(headline, [brief]), headline
