@@ -37,7 +37,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -808,17 +808,24 @@ class StoryNames:
 
     pairs: frozenset[tuple[str, str]]
     before: Mapping[str, frozenset[str]]
+    after: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> StoryNames:
         pairs: set[tuple[str, str]] = set()
         before: dict[str, set[str]] = {}
+        after: dict[str, set[str]] = {}
         for text in texts:
             for m in _CAPITALISED_PAIR.finditer(text):
                 a, b = _name_key(m.group(1)), _name_key(m.group(2))
                 pairs.add((a, b))
                 before.setdefault(b, set()).add(a)
-        return cls(frozenset(pairs), {k: frozenset(v) for k, v in before.items()})
+                after.setdefault(a, set()).add(b)
+        return cls(
+            frozenset(pairs),
+            {k: frozenset(v) for k, v in before.items()},
+            {k: frozenset(v) for k, v in after.items()},
+        )
 
 
 def _is_name_word(key: str) -> bool:
@@ -864,6 +871,20 @@ def story_name_parts(draft: str, story: StoryNames) -> dict[str, frozenset[str]]
             continue
         for given in run[:-1]:
             out[given] = frozenset({surname})
+    for run in runs:
+        # the family name first ("Xi Jinping", "Kim Jong Un") where the evidence has it
+        # alone ("Xi said"): the story writes the whole name and never another after its
+        # first word, nor another name before any of the rest
+        if len(run) < 2 or not all((x, y) in story.pairs for x, y in zip(run, run[1:], strict=False)):
+            continue
+        if any(
+            {w for w in story.after.get(x, ()) if _is_name_word(w)} != {y}
+            or {w for w in story.before.get(y, ()) if _is_name_word(w)} != {x}
+            for x, y in zip(run, run[1:], strict=False)
+        ):
+            continue
+        for rest in run[1:]:
+            out[rest] = out.get(rest, frozenset()) | {run[0]}
     return out
 
 

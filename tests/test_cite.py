@@ -222,6 +222,20 @@ def test_a_story_name_never_stands_in_for_another_name() -> None:
     assert fails("Hunter Biden said he accepted the verdict.", biden, family)
     trump = "Mr. Trump said she was proud."
     assert fails("Melania Trump said she was proud.", trump, ["Melania Trump spoke. " + trump])
+    # the family name first: "Xi Jinping" where the evidence says "Xi"
+    xi = "Xi said the visit would deepen ties."
+    story = ["Chinese President Xi Jinping welcomed him. " + xi]
+    assert not fails("Xi Jinping said the visit would deepen ties.", xi, story)
+    assert fails("Xi Mingze said the visit would deepen ties.", xi, story)
+    assert fails("Xi Jinping said the visit would deepen ties.", xi, [xi])
+    # not where the story gives the first word another name after it, or the rest another
+    # name before it
+    kim = "Kim said the launch was a success."
+    family = ["Kim Jong Un watched. His sister Kim Yo Jong spoke. " + kim]
+    assert fails("Kim Jong Un said the launch was a success.", kim, family)
+    joe = "Joe said the bill would pass."
+    both = ["Joe Biden and Joe Manchin met. " + joe]
+    assert fails("Joe Biden said the bill would pass.", joe, both)
 
 
 def test_merged_fact_cites_two_groups() -> None:
