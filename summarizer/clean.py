@@ -20,7 +20,8 @@ The rules are general, by line shape and position rather than by site:
 * tails: a "Frequently Asked Questions" block and everything after it, and a trailing run
   of question/answer pairs;
 * parts of lines: dateline prefixes ("SEOUL, Oct. 20 (Yonhap) -- ", "ROME - "), label
-  prefixes ("UPDATED: "), a related-story widget glued to a sentence
+  prefixes ("UPDATED: "; not a transcript's speakers, "OBAMA: ..." on line after line,
+  which stay), a related-story widget glued to a sentence
   ("headline 2024-01-15 07:47 | Section" + sentence), a trailing agency credit
   ("… briefing. (Yonhap)") and trailing furniture ("… decades. Advertisement").
 
@@ -30,6 +31,7 @@ sentence); such lines are kept unless markup makes up most of the line.
 
 from __future__ import annotations
 
+from collections import Counter
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -631,6 +633,31 @@ def _caps_label(text: str, line: _Line) -> str | None:
     return "teaser"
 
 
+# labels of page furniture, never a speaker's name ("UPDATE:", "READ MORE:", "PHOTOS:")
+_FURNITURE_LABEL_WORDS = frozenset(
+    """update updated updates related watch read more see also photo photos video videos
+    listen breaking editor's editors note attn click sign subscribe advertisement source
+    sources correction clarification full story live latest recommended follow share image
+    caption credit credits trending top news alert opinion analysis exclusive""".split()
+)
+
+
+def _speaker_labels(text: str, lines: Sequence[_Line]) -> frozenset[str]:
+    """The ALL-CAPS labels of a transcript ("OBAMA: ...", "LEHRER: ..."): at least two
+    speakers, one of them on two lines or more, none a word of page furniture. A dateline
+    ("SEOUL: ...") labels one line; these label who is speaking, and stay."""
+    counts: Counter[str] = Counter()
+    for ln in lines:
+        m = _CAPS_LABEL.match(text[ln.start : min(ln.end, ln.start + 200)])
+        if m and len(m.group(1)) >= 3:
+            counts[m.group(1)] += 1
+    words = {k: set(re.findall(r"[a-z']+", k.lower().replace("’", "'"))) for k in counts}
+    speakers = {k for k in counts if not words[k] & _FURNITURE_LABEL_WORDS}
+    if len(speakers) < 2 or not any(counts[k] >= 2 for k in speakers):
+        return frozenset()
+    return frozenset(speakers)
+
+
 def _line_breaks(gap: str) -> int:
     """Line breaks in the gap between two lines; a paragraph separator counts as two."""
     ones = sum(gap.count(c) for c in "\n\r\u2028\x85\x0b\x0c") - gap.count("\r\n")
@@ -836,6 +863,7 @@ def clean_text(
         return result
 
     title_key = normalize_line(title) if title else ""
+    speakers = _speaker_labels(text, lines)
     seen: set[str] = set()
     first_content = True
     in_script = False
@@ -874,14 +902,16 @@ def clean_text(
             rule = None
         elif rule is None and first_content and _is_title(s) and not continues(i):
             rule = "title"
-        if rule is None and _CAPS_LABEL.match(s[:200]):
+        label = _CAPS_LABEL.match(s[:200])
+        if rule is None and label and label.group(1) not in speakers:
             rule = _caps_label(text, ln)
         if rule is not None:
             ln.drop(rule)
             continue
         first_content = False
         _strip_widget(text, ln)
-        _strip_prefix(text, ln)
+        if not (label and label.group(1) in speakers):
+            _strip_prefix(text, ln)  # "OBAMA: ..." in a transcript is no dateline
         _strip_inline_datelines(text, ln)
         _strip_trailing(text, ln)
         # what is left of a line after a prefix/suffix cut may itself be furniture

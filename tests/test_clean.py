@@ -732,3 +732,32 @@ def test_noise_after_a_line_end_is_taken_off_as_the_pattern_would() -> None:
         tail = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert _strip_trailing_noise(tail) == pattern.sub("", tail), repr(tail)
     assert _strip_trailing_noise("He left. <i>\u200f[3]¶ ") == "He left."
+
+
+def test_a_transcript_keeps_who_is_speaking() -> None:
+    """Speaker labels that recur are a transcript's, not datelines or teasers: cutting them
+    would leave "I will cut taxes" with no speaker, and drop "OBAMA: Thank you." whole."""
+    lines = [
+        "OBAMA: Thank you. It is good to be here in Chicago with so many friends.",
+        "ROMNEY: Thank you, Jim. I want to talk about jobs and the economy tonight.",
+        "OBAMA: Thank you.",
+        "LEHRER: Governor?",
+        "ROMNEY: I will cut taxes for the middle class.",
+    ]
+    ct = clean("A transcript of the debate follows.\n\n" + "\n\n".join(lines) + "\n")
+    assert kept(ct) == ["A transcript of the debate follows.", *lines]
+    assert ct.removed == ()
+    # one label is a dateline, and furniture labels that recur are still furniture
+    ct = clean("SEOUL: The leader said on Thursday he wants closer ties.\n" + BODY)
+    assert kept(ct)[0] == "The leader said on Thursday he wants closer ties."
+    furniture = (
+        "UPDATE: The leader said on Thursday he wants closer ties.\n"
+        "WATCH: Leader arrives in capital\n"
+        "UPDATE: The talks ended on Friday without a deal, officials said.\n"
+        "WATCH: Crowds greet convoy\n"
+    )
+    ct = clean(furniture + BODY)
+    assert kept(ct)[:2] == [
+        "The leader said on Thursday he wants closer ties.",
+        "The talks ended on Friday without a deal, officials said.",
+    ]
