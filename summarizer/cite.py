@@ -614,9 +614,33 @@ def _same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and _same_name(a, b)
 
 
+# verbs that say the same thing from the other side: "Spain beat Italy" is "Italy lost to
+# Spain"; a draft with one in the evidence's direction of the other reverses it
+_CONVERSES = {
+    "verb:lost": ("verb:beat", "verb:defeat"),
+    "verb:lose": ("verb:beat", "verb:defeat"),
+    "verb:beat": ("verb:lost", "verb:lose"),
+    "verb:defeat": ("verb:lost", "verb:lose"),
+}
+
+
+def _from_the_other_side(draft: Facts, cited: Facts) -> bool:
+    """Whether the draft says what the evidence says with the converse verb and the roles
+    swapped: "Italy lost to Spain" over "Spain beat Italy" (not an opposite)."""
+    return any(
+        kind2 in _CONVERSES.get(kind, ()) and _same(left, right2) and _same(right, left2)
+        for kind, left, right, _ in _relations(draft)
+        for kind2, left2, right2, _ in _relations(cited)
+    )
+
+
 def _reversed(draft: Facts, cited: Facts) -> bool:
     for kind, left, right, pol in _relations(draft):
         for kind2, left2, right2, pol2 in _relations(cited):
+            if kind2 in _CONVERSES.get(kind, ()):
+                if _same(left, left2) and _same(right, right2):
+                    return True  # "Italy lost to Spain" over "Italy beat Spain"
+                continue
             if kind != kind2:
                 continue
             if kind == "cmp":
@@ -912,7 +936,9 @@ def check_support(
         failures.append(f"subject is the evidence's in another role: {draft.tokens[1]}")
     if _negation_mismatch(draft, cited):
         failures.append("negation differs from the evidence")
-    if opposite_words(draft.tokens, [c.tokens for c in cited]):
+    if opposite_words(draft.tokens, [c.tokens for c in cited]) and not any(
+        _from_the_other_side(draft, c) for c in cited
+    ):
         failures.append("says the opposite of the evidence (rose / fell, won / lost, ...)")
     if any(_reversed(draft, c) for c in cited):
         failures.append("a comparison or an action is reversed")

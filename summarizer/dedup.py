@@ -121,6 +121,7 @@ DIRECTED = (
     "visit", "host", "invit", "thank", "urg", "warn", "replac", "succeed", "overtook",
     "overtak", "outpac", "endors", "prais", "condemn", "arrest", "kill", "acquir", "bought",
     "sold", "paid", "hired", "fired", "elected", "interview", "telephon", "called",
+    "lost", "lose",
 )  # fmt: skip
 
 

@@ -160,6 +160,21 @@ def test_reversed_action_is_unsupported() -> None:
     assert cite([("Holm thanked Okafor for the donation.", near(V_THANKS, 0.97))])[0].supported
 
 
+def test_a_result_told_from_the_other_side() -> None:
+    """"Italy lost to Spain" is "Spain beat Italy"; with the roles kept, it is the reverse."""
+
+    def fails(draft: str, evidence: str) -> list[str]:
+        return check_support(text_facts(draft), [text_facts(evidence)])
+
+    beat = "Spain beat Italy in the final in Berlin."
+    assert not fails("Italy lost to Spain in the final in Berlin.", beat)
+    assert not fails("Spain defeated Italy in the final in Berlin.", "Italy lost to Spain in Berlin.")
+    assert not fails("Italy was beaten by Spain in the final in Berlin.", beat)
+    assert fails("Spain lost to Italy in the final in Berlin.", beat)
+    assert fails("Italy lost to Spain in the final.", "Spain lost to Italy in the final.")
+    assert fails("Italy beat Spain in the final.", "Italy lost to Spain in the final.")
+
+
 def test_negation_mismatch_is_unsupported_both_ways() -> None:
     dropped = "The council approved the plan for a second pier."
     assert cite([(dropped, near(V_PIER, 0.95))]) == []

@@ -253,6 +253,10 @@ def test_bad_input_is_refused() -> None:
             "Italy beat Spain 2-1 in the final in Berlin on Sunday.",
         ),
         (
+            "Spain lost to Italy in the final in Berlin on Sunday.",
+            "Italy lost to Spain in the final in Berlin on Sunday.",
+        ),
+        (
             "North Korea fired a missile into the sea on Monday.",
             "South Korea fired a missile into the sea on Monday.",
         ),
