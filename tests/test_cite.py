@@ -656,6 +656,42 @@ def test_the_quoted_words_of_an_attributed_sentence_need_their_speaker() -> None
     assert not copies_quoted_words("the whole island", text, 5, 2)
 
 
+def test_a_near_copy_of_quoted_words_is_still_quoted() -> None:
+    """A draft that turns the speaker's "my" into her name, or copies a single-quoted
+    quotation, states her words as fact; a sentence that merely shares a few words with a
+    quotation does not."""
+    rihanna = (
+        "Talking about the scent recently, Rihanna said it was all about girl power, "
+        "explaining: 'My new fragrance is about taking control but still being a lady."
+    )
+    whole = (rihanna, 0, len(rihanna))
+    assert copies_quoted_words(
+        "Rihanna's latest fragrance is about taking control but still being a lady.", *whole
+    )
+    assert copies_quoted_words("My new fragrance is about taking control.", *whole)
+    assert not copies_quoted_words("Rihanna said her fragrance was about girl power.", *whole)
+    assert not copies_quoted_words(
+        "Rihanna said her new fragrance is about taking control but still being a lady.", *whole
+    )
+    mayor = 'The mayor called the plan "a waste of money that the city cannot afford to lose."'
+    assert copies_quoted_words(
+        "The plan is a waste of money that the city cannot afford to lose.", mayor, 0, len(mayor)
+    )
+    # an apostrophe opens nothing, and a short scare quote is no copy
+    obrien = "The plan, which Mayor O'Brien backed, will cost the city 5 million dollars a year."
+    assert not copies_quoted_words(
+        "The plan will cost the city 5 million dollars a year.", obrien, 0, len(obrien)
+    )
+    ring = "It is situated on the Pacific 'Ring of Fire', an area known for frequent seismic activity."
+    assert not copies_quoted_words(
+        "The island is situated on the Pacific Ring of Fire.", ring, 0, len(ring)
+    )
+    # a quotation opened earlier in the paragraph
+    text = "She wrote: 'We will not stop. We will fight on for the island and its ferries."
+    at = text.index("We will fight")
+    assert copies_quoted_words("They will fight on for the island and its ferries.", text, at, len(text))
+
+
 @pytest.mark.parametrize("sep", ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x0c", "\x85"])
 def test_an_unclosed_quote_mark_does_not_reach_past_its_paragraph(sep: str) -> None:
     """An inch mark (6.1") leaves a straight quote open; every line break ends the
