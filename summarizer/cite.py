@@ -899,7 +899,9 @@ def story_name_parts(draft: str, story: StoryNames) -> dict[str, frozenset[str]]
         # the family name first ("Xi Jinping", "Kim Jong Un") where the evidence has it
         # alone ("Xi said"): the story writes the whole name and never another after its
         # first word, nor another name before any of the rest
-        if len(run) < 2 or not all((x, y) in story.pairs for x, y in zip(run, run[1:], strict=False)):
+        if len(run) < 2 or not all(
+            (x, y) in story.pairs for x, y in zip(run, run[1:], strict=False)
+        ):
             continue
         if any(
             {w for w in story.after.get(x, ()) if _is_name_word(w)} != {y}

@@ -31,9 +31,9 @@ sentence); such lines are kept unless markup makes up most of the line.
 
 from __future__ import annotations
 
-from collections import Counter
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 

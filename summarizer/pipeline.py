@@ -105,6 +105,7 @@ class StoryMaterial:
     group_vectors: np.ndarray  # one row per group (its representative's vector)
     stats: DedupStats
     reusable: dict[int, bool]  # group id -> some article states it in a voice a brief can serve
+    left_out: int = 0  # sentences past ``Settings.max_story_sentences`` (``_leading_sentences``)
 
 
 class _Timer:
@@ -118,6 +119,25 @@ class _Timer:
             yield
         finally:
             self.steps[name] = round(self.steps.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+def _leading_sentences(counts: Sequence[int], cap: int) -> list[int]:
+    """How many leading sentences of each article (sentence counts ``counts``, in reading
+    order) a story keeps within ``cap`` in all: the same number of each, as many as fit, so
+    that every article keeps its lead, where news puts the gist. With more articles than
+    ``cap``, the latest ``cap`` keep their first sentence."""
+    if sum(counts) <= cap:
+        return list(counts)
+    if len(counts) > cap:
+        return [0] * (len(counts) - cap) + [min(c, 1) for c in counts[-cap:]]
+    lo, hi = 1, max(counts)  # the most sentences per article that fit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(c, mid) for c in counts) <= cap:
+            lo = mid
+        else:
+            hi = mid - 1
+    return [min(c, lo) for c in counts]
 
 
 def _order_key(article: Article) -> tuple[str, str]:
@@ -336,6 +356,7 @@ class Pipeline:
                 sentences_in=stats.sentences_in,
                 groups=stats.groups,
                 duplicates_removed=stats.duplicates_removed,
+                sentences_left_out=material.left_out,
             ),
             model=model,
             extractive_fallback=outcome.fallback,
@@ -352,10 +373,21 @@ class Pipeline:
         parts = sorted(
             (prepared[a] for a in story.article_ids), key=lambda p: _order_key(p.article)
         )
-        sentences = [s for p in parts for s in p.sentences]
-        vectors = (
-            np.vstack([p.vectors for p in parts]) if sentences else np.zeros((0, 384), np.float32)
+        keep = _leading_sentences(
+            [len(p.sentences) for p in parts], self.settings.max_story_sentences
         )
+        sentences = [s for p, k in zip(parts, keep, strict=True) for s in p.sentences[:k]]
+        vectors = (
+            np.vstack([p.vectors[:k] for p, k in zip(parts, keep, strict=True)])
+            if sentences
+            else np.zeros((0, 384), np.float32)
+        )
+        left_out = sum(len(p.sentences) for p in parts) - len(sentences)
+        if left_out:
+            log.info(
+                "story %s: %d sentences, %d of them left out (max_story_sentences %d)",
+                story.id, len(sentences) + left_out, left_out, self.settings.max_story_sentences,
+            )  # fmt: skip
         row_of = {s.key: i for i, s in enumerate(sentences)}
         articles = {p.article.id: p.article for p in parts}
         groups, stats = dedup_sentences(sentences, vectors)
@@ -374,6 +406,7 @@ class Pipeline:
             group_vectors=group_vectors,
             stats=stats,
             reusable={g.id: _reusable(g, articles) for g in groups},
+            left_out=left_out,
         )
 
     def select(

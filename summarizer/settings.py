@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
     generation_timeout_s: float = Field(120.0, gt=0, allow_inf_nan=False)
     evidence_token_budget: int = Field(450, ge=64)
+    max_story_sentences: int = Field(
+        2000,
+        ge=50,
+        description="sentences of one story deduplicated for a brief at most: the first "
+        "sentences of every article, as many as fit (dedup needs memory in the square of it)",
+    )
     support_threshold: float = Field(0.75, ge=0.0, le=1.0)
     keep_unsupported: bool = False
     top_up: bool = Field(

@@ -215,6 +215,9 @@ class BriefStats(BaseModel):
     sentences_in: int
     groups: int
     duplicates_removed: int
+    # sentences of a very large story left out of deduplication and selection: every
+    # article's last ones (``Settings.max_story_sentences``); 0 for all but huge stories
+    sentences_left_out: int = 0
 
 
 class ModelInfo(BaseModel):

@@ -161,14 +161,16 @@ def test_reversed_action_is_unsupported() -> None:
 
 
 def test_a_result_told_from_the_other_side() -> None:
-    """"Italy lost to Spain" is "Spain beat Italy"; with the roles kept, it is the reverse."""
+    """ "Italy lost to Spain" is "Spain beat Italy"; with the roles kept, it is the reverse."""
 
     def fails(draft: str, evidence: str) -> list[str]:
         return check_support(text_facts(draft), [text_facts(evidence)])
 
     beat = "Spain beat Italy in the final in Berlin."
     assert not fails("Italy lost to Spain in the final in Berlin.", beat)
-    assert not fails("Spain defeated Italy in the final in Berlin.", "Italy lost to Spain in Berlin.")
+    assert not fails(
+        "Spain defeated Italy in the final in Berlin.", "Italy lost to Spain in Berlin."
+    )
     assert not fails("Italy was beaten by Spain in the final in Berlin.", beat)
     assert fails("Spain lost to Italy in the final in Berlin.", beat)
     assert fails("Italy lost to Spain in the final.", "Spain lost to Italy in the final.")
@@ -682,14 +684,18 @@ def test_a_near_copy_of_quoted_words_is_still_quoted() -> None:
     assert not copies_quoted_words(
         "The plan will cost the city 5 million dollars a year.", obrien, 0, len(obrien)
     )
-    ring = "It is situated on the Pacific 'Ring of Fire', an area known for frequent seismic activity."
+    ring = (
+        "It is situated on the Pacific 'Ring of Fire', an area known for frequent seismic activity."
+    )
     assert not copies_quoted_words(
         "The island is situated on the Pacific Ring of Fire.", ring, 0, len(ring)
     )
     # a quotation opened earlier in the paragraph
     text = "She wrote: 'We will not stop. We will fight on for the island and its ferries."
     at = text.index("We will fight")
-    assert copies_quoted_words("They will fight on for the island and its ferries.", text, at, len(text))
+    assert copies_quoted_words(
+        "They will fight on for the island and its ferries.", text, at, len(text)
+    )
 
 
 @pytest.mark.parametrize("sep", ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x0c", "\x85"])

@@ -511,6 +511,41 @@ def test_story_material_and_selection(embedder: object) -> None:
         pipeline.material(Story(id="st_x", article_ids=("nope",)), by_id)
 
 
+def test_leading_sentences_keep_every_articles_lead_within_the_cap() -> None:
+    from summarizer.pipeline import _leading_sentences
+
+    assert _leading_sentences([5, 3, 8], 20) == [5, 3, 8]  # all fit
+    assert _leading_sentences([10, 3, 10], 12) == [4, 3, 4]  # four each where they have them
+    assert sum(_leading_sentences([40, 1, 17, 90], 50)) <= 50
+    assert _leading_sentences([4, 4, 4], 2) == [0, 1, 1]  # more articles than the cap: the latest
+    assert _leading_sentences([], 5) == []
+
+
+def test_a_huge_story_is_deduplicated_from_its_articles_leading_sentences(embedder: object) -> None:
+    """Dedup needs memory in the square of a story's sentences: past the cap, every article
+    keeps its first sentences, and the brief says how many were left out."""
+    pipeline = Pipeline(Settings(max_story_sentences=50), embedder, None)  # type: ignore[arg-type]
+    prepared = pipeline.prepare(seed_articles())
+    index = StoryIndex()
+    pipeline.assign(prepared, index)
+    by_id = {p.article.id: p for p in prepared}
+    story = max(index.stories(), key=lambda s: len(s.article_ids))
+    total = sum(len(by_id[a].sentences) for a in story.article_ids)
+    assert total > 50
+    m = pipeline.material(story, by_id)
+    assert len(m.sentences) <= 50 and m.left_out == total - len(m.sentences)
+    assert len(m.sentences) == m.vectors.shape[0] == m.stats.sentences_in
+    kept = {s.key for s in m.sentences}
+    for p in m.parts:  # each article's lead, and only leading sentences
+        idx = sorted(s.index for s in p.sentences if s.key in kept)
+        assert idx and idx == [s.index for s in p.sentences[: len(idx)]]
+    row = {s.key: p.vectors[i] for p in m.parts for i, s in enumerate(p.sentences)}
+    assert np.array_equal(m.vectors, np.vstack([row[s.key] for s in m.sentences]))
+    brief = pipeline.brief(story, by_id)
+    assert brief.stats.sentences_left_out == m.left_out
+    assert all(c.quote for s in brief.sentences for c in s.citations)
+
+
 def test_lines_shared_across_a_set_are_dropped_and_dropped_again_on_restore(
     embedder: Any,
 ) -> None:
