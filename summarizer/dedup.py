@@ -58,6 +58,9 @@ QUOTE_MIN_WORDS = 5  # this many words of a quotation, repeated word for word, l
 NEGATIONS = frozenset(
     "not no never neither nor none nobody nothing nowhere cannot n't without".split()
 )
+# words that say an act did not happen, for grouping only ("failed to arrest the suspect" is
+# not "arrested the suspect"); the citer reads negation with its own rules
+_FAILED = frozenset("failed fail fails unable".split())
 # Capitalised words that are not names (sentence openers, titles, calendar words).
 NOT_NAMES = frozenset(
     """
@@ -104,13 +107,17 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("won win wins winning beat beats defeated defeats", "lost lose loses losing"),
         ("approved approve approves approving", "rejected reject rejects rejecting vetoed"),
         ("passed", "rejected vetoed failed"),
-        ("confirmed confirm confirms confirming", "denied deny denies denying"),
+        (
+            "confirmed confirm confirms confirming admitted admit admits admitting",
+            "denied deny denies denying",
+        ),
         ("accepted accept accepts", "rejected reject rejects"),
         ("acquitted acquit acquits", "convicted convict convicts"),
         ("upheld uphold upholds", "overturned overturn overturns"),
         ("allowed allow allows", "banned ban bans barred blocked"),
         ("raised raise raises hiked", "lowered lowers cut cuts slashed"),
         ("north northern", "south southern"),
+        ("up", "down"),  # "shares were up 5%" / "down 5%"
         ("east eastern", "west western"),
     )
 )
@@ -188,10 +195,25 @@ _ACRONYM = re.compile(r"(?<![^\W\d_])(?:[A-Z]\.){2,}")
 _QUOTATION = re.compile(r'"([^"]{8,}?)"')
 
 
+def _currency_word(m: re.Match[str]) -> str:
+    """ "₹" -> " indian rupee sign ": a currency symbol kept as words."""
+    return f" {unicodedata.name(m.group(), 'currency').lower()} "
+
+
+# currency symbols beyond $ £ € ¥ (Unicode category Sc), which punctuation stripping
+# would drop: "₹500 crore" is not "₽500 crore"
+_OTHER_CURRENCY = re.compile(
+    "[" + "".join(
+        c for c in map(chr, range(0x20A0, 0x20C1)) if unicodedata.category(c) == "Sc"
+    ) + "¢¤฿₠]"
+)  # fmt: skip
+
+
 def normalize_sentence(text: str) -> str:
     """Case-, punctuation- and whitespace-insensitive form used for the exact level; the
     punctuation of a number (sign, decimal point, range, percent, currency) is kept."""
     t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    t = _OTHER_CURRENCY.sub(_currency_word, t)
     if any(c.isdigit() or c in "$£€¥%" for c in t):
         for rx, word in _NUMBER_MARKS:
             t = rx.sub(word, t)
@@ -215,6 +237,8 @@ class Facts:
     names: tuple[NamePhrase, ...]
     negated: bool
     seq: tuple[str, ...] = ()  # every word in order, lower case, possessives removed
+    # each number with the content words beside it ("killed 12 people": killed, people)
+    number_words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def words(self) -> frozenset[str]:
@@ -278,12 +302,59 @@ def _numbers(token: str, prev: str | None, nxt: str | None) -> list[str]:
     if not token[0].isdigit():
         return [NUMBER_WORDS[p] for p in low.split("-") if p in NUMBER_WORDS]
     if prev is not None and prev.lower() in MONTHS and len(token) <= 2:
-        return [f"m{MONTHS[prev.lower()]}-{int(token)}"]
+        month = MONTHS[prev.lower()]
+        return [f"m{month}-{int(token)}", f"mon:{month}"]
     m = _YEAR_RANGE.match(token)
     if m:  # 2024-25 -> 2024, 2025
         return [m.group(1), m.group(1)[:2] + m.group(2)]
     scale = SCALE_WORDS.get(nxt.lower(), "") if nxt else ""
     return [part.replace(",", "") + scale for part in token.split("-")]
+
+
+# one and two, read as numbers for grouping where they count ("two people were killed" is
+# not "three people were killed"), not after words that make them pronouns ("no one")
+_SMALL_NUMBERS = {"one": "1", "two": "2"}
+_NOT_COUNTING = frozenset("no any every some the this that each which someone".split())
+# amounts without a number: "hundreds of people" is not "thousands of people"
+_VAGUE_AMOUNTS = frozenset("dozens scores hundreds thousands millions billions".split())
+_ORDINALS = {
+    w: f"#{i + 1}"
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+    )
+}
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_FULL_MONTHS = {w: MONTHS[w] for w in list(MONTHS)[:12]}
+
+
+# a weekday right after one of these dates the report, not the event ("state media said
+# Friday" / "said on Thursday": outlets in other time zones, one story)
+_REPORTING = frozenset("said says reported announced told added stated confirmed".split())
+
+
+def _word_facts(
+    tok: str, prev: str | None, nxt: str | None, first: bool, reported: bool = False
+) -> list[str]:
+    """What a word states as a number or a date, for grouping: one and two, "a million",
+    vague amounts ("hundreds"), ordinals ("second"), weekdays and months named alone
+    ("on Monday", "in March"; not "may" or a sentence's first "March"). ``reported``: a
+    verb of reporting comes just before, so a weekday dates the report."""
+    low = tok.lower()
+    before = prev.lower() if prev else None
+    if low in _SMALL_NUMBERS and before not in _NOT_COUNTING:
+        return [_SMALL_NUMBERS[low]]
+    if low in SCALE_WORDS and before in ("a", "one"):
+        return ["1" + SCALE_WORDS[low]]  # "a million dollars" / "a billion dollars"
+    if low in _VAGUE_AMOUNTS and not (prev and (prev[0].isdigit() or before in NUMBER_WORDS)):
+        return ["~" + low]
+    if low in _ORDINALS:
+        return [_ORDINALS[low]]
+    if tok[0].isupper() and low in _WEEKDAYS:
+        return [] if reported else ["day:" + low]
+    if tok[0].isupper() and low in _FULL_MONTHS and not first:
+        day_follows = nxt is not None and nxt.isdigit() and len(nxt) <= 2
+        return [] if day_follows else [f"mon:{_FULL_MONTHS[low]}"]
+    return []
 
 
 _CURRENCY_WORDS = {"dollar": "$", "pound": "£", "euro": "€", "yen": "¥"}
@@ -299,8 +370,14 @@ def number_marks(text: str, start: int, end: int) -> tuple[str, str]:
     currency ("-5", "$5", "US$5", "5 dollars" -> "$"), and a percent ("5%", "5 percent",
     "5 per cent" -> "%"). "$5 million" and "£5 million" state different amounts, "-5C" is
     not "5C" and "5%" is not "5"."""
-    before = text[max(0, start - 2) : start].rstrip()
+    before = text[max(0, start - 5) : start].rstrip()
     cur = before[-1] if before[-1:] in ("$", "£", "€", "¥") else ""
+    if cur == "$":  # "C$5", "HK$5", "A$5" are other dollars; "US$5" is "$5"
+        prefix = re.search(r"(?<![A-Za-z])([A-Z]{1,3})\$$", before)
+        if prefix and prefix.group(1) != "US":
+            cur = prefix.group(1) + "$"
+    elif before[-1:] and unicodedata.category(before[-1]) == "Sc":
+        cur = before[-1]  # "₹500", "₽500"
     sign = ""
     if start > 0 and text[start - 1] in "-−" and (start < 2 or not text[start - 2].isalnum()):
         sign = "-"
@@ -356,6 +433,7 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
     pieces = [(m.lastgroup or "", m.group()) for m in found]
     words = [(k, t) for k, t in pieces if k != "punct"]
     numbers: list[str] = []
+    numbered: list[tuple[str, int]] = []  # (number, position in ``words``)
     negated = False
     # Name runs as (first, last) indexes into ``pieces``; punctuation ends a run.
     runs: list[tuple[int, int, set[str]]] = []
@@ -369,14 +447,21 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
             nxt = words[word_pos + 1][1] if word_pos + 1 < len(words) else None
             if kind == "num":
                 cur, pct = number_marks(prepped, found[idx].start(), found[idx].end())
-                money = cur.endswith(("$", "£", "€", "¥")) and nxt is not None
+                money = bool(cur) and cur[-1] != "-" and nxt is not None
                 scale = MONEY_SCALES.get(nxt.lower(), "") if money and nxt else ""
-                numbers.extend(cur + n + scale + pct for n in _numbers(tok, prev, nxt))
+                found_here = [cur + n + scale + pct for n in _numbers(tok, prev, nxt)]
             else:
-                numbers.extend(_numbers(tok, prev, nxt))
+                reported = any(
+                    w.lower() in _REPORTING for _, w in words[max(0, word_pos - 2) : word_pos]
+                )
+                found_here = _numbers(tok, prev, nxt) + _word_facts(
+                    tok, prev, nxt, first_word, reported
+                )
+            numbers.extend(found_here)
+            numbered.extend((n, word_pos) for n in found_here)
         if kind == "word":
             low = tok.lower()
-            if low in NEGATIONS or low.endswith("n't"):
+            if low in NEGATIONS or low in _FAILED or low.endswith("n't"):
                 negated = True
             base = _POSSESSIVE.sub("", low)
             is_name = (
@@ -420,27 +505,63 @@ def extract_facts(text: str, vocab: Vocabulary | None = None) -> Facts:
         )
         for first, last, toks in runs
     )
+    seq = tuple(
+        _POSSESSIVE.sub("", t.lower()) if kind == "word" else t
+        for kind, t in pieces
+        if kind != "punct"
+    )
+
+    def beside(pos: int) -> set[str]:
+        """The content words within two words of position ``pos``."""
+        near = seq[max(0, pos - 2) : pos] + seq[pos + 1 : pos + 3]
+        return {w for w in near if w not in NOT_NAMES and not w[0].isdigit() and len(w) > 2}
+
+    number_words: dict[str, set[str]] = {}
+    for n, pos in numbered:
+        number_words.setdefault(n, set()).update(beside(pos))
     return Facts(
         frozenset(numbers),
         names,
         negated,
-        tuple(
-            _POSSESSIVE.sub("", t.lower()) if kind == "word" else t
-            for kind, t in pieces
-            if kind != "punct"
-        ),
+        seq,
+        tuple((n, frozenset(ws)) for n, ws in number_words.items()),
+    )
+
+
+# what may follow the shared start of two spellings of one name: Sergei / Sergey, Korea /
+# Korean, Zelensky / Zelenskiy / Zelenskyy; not Niger / Nigeria, Paul / Paula, Mali / Malawi
+_NAME_ENDINGS = frozenset("s n an ns ans ese i y ey ei iy yy ie".split()) | {""}
+# words that make another place of a name: "South Sudan" is not "Sudan", "New York" not "York"
+_PLACE_MAKERS = frozenset(
+    "north south east west northern southern eastern western upper lower new".split()
+)
+
+
+def _variant(a: str, b: str) -> bool:
+    """Two spellings of one name: the same start and an inflection or a transliteration's
+    ending after it, or (Qaeda / Qaida) one letter changed inside a word of the same length
+    and start. Iceland / Ireland, Austria / Australia and Gambia / Zambia are not."""
+    if len(a) < 4 or len(b) < 4:
+        return False
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    if k >= 4 and a[k:] in _NAME_ENDINGS and b[k:] in _NAME_ENDINGS:
+        return True
+    return (
+        len(a) == len(b) and a[:2] == b[:2] and sum(x != y for x, y in zip(a, b, strict=True)) == 1
     )
 
 
 def _token_match(tok: str, others: frozenset[str]) -> bool:
-    if tok in others:
-        return True
-    # Spelling variants of one name (Sergei / Sergey, Korea / Korean).
-    return len(tok) >= 4 and any(len(o) >= 4 and fuzz.ratio(tok, o) >= 80 for o in others)
+    return tok in others or any(_variant(tok, o) for o in others)
 
 
 def _same_name(p: frozenset[str], q: frozenset[str]) -> bool:
-    """One phrase is a short form of the other ("Kim" / "Kim Jong Un"; not Jane / John Doe)."""
+    """One phrase is a short form of the other ("Kim" / "Kim Jong Un"; not Jane / John Doe,
+    nor Sudan / South Sudan)."""
+    if (p ^ q) & _PLACE_MAKERS:
+        return False
     return all(_token_match(t, q) for t in p) or all(_token_match(t, p) for t in q)
 
 
@@ -490,11 +611,30 @@ def _swapped(a: Facts, b: Facts) -> bool:
     return False
 
 
+def _numbers_swapped(a: Facts, b: Facts) -> bool:
+    """The same numbers beside other words: "killed 12 and injured 30" / "killed 30 and
+    injured 12" (not "12 people were killed and 30 hurt" / "30 were hurt and 12 people
+    killed", where each number keeps a word)."""
+    shared = a.numbers & b.numbers
+    if len(shared) < 2:
+        return False
+    wa, wb = dict(a.number_words), dict(b.number_words)
+    for n in shared:
+        mine, theirs = wa.get(n, frozenset()), wb.get(n, frozenset())
+        if mine and theirs and not mine & theirs:
+            if any(m != n and mine & wb.get(m, frozenset()) for m in shared):
+                return True
+    return False
+
+
 def facts_conflict(a: Facts, b: Facts) -> str | None:
     """Why two sentences state different facts, or None when they may say the same.
 
     * negation: one is negated, the other not;
-    * numbers: each has a number the other lacks ("killed 12" / "killed 15");
+    * numbers: each has a number the other lacks ("killed 12" / "killed 15"; for this,
+      "two", "a million", "hundreds", "second", "Monday" and "in March" are numbers too), or
+      the same numbers stand beside other words ("killed 12 and injured 30" / "killed 30
+      and injured 12");
     * names: a name found only in one sentence stands where a name found only in the
       other stands (they share a neighbouring content word: "met Lavrov" / "met Putin");
     * opposites: one says "rose", "won", "approved" or "North" where the other says only
@@ -506,6 +646,8 @@ def facts_conflict(a: Facts, b: Facts) -> str | None:
     if a.negated != b.negated:
         return "negation"
     if (a.numbers - b.numbers) and (b.numbers - a.numbers):
+        return "numbers"
+    if _numbers_swapped(a, b):
         return "numbers"
     if opposite_words(a.seq, [b.seq]):
         return "opposites"

@@ -256,6 +256,43 @@ def test_bad_input_is_refused() -> None:
             "Spain lost to Italy in the final in Berlin on Sunday.",
             "Italy lost to Spain in the final in Berlin on Sunday.",
         ),
+        # one and two, amounts without a number, ordinals, days and months
+        (
+            "Two people were killed in the blast on Monday.",
+            "Three people were killed in the blast on Monday.",
+        ),
+        ("One person died in the fire at the depot.", "Two people died in the fire at the depot."),
+        (
+            "Hundreds of people protested in the capital.",
+            "Thousands of people protested in the capital.",
+        ),
+        ("The firm was fined a million dollars.", "The firm was fined a billion dollars."),
+        ("The team finished first in the league.", "The team finished second in the league."),
+        ("The minister will visit Seoul on Monday.", "The minister will visit Seoul on Tuesday."),
+        ("The election will be held in March.", "The election will be held in May."),
+        # the same numbers beside other words
+        (
+            "The attack killed 12 people and injured 30 others.",
+            "The attack killed 30 people and injured 12 others.",
+        ),
+        # names that are not spellings of one another
+        ("The storm hit Iceland on Monday morning.", "The storm hit Ireland on Monday morning."),
+        ("Troops were sent to Austria last week.", "Troops were sent to Australia last week."),
+        ("Floods struck Niger after heavy rain.", "Floods struck Nigeria after heavy rain."),
+        (
+            "Fighting broke out in Sudan on Saturday.",
+            "Fighting broke out in South Sudan on Saturday.",
+        ),
+        # other dollars, other currency signs, other outcomes
+        ("The deal is worth C$5 million.", "The deal is worth $5 million."),
+        ("The deal is worth HK$2 billion.", "The deal is worth US$2 billion."),
+        ("The project will cost ₹500 crore.", "The project will cost ₽500 crore."),
+        (
+            "Police arrested the suspect at the scene.",
+            "Police failed to arrest the suspect at the scene.",
+        ),
+        ("Shares in the bank were up 5% on Friday.", "Shares in the bank were down 5% on Friday."),
+        ("The driver admitted the charges in court.", "The driver denied the charges in court."),
         (
             "North Korea fired a missile into the sea on Monday.",
             "South Korea fired a missile into the sea on Monday.",
@@ -320,6 +357,17 @@ def test_sentences_that_state_another_fact_never_merge(x: str, y: str) -> None:
         ("Kyiv was attacked by Russia on Monday.", "Russia attacked Kyiv on Monday."),
         ("Twenty-five people died in the fire.", "25 people died in the fire."),
         ("A twenty-five-year-old man was arrested.", "A 25-year-old man was arrested."),
+        ("The deal is worth US$2 billion.", "The deal is worth $2 billion."),
+        ("No one was hurt in the blast.", "Nobody was hurt in the blast, police said."),
+        (
+            "Twelve people were killed and 30 were injured.",
+            "Thirty were injured and 12 people were killed.",
+        ),
+        ("Sergei Lavrov arrived in Pyongyang.", "Sergey Lavrov arrived in Pyongyang."),
+        ("Zelensky spoke to reporters in Kyiv.", "Zelenskiy spoke to reporters in Kyiv."),
+        ("The leader of al-Qaeda was killed.", "The leader of al-Qaida was killed."),
+        ("Kim said Friday the talks went well.", "Kim said on Thursday the talks went well."),
+        ("The vote is in March, officials said.", "The vote is on March 3, officials said."),
     ],
 )
 def test_the_same_fact_in_other_marks_or_words_does_not_conflict(x: str, y: str) -> None:
