@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote
 
 from sqlalchemy import (
     JSON,
@@ -45,7 +46,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -197,6 +198,16 @@ def database_fault(exc: BaseException) -> str:
     return (lines[0] if lines else type(exc).__name__)[:200]
 
 
+def _sqlite_in_memory(url: URL) -> bool:
+    """Whether a SQLite URL names no database file: ``sqlite://``, ``:memory:``, a URI with
+    ``mode=memory`` or ``file::memory:``, or an empty name (a temporary database that
+    SQLite deletes when the connection closes)."""
+    database = url.database or ""
+    mode = url.query.get("mode", ())
+    modes = (mode,) if isinstance(mode, str) else mode
+    return database in ("", ":memory:") or database.startswith("file::memory:") or "memory" in modes
+
+
 def _file_id(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -223,6 +234,14 @@ class Store:
                 f"the database {self.url} is neither SQLite nor PostgreSQL, the two this "
                 "service can lock for itself"
             )
+        if backend == "sqlite" and _sqlite_in_memory(parsed):
+            # no file to lock, each pooled connection (one a thread) its own empty database
+            # ("no such table"), and everything stored gone when the process ends
+            raise ConfigError(
+                f"the database {unquote(self.url)} is an in-memory SQLite database, which loses "
+                "everything stored when the service stops; the service needs a database file "
+                "(sqlite:///PATH) or server (postgresql+psycopg://USER@HOST/NAME)"
+            )
         kwargs: dict[str, Any] = {}
         self.is_sqlite = backend == "sqlite"
         # the SQLite file and its identity once the schema is in place: a file deleted or
@@ -234,16 +253,15 @@ class Store:
         self._lock_conn: Connection | None = None
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-            if parsed.database and parsed.database != ":memory:":
-                self.sqlite_path = Path(parsed.database)
-                try:
-                    self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise ConfigError(
-                        f"cannot use {self.sqlite_path.parent} as the data folder: "
-                        f"{exc.strerror or exc} (set STORYBRIEF_DATA_DIR or --data-dir to a "
-                        "folder this user can write)"
-                    ) from None
+            self.sqlite_path = Path(parsed.database or "")  # not empty: checked above
+            try:
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot use {self.sqlite_path.parent} as the data folder: "
+                    f"{exc.strerror or exc} (set STORYBRIEF_DATA_DIR or --data-dir to a "
+                    "folder this user can write)"
+                ) from None
         else:
             kwargs["pool_pre_ping"] = True
         try:

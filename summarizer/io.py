@@ -31,6 +31,9 @@ from summarizer.types import Article, Brief, derive_article_id
 ARTICLE_FIELDS = {"id", "outlet", "title", "url", "published", "text"}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # only a broken escape puts one in a str
 MIN_YEAR, MAX_YEAR = 1800, 2100
+# a folder's manifest.json is parsed whole: ≈300 bytes of metadata an article, so this is
+# some 150,000 articles, and a runaway file cannot take all memory
+MAX_MANIFEST_BYTES = 50_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +155,13 @@ def article_to_dict(article: Article) -> dict[str, Any]:
     }
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+def _read_text(path: Path, limit: int | None = None) -> str:
+    """The file as text; with ``limit``, reading stops one byte past it (the size a file
+    reports cannot be trusted: one under /proc says 0) and a longer file is refused."""
+    with path.open("rb") as fh:
+        raw = fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and len(raw) > limit:
+        raise InputError(f"larger than {limit:,} bytes: not read")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -163,13 +171,33 @@ def _read_text(path: Path) -> str:
 # ---------------------------------------------------------------- located readers
 
 
+def _refused_in_folder(path: Path, root: Path) -> str | None:
+    """Why a file of a folder input is not read, or None when it may be: a link out of the
+    folder could hand any readable file to the pipeline (or /dev/zero, which never ends),
+    and a pipe or a device would block the read: neither is a file of the folder."""
+    try:
+        outside = path.is_symlink() and not path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError) as exc:  # a broken link, or a loop of links
+        return f"cannot read: {exc}"
+    if outside:
+        return "a link to a file outside the folder: not read"
+    if not path.is_file():
+        return "not a regular file: not read"
+    return None
+
+
 def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
     meta: dict[str, dict[str, Any]] = {}
+    root = folder.resolve()
     manifest = folder / "manifest.json"
-    if manifest.exists():
+    # lexists: a broken link named manifest.json is reported, not taken for no manifest
+    refused = _refused_in_folder(manifest, root) if os.path.lexists(manifest) else None
+    if refused is not None:
+        yield InputProblem(str(manifest), None, f"unreadable manifest: {refused}")
+    elif manifest.exists():
         entries: list[Any] = []
         try:
-            data = json.loads(_read_text(manifest))
+            data = json.loads(_read_text(manifest, MAX_MANIFEST_BYTES))
             entries = data["articles"] if isinstance(data, dict) else data
             if not isinstance(entries, list):
                 raise TypeError('expected a list of entries or {"articles": [...]}')
@@ -189,20 +217,9 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
             yield InputProblem(
                 str(manifest), None, f"entry for {name!r}: no such .txt file in {folder}"
             )
-    root = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
-        # a link out of the folder could hand any readable file to the pipeline, and a
-        # pipe or a device would block the read: neither is an article file
-        try:
-            outside = path.is_symlink() and not path.resolve(strict=True).is_relative_to(root)
-        except (OSError, RuntimeError) as exc:  # a broken link, or a loop of links
-            yield InputProblem(str(path), None, f"cannot read: {exc}")
-            continue
-        if outside:
-            yield InputProblem(str(path), None, "a link to a file outside the folder: not read")
-            continue
-        if not path.is_file():
-            yield InputProblem(str(path), None, "not a regular file: not read")
+        if (refused := _refused_in_folder(path, root)) is not None:
+            yield InputProblem(str(path), None, refused)
             continue
         entry = dict(meta.get(path.name, {}))
         entry.pop("file", None)

@@ -199,6 +199,73 @@ def test_a_manifest_that_is_a_folder_is_a_problem(tmp_path: Path) -> None:
     assert isinstance(items[1], Located)
 
 
+def _manifest_problems(folder: Path) -> tuple[list[str], list[str]]:
+    """The manifest's problems and the ids read, for a folder holding a.txt."""
+    items = list(iter_located_inputs([str(folder)]))
+    problems = [p for p in items if isinstance(p, InputProblem)]
+    assert {p.path for p in problems} <= {str(folder / "manifest.json")}
+    return [p.message for p in problems], [i.article.id for i in items if isinstance(i, Located)]
+
+
+@pytest.mark.timeout(30)
+def test_a_manifest_that_is_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Opening a named pipe blocks until something writes to it: the reader hung."""
+    import os
+
+    (tmp_path / "a.txt").write_text("Article a text here.", encoding="utf-8")
+    os.mkfifo(tmp_path / "manifest.json")
+    problems, read = _manifest_problems(tmp_path)
+    assert problems == ["unreadable manifest: not a regular file: not read"] and read == ["a"]
+
+
+@pytest.mark.timeout(30)
+def test_a_manifest_that_links_out_of_the_folder_is_not_read(tmp_path: Path) -> None:
+    """A link to /dev/zero read until memory ran out; a link to any other file outside the
+    folder was read as the manifest. Both are refused as a .txt link out would be; a link
+    to a file inside the folder is read."""
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps([{"id": "a", "outlet": "Leaked"}]), encoding="utf-8")
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Article a text here.", encoding="utf-8")
+    manifest = folder / "manifest.json"
+    refused = "unreadable manifest: a link to a file outside the folder: not read"
+    for target in (Path("/dev/zero"), outside):
+        manifest.symlink_to(target)
+        assert _manifest_problems(folder) == ([refused], ["a"])
+        manifest.unlink()
+    manifest.symlink_to(folder / "gone.json")  # broken: reported, not taken for no manifest
+    problems, read = _manifest_problems(folder)
+    assert len(problems) == 1 and problems[0].startswith("unreadable manifest: cannot read")
+    manifest.unlink()
+    (folder / "meta.json").write_text(json.dumps([{"id": "a", "outlet": "AP"}]))
+    manifest.symlink_to(folder / "meta.json")
+    items = list(iter_located_inputs([str(folder)]))
+    assert [(i.article.id, i.article.outlet) for i in items if isinstance(i, Located)] == [
+        ("a", "AP")
+    ]
+    assert not [p for p in items if isinstance(p, InputProblem)]
+
+
+def test_a_manifest_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    """The manifest is parsed whole, so its size is bounded; a file at the limit is read."""
+    from summarizer.io import MAX_MANIFEST_BYTES
+
+    (tmp_path / "a.txt").write_text("Article a text here.", encoding="utf-8")
+    manifest = tmp_path / "manifest.json"
+    entry = json.dumps([{"id": "a", "outlet": "AP"}])
+    with manifest.open("w", encoding="utf-8") as fh:  # padded with spaces to the limit
+        fh.write(entry + " " * (MAX_MANIFEST_BYTES - len(entry)))
+    items = list(iter_located_inputs([str(tmp_path)]))
+    assert [i.article.outlet for i in items if isinstance(i, Located)] == ["AP"]
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write(" ")
+    problems, read = _manifest_problems(tmp_path)
+    assert problems == [
+        f"unreadable manifest: larger than {MAX_MANIFEST_BYTES:,} bytes: not read"
+    ] and read == ["a"]
+
+
 def test_seeds_folder_reads_all_five() -> None:
     items = list(iter_located_inputs([str(SEEDS)]))
     assert len(items) == 5 and all(isinstance(i, Located) for i in items)

@@ -157,13 +157,44 @@ def test_a_database_password_stays_out_of_messages() -> None:
         ("nonsense", "is not a database URL"),
         ("mysql://news@db.example/storybrief", "neither SQLite nor PostgreSQL"),
         ("postgresql+nodriver://news@db.example/storybrief", "no driver for the database"),
+        # in memory: no file to lock, an empty database for each thread, all lost at exit
+        ("sqlite://", "in-memory SQLite database"),
+        ("sqlite:///", "in-memory SQLite database"),
+        ("sqlite:///:memory:", "in-memory SQLite database"),
+        ("sqlite+pysqlite:///:memory:", "in-memory SQLite database"),
+        ("sqlite:///file:briefs?mode=memory&cache=shared&uri=true", "in-memory SQLite"),
+        ("sqlite:///file::memory:?cache=shared&uri=true", "in-memory SQLite database"),
     ],
 )
 def test_a_database_url_the_service_cannot_use_is_a_clear_error(url: str, message: str) -> None:
     from service.store import Store
 
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as info:
         Store(url)
+    assert "\n" not in str(info.value)
+
+
+def test_an_in_memory_database_is_refused_for_the_data_it_would_lose(tmp_path: Path) -> None:
+    """The message says why and what to use; a database file, even one named like the
+    in-memory ones, is still used (and locked)."""
+    from service.store import Store
+
+    with pytest.raises(ConfigError) as info:
+        Store("sqlite:///:memory:")
+    assert str(info.value) == (
+        "the database sqlite:///:memory: is an in-memory SQLite database, which loses everything "
+        "stored when the service stops; the service needs a database file (sqlite:///PATH) "
+        "or server (postgresql+psycopg://USER@HOST/NAME)"
+    )
+    for name in ("storybrief.db", "memory.db", ":memory:.db"):
+        store = Store(f"sqlite:///{tmp_path / name}")
+        try:
+            store.lock()
+            store.create_schema()
+            assert store.sqlite_path == tmp_path / name and (tmp_path / name).is_file()
+            assert (tmp_path / f"{name}.lock").is_file()
+        finally:
+            store.dispose()
 
 
 def test_a_database_the_service_cannot_reach_is_a_clear_error(tmp_path: Path) -> None:
