@@ -19,7 +19,8 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -162,6 +163,30 @@ class StoryService:
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
         self._index_dirty = False  # the in-memory index may hold uncommitted articles
+        # when each write that stamps stories' ``updated_at`` began, until it commits: a
+        # listing's ``as_of`` is the earliest, so a poll from it misses no later commit
+        self._writes: dict[int, datetime] = {}
+        self._writes_lock = threading.Lock()
+
+    @contextmanager
+    def _stamping(self) -> Iterator[None]:
+        """Around a transaction that stamps stories' ``updated_at``: from before its stamp
+        is taken until after it commits (``as_of``)."""
+        token = object()
+        with self._writes_lock:
+            self._writes[id(token)] = utcnow()
+        try:
+            yield
+        finally:
+            with self._writes_lock:
+                del self._writes[id(token)]
+
+    def as_of(self) -> datetime:
+        """A time at or before every stamp a listing made now might not show yet: the start
+        of the earliest write still open, else now."""
+        now = utcnow()
+        with self._writes_lock:
+            return min([now, *self._writes.values()])
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -195,7 +220,7 @@ class StoryService:
         grouped anew.
         """
         log.warning("rebuilding the story index from the stored articles")
-        with self.store.session() as s:
+        with self._stamping(), self.store.session() as s:
             rows = s.scalars(select(ArticleRow)).all()
             prepared = self._restore(s, rows)
             by_id = {p.article.id: p for p in prepared}
@@ -364,7 +389,7 @@ class StoryService:
         try:
             if self._index_dirty:
                 self._reload_index()
-            with self.store.session() as s:
+            with self._stamping(), self.store.session() as s:
                 out = self._ingest(s, articles, deadline)
                 if deadline is not None:
                     deadline.check("ingest")
@@ -644,7 +669,13 @@ class StoryService:
     def list_stories(
         self, *, limit: int, offset: int, updated_since: datetime | None
     ) -> StoriesOut:
-        """Newest first: by latest publication date (undated last), then by last update."""
+        """Newest first: by latest publication date (undated last), then by last update.
+
+        ``as_of`` is taken before the query: every story that changes in a transaction
+        committed after it has ``updated_at`` at or after ``as_of``, so a client that polls
+        with ``updated_since=as_of`` misses none (a write in progress takes its stamp when it
+        begins and may commit after this listing)."""
+        as_of = self.as_of()
         with self.store.session() as s:
             query = select(StoryRow)
             count_q = select(func.count()).select_from(StoryRow)
@@ -663,6 +694,7 @@ class StoryService:
             return StoriesOut(
                 data=[StorySummary(**self._summary(r, r.id in current)) for r in rows],
                 count=total,
+                as_of=as_of,
             )
 
     def get_story(self, story_id: str) -> StoryDetail:

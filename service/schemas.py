@@ -231,6 +231,10 @@ class StorySummary(BaseModel):
 class StoriesOut(BaseModel):
     data: list[StorySummary]
     count: int = Field(description="stories matching the filter (all pages)")
+    as_of: datetime = Field(
+        description="poll again with updated_since=as_of to see every story changed since "
+        "this listing, including by writes that were still committing"
+    )
 
 
 class StoryArticle(BaseModel):

@@ -236,3 +236,42 @@ def test_copies_chained_by_url_and_text_in_one_request_answer_with_the_first(
     assert r.status_code == 201, r.json()
     assert [d["id"] for d in r.json()["data"]] == ["c0", "c0", "c0"]
     assert [d["status"] for d in r.json()["data"]] == ["created", "existing", "existing"]
+
+
+def test_a_poll_from_as_of_misses_no_write_that_was_still_committing(client: TestClient) -> None:
+    """A story stamped by a write that began before a listing and committed after it
+    shows up when the client polls again from that listing's ``as_of``."""
+    import threading
+    import time
+    from datetime import datetime
+
+    service = client.app.state.service  # type: ignore[attr-defined]
+    articles = seed_payload()
+    assert client.post("/v1/articles", json={"articles": articles[:2]}).status_code == 201
+    slow_save = service._save_index
+    started = threading.Event()
+
+    def save_slowly(s: Any) -> None:  # the story rows are stamped; the commit waits
+        started.set()
+        time.sleep(1.5)
+        slow_save(s)
+
+    service._save_index = save_slowly
+    worker = threading.Thread(
+        target=lambda: client.post("/v1/articles", json={"articles": articles[2:3]})
+    )
+    worker.start()
+    assert started.wait(30)
+    during = client.get("/v1/stories").json()
+    worker.join(60)
+    service._save_index = slow_save
+    as_of = datetime.fromisoformat(during["as_of"])
+    after = client.get("/v1/stories", params={"updated_since": during["as_of"]}).json()
+    changed = {s["id"]: s for s in after["data"]}
+    before = {s["id"]: s for s in during["data"]}
+    stored = client.get(f"/v1/articles/{articles[2]['id']}").json()
+    sid = stored["story_id"]
+    assert sid in changed  # the write that was committing during the first listing
+    earlier = before.get(sid, {"article_count": 0})["article_count"]
+    assert changed[sid]["article_count"] == earlier + 1
+    assert datetime.fromisoformat(changed[sid]["updated_at"]) >= as_of
