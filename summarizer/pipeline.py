@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -119,6 +119,27 @@ class _Timer:
             yield
         finally:
             self.steps[name] = round(self.steps.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+def _distinct(
+    evidence: Sequence[Evidence], vector: Callable[[Evidence], np.ndarray]
+) -> list[Evidence]:
+    """``evidence`` less each line that repeats a better-scored one (cosine of at least
+    ``REPEAT_SIMILARITY``, or a near-duplicate by words), so that extracts chosen together
+    say different things ("Lisbon's metro was shut down ..." and "Metro workers in Lisbon
+    walked out ..." are one fact)."""
+    kept: list[Evidence] = []
+    vectors: list[np.ndarray] = []
+    for e in sorted(evidence, key=lambda e: (-e.score, e.n)):
+        v = vector(e)
+        text = evidence_text(e.group)
+        if any(float(u @ v) >= REPEAT_SIMILARITY for u in vectors) or any(
+            near_duplicate(evidence_text(k.group), text) for k in kept
+        ):
+            continue
+        kept.append(e)
+        vectors.append(v)
+    return sorted(kept, key=lambda e: e.n)
 
 
 def _leading_sentences(counts: Sequence[int], cap: int) -> list[int]:
@@ -269,6 +290,10 @@ class Pipeline:
         speakable = [e for e in evidence if reusable[e.group.id]]
         # an extractive brief leaves out stray pieces of quotations, unless nothing else is left
         extractable = speakable or list(evidence)
+
+        def distinct_extracts() -> list[Evidence]:
+            return _distinct(extractable, lambda e: vectors[row_of[e.group.representative.key]])
+
         with timer.step("generate"):
             if over_budget and self.generator is not None:
                 budget = self.settings.evidence_token_budget
@@ -283,7 +308,9 @@ class Pipeline:
             else:
                 outcome = self._drafts(evidence, n_sentences)
             if outcome.fallback:
-                outcome = replace(outcome, drafts=extractive_drafts(extractable, n_sentences))
+                outcome = replace(
+                    outcome, drafts=extractive_drafts(distinct_extracts(), n_sentences)
+                )
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
@@ -294,7 +321,7 @@ class Pipeline:
                 log.warning("story %s: no generated sentence was supported; extractive", story.id)
                 outcome = GenerationOutcome(
                     headline=None,  # an outlet's title, as for every extractive brief
-                    drafts=extractive_drafts(extractable, n_sentences),
+                    drafts=extractive_drafts(distinct_extracts(), n_sentences),
                     result=outcome.result,
                     fallback=True,
                     fallback_reason="no generated sentence was supported by the evidence",
@@ -538,6 +565,7 @@ class Pipeline:
                 if any(near_duplicate(s.text, text) for s in told):
                     continue
             spare.append(e)
+        spare = _distinct(spare, lambda e: member_vectors[e.group.representative.key])
         if not spare:
             return cited
         outcome = GenerationOutcome(

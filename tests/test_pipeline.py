@@ -660,3 +660,35 @@ def test_a_bad_length_is_refused_before_any_article_is_prepared(
     with pytest.raises(InputError, match="length must be one of") as info:
         pipeline.summarize(seed_articles(), length="huge")  # type: ignore[arg-type]
     assert info.value.field == "length"
+
+
+def test_extracts_chosen_together_say_different_things() -> None:
+    """The top-up and the extractive brief drop a line that repeats a better one, by
+    meaning or by words; each line is checked against those already chosen."""
+    from summarizer.pipeline import _distinct
+    from summarizer.types import Evidence, Sentence, SentenceGroup
+
+    texts = [
+        "Lisbon's metro was shut down on Wednesday by a 24-hour strike over pay.",
+        "Metro workers in Lisbon walked out for 24 hours on Wednesday over pay.",
+        "The city council added extra buses on the busiest routes.",
+        "Lisbon's metro was shut down on Wednesday by a 24-hour strike over pay, unions said.",
+    ]
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(3, 8))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    strike = base[0] + 0.2 * base[1]
+    vecs = [strike, strike + 0.1 * base[2], base[2], base[1]]  # the last: other by meaning
+    vecs = [v / np.linalg.norm(v) for v in vecs]
+    evidence = [
+        Evidence(
+            n=i + 1,
+            group=SentenceGroup(i, s := Sentence(f"a{i}", f"O{i}", 0, 0, len(t), t), (s,)),
+            score=score,
+        )
+        for i, (t, score) in enumerate(zip(texts, (0.9, 0.8, 0.7, 0.6), strict=True))
+    ]
+    by_n = {e.n: v for e, v in zip(evidence, vecs, strict=True)}
+    kept = _distinct(evidence, lambda e: by_n[e.n])
+    # the second repeats the first in meaning, the fourth in words
+    assert [e.n for e in kept] == [1, 3]
