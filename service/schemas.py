@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from summarizer.errors import InputError
-from summarizer.io import article_from_dict, parse_date
+from summarizer.io import URL_SCHEME_MESSAGE, WEB_URL, article_from_dict, parse_date
 from summarizer.types import Article, Brief, Length
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -98,6 +98,8 @@ class ArticleIn(_Input):
     def _url_without_spaces(cls, v: str | None) -> str | None:
         if v is not None and len(v.split()) > 1:
             raise ValueError("url must not contain spaces, tabs or line breaks")
+        if v is not None and not WEB_URL.match(v):
+            raise ValueError(URL_SCHEME_MESSAGE)
         return v
 
     @field_validator("id")

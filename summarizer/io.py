@@ -31,6 +31,10 @@ from summarizer.types import Article, Brief, derive_article_id
 ARTICLE_FIELDS = {"id", "outlet", "title", "url", "published", "text"}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # only a broken escape puts one in a str
 MIN_YEAR, MAX_YEAR = 1800, 2100
+# a source link a reader can follow: "javascript:alert(1)" or "file:///etc/passwd" in
+# ``sources[].url`` would be run or opened by a page that renders the brief's links
+WEB_URL = re.compile(r"(?i)https?://[^/?#\s]+")
+URL_SCHEME_MESSAGE = "url must be a web address starting with http:// or https://"
 # a folder's manifest.json is parsed whole: ≈300 bytes of metadata an article, so this is
 # some 150,000 articles, and a runaway file cannot take all memory
 MAX_MANIFEST_BYTES = 50_000_000
@@ -125,6 +129,8 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
     url = (data.get("url") or None) and str(data["url"]).strip() or None
     if url is not None and len(url.split()) > 1:
         raise InputError("url must not contain spaces, tabs or line breaks", "url")
+    if url is not None and not WEB_URL.match(url):
+        raise InputError(URL_SCHEME_MESSAGE, "url")
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
         raise InputError("id is longer than 200 characters", "id")

@@ -291,6 +291,10 @@ def test_article_dict_round_trip() -> None:
             article_from_dict(rec(1, published=bad))
     with pytest.raises(InputError, match="url must not contain spaces"):
         article_from_dict(rec(1, url="http://x/\n1"))
+    for bad in ("javascript:alert(1)", "file:///etc/passwd", "news.example/a", "http://"):
+        with pytest.raises(InputError, match="web address"):
+            article_from_dict(rec(1, url=bad))
+    assert article_from_dict(rec(1, url="HTTPS://News.Example/a?b=1")).url
     two_lines = article_from_dict({**rec(1), "title": "Lavrov in\nPyongyang", "outlet": "A\tB"})
     assert (two_lines.title, two_lines.outlet) == ("Lavrov in Pyongyang", "A B")
 

@@ -275,6 +275,10 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
             ("url must not contain spaces, tabs or line breaks", "articles.0.url"),
         ),
         (
+            {**GOOD, "url": "javascript:alert(1)"},
+            ("url must be a web address starting with http:// or https://", "articles.0.url"),
+        ),
+        (
             {
                 **GOOD,
                 "text": "<html><body><div class='a'><p>Hello</p><p>world</p>"
