@@ -375,7 +375,7 @@ class Pipeline:
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=headline or _headline(evidence, parts),
+            headline=headline or _headline(evidence, parts, material.reusable),
             sentences=cited,
             sources=sources,
             stats=BriefStats(
@@ -621,11 +621,17 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) -> str:
+def _headline(
+    evidence: Sequence[Evidence],
+    parts: Sequence[PreparedArticle],
+    reusable: Mapping[int, bool] | None = None,
+) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
     That of the top evidence's article, else any article's title; a cut-down evidence
-    sentence only when no article of the story has a title.
+    sentence only when no article of the story has a title, and only one a brief could
+    serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
+    who speaks); else "Story from <outlet>".
     """
     ranked = sorted(evidence, key=lambda e: (-e.score, e.n))
     by_id = {p.article.id: p.article for p in parts}
@@ -635,10 +641,16 @@ def _headline(evidence: Sequence[Evidence], parts: Sequence[PreparedArticle]) ->
     for article in [*ordered, *by_id.values()]:
         if article.title and article.title.strip():
             return clip_headline(article.title)
-    first = (
-        headline_from_sentence(parts[0].sentences[0].text) if parts and parts[0].sentences else ""
-    )
-    return make_headline(ranked) or first or "Untitled story"
+    if reusable is not None:
+        ranked = [e for e in ranked if reusable.get(e.group.id, False)]
+    cut = make_headline(ranked)
+    if cut:
+        return cut
+    if reusable is None and parts and parts[0].sentences:
+        first = headline_from_sentence(parts[0].sentences[0].text)
+        if first:
+            return first
+    return f"Story from {parts[0].article.outlet}" if parts else "Untitled story"
 
 
 def _numbers(text: str) -> frozenset[str]:

@@ -360,6 +360,29 @@ def test_the_writers_first_person_is_not_served(embedder: Any) -> None:
     assert not any("I watched" in t or "Our reporter" in t for t in texts), texts
 
 
+def test_a_brief_with_nothing_servable_gets_no_headline_in_the_writers_voice(
+    embedder: Any,
+) -> None:
+    """No title and every sentence the writer's "I" or "we": the brief serves nothing, and
+    its headline is not cut from a sentence it refused."""
+    diary = Article(
+        id="fp1",
+        outlet="Blog",
+        text="I watched the harvest parade in Lyon on Saturday. We loved the floats, and I "
+        "think it was the best one in years. Our group counted 40 floats.",
+    )
+    pipeline = Pipeline(Settings(), embedder, None)
+    (brief,) = pipeline.summarize([diary])
+    assert not any(s.supported for s in brief.sentences)
+    assert brief.headline == "Story from Blog"
+    # a story with a sentence a brief can serve is headed by it
+    plain = Article(
+        id="fp2", outlet="Blog", text=diary.text + " The parade drew 20,000 people to the city."
+    )
+    (brief,) = pipeline.summarize([plain])
+    assert "20,000" in brief.headline
+
+
 def test_chatter_the_parser_lets_through_does_not_take_a_sentences_place(embedder: Any) -> None:
     """The model writes two lines of talk before its sentences: the cite step drops them
     and the brief keeps the model's sentences (not an extractive fallback); a sentence
