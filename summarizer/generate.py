@@ -172,6 +172,19 @@ _META = re.compile(
     r"sources?\s*:|references?\s*:|evidence\s*:|citations?\s*:)",
     re.IGNORECASE,
 )
+# the model speaking of its input: "The article states that a mayor resigned" is "A mayor
+# resigned"; a brief cites outlets, it does not narrate "the article" or "the evidence"
+# (a hedge, "the evidence suggests that", is no framing to drop; nor is "the source", which
+# may be an outlet's unnamed source)
+_FRAMING = re.compile(
+    r"^(?:(?:the|this|these|both|all)\s+(?:(?:provided|given)\s+)?"
+    r"(?:articles?|evidence|texts?|passages?)(?:\s+\[?\d{1,3}\]?)?\s+"
+    r"(?:states?|says?|reports?|notes?|mentions?|explains?|adds?|highlights?|confirms?"
+    r"|reveals?)\s+that\s+"
+    r"|according\s+to\s+the\s+(?:(?:provided|given)\s+)?"
+    r"(?:articles?|evidence|texts?|passages?)(?:\s+\[?\d{1,3}\]?)?\s*,\s*)",
+    re.IGNORECASE,
+)
 _TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
 _BOUNDARY = re.compile(r"([.!?])([\"'”’)]*)\s+(?=[\"“'‘(]?[A-Z0-9])")
 _ABBREV = frozenset(
@@ -405,7 +418,7 @@ def parse_output(text: str, n_evidence: int | None = None) -> tuple[str | None, 
                 pieces.append(p)
     drafts: list[Draft] = []
     for i, p in enumerate(pieces):
-        sent = p.text.strip()
+        sent = _without_framing(p.text.strip())
         if re.fullmatch(r"[\"“][^\"“”]+[\"”]", sent):
             sent = sent[1:-1].strip()
         if not p.clean_end:
@@ -420,6 +433,16 @@ def parse_output(text: str, n_evidence: int | None = None) -> tuple[str | None, 
             continue
         drafts.append(Draft(text=sent, hints=tuple(dict.fromkeys(p.hints))))
     return headline, dedupe_drafts(drafts)
+
+
+def _without_framing(sentence: str) -> str:
+    """``sentence`` less a lead-in about the model's input ("The article states that",
+    "According to the evidence,"), its first letter then in capitals."""
+    m = _FRAMING.match(sentence)
+    if not m or m.end() >= len(sentence):
+        return sentence
+    rest = sentence[m.end() :]
+    return rest[0].upper() + rest[1:]
 
 
 def _headline_line(line: str) -> re.Match[str] | None:

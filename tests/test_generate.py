@@ -646,3 +646,30 @@ def test_estimate_brief_seconds_scales_the_measured_speeds() -> None:
         estimate_brief_seconds(_TimedGenerator(completion_tokens=2), prompt_tokens=1, new_tokens=1)
         is None
     )
+
+
+def test_the_models_framing_of_its_input_is_dropped() -> None:
+    """ "The article states that ..." narrates the prompt, not the news."""
+    for text, expected in (
+        (
+            "The article states that a mayor in Leeds resigned on Monday [1].",
+            "A mayor in Leeds resigned on Monday.",
+        ),
+        (
+            "According to the evidence, the council approved the budget [2].",
+            "The council approved the budget.",
+        ),
+        (
+            "The articles report that 12 people died in the floods [1][3].",
+            "12 people died in the floods.",
+        ),
+    ):
+        (draft,) = parse_output(text, 5)[1]
+        assert draft.text == expected
+    for kept in (
+        "According to the report, the council approved the budget [2].",  # a real report
+        "The evidence suggests that turnout was low [1].",  # a hedge, not framing
+        "The source says that the talks failed [1].",  # an outlet's unnamed source
+    ):
+        (draft,) = parse_output(kept, 5)[1]
+        assert draft.text == kept.replace(" [2]", "").replace(" [1]", "")
