@@ -415,7 +415,12 @@ class StoryService:
         alias: dict[int, int] = {}  # a later duplicate within the request -> the first one
         by_url: dict[str, int] = {}
         candidates: list[tuple[int, Article]] = []
+        by_id: dict[str, int] = {}
         for i, art in enumerate(articles):
+            if art.id in by_id:  # a copy sent twice in one request (``to_articles``)
+                alias[i] = by_id[art.id]
+                continue
+            by_id[art.id] = i
             row = s.get(ArticleRow, art.id)
             if row is not None:
                 # the same article: the same text (whitespace aside) or the same url

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from summarizer.errors import InputError
 from summarizer.io import URL_SCHEME_MESSAGE, WEB_URL, article_from_dict, parse_date
-from summarizer.types import Article, Brief, Length
+from summarizer.types import Article, Brief, Length, same_article
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
@@ -153,7 +153,9 @@ class ArticlesIn(_Input):
     articles: list[ArticleIn] = Field(min_length=1)
 
     def to_articles(self) -> list[Article]:
-        """The library's records; ids are derived where missing and must be unique."""
+        """The library's records; ids are derived where missing. An id may come again only
+        for a copy of the same article (the same text, whitespace aside, and url: syndicated
+        copy sent twice), which is answered as the first."""
         out: list[Article] = []
         seen: dict[str, int] = {}
         for i, item in enumerate(self.articles):
@@ -161,13 +163,13 @@ class ArticlesIn(_Input):
                 art = item.to_article()
             except InputError as exc:
                 raise InputError(exc.message, f"articles.{i}.{exc.field or 'text'}") from None
-            if art.id in seen:
+            if art.id in seen and not same_article(out[seen[art.id]], art):
                 raise InputError(
                     f"duplicate article id {art.id!r} (articles #{seen[art.id]} and #{i}); "
                     "ids must be unique within a request",
                     f"articles.{i}.id",
                 )
-            seen[art.id] = i
+            seen.setdefault(art.id, i)
             out.append(art)
         return out
 

@@ -60,6 +60,7 @@ from summarizer.types import (
     SentenceGroup,
     Source,
     Story,
+    same_article,
     same_words,
 )
 
@@ -178,11 +179,16 @@ class Pipeline:
     # ------------------------------------------------------------------ ingest side
 
     def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
-        """Clean, split and embed articles (one batched embedding call for all of them)."""
-        ids = [a.id for a in articles]
-        if len(set(ids)) != len(ids):
-            dup = next(i for i in ids if ids.count(i) > 1)
-            raise InputError(f"duplicate article id {dup!r} in one request", field="id")
+        """Clean, split and embed articles (one batched embedding call for all of them).
+
+        A copy of an article already in the set (``same_article``) is prepared once; another
+        article under the same id is refused."""
+        unique: dict[str, Article] = {}
+        for a in articles:
+            first = unique.setdefault(a.id, a)
+            if first is not a and not same_article(first, a):
+                raise InputError(f"duplicate article id {a.id!r} in one request", field="id")
+        articles = list(unique.values())
         # Lines repeated verbatim across several articles of the set (site furniture
         # shared by outlets) are boilerplate too. Copies of one text count once, and an
         # article those lines would empty keeps them (they were its text, not furniture).

@@ -27,6 +27,11 @@ def same_words(text: str) -> str:
     return " ".join(text.split())
 
 
+def same_article(a: Article, b: Article) -> bool:
+    """Whether ``b`` is a copy of ``a``: the same id, url and text (whitespace aside)."""
+    return a.id == b.id and a.url == b.url and same_words(a.text) == same_words(b.text)
+
+
 def derive_article_id(url: str | None, text: str) -> str:
     """A stable id for an article: from its url when it has one, else from its text."""
     basis = url.strip() if url and url.strip() else text

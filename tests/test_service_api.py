@@ -381,6 +381,22 @@ def test_duplicate_ids_in_one_request(client: TestClient) -> None:
     )
 
 
+def test_a_copy_sent_twice_in_one_request_is_one_article(client: TestClient) -> None:
+    """Syndicated copy without ids or urls: the same text twice derives one id; the copy
+    is answered as the first, stored once, and briefed once."""
+    a = {k: v for k, v in GOOD.items() if k not in ("id", "url")}
+    b = {**a, "outlet": "Other Wire", "text": "  " + a["text"].replace(" ", "  ") + "\n"}
+    r = client.post("/v1/articles", json={"articles": [a, b]})
+    assert r.status_code == 201, r.json()
+    first, second = r.json()["data"]
+    assert second["id"] == first["id"] and second["status"] == "existing"
+    assert client.get(f"/v1/articles/{first['id']}").status_code == 200
+    r = client.post("/v1/briefs", json={"articles": [a, a]})
+    assert r.status_code == 200, r.json()
+    (brief,) = r.json()["data"]
+    assert brief["article_ids"] == [first["id"]]
+
+
 def test_a_request_is_all_or_nothing(seeded: TestClient) -> None:
     good = {"id": "good-one", **GOOD}
     # Cleans down to nothing: only a caption-like fragment.
