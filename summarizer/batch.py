@@ -14,7 +14,9 @@ so a caller that kept the records of an interrupted run continues where it stopp
 Memory stays bounded: articles are streamed and prepared (cleaned, split, embedded) in
 small chunks; only what grouping needs (each article's profile, id and a hash) stays in
 memory, while the prepared article is pickled to a temporary spool file (deleted on
-close) and read back when its story is briefed. Nothing is embedded twice.
+close) and read back when its story is briefed. Nothing is embedded twice. Grouping
+works through the run ``cluster.EXTEND_CHUNK`` articles at a time (see
+``StoryIndex.extend``), so its working memory does not grow with the square of the run.
 
 The command ``storybrief batch`` (``main``) wraps this with files: see ``main``'s help.
 """
@@ -259,6 +261,8 @@ class BatchPlan:
             on_progress(Progress("group", 0, len(self._entries)))
         index = StoryIndex()
         # As Pipeline.assign does it (sorted, order-independent): the same stories as one call.
+        # extend groups at most EXTEND_CHUNK articles at a time (in date order, later chunks
+        # joining earlier stories), so grouping memory grows with the run, not its square.
         index.extend(e.profile for e in self._entries.values() if e.profile is not None)
         for entry in self._entries.values():
             entry.profile = None

@@ -9,8 +9,11 @@ score
 
 where the keyword overlap is IDF-weighted (document frequencies over the articles in the
 index) and normalised by the smaller keyword set, so a short article about the same event
-is not punished for being short; when either article has no keywords the score is the
-cosine alone. Dated articles more than ``max_gap_days`` from every member of a story
+is not punished for being short. A set of fewer than ``KEYWORD_FLOOR`` words says too
+little to be trusted that far (an article whose only name is "Pyongyang" shares it with
+every story from there), so it earns only its share ``n / KEYWORD_FLOOR`` of that credit
+and cannot carry a join on keywords alone. When either article has no keywords the score
+is the cosine alone. Dated articles more than ``max_gap_days`` from every member of a story
 never join it (a later, related event is another story).
 
 ``StoryIndex.extend`` adds a batch by average-linkage agglomeration: new articles start as
@@ -18,7 +21,11 @@ singletons, existing stories as frozen clusters; the closest pair of clusters (m
 score) merges while that mean reaches ``threshold``, but two existing stories never merge.
 Average linkage keeps one event from absorbing a neighbouring one by chaining, and the
 result does not depend on the order of the batch. ``add`` is ``extend`` of one article:
-it joins the best story whose mean score reaches the threshold, or founds a new one.
+it joins the best story whose mean score reaches the threshold, or founds a new one. The
+table of cluster means is new x (new + existing stories within reach), so a batch larger
+than ``EXTEND_CHUNK`` is grouped in chunks of that size, in date order, each joining the
+stories of the chunks before; memory then grows with the number of articles, not its
+square, and only stories that some new article scores near the threshold take part.
 
 Story ids come from the founding (earliest) article, ``"st_" + sha1(article_id)[:12]``,
 and never change: later articles join existing stories instead of renumbering them. A
@@ -146,6 +153,23 @@ LEAD_SENTENCES = 3
 LEAD_WEIGHT = 2.0
 TITLE_WEIGHT = 3.0
 MIN_WORDS = 4  # shorter sentences (captions, widget lines) do not shape the vector
+# A keyword set of n < KEYWORD_FLOOR words earns n / KEYWORD_FLOOR of the keyword credit.
+# Chosen on the seeds' Lavrov story with short probes (threshold 0.45): a 1-word article
+# (Pyongyang marathon, cosine 0.24) joins at a floor of 1 (the old rule), a 2-word one
+# (South Korean missile test, cosine 0.47) at 1-2, and one whose 2 words every member
+# shares would at up to 4; at 5 none does, while 1-3 word briefs about the visit itself
+# (cosine 0.57-0.68) still join (at 6 the weakest of them no longer does). Full articles
+# have 7 keywords or more (seeds, pooled dev set), so their grouping does not change.
+KEYWORD_FLOOR = 5
+# Articles agglomerated together at most (StoryIndex.extend): the table of cluster means is
+# chunk x (chunk + stories in reach) float64, about 32 MB at 2,000.
+EXTEND_CHUNK = 2000
+# Pair scores computed at once: a float32 block of cosines of this many cells is 64 MB.
+SCORE_BLOCK_CELLS = 1 << 24
+# An existing story is left out of agglomeration when no new article's mean score against
+# it comes within this of the threshold (covers float32 cosines that differently shaped
+# matrix products round differently in the last bits, and the rounding of running means).
+REACH_MARGIN = 1e-4
 
 
 def profile_article(
@@ -274,9 +298,13 @@ class StoryIndex:
         return w
 
     def _keyword_overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
+        """Shared IDF weight over the smaller set's, scaled down for a set too small to
+        say much (see ``KEYWORD_FLOOR``)."""
         shared = sum(self._idf(w) for w in a & b)
         smaller = min(self._weight(a), self._weight(b))
-        return shared / smaller if smaller > 0 else 0.0
+        if smaller <= 0:
+            return 0.0
+        return shared / smaller * min(1.0, min(len(a), len(b)) / KEYWORD_FLOOR)
 
     def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
         if not a.keywords or not b.keywords:
@@ -326,7 +354,9 @@ class StoryIndex:
         """
         return self.extend([profile])[profile.article_id]
 
-    def extend(self, profiles: Iterable[ArticleProfile]) -> dict[str, str]:
+    def extend(
+        self, profiles: Iterable[ArticleProfile], *, chunk: int | None = None
+    ) -> dict[str, str]:
         """Add articles together; article id -> story id.
 
         Average-linkage agglomeration: every new article starts as its own cluster, every
@@ -335,7 +365,16 @@ class StoryIndex:
         merge and clusters merge only when their dates are close. A cluster that holds an
         existing story keeps its id; a new one is named after its earliest article. The
         result does not depend on the order of ``profiles``.
+
+        Agglomeration keeps a (new x clusters) table of means, so its memory grows with
+        the square of the articles grouped together: at most ``chunk`` (default
+        ``EXTEND_CHUNK``) are. A larger batch is grouped chunk by chunk in the deterministic
+        order (``order_key``, so by date), each chunk joining the stories of the ones before
+        as a later batch would; keyword statistics cover the whole batch from the start.
         """
+        chunk = EXTEND_CHUNK if chunk is None else chunk
+        if chunk < 1:
+            raise InputError(f"chunk must be at least 1, not {chunk}", "chunk")
         items = list(profiles)
         for p in items:
             if not isinstance(p, ArticleProfile):
@@ -348,9 +387,8 @@ class StoryIndex:
         new = sorted(
             (p for p in seen.values() if p.article_id not in self._profiles), key=order_key
         )
-        dims = {p.vector.shape for p in new} | {
-            p.vector.shape for p in list(self._profiles.values())[:1]
-        }
+        first = next(iter(self._profiles.values()), None)
+        dims = {p.vector.shape for p in new} | ({first.vector.shape} if first else set())
         if len(dims) > 1:
             raise InputError(f"profile vectors of different sizes: {sorted(dims)}")
         for p in new:
@@ -358,8 +396,8 @@ class StoryIndex:
             self._df.update(p.keywords)
         self._idf_cache.clear()
         self._weight_cache.clear()
-        if new:
-            self._agglomerate(new)
+        for start in range(0, len(new), chunk):
+            self._agglomerate(new[start : start + chunk])
         return {aid: self._story_of[aid] for aid in seen}
 
     def seed(
@@ -395,7 +433,10 @@ class StoryIndex:
         self._weight_cache.clear()
 
     def _agglomerate(self, new: Sequence[ArticleProfile]) -> None:
-        clusters = [_Cluster(list(st.members), sid) for sid, st in self._stories.items()]
+        before = list(self._stories)
+        # Existing stories no new article comes near cannot take part (see _reachable).
+        old = self._reachable(new) if self._stories else []
+        clusters = [_Cluster(list(st.members), st.id) for st in old]
         n_old = len(clusters)
         clusters += [_Cluster([p.article_id], None) for p in new]
         n = len(clusters)
@@ -434,11 +475,27 @@ class StoryIndex:
         sizes = np.array([len(c) for c in profs], dtype=np.float64)
         alive = np.ones(n, dtype=bool)
         threshold = self.params.threshold
-        while means.size:
-            allowed = close | ~has_dated[None, :] | ~has_dated[n_old:, None]
-            rows = np.where(allowed, means, -np.inf)
-            r, col = divmod(int(np.argmax(rows)), n)  # first maximum: deterministic
-            if not rows[r, col] >= threshold:
+        # best_val[r], best_col[r]: the highest mean of row r among the clusters it may
+        # merge with, and the first column holding it. A merge changes two columns and two
+        # rows, so only rows that pointed at one of them are rescanned; the first maximum
+        # of the table in row order is then the first row's best, as a full scan finds it.
+        best_val = np.full(len(new), -np.inf)
+        best_col = np.zeros(len(new), dtype=np.intp)
+
+        def rescan(r: int) -> None:
+            allowed = close[r] | ~has_dated
+            if not has_dated[n_old + r]:
+                allowed[:] = True
+            row = np.where(allowed, means[r], -np.inf)
+            best_col[r] = c = int(np.argmax(row))
+            best_val[r] = row[c]
+
+        for r in range(len(new)):
+            rescan(r)
+        while True:
+            r = int(np.argmax(best_val))  # first maximum: deterministic
+            col = int(best_col[r])
+            if not best_val[r] >= threshold:
                 break
             i, j = sorted((n_old + r, col))  # i survives: the older cluster (j is new)
             ni, nj = sizes[i], sizes[j]
@@ -469,6 +526,20 @@ class StoryIndex:
             if i >= n_old:
                 means[i - n_old, :] = merged
                 close[i - n_old, :] = merged_close
+            # Column i changed in every row, column j and row j are gone, row i changed.
+            may = close[:, i] | ~has_dated[i] | ~has_dated[n_old:]
+            col_i = np.where(may, means[:, i], -np.inf)
+            on_i = best_col == i
+            stale = (best_col == j) | (on_i & (col_i < best_val))
+            gain = ~stale & (on_i | (col_i > best_val) | ((col_i == best_val) & (i < best_col)))
+            best_val[gain] = col_i[gain]
+            best_col[gain] = i
+            best_val[j - n_old] = -np.inf
+            stale[j - n_old] = False
+            if i >= n_old:
+                stale[i - n_old] = True
+            for k in np.flatnonzero(stale):
+                rescan(int(k))
         for i in (int(k) for k in np.flatnonzero(alive)):
             c = clusters[i]
             if c.story_id is None:
@@ -485,25 +556,58 @@ class StoryIndex:
                 st.members.append(p.article_id)
                 self._story_of[p.article_id] = c.story_id
         # New stories are listed in the order of their earliest article.
-        old_ids = list(self._stories)[:n_old]
         fresh = sorted(
-            (sid for sid in self._stories if sid not in old_ids),
+            list(self._stories)[len(before) :],
             key=lambda sid: order_key(self._profiles[self._stories[sid].members[0]]),
         )
-        self._stories = {sid: self._stories[sid] for sid in old_ids + fresh}
+        self._stories = {sid: self._stories[sid] for sid in before + fresh}
+
+    def _reachable(self, new: Sequence[ArticleProfile]) -> list[_StoryState]:
+        """The existing stories that some new article alone scores near the threshold with.
+
+        Only these can take part in agglomeration: a cluster's mean against a story is a
+        weighted mean of its articles' means, so a story that no new article reaches is
+        never reached by a cluster of them either (``REACH_MARGIN`` covers rounding). The
+        agglomeration table then has a column per story in reach, not per story in the
+        index. Stories are scored in blocks of about ``SCORE_BLOCK_CELLS`` pairs.
+        """
+        stories = list(self._stories.values())
+        floor = self.params.threshold - REACH_MARGIN
+        keep = np.zeros(len(stories), dtype=bool)
+        per_block = max(1, SCORE_BLOCK_CELLS // len(new))
+        lo = 0
+        while lo < len(stories):
+            hi, count = lo + 1, len(stories[lo].members)
+            while hi < len(stories) and count + len(stories[hi].members) <= per_block:
+                count += len(stories[hi].members)
+                hi += 1
+            flat = [self._profiles[m] for st in stories[lo:hi] for m in st.members]
+            starts = np.cumsum([0] + [len(st.members) for st in stories[lo:hi]])
+            scores = self._scores_against(flat, new)
+            for r in range(len(new)):
+                row = np.add.reduceat(scores(r, len(flat)), starts[:-1]) / np.diff(starts)
+                keep[lo:hi] |= row >= floor
+            lo = hi
+        return [st for st, k in zip(stories, keep, strict=True) if k]
 
     def _scores_against(
         self, flat: Sequence[ArticleProfile], new: Sequence[ArticleProfile]
     ) -> Callable[[int, int], np.ndarray]:
         """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``.
 
-        All cosines come from one matrix product; keyword overlaps from an inverted index
-        (word -> articles), so the cost per article is the number of articles sharing its
-        words, not all of them.
+        Cosines come from matrix products, ``SCORE_BLOCK_CELLS`` at a time (one product
+        when ``flat`` x ``new`` fits, as callers ask for rows in order); keyword overlaps
+        from an inverted index (word -> articles), so the cost per article is the number
+        of articles sharing its words, not all of them.
         """
-        cosines = np.stack([p.vector for p in flat]) @ np.stack([p.vector for p in new]).T
+        vectors = np.stack([p.vector for p in flat])
+        new_vectors = np.stack([p.vector for p in new])
+        block = max(1, SCORE_BLOCK_CELLS // len(flat))
+        cosines = np.empty((len(flat), 0), dtype=np.float32)
+        first = -1  # the new article in column 0 of ``cosines``
         weights = np.array([self._weight(p.keywords) for p in flat])
-        has_kw = np.array([bool(p.keywords) for p in flat])
+        counts = np.array([len(p.keywords) for p in flat], dtype=np.float64)
+        has_kw = counts > 0
         postings: dict[str, list[int]] = {}
         for k, p in enumerate(flat):
             for w in p.keywords:
@@ -512,15 +616,21 @@ class StoryIndex:
         alpha = self.params.alpha
 
         def scores(r: int, end: int) -> np.ndarray:
+            nonlocal cosines, first
+            if not first <= r < first + cosines.shape[1]:
+                first = r - r % block
+                cosines = vectors @ new_vectors[first : first + block].T
             p = new[r]
-            cos: np.ndarray = cosines[:end, r].astype(np.float64)
+            cos: np.ndarray = cosines[:end, r - first].astype(np.float64)
             if not p.keywords:
                 return cos
             shared = np.zeros(len(flat))
             for w in p.keywords:
-                shared[index[w]] += self._idf(w)
+                if w in index:
+                    shared[index[w]] += self._idf(w)
             smaller = np.minimum(weights[:end], self._weight(p.keywords))
             overlap = np.divide(shared[:end], smaller, out=np.zeros(end), where=smaller > 0)
+            overlap *= np.minimum(1.0, np.minimum(counts[:end], len(p.keywords)) / KEYWORD_FLOOR)
             combined = alpha * cos + (1.0 - alpha) * overlap
             out: np.ndarray = np.where(has_kw[:end], combined, cos)
             return out

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from summarizer import cluster
 from summarizer.cluster import (
+    KEYWORD_FLOOR,
     ArticleProfile,
     ClusterParams,
     StoryIndex,
@@ -213,6 +217,169 @@ def test_keywords_separate_similar_vectors() -> None:
     assert frozenset({"a", "b"}) not in partition(different)
 
 
+def test_a_keyword_or_two_cannot_carry_a_join() -> None:
+    """A short article whose only name is the story's city shares it with every member;
+    its keyword credit is cut to its share of ``KEYWORD_FLOOR`` words, so a weak cosine
+    (0.3: 0.21 + 0.3 = 0.51 under the old rule) no longer joins. Sharing enough words
+    still does, through ``add`` (the batch path) and ``story_scores`` alike."""
+    words = ("lavrov", "pyongyang", "kim", "choe", "moscow", "putin")
+    assert len(words) > KEYWORD_FLOOR
+    weak = math.degrees(math.acos(0.3))
+    for kws, joins in (((words[1],), False), (words[:2], False), (words, True)):
+        index = StoryIndex()
+        sid = index.add(prof("a", angled(0), DAY, words))
+        assert index.add(prof("b", angled(5), DAY, words)) == sid
+        x = prof("x", angled(weak), DAY, kws)
+        assert (index.story_scores(x)[sid] >= index.params.threshold) is joins, kws
+        assert (index.add(x) == sid) is joins, kws
+
+
+def _random_profiles(n: int, seed: int, dim: int = DIM) -> list[ArticleProfile]:
+    """Loose groups with a mix of dates (some undated) and keyword sets (some empty)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(max(1, n // 4), dim))
+    out = []
+    for i in range(n):
+        k = int(rng.integers(len(centers)))
+        vec = centers[k] / np.linalg.norm(centers[k]) + 0.7 * rng.normal(size=dim) / math.sqrt(dim)
+        words = {f"g{k}w{w}" for w in rng.choice(6, int(rng.integers(0, 6)), replace=False)}
+        words |= {f"c{w}" for w in rng.choice(20, int(rng.integers(0, 3)), replace=False)}
+        day = None if rng.random() < 0.15 else DAY + timedelta(int(2 * k + rng.integers(-5, 6)))
+        out.append(prof(f"a{i:03d}", vec.astype(np.float32), day, tuple(sorted(words))))
+    return out
+
+
+def _naive_extend(index: StoryIndex, new: list[ArticleProfile]) -> set[frozenset[str]]:
+    """``index.extend(new)`` the slow way: every cluster pair's mean recomputed each round,
+    existing stories frozen (two of them never merge)."""
+    frozen = [[index.profile(a) for a in s.article_ids] for s in index.stories()]
+    index.extend(new)  # for its keyword statistics, which then cover every article
+    clusters = [(c, True) for c in frozen] + [([p], False) for p in new]
+    while True:
+        best, pair = -math.inf, (0, 0)
+        for x, y in itertools.combinations(range(len(clusters)), 2):
+            (cx, fx), (cy, fy) = clusters[x], clusters[y]
+            if (fx and fy) or not index._dates_close(cx, cy):
+                continue
+            mean = float(np.mean([index.pair_score(a, b) for a in cx for b in cy]))
+            if mean > best:
+                best, pair = mean, (x, y)
+        if best < index.params.threshold:
+            return {frozenset(p.article_id for p in c) for c, _ in clusters}
+        x, y = pair
+        (cx, fx), (cy, fy) = clusters[x], clusters.pop(y)
+        clusters[x] = (cx + cy, fx or fy)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_agglomeration_merges_as_a_full_rescan_would(seed: int) -> None:
+    """The table keeps each row's best and rescans only rows a merge touched; the merges
+    must be those of recomputing every cluster pair each round, into a fresh index and
+    into one that has stories."""
+    profiles = _random_profiles(48, seed)
+    expected = _naive_extend(StoryIndex(), profiles[:30])
+    assert 3 < len(expected) < 27  # some merging, not all of it
+    assert partition(group_articles(profiles[:30])) == expected
+    index = StoryIndex()
+    index.extend(profiles[:30])
+    again = StoryIndex.from_dict(index.to_dict())
+    expected = _naive_extend(index, profiles[30:])
+    again.extend(profiles[30:])
+    assert partition(again.stories()) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stories_out_of_reach_left_out_change_nothing(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Existing stories that no new article scores near the threshold are left out of the
+    agglomeration; keeping every story must give the same stories and ids."""
+    profiles = _random_profiles(80, seed)
+    rng = random.Random(seed)
+    rng.shuffle(profiles)
+
+    def build() -> list[Story]:
+        index = StoryIndex()
+        index.extend(profiles[:30])
+        index.extend(profiles[30:60])
+        for p in profiles[60:]:
+            index.add(p)
+        return index.stories()
+
+    pruned = build()
+    monkeypatch.setattr(StoryIndex, "_reachable", lambda self, new: list(self._stories.values()))
+    assert build() == pruned
+
+
+def test_scores_computed_in_small_blocks_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cosines come in blocks of SCORE_BLOCK_CELLS (rows of new articles, stories in
+    reach); blocks of a few cells must give the stories one product gives."""
+    profiles = _random_profiles(70, 3)
+
+    def build() -> list[Story]:
+        index = StoryIndex()
+        index.extend(profiles[:40])
+        index.extend(profiles[40:])
+        return index.stories()
+
+    whole = build()
+    monkeypatch.setattr(cluster, "SCORE_BLOCK_CELLS", 50)
+    assert build() == whole
+
+
+def _grouped_profiles(n: int, dim: int = 16) -> list[ArticleProfile]:
+    """n articles in n / 10 clear groups, a day apart."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(n // 10, dim))
+    centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    out = []
+    for i in range(n):
+        k = i % len(centers)
+        z = rng.normal(size=dim)
+        vec = (centers[k] + 0.5 * z / np.linalg.norm(z)).astype(np.float32)
+        words = tuple(f"g{k}w{w}" for w in range(5))
+        out.append(prof(f"a{i:05d}", vec, DAY + timedelta(days=k), words))
+    return out
+
+
+def test_a_large_batch_is_grouped_in_chunks_of_bounded_memory() -> None:
+    """The means table of one chunk is chunk x (chunk + stories in reach): 1,000 articles in
+    chunks of 100 stay near 1 MB at peak, where one table for all of them alone is 8 MB
+    (float64, 1,000 x 1,000) and the whole call about 14 MB. Not a timing test: tracemalloc
+    counts numpy's allocations exactly."""
+    profiles = _grouped_profiles(1000)
+    tracemalloc.start()
+    try:
+        index = StoryIndex()
+        joined = index.extend(profiles, chunk=100)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3_000_000, peak
+    gold = {p.article_id: str(int(p.article_id[1:]) % 100) for p in profiles}
+    assert bcubed(joined, gold)[2] == 1.0
+    assert index.stories() == group_articles(profiles)  # one chunk (the default) agrees here
+
+
+def test_chunks_follow_the_deterministic_order() -> None:
+    profiles = _random_profiles(60, 1)
+    first = StoryIndex()
+    first.extend(profiles, chunk=7)
+    shuffled = profiles[:]
+    random.Random(5).shuffle(shuffled)
+    again = StoryIndex()
+    again.extend(shuffled, chunk=7)
+    assert again.stories() == first.stories()
+    one_by_one = StoryIndex()
+    for p in sorted(profiles, key=order_key):
+        one_by_one.add(p)
+    assert StoryIndex().extend(profiles, chunk=1) == {
+        p.article_id: one_by_one.story_of(p.article_id) for p in profiles
+    }
+    with pytest.raises(InputError, match="chunk"):
+        StoryIndex().extend(profiles, chunk=0)
+
+
 def test_round_trip_through_json() -> None:
     index = StoryIndex(ClusterParams(threshold=0.5, alpha=0.6, max_gap_days=3))
     index.extend(
@@ -369,6 +536,63 @@ def test_seed_ids_do_not_depend_on_order_or_batching(
     for p in sorted(seed_profiles, key=order_key):
         index.add(p)
     assert index.stories() == batch
+
+
+# Short articles dated beside the Lavrov visit: three about something else that share one
+# or two of the story's names, one about the visit itself.
+SHORT_ARTICLES = {
+    "marathon": "Foreign runners took part in the marathon in Pyongyang, the first time since "
+    "the pandemic that the north korean capital opened the race to tourists from abroad. "
+    "Hundreds ran past the city's monuments while crowds cheered. Tour agencies said the "
+    "country might open to more visitors soon.",
+    "missile": "South Korea said on Friday it had successfully tested a new ballistic missile, "
+    "as tensions rose with the north. The missile, fired by South Korea off its west coast, "
+    "landed in the sea, the defence ministry said.",
+    "quake": "A strong earthquake shook northern Japan on Friday, the meteorological agency "
+    "said. There was no danger of a tsunami, and no damage was reported at nuclear plants. "
+    "Trains were halted for an hour while tracks were checked.",
+    "visit": "Russia's foreign minister arrived in Pyongyang on Wednesday for two days of "
+    "talks, state media said. The visit follows last month's summit between the two "
+    "countries' leaders at a space centre in the far east.",
+}
+
+
+@pytest.fixture(scope="module")
+def short_profiles(embedder: Embedder) -> dict[str, ArticleProfile]:
+    day = date(2023, 10, 20)
+    articles = [Article(k, "o", t, published=day) for k, t in SHORT_ARTICLES.items()]
+    return {p.article_id: p for p in _profiles(articles, embedder)}
+
+
+@pytest.mark.parametrize("name", ["marathon", "missile", "quake"])
+def test_a_short_article_on_another_topic_does_not_join_on_a_place_name(
+    name: str, seed_profiles: list[ArticleProfile], short_profiles: dict[str, ArticleProfile]
+) -> None:
+    """Each shares only 'pyongyang', 'korea'/'south' or 'japan' with the Lavrov story (mean
+    cosine 0.24, 0.47, 0.10); the old rule gave those words (nearly) full keyword credit and
+    the first two joined (scores 0.47, 0.49; the earthquake 0.37, 0.30 of it from 'japan')."""
+    short = short_profiles[name]
+    assert len(short.keywords) <= 2
+    index = StoryIndex()
+    index.extend(seed_profiles)
+    lavrov = index.story_of("001_f379d34173393ac0")
+    members = [p for p in seed_profiles if index.story_of(p.article_id) == lavrov]
+    cosine = float(np.mean([short.vector @ m.vector for m in members]))
+    alpha = index.params.alpha
+    keyword_part = index.story_scores(short)[lavrov] - alpha * cosine
+    assert keyword_part < (1 - alpha) / 2  # a word or two: less than half the credit
+    assert index.add(short) != lavrov
+    assert [len(s.article_ids) for s in index.stories()][:2] == [4, 1]
+
+
+def test_a_short_article_about_the_visit_still_joins(
+    seed_profiles: list[ArticleProfile], short_profiles: dict[str, ArticleProfile]
+) -> None:
+    visit = short_profiles["visit"]
+    assert visit.keywords == {"pyongyang"}
+    index = StoryIndex()
+    index.extend(seed_profiles)
+    assert index.add(visit) == index.story_of("001_f379d34173393ac0")
 
 
 @pytest.fixture(scope="module")
