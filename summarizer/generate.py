@@ -500,12 +500,20 @@ def extractive_drafts(evidence: Sequence[Evidence], n_sentences: int) -> list[Dr
 _CLAUSE_BREAK = re.compile(r",|;|:|\s(?:as|after|while|amid|but|which|who)\s|\s--?\s|\s—\s")
 
 
+_OPENS_QUOTE = re.compile(r"^\W*[\"“‘]")
+# a label an article puts before a sentence ("Summary: ...", "UPDATE: ..."): not headline
+_HEADLINE_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)?\s*:\s+(?=\S)")
+
+
 def make_headline(evidence: Sequence[Evidence]) -> str:
-    """A fallback headline: the top evidence's first clause, at most ~14 words."""
+    """A fallback headline: the top evidence's first clause, at most ~14 words; the top
+    line that does not open a quotation when there is one ("\"If Mitt Romney is the
+    nominee" cut from a quotation is no headline)."""
     if not evidence:
         return ""
-    top = min(evidence, key=lambda e: (-e.score, e.n))
-    return headline_from_sentence(evidence_text(top.group))
+    ranked = sorted(evidence, key=lambda e: (-e.score, e.n))
+    plain = [e for e in ranked if not _OPENS_QUOTE.match(evidence_text(e.group))]
+    return headline_from_sentence(evidence_text((plain or ranked)[0].group))
 
 
 def headline_from_sentence(sentence: str) -> str:
@@ -516,6 +524,7 @@ def headline_from_sentence(sentence: str) -> str:
     with no space, such as a long link, is cut where the limit falls).
     """
     text = " ".join(sentence.split()).rstrip(".!? ")
+    text = _HEADLINE_LABEL.sub("", text, count=1) or text
     words = text.split()
     if len(words) <= HEADLINE_MAX_WORDS:
         return _clip_chars(text)
@@ -527,7 +536,7 @@ def headline_from_sentence(sentence: str) -> str:
         if n_words >= 6:
             cut = m.start()
     if cut is not None:
-        return _clip_chars(text[:cut].strip())
+        return _clip_chars(text[:cut].strip().rstrip(",;:").rstrip())
     return _clip_chars(" ".join(words[:HEADLINE_MAX_WORDS]).rstrip(",;:") + "…")
 
 

@@ -411,6 +411,19 @@ def test_make_headline_trims_the_top_evidence() -> None:
     assert make_headline([]) == ""
 
 
+def test_make_headline_passes_over_a_line_that_opens_a_quotation() -> None:
+    from summarizer.types import Evidence, Sentence, SentenceGroup
+
+    def ev(n: int, text: str, score: float) -> Evidence:
+        s = Sentence(f"a{n}", "Outlet", 0, 0, len(text), text)
+        return Evidence(n=n, group=SentenceGroup(n, s, (s,)), score=score)
+
+    quote = '"If Mitt Romney is the nominee, then this really is going to be the plan," he said.'
+    plain = "White House senior adviser David Plouffe did not mince words on Sunday."
+    assert make_headline([ev(1, quote, 0.9), ev(2, plain, 0.5)]).startswith("White House")
+    assert make_headline([ev(1, quote, 0.9)]).startswith('"If Mitt Romney')  # nothing else
+
+
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
@@ -425,6 +438,12 @@ def test_make_headline_trims_the_top_evidence() -> None:
             "official visit, state media reported.",
             "North Korean Foreign Minister Choe Son-hui arrived in Russia on Monday for an "
             "official…",
+        ),
+        # an article's label is no part of a headline, nor the comma before "but"
+        (
+            "Summary: Microsoft's acquisition of Nokia is aimed at building a devices and "
+            "services strategy, but the joint company won't take the same form as Apple.",
+            "Microsoft's acquisition of Nokia is aimed at building a devices and services strategy",
         ),
     ],
 )
