@@ -56,7 +56,7 @@ from summarizer.io import (
 )
 from summarizer.pipeline import EXTRACTIVE_MODEL, Pipeline, PreparedArticle
 from summarizer.settings import Settings, get_settings
-from summarizer.types import Article, Brief, Length, Story
+from summarizer.types import Article, Brief, Length, Story, copy_key
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class _Entry:
 class _ReadStats:
     articles: int = 0
     skipped: int = 0
+    copies: int = 0  # articles read again from another input (``same_article``)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -195,7 +196,7 @@ class BatchPlan:
         chunk_articles: int,
     ) -> None:
         t0 = time.perf_counter()
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, str]] = {}  # id -> (where read, copy_key)
         chunk: list[Located] = []
         for n, item in enumerate(items, start=1):
             if isinstance(item, InputProblem):
@@ -206,10 +207,14 @@ class BatchPlan:
             self._stats.articles += 1
             aid = located.article.id
             if aid in first_seen:
-                self._stats.skipped += 1
-                on_problem(repeated_id(located, first_seen[aid]))
+                where, key = first_seen[aid]
+                if key == copy_key(located.article):
+                    self._stats.copies += 1  # overlapping inputs: read once, no problem
+                else:
+                    self._stats.skipped += 1
+                    on_problem(repeated_id(located, where))
                 continue
-            first_seen[aid] = str(located)
+            first_seen[aid] = (str(located), copy_key(located.article))
             chunk.append(located)
             if len(chunk) >= chunk_articles:
                 self._prepare_chunk(chunk, on_problem)
@@ -295,6 +300,11 @@ class BatchPlan:
     def skipped(self) -> int:
         """Input records that were reported as problems and left out."""
         return self._stats.skipped
+
+    @property
+    def copies(self) -> int:
+        """Input records that repeat an article already read (the same id, url and text)."""
+        return self._stats.copies
 
     @property
     def spool_bytes(self) -> int:
@@ -808,6 +818,7 @@ class _Runner:
             bits = [
                 f"{plan.articles_read} articles read",
                 f"{plan.skipped} skipped",
+                *([f"{plan.copies} copies read once"] if plan.copies else []),
                 f"{len(order)} stories",
                 f"{len(valid)} briefs ({self.new} new, {len(valid) - self.new} reused)",
             ]

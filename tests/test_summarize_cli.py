@@ -23,6 +23,7 @@ def test_duplicates_and_empty_articles_are_skipped_not_fatal(
         {"id": "d1", "outlet": "AP", "text": TEXT},
         {"id": "d1", "outlet": "AFP", "text": TEXT + " More follows."},
         {"id": "g2", "outlet": "AP", "text": "Advertisement\nFull Screen\n"},
+        {"id": "d1", "outlet": "AP", "text": TEXT + "\n"},  # a copy of the first: no problem
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -31,6 +32,7 @@ def test_duplicates_and_empty_articles_are_skipped_not_fatal(
     assert code == 1  # some input skipped
     assert f"{path}:2: duplicate article id 'd1' (first read at {path}:1)" in err
     assert f"{path}:3: " in err and "boilerplate" in err
+    assert f"{path}:4" not in err  # a copy of an article already read is read once
     briefs = json.loads(out)["briefs"]
     assert [b["article_ids"] for b in briefs] == [["d1"]]
     assert main(["summarize", str(path), "--extractive", "--strict"]) == 2

@@ -17,7 +17,7 @@ from summarizer.io import (
 )
 from summarizer.sentences import prepare_article
 from summarizer.settings import get_settings
-from summarizer.types import LENGTH_SENTENCES, Article
+from summarizer.types import LENGTH_SENTENCES, Article, same_article
 
 
 def add_parser(sub: Any) -> None:
@@ -39,9 +39,10 @@ def add_parser(sub: Any) -> None:
 def _readable(paths: list[str]) -> tuple[list[Article], list[InputProblem]]:
     """The articles a brief can be written from, and what was skipped with where it was.
 
-    An id seen before (the same article read twice, or two files that claim one id) and
-    an article that cleans down to nothing are skipped, as ``batch`` skips them, instead
-    of failing the whole run.
+    An id seen before for another article (two files that claim one id) and an article
+    that cleans down to nothing are skipped, as ``batch`` skips them, instead of failing
+    the whole run. A copy of an article already read (``same_article``: overlapping
+    crawls) is no problem: it is read once.
     """
     articles: list[Article] = []
     problems: list[InputProblem] = []
@@ -52,7 +53,8 @@ def _readable(paths: list[str]) -> tuple[list[Article], list[InputProblem]]:
             continue
         art = item.article
         if art.id in first:
-            problems.append(repeated_id(item, first[art.id]))
+            if not same_article(first[art.id].article, art):
+                problems.append(repeated_id(item, first[art.id]))
             continue
         try:
             prepare_article(art)
