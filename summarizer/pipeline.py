@@ -11,6 +11,7 @@ the embedder and the generator once and passes them in. Two ways in:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -128,10 +129,12 @@ def _distinct(
     """``evidence`` less each line that repeats a better-scored one (cosine of at least
     ``REPEAT_SIMILARITY``, or a near-duplicate by words), so that extracts chosen together
     say different things ("Lisbon's metro was shut down ..." and "Metro workers in Lisbon
-    walked out ..." are one fact)."""
+    walked out ..." are one fact), and less pieces of cut sentences (``_fragment``) while
+    there are whole ones."""
     kept: list[Evidence] = []
     vectors: list[np.ndarray] = []
-    for e in sorted(evidence, key=lambda e: (-e.score, e.n)):
+    whole = [e for e in evidence if not _fragment(evidence_text(e.group))]
+    for e in sorted(whole or evidence, key=lambda e: (-e.score, e.n)):
         v = vector(e)
         text = evidence_text(e.group)
         if any(float(u @ v) >= REPEAT_SIMILARITY for u in vectors) or any(
@@ -141,6 +144,17 @@ def _distinct(
         kept.append(e)
         vectors.append(v)
     return sorted(kept, key=lambda e: e.n)
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def _fragment(text: str) -> bool:
+    """Whether an evidence line is a piece of a sentence the splitter had to cut (one too
+    long to keep whole): it starts in lower case or does not end as a sentence does.
+    Served verbatim, "and which burned through sector 8 ...," reads as nothing."""
+    t = text.strip()
+    return not t or t[0].islower() or not _SENTENCE_END.search(t)
 
 
 def _leading_sentences(counts: Sequence[int], cap: int) -> list[int]:

@@ -715,3 +715,11 @@ def test_extracts_chosen_together_say_different_things() -> None:
     kept = _distinct(evidence, lambda e: by_n[e.n])
     # the second repeats the first in meaning, the fourth in words
     assert [e.n for e in kept] == [1, 3]
+    # pieces of a sentence cut for length give way to whole sentences, while there are some
+    piece = "and which burned through sector 8 of the hills above the port,"
+    cut = Evidence(
+        n=5, group=SentenceGroup(5, Sentence("a5", "O5", 0, 0, 60, piece), ()), score=1.0
+    )
+    by_n[5] = base[2] * -1
+    assert [e.n for e in _distinct([*evidence, cut], lambda e: by_n[e.n])] == [1, 3]
+    assert [e.n for e in _distinct([cut], lambda e: by_n[e.n])] == [5]
