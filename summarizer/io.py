@@ -129,8 +129,6 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
     url = (data.get("url") or None) and str(data["url"]).strip() or None
     if url is not None and len(url.split()) > 1:
         raise InputError("url must not contain spaces, tabs or line breaks", "url")
-    if url is not None and not WEB_URL.match(url):
-        raise InputError(URL_SCHEME_MESSAGE, "url")
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
         raise InputError("id is longer than 200 characters", "id")
@@ -139,6 +137,8 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
         value = data.get(name)
         if isinstance(value, str) and len(value.strip()) > limit:
             raise InputError(f"{name} is longer than {limit} characters", name)
+    if url is not None and not WEB_URL.match(url):
+        raise InputError(URL_SCHEME_MESSAGE, "url")
     return Article(
         id=art_id,
         outlet=" ".join(outlet.split()),  # a label on one line
