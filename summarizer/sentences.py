@@ -316,7 +316,9 @@ def prepare_article(
     clean = clean_text(article.id, article.text, common_lines=common_lines, title=article.title)
     if not clean.segments:
         raise EmptyTextError(
-            f"article {article.id!r}: nothing is left after removing boilerplate", field="text"
+            f"article {article.id!r}: nothing is left after removing boilerplate (a line "
+            "without sentence punctuation reads as a heading or a caption)",
+            field="text",
         )
     sentences = split_sentences(article, clean, max_chars=max_chars)
     if not sentences:
