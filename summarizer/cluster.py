@@ -13,8 +13,13 @@ is not punished for being short. A set of fewer than ``KEYWORD_FLOOR`` words say
 little to be trusted that far (an article whose only name is "Pyongyang" shares it with
 every story from there), so it earns only its share ``n / KEYWORD_FLOOR`` of that credit
 and cannot carry a join on keywords alone. When either article has no keywords the score
-is the cosine alone. Dated articles more than ``max_gap_days`` from every member of a story
-never join it (a later, related event is another story).
+is the cosine alone. Names also count against: the lead (title and first sentence) names
+what an article is about, so when neither article mentions the other's lead names (two
+quakes, one in Malatya, one in Kerman) the score loses ``NAME_CONFLICT_PENALTY`` times the
+IDF-weighted share missed (``StoryIndex._name_conflict``); the cosine of two reports of one
+kind of event would otherwise join them with no name in common. Dated articles more than
+``max_gap_days`` from every member of a story never join it (a later, related event is
+another story).
 
 ``StoryIndex.extend`` adds a batch by average-linkage agglomeration: new articles start as
 singletons, existing stories as frozen clusters; the closest pair of clusters (mean pair
@@ -87,6 +92,20 @@ def _split(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def _norm_token(tok: str) -> str:
+    return _POSSESSIVE.sub("", tok).lower().strip(".-")
+
+
+def lead_names(lead: Iterable[str], keywords: frozenset[str]) -> frozenset[str]:
+    """The name keywords (not numbers) of ``keywords`` that occur in the ``lead`` texts.
+
+    ``keywords`` decides what a name is (it was found over the whole document); the lead
+    says which names the article is about: where it happened, who acted.
+    """
+    tokens = {_norm_token(t) for text in lead for t in _WORD.findall(text)}
+    return frozenset(k for k in keywords & tokens if not k[0].isdigit())
+
+
 def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
     """Names and numbers of a document given as sentences (lower-cased, possessive dropped).
 
@@ -113,7 +132,7 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
                 continue
             if tok.isupper() and len(tok) >= SHOUTING_MIN_LEN:
                 continue
-            norm = _POSSESSIVE.sub("", tok).lower().strip(".-")
+            norm = _norm_token(tok)
             if len(norm) < 2 or norm in STOPWORDS or norm in lower_seen:
                 continue
             if pos == 0 and norm not in inner_caps:
@@ -130,12 +149,14 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ArticleProfile:
-    """What grouping needs of an article: id, date, unit vector, keywords."""
+    """What grouping needs of an article: id, date, unit vector, keywords, and the names
+    among them that its lead (title and first sentence) gives (see ``lead_names``)."""
 
     article_id: str
     published: date | None
     vector: np.ndarray
     keywords: frozenset[str]
+    lead: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.article_id:
@@ -147,6 +168,7 @@ class ArticleProfile:
         if norm > 0 and abs(norm - 1.0) > 1e-6:  # a unit vector is kept bit for bit
             vec = vec / norm
         object.__setattr__(self, "vector", vec)
+        object.__setattr__(self, "lead", frozenset(self.lead) & self.keywords)
 
 
 LEAD_SENTENCES = 3
@@ -161,6 +183,13 @@ MIN_WORDS = 4  # shorter sentences (captions, widget lines) do not shape the vec
 # (cosine 0.57-0.68) still join (at 6 the weakest of them no longer does). Full articles
 # have 7 keywords or more (seeds, pooled dev set), so their grouping does not change.
 KEYWORD_FLOOR = 5
+# Sentences after the title whose names make an article's lead names (``lead_names``).
+LEAD_NAME_SENTENCES = 1
+# Taken off a pair's score in full when each article's lead names are all missing from the
+# other's keywords (the share missing, IDF-weighted, on the side that misses less). Without
+# it the cosine of two reports of one kind of event (quakes, fires, floods: cosine 0.6-0.9)
+# carries them past the threshold on its own, with no name in common.
+NAME_CONFLICT_PENALTY = 0.1
 # Articles agglomerated together at most (StoryIndex.extend): the table of cluster means is
 # chunk x (chunk + stories in reach) float64, about 32 MB at 2,000.
 EXTEND_CHUNK = 2000
@@ -215,7 +244,9 @@ def profile_article(
             raise InputError(f"title vector has size {tv.shape[0]}, sentence vectors {dim}")
         total = total + TITLE_WEIGHT * tv
     texts = ([article.title] if article.title else []) + [s.text for s in sentences]
-    return ArticleProfile(article.id, article.published, total, extract_keywords(texts))
+    keywords = extract_keywords(texts)
+    lead = lead_names(texts[: (1 if article.title else 0) + LEAD_NAME_SENTENCES], keywords)
+    return ArticleProfile(article.id, article.published, total, keywords, lead)
 
 
 # ---------------------------------------------------------------------- index
@@ -306,11 +337,30 @@ class StoryIndex:
             return 0.0
         return shared / smaller * min(1.0, min(len(a), len(b)) / KEYWORD_FLOOR)
 
+    def _lead_missed(self, lead: frozenset[str], other: frozenset[str]) -> float:
+        """The IDF-weighted share of ``lead`` that ``other`` lacks (0 for an empty lead)."""
+        weight = self._weight(lead)
+        if weight <= 0:
+            return 0.0
+        return 1.0 - sum(self._idf(w) for w in lead & other) / weight
+
+    def _name_conflict(self, a: ArticleProfile, b: ArticleProfile) -> float:
+        """How far the two articles name different things: 1 when neither mentions any name
+        of the other's lead, 0 when either mentions them all (or has no lead names).
+
+        The lead says where an event happened and who acted in it, and another report of
+        the same event names them too; the rest of a long article may wander (background,
+        an earlier event), so only the lead is asked. Both sides must miss: an article
+        that recalls an earlier event names that event's place, so it keeps the credit.
+        """
+        return min(self._lead_missed(a.lead, b.keywords), self._lead_missed(b.lead, a.keywords))
+
     def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
         if not a.keywords or not b.keywords:
             return cos
         alpha = self.params.alpha
-        return alpha * cos + (1.0 - alpha) * self._keyword_overlap(a.keywords, b.keywords)
+        score = alpha * cos + (1.0 - alpha) * self._keyword_overlap(a.keywords, b.keywords)
+        return score - NAME_CONFLICT_PENALTY * self._name_conflict(a, b)
 
     def pair_score(self, a: ArticleProfile, b: ArticleProfile) -> float:
         """Similarity of two articles under the index's current keyword statistics.
@@ -613,6 +663,13 @@ class StoryIndex:
             for w in p.keywords:
                 postings.setdefault(w, []).append(k)
         index = {w: np.array(ks) for w, ks in postings.items()}
+        # lead names: word -> articles whose lead holds it, and each lead's IDF weight
+        lead_postings: dict[str, list[int]] = {}
+        for k, p in enumerate(flat):
+            for w in p.lead:
+                lead_postings.setdefault(w, []).append(k)
+        lead_index = {w: np.array(ks) for w, ks in lead_postings.items()}
+        lead_weights = np.array([self._weight(p.lead) for p in flat])
         alpha = self.params.alpha
 
         def scores(r: int, end: int) -> np.ndarray:
@@ -632,6 +689,25 @@ class StoryIndex:
             overlap = np.divide(shared[:end], smaller, out=np.zeros(end), where=smaller > 0)
             overlap *= np.minimum(1.0, np.minimum(counts[:end], len(p.keywords)) / KEYWORD_FLOOR)
             combined = alpha * cos + (1.0 - alpha) * overlap
+            # name conflict (_name_conflict): p's lead against their keywords, theirs
+            # against p's keywords
+            missed = np.zeros(end)
+            lead_weight = self._weight(p.lead)
+            if lead_weight > 0:
+                found = np.zeros(len(flat))
+                for w in p.lead:
+                    if w in index:
+                        found[index[w]] += self._idf(w)
+                missed = 1.0 - found[:end] / lead_weight
+            back = np.zeros(len(flat))
+            for w in p.keywords:
+                if w in lead_index:
+                    back[lead_index[w]] += self._idf(w)
+            missed_back = np.divide(
+                back[:end], lead_weights[:end], out=np.ones(end), where=lead_weights[:end] > 0
+            )
+            missed_back = np.where(lead_weights[:end] > 0, 1.0 - missed_back, 0.0)
+            combined -= NAME_CONFLICT_PENALTY * np.minimum(missed, missed_back)
             out: np.ndarray = np.where(has_kw[:end], combined, cos)
             return out
 
@@ -679,6 +755,7 @@ class StoryIndex:
                     "published": p.published.isoformat() if p.published else None,
                     "vector": base64.b64encode(p.vector.astype("<f4").tobytes()).decode("ascii"),
                     "keywords": sorted(p.keywords),
+                    "lead": sorted(p.lead),
                 }
                 for p in self._profiles.values()
             ],
@@ -697,7 +774,13 @@ class StoryIndex:
             for item in data["articles"]:
                 vec = np.frombuffer(base64.b64decode(item["vector"]), dtype="<f4").copy()
                 published = date.fromisoformat(item["published"]) if item["published"] else None
-                prof = ArticleProfile(str(item["id"]), published, vec, frozenset(item["keywords"]))
+                prof = ArticleProfile(
+                    str(item["id"]),
+                    published,
+                    vec,
+                    frozenset(item["keywords"]),
+                    frozenset(item.get("lead", ())),  # absent before lead names: none
+                )
                 index._profiles[prof.article_id] = prof
                 index._df.update(prof.keywords)
             for st in data["stories"]:

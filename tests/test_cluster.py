@@ -650,3 +650,237 @@ def test_incremental_batches_keep_ids(eval_profiles: list[ArticleProfile]) -> No
     for sid, members in before.items():
         assert members <= after[sid]
     assert bcubed(joined, {k: v for k, v in _gold(eval_profiles).items() if k in joined})[2] > 0.9
+
+
+# ---------------------------------------------------------------------- same kind, same week
+
+# Two events of one kind a few days apart, three or four outlets each, every outlet in its
+# own words but with the place, officials and numbers of its event. Before lead names
+# counted, each pair merged into one story (cross-event pair scores 0.43-0.66 for the
+# quakes, mean 0.53); the last Chittagong article recalls the Dhaka fire in its last line.
+QUAKE_TR = {
+    "tr-reuters": (
+        "Reuters",
+        date(2026, 8, 2),
+        "A magnitude 5.9 earthquake struck the eastern Turkish province of Malatya on Sunday, "
+        "killing three people and injuring 68, Interior Minister Ali Yerlikaya said. "
+        "Several buildings collapsed and rescue teams were searching the rubble for survivors. "
+        "The quake was felt in neighbouring provinces and was followed by dozens of aftershocks.",
+    ),
+    "tr-ap": (
+        "AP",
+        date(2026, 8, 2),
+        "An earthquake with a magnitude of 5.9 shook Malatya province in eastern Turkey on "
+        "Sunday, killing three people, officials said. Interior Minister Ali Yerlikaya said 68 "
+        "people were injured and 14 buildings had collapsed. Frightened residents spent the "
+        "night outdoors as aftershocks continued.",
+    ),
+    "tr-anadolu": (
+        "Anadolu",
+        date(2026, 8, 2),
+        "Three people lost their lives and 68 were injured in a 5.9 magnitude earthquake in "
+        "Malatya on Sunday, Interior Minister Ali Yerlikaya announced. Search and rescue teams "
+        "were sent to the area and tents were set up for families whose homes were damaged. "
+        "Aftershocks were recorded through the night.",
+    ),
+}
+
+QUAKE_IR = {
+    "ir-reuters": (
+        "Reuters",
+        date(2026, 8, 4),
+        "A magnitude 5.6 earthquake struck the southern Iranian province of Kerman on Tuesday, "
+        "killing seven people and injuring 120, state media reported. Several buildings "
+        "collapsed and rescue teams were searching the rubble for survivors. The quake was "
+        "felt in neighbouring provinces and was followed by several aftershocks.",
+    ),
+    "ir-ap": (
+        "AP",
+        date(2026, 8, 4),
+        "An earthquake with a magnitude of 5.6 shook Kerman province in southern Iran on "
+        "Tuesday, killing seven people, state television said. The provincial governor said "
+        "120 people were injured and dozens of homes had collapsed. Residents spent the night "
+        "outdoors for fear of aftershocks.",
+    ),
+    "ir-irna": (
+        "IRNA",
+        date(2026, 8, 4),
+        "Seven people were killed and 120 injured when a 5.6 magnitude earthquake hit Kerman "
+        "province on Tuesday, IRNA reported. Red Crescent rescue teams were sent to the "
+        "affected villages and tents were distributed to families whose homes were damaged. "
+        "Several aftershocks followed the quake.",
+    ),
+}
+
+FIRE_DHAKA = {
+    "dh-reuters": (
+        "Reuters",
+        date(2026, 3, 10),
+        "A fire at a garment factory on the outskirts of Dhaka killed 17 workers on Tuesday, "
+        "fire officials said. The blaze broke out on the third floor of the building and "
+        "spread quickly, trapping workers inside. Firefighters battled the flames for five "
+        "hours before bringing them under control, fire service director Tajul Islam said.",
+    ),
+    "dh-ap": (
+        "AP",
+        date(2026, 3, 10),
+        "At least 17 people died when fire swept through a garment factory near Dhaka, "
+        "Bangladesh, on Tuesday, officials said. Witnesses said workers jumped from windows "
+        "to escape the smoke. Tajul Islam of the fire service said some exits were locked.",
+    ),
+    "dh-star": (
+        "The Daily Star",
+        date(2026, 3, 11),
+        "The death toll from the garment factory fire in Dhaka's Ashulia rose to 17 on "
+        "Wednesday, fire service officials said. Relatives gathered at Dhaka Medical College "
+        "Hospital to identify the bodies. Tajul Islam of the fire service said the blaze "
+        "probably started in a storeroom.",
+    ),
+    "dh-afp": (
+        "AFP",
+        date(2026, 3, 11),
+        "Bangladesh mourned 17 workers killed in a fire at a garment factory in Ashulia, an "
+        "industrial area outside Dhaka. Labour groups demanded an inquiry into safety at the "
+        "factory, where exits were reportedly locked. Fire service director Tajul Islam said "
+        "the factory's manager had been detained.",
+    ),
+}
+
+FIRE_CTG = {
+    "ct-reuters": (
+        "Reuters",
+        date(2026, 3, 13),
+        "A fire at a chemical warehouse in the Bangladeshi port city of Chittagong killed nine "
+        "people on Friday, fire officials said. The blaze set off several explosions and "
+        "spread quickly through the building. Deputy commissioner Farida Khanam said "
+        "firefighters battled the flames for hours.",
+    ),
+    "ct-bss": (
+        "BSS",
+        date(2026, 3, 13),
+        "Nine people were killed when fire broke out at a chemical warehouse in Sitakunda, "
+        "Chittagong, on Friday, officials said. The injured were taken to Chittagong Medical "
+        "College Hospital. Deputy commissioner Farida Khanam formed a committee to investigate the "
+        "cause of the fire.",
+    ),
+    "ct-afp": (
+        "AFP",
+        date(2026, 3, 14),
+        "Firefighters in Chittagong put out the last flames on Saturday at a chemical "
+        "warehouse where nine people died. Farida Khanam said the warehouse stored chemicals "
+        "without a licence. The fire came days after 17 workers died in a garment factory "
+        "fire near Dhaka.",
+    ),
+}
+
+FLOOD_LEEDS = {
+    "le-bbc": (
+        "BBC",
+        date(2026, 1, 16),
+        "The River Aire burst its banks in Leeds on Friday, flooding homes and businesses "
+        "after days of heavy rain. The Environment Agency issued flood warnings and about 60 "
+        "residents were evacuated. Roads were closed and train services were disrupted.",
+    ),
+    "le-guardian": (
+        "Guardian",
+        date(2026, 1, 16),
+        "Homes were flooded in Leeds on Friday after the Aire rose to its highest level in "
+        "years following heavy rain. Around 60 people were moved from their homes, and "
+        "several roads were closed. Flood warnings remained in place overnight.",
+    ),
+    "le-ypost": (
+        "Yorkshire Evening Post",
+        date(2026, 1, 17),
+        "Clean-up began in Leeds on Saturday after the River Aire flooded dozens of homes on "
+        "Friday. The council said 60 people had spent the night at a rest centre. The "
+        "Environment Agency said river levels were now falling.",
+    ),
+}
+
+FLOOD_YORK = {
+    "yo-bbc": (
+        "BBC",
+        date(2026, 1, 16),
+        "The River Ouse burst its banks in York on Friday, flooding homes and riverside pubs "
+        "after days of heavy rain. The Environment Agency issued flood warnings and 25 homes "
+        "were evacuated. Roads near the river were closed.",
+    ),
+    "yo-press": (
+        "York Press",
+        date(2026, 1, 16),
+        "Streets were flooded in York on Friday as the Ouse rose to more than four metres "
+        "above its normal level after heavy rain. Residents of 25 homes were moved to "
+        "hotels, and volunteers filled sandbags overnight.",
+    ),
+    "yo-guardian": (
+        "Guardian",
+        date(2026, 1, 17),
+        "York was counting the cost on Saturday after the River Ouse flooded homes and "
+        "businesses on Friday. The council said 25 families had been evacuated. The "
+        "Environment Agency said the flood barrier had protected hundreds of homes.",
+    ),
+}
+
+SAME_KIND = {
+    "quakes": (QUAKE_TR, QUAKE_IR),
+    "fires": (FIRE_DHAKA, FIRE_CTG),
+    "floods": (FLOOD_LEEDS, FLOOD_YORK),
+}
+
+
+def _event_profiles(
+    events: tuple[dict[str, tuple[str, date, str]], ...], embedder: Embedder
+) -> list[ArticleProfile]:
+    articles = [
+        Article(aid, outlet, text, published=day)
+        for event in events
+        for aid, (outlet, day, text) in event.items()
+    ]
+    return _profiles(articles, embedder)
+
+
+@pytest.mark.parametrize("kind", sorted(SAME_KIND))
+def test_events_of_one_kind_in_one_week_stay_apart(kind: str, embedder: Embedder) -> None:
+    first, second = SAME_KIND[kind]
+    profiles = _event_profiles((first, second), embedder)
+    expected = {frozenset(first), frozenset(second)}
+    assert partition(group_articles(profiles)) == expected
+    assert partition(group_articles(list(reversed(profiles)))) == expected
+
+
+def test_reports_of_one_event_in_other_words_still_join(embedder: Embedder) -> None:
+    """Each outlet names the event's place in its lead, and the others name it too: no
+    name conflict, so the outlets' different wording and extra names do not split it."""
+    for event in (QUAKE_TR, QUAKE_IR, FIRE_DHAKA, FLOOD_YORK):
+        profiles = _event_profiles((event,), embedder)
+        index = StoryIndex()
+        index.extend(profiles)
+        assert partition(index.stories()) == {frozenset(event)}
+        assert all(p.lead for p in profiles)
+
+
+def test_lead_names_are_names_of_the_title_and_first_sentence() -> None:
+    kws = extract_keywords(
+        ["Quake hits Malatya", "It killed 3 in Turkey's east.", "Ali Yerlikaya spoke."]
+    )
+    assert cluster.lead_names(["Quake hits Malatya", "It killed 3 in Turkey's east."], kws) == {
+        "malatya",
+        "turkey",
+    }
+
+
+def test_a_name_conflict_lowers_a_pair_score_by_the_penalty() -> None:
+    index = StoryIndex()
+    a = ArticleProfile(
+        "a", DAY, unit(1, 0), frozenset({"malatya", "turkey", "68"}), frozenset({"malatya"})
+    )
+    b = ArticleProfile(
+        "b", DAY, unit(1, 0), frozenset({"kerman", "iran", "120"}), frozenset({"kerman"})
+    )
+    c = ArticleProfile("c", DAY, unit(1, 0), frozenset({"malatya", "ali"}), frozenset({"ali"}))
+    index.extend([a, b, c])
+    alpha = index.params.alpha
+    assert index.pair_score(a, b) == pytest.approx(alpha - cluster.NAME_CONFLICT_PENALTY)
+    assert index._name_conflict(a, c) == 0.0  # c names a's lead place
+    restored = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
+    assert restored.profile("a").lead == {"malatya"}
