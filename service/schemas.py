@@ -98,7 +98,7 @@ class ArticleIn(_Input):
     def _url_without_spaces(cls, v: str | None) -> str | None:
         if v is not None and len(v.split()) > 1:
             raise ValueError("url must not contain spaces, tabs or line breaks")
-        if v is not None and not WEB_URL.match(v):
+        if v is not None and v.strip() and not WEB_URL.match(v.strip()):
             raise ValueError(URL_SCHEME_MESSAGE)
         return v
 

@@ -381,6 +381,20 @@ def test_duplicate_ids_in_one_request(client: TestClient) -> None:
     )
 
 
+def test_an_empty_or_padded_url_is_no_url_or_the_url(client: TestClient) -> None:
+    """The web-address check reads the url as stored: trimmed, and empty is none."""
+    for url, stored in (
+        ("", None),
+        ("   ", None),
+        ("  https://news.example/x  ", "https://news.example/x"),
+    ):
+        text = f"{EXTRA_TEXT} The case with a url of {len(url)} characters was heard."
+        art = {**GOOD, "id": f"u{len(url)}", "url": url, "text": text}
+        r = client.post("/v1/articles", json={"articles": [art]})
+        assert r.status_code == 201, r.json()
+        assert client.get(f"/v1/articles/u{len(url)}").json()["url"] == stored
+
+
 def test_a_copy_sent_twice_in_one_request_is_one_article(client: TestClient) -> None:
     """Syndicated copy without ids or urls: the same text twice derives one id; the copy
     is answered as the first, stored once, and briefed once."""
