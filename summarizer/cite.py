@@ -291,10 +291,14 @@ def _all_numbers(facts: Facts) -> set[str]:
     return out
 
 
+# a currency mark before an amount: "$", "C$", "HK$", "₹" (``number_marks``)
+_CURRENCY_MARK = re.compile(r"^(?:[A-Z]{0,3}[$£€¥]|[^\w\s.,-])+")
+
+
 def _unmarked(number: str) -> str:
     """``number`` without its currency and percent; a minus sign stays ("-5" is not "5")."""
     sign = "-" if number.startswith("-") else ""
-    return sign + number.lstrip("-").lstrip("$£€¥").rstrip("%")
+    return sign + _CURRENCY_MARK.sub("", number.lstrip("-")).rstrip("%")
 
 
 def lexical_overlap(draft: Facts, other: Facts) -> tuple[float, float]:
@@ -542,7 +546,10 @@ def _swapped_noun(words: Sequence[str], phrases: Sequence[Sequence[str]]) -> boo
     if not sharing:
         return False
     return not any(
-        (their := _counted_noun(p)) is None or their in _ANY_COUNTED or has([their], noun)
+        (their := _counted_noun(p)) is None
+        or their in _ANY_COUNTED
+        or has([their], noun)
+        or has(p, noun)  # "12 Syrians Drown" over "twelve Syrian migrants drowned"
         for p in sharing
     )
 
@@ -635,10 +642,16 @@ def _from_the_other_side(draft: Facts, cited: Facts) -> bool:
 
 
 def _reversed(draft: Facts, cited: Facts) -> bool:
+    theirs = _relations(cited)
     for kind, left, right, pol in _relations(draft):
-        for kind2, left2, right2, pol2 in _relations(cited):
+        # "Argentina beat France ..., four years after Argentina lost to France": the
+        # evidence states the draft's own relation too, and the converse is another event
+        stated = any(
+            k2 == kind and _same(left, l2) and _same(right, r2) for k2, l2, r2, _ in theirs
+        )
+        for kind2, left2, right2, pol2 in theirs:
             if kind2 in _CONVERSES.get(kind, ()):
-                if _same(left, left2) and _same(right, right2):
+                if not stated and _same(left, left2) and _same(right, right2):
                     return True  # "Italy lost to Spain" over "Italy beat Spain"
                 continue
             if kind != kind2:

@@ -502,7 +502,12 @@ _CLAUSE_BREAK = re.compile(r",|;|:|\s(?:as|after|while|amid|but|which|who)\s|\s-
 
 _OPENS_QUOTE = re.compile(r"^\W*[\"“‘]")
 # a label an article puts before a sentence ("Summary: ...", "UPDATE: ..."): not headline
-_HEADLINE_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)?\s*:\s+(?=\S)")
+# (a speaker's name before a colon, "Trump: ...", stays: the claim is the speaker's)
+_HEADLINE_LABEL = re.compile(
+    r"^(?:summary|update|updated|breaking(?:\s+news)?|watch|exclusive|analysis|opinion"
+    r"|editor['’]s\s+note|live|photos?|video|read\s+more|related|correction)\s*:\s+(?=\S)",
+    re.IGNORECASE,
+)
 
 
 def make_headline(evidence: Sequence[Evidence]) -> str:

@@ -696,12 +696,13 @@ def _drop_repeats(
     """The served sentences less those that say again what earlier ones say; and those.
 
     A sentence repeats an earlier served one when their cosine reaches
-    ``REPEAT_SIMILARITY``, their words nearly coincide (a model often restates its
-    opening in the words of another outlet), or it gives again the earlier one's numbers
-    and names and nothing more of either (``_restates``). Such a sentence is dropped when
-    every number in it is already in the sentences kept so far; it takes the earlier one's
-    place when it carries every number of that one and more; otherwise both stay (each
-    adds a fact).
+    ``REPEAT_SIMILARITY`` or their words nearly coincide (a model often restates its
+    opening in the words of another outlet). Such a sentence is dropped when every number
+    in it is already in the sentences kept so far; it takes the earlier one's place when
+    it carries every number of that one and more; otherwise both stay (each adds a fact).
+    A restatement in other words ("Spain's 2-1 win over Italy" after "Spain beat Italy
+    2-1") is not caught: a rule by numbers and names alone also dropped sentences that
+    add a fact ("The 12 suspects were later charged" after "Police arrested 12 people").
     Unsupported sentences are left as they are. ``vectors`` holds each sentence's vector
     by text, as the citer computed it.
     """
@@ -713,11 +714,7 @@ def _drop_repeats(
         kept = [(j, k) for j, k in enumerate(out[:i]) if k is not None and k.supported]
         for j, k in kept:
             cosine = float(np.dot(vectors[s.text], vectors[k.text]))
-            if (
-                cosine < REPEAT_SIMILARITY
-                and not near_duplicate(s.text, k.text)
-                and not _restates(s.text, k.text, cosine)
-            ):
+            if cosine < REPEAT_SIMILARITY and not near_duplicate(s.text, k.text):
                 continue
             numbers, known = (
                 _numbers(s.text),
@@ -734,21 +731,6 @@ def _drop_repeats(
             log.info("dropped a sentence that repeats another (cosine %.2f)", cosine)
             break
     return [s for s in out if s is not None], dropped
-
-
-# a sentence on the same topic as an earlier one (this cosine) that names nothing and
-# gives no number the earlier one does not: "Spain's 2-1 win over Italy" after "Spain
-# beat Italy 2-1 in the final"
-RESTATE_SIMILARITY = 0.5
-
-
-def _restates(text: str, earlier: str, cosine: float) -> bool:
-    """Whether ``text`` tells again the fact of ``earlier``: close in topic, and every
-    number (one at least) and every name of it already there."""
-    if cosine < RESTATE_SIMILARITY:
-        return False
-    mine, theirs = text_facts(text), text_facts(earlier)
-    return bool(mine.numbers) and mine.numbers <= theirs.numbers and mine.names <= theirs.names
 
 
 def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:

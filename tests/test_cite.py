@@ -175,6 +175,18 @@ def test_a_result_told_from_the_other_side() -> None:
     assert fails("Spain lost to Italy in the final in Berlin.", beat)
     assert fails("Italy lost to Spain in the final.", "Spain lost to Italy in the final.")
     assert fails("Italy beat Spain in the final.", "Italy lost to Spain in the final.")
+    # the evidence states the draft's result, and an earlier converse one
+    final = "Argentina beat France on penalties in the final."
+    assert not fails(final, final[:-1] + ", four years after Argentina lost to France.")
+    # a bare amount says less than the evidence's marked one, in any currency
+    assert not fails("The company raised 5 million.", "The company raised C$5 million.")
+    assert not fails("The deal is worth 500 crore rupees.", "The deal is worth ₹500 crore.")
+    assert fails("The deal is worth $500 million.", "The deal is worth C$500 million.")
+    # "up" and "down" are mostly parts of verbs, not opposites
+    assert not fails(
+        "The minister gave up his post on Monday after the scandal.",
+        "The minister stepped down on Monday after the scandal.",
+    )
 
 
 def test_negation_mismatch_is_unsupported_both_ways() -> None:
@@ -1092,3 +1104,5 @@ def test_a_headline_count_keeps_what_the_texts_count() -> None:
         ("3 Young Children Hurt", "Three of the young soldiers were hurt."),
     ):
         assert _miscounted(headline, [brief]), headline
+    syrians = "Twelve Syrian migrants drowned off the Greek island of Lesbos."
+    assert not _miscounted("12 Syrians Drown off Greek Island", [syrians])

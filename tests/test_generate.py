@@ -445,6 +445,11 @@ def test_make_headline_passes_over_a_line_that_opens_a_quotation() -> None:
             "services strategy, but the joint company won't take the same form as Apple.",
             "Microsoft's acquisition of Nokia is aimed at building a devices and services strategy",
         ),
+        # a speaker before a colon stays: the claim is the speaker's
+        (
+            "Trump: Biden is to blame for soaring inflation.",
+            "Trump: Biden is to blame for soaring inflation",
+        ),
     ],
 )
 def test_headline_from_sentence_cuts_at_a_clause_or_a_word(sentence: str, expected: str) -> None:
