@@ -511,14 +511,19 @@ def test_drop_repeats_keeps_the_sentence_with_the_facts() -> None:
     assert len(kept) == 2
 
 
-def test_story_material_and_selection(embedder: object) -> None:
-    """``material`` deduplicates a story's articles once; ``select`` reads it within budget."""
-    pipeline = Pipeline(Settings(evidence_token_budget=200), embedder, None)  # type: ignore[arg-type]
+def _seed_story(pipeline: Pipeline) -> tuple[Story, dict[str, Any]]:
+    """The seeds prepared and grouped: the four-article story, and every prepared seed."""
     prepared = pipeline.prepare(seed_articles())
     index = StoryIndex()
     pipeline.assign(prepared, index)
     by_id = {p.article.id: p for p in prepared}
-    story = max(index.stories(), key=lambda s: len(s.article_ids))
+    return max(index.stories(), key=lambda s: len(s.article_ids)), by_id
+
+
+def test_story_material_and_selection(embedder: object) -> None:
+    """``material`` deduplicates a story's articles once; ``select`` reads it within budget."""
+    pipeline = Pipeline(Settings(evidence_token_budget=200), embedder, None)  # type: ignore[arg-type]
+    story, by_id = _seed_story(pipeline)
     m = pipeline.material(story, by_id)
     assert sorted(p.article.id for p in m.parts) == sorted(story.article_ids)
     assert len(m.sentences) == m.vectors.shape[0] == m.stats.sentences_in
@@ -548,11 +553,7 @@ def test_a_huge_story_is_deduplicated_from_its_articles_leading_sentences(embedd
     """Dedup needs memory in the square of a story's sentences: past the cap, every article
     keeps its first sentences, and the brief says how many were left out."""
     pipeline = Pipeline(Settings(max_story_sentences=50), embedder, None)  # type: ignore[arg-type]
-    prepared = pipeline.prepare(seed_articles())
-    index = StoryIndex()
-    pipeline.assign(prepared, index)
-    by_id = {p.article.id: p for p in prepared}
-    story = max(index.stories(), key=lambda s: len(s.article_ids))
+    story, by_id = _seed_story(pipeline)
     total = sum(len(by_id[a].sentences) for a in story.article_ids)
     assert total > 50
     m = pipeline.material(story, by_id)
