@@ -13,6 +13,8 @@ not UTF-8 is reported with its line number and the rest of the file is still rea
 from __future__ import annotations
 
 import contextlib
+import html
+import html.entities
 import json
 import os
 import re
@@ -38,6 +40,10 @@ URL_SCHEME_MESSAGE = "url must be a web address starting with http:// or https:/
 # a folder's manifest.json is parsed whole: ≈300 bytes of metadata an article, so this is
 # some 150,000 articles, and a runaway file cannot take all memory
 MAX_MANIFEST_BYTES = 50_000_000
+# an HTML character reference with its semicolon: scraped text keeps them ("AT&amp;T",
+# "&quot;We will win,&quot; she said", "&#8217;"); without the semicolon "&copy" or "&not"
+# may be the text's own words, so those stay
+_CHARREF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +107,34 @@ def parse_date(value: object, field: str = "published") -> date | None:
     return d
 
 
+def decode_references(text: str) -> str:
+    """``text`` with its HTML character references decoded: ``&amp;`` is ``&``, ``&quot;``
+    a quotation mark, ``&#8217;`` a right single quote, ``&nbsp;`` a no-break space. An
+    unknown name (``&foo;``) stays as it is; a reference to no character (``&#0;``) is the
+    replacement character, and one to a control character is nothing.
+
+    Scraped text often keeps them; undecoded, a quotation in ``&quot;`` marks is not seen
+    as a quotation, and a brief would show ``AT&amp;T``.
+    """
+    if "&" not in text:
+        return text
+    return _CHARREF.sub(_decoded, text)
+
+
+def _decoded(m: re.Match[str]) -> str:
+    ref = m.group(0)
+    if ref[1] == "#":
+        return html.unescape(ref)
+    # only a whole known name: ``html.unescape`` would read "&notaname;" as "&not" + "aname;"
+    return html.entities.html5.get(ref[1:], ref)
+
+
 def article_from_dict(data: Mapping[str, Any]) -> Article:
-    """Validate one article record; unknown fields and wrong types are refused."""
+    """Validate one article record; unknown fields and wrong types are refused.
+
+    HTML character references in ``text``, ``title``, ``outlet`` and ``url`` are decoded
+    (``decode_references``): the article is stored, split and quoted as decoded.
+    """
     if not isinstance(data, Mapping):
         raise InputError(f"an article must be a JSON object, not {type(data).__name__}")
     unknown = set(data) - ARTICLE_FIELDS
@@ -111,6 +143,9 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
             f"unknown field(s) {sorted(unknown)}; valid fields: {sorted(ARTICLE_FIELDS)}",
             sorted(unknown)[0],
         )
+    for name in ("text", "outlet", "title", "url"):
+        if isinstance(data.get(name), str) and "&" in data[name]:
+            data = {**data, name: decode_references(data[name])}
     text = data.get("text")
     if not isinstance(text, str):
         raise InputError("text is required and must be a string", "text")

@@ -16,6 +16,7 @@ from summarizer.io import (
     Located,
     article_from_dict,
     article_to_dict,
+    decode_references,
     iter_inputs,
     iter_jsonl,
     iter_located_inputs,
@@ -336,6 +337,38 @@ def make_brief(story: str, headline: str, n_sources: int, *, fallback: bool = Fa
         fallback_reason="no generator configured" if fallback else None,
         timings={},
     )
+
+
+def test_html_character_references_are_decoded_on_input() -> None:
+    """Scraped text keeps references: the article is stored and quoted as decoded."""
+    art = article_from_dict(
+        {
+            "outlet": "Tom&#39;s &amp; Jerry&rsquo;s Daily",
+            "title": "AT&amp;T&nbsp;sues",
+            "url": "https://news.example/a?b=1&amp;c=2",
+            "text": "&quot;We will appeal,&quot; AT&amp;T said on Monday&#8230; R&D stays.",
+        }
+    )
+    assert art.text == '"We will appeal," AT&T said on Monday\u2026 R&D stays.'
+    assert art.title == "AT&T sues"  # the no-break space is a space in a one-line title
+    assert art.outlet == "Tom's & Jerry\u2019s Daily"
+    assert art.url == "https://news.example/a?b=1&c=2"
+    # the id derived from the text is the decoded text's: escaped or not, one article
+    plain = article_from_dict({"outlet": "A", "text": '"We will appeal," AT&T said.'})
+    escaped = article_from_dict(
+        {"outlet": "A", "text": "&quot;We will appeal,&quot; AT&amp;T said."}
+    )
+    assert plain.id == escaped.id and plain.text == escaped.text
+    # no semicolon, an unknown name or a bare ampersand: the text's own characters
+    for kept in ("Q&A", "&copy 2024", "&notaname;", "Fish & chips", "&", "&#;"):
+        assert decode_references(kept) == kept
+    assert decode_references("a&#0;b&#1;c") == "a\ufffdbc"
+    # a text of references to nothing is empty, and refused as empty
+    with pytest.raises(InputError, match="text is empty"):
+        article_from_dict({"outlet": "A", "text": "&nbsp;&#32;"})
+    # a reference may not smuggle a line break into a url
+    with pytest.raises(InputError, match="url must not contain spaces"):
+        article_from_dict({"outlet": "A", "text": "Text.", "url": "http://x/&#10;1"})
 
 
 def test_render_markdown_markers_follow_source_numbers() -> None:

@@ -275,3 +275,30 @@ def test_a_poll_from_as_of_misses_no_write_that_was_still_committing(client: Tes
     earlier = before.get(sid, {"article_count": 0})["article_count"]
     assert changed[sid]["article_count"] == earlier + 1
     assert datetime.fromisoformat(changed[sid]["updated_at"]) >= as_of
+
+
+def test_html_character_references_are_stored_decoded_and_quoted_exactly(
+    client: TestClient,
+) -> None:
+    text = (
+        "AT&amp;T said on Monday it would appeal the ruling.&nbsp;The company&#8217;s lawyers "
+        "called the fine &quot;unprecedented&quot; in a filing."
+    )
+    art = {"id": "esc", "outlet": "AP", "title": "AT&amp;T to appeal", "text": text}
+    r = client.post("/v1/articles", json={"articles": [art]})
+    assert r.status_code == 201, r.json()
+    stored = client.get("/v1/articles/esc").json()
+    assert stored["title"] == "AT&T to appeal"
+    assert stored["text"].startswith("AT&T said on Monday") and "&quot;" not in stored["text"]
+    assert "\u2019s lawyers" in stored["text"]
+    # sent again as decoded text, it is the same article
+    again = {**art, "text": stored["text"]}
+    assert (
+        client.post("/v1/articles", json={"articles": [again]}).json()["data"][0]["status"]
+        == "existing"
+    )
+    r = client.post("/v1/briefs", json={"articles": [art]})
+    assert r.status_code == 200, r.json()
+    cites = [c for s in r.json()["data"][0]["sentences"] for c in s["citations"]]
+    assert cites and all(stored["text"][c["start"] : c["end"]] == c["quote"] for c in cites)
+    assert all("&amp;" not in s["text"] for s in r.json()["data"][0]["sentences"])
