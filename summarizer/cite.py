@@ -1107,8 +1107,30 @@ _QUOTED_SHARE = 0.6
 _SINGLE_QUOTE_OPEN = re.compile(r"‘|(?:^|(?<=[\s(\[—–:-]))'(?=[A-Z])(?!T(?:is|was)\b)")
 
 
-def _single_quoted(sentence: str, open_quote: bool) -> str:
-    """The words of ``sentence`` inside single quotation marks: from an opening mark (or
+def _double_quoted(sentence: str, open_quote: bool) -> list[str]:
+    """The pieces of ``sentence`` inside double quotation marks, in order (the first from
+    the start when a quotation is open there)."""
+    pieces: list[str] = []
+    piece: list[str] | None = [] if open_quote else None
+    for ch in sentence + "“":  # the sentinel ends the last piece
+        opens = ch == "“" or (ch == '"' and piece is None)
+        if ch in '“”"':
+            if piece is not None:
+                pieces.append("".join(piece))
+            piece = [] if opens else None
+        elif piece is not None:
+            piece.append(ch)
+    return pieces
+
+
+def _quoted_title(piece: str) -> bool:
+    """Whether a quoted piece is a title (``"The Girl With the Dragon Tattoo"``), not
+    somebody's words: title case, and no sentence punctuation before the closing mark."""
+    return piece.rstrip()[-1:] not in ".,!?…:;" and _title_case(piece)
+
+
+def _single_quoted(sentence: str, open_quote: bool) -> list[str]:
+    """The pieces of ``sentence`` inside single quotation marks: from an opening mark (or
     the start, when a quotation is open there) to its closing mark or the end."""
     inside: list[str] = []
     pos = 0
@@ -1124,7 +1146,7 @@ def _single_quoted(sentence: str, open_quote: bool) -> str:
         stop = close.start() if close else len(sentence)
         inside.append(sentence[begin:stop])
         pos = stop + 1
-    return " ".join(inside)
+    return inside
 
 
 def _longest_run(words: Sequence[str], other: Sequence[str]) -> int:
@@ -1150,7 +1172,8 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
     but a draft that keeps only ``Rihanna feels she has earned it.`` does not; nor does
     one that turns the speaker's "my new fragrance" into "Rihanna's latest fragrance".
     Double quotation marks and single ones (opened in the sentence, or earlier in its
-    paragraph) count.
+    paragraph) count; a quoted title (``_quoted_title``) does not: ``The Girl With the
+    Dragon Tattoo opens on Friday.`` names the film that its evidence puts in quotes.
     """
     if not 0 <= start < end <= len(text):
         return False
@@ -1159,9 +1182,10 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
     if not n:
         return False
     sentence = text[start:end]
-    double = _split_quotes(sentence, _open_at(text, start))[1]
+    double = _double_quoted(sentence, _open_at(text, start))
     single = _single_quoted(sentence, _single_open_at(text, start))
-    for part in (double, single):
+    for pieces in (double, single):
+        part = " ".join(p for p in pieces if not _quoted_title(p))
         inside = _words(part)
         if any(inside[i : i + n] == words for i in range(len(inside) - n + 1)):
             return True
@@ -1204,7 +1228,8 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
     double quotes toggle; curly ones open and close), and has no verb of saying outside
     the quoted words (``..., he said.`` attributes the quote; "asked" inside the
     quotation does not). A single-quoted title at the start (``‘Frozen’ tops ...``) is not
-    speech.
+    speech, nor is a double-quoted one in title case (``"The Girl With the Dragon Tattoo"
+    opens ...``).
     """
     if not 0 <= start < end <= len(text):
         return False
@@ -1219,7 +1244,10 @@ def quoted_speech(text: str, start: int, end: int) -> bool:
         return _ATTRIBUTION.search(_outside_quotes(outside, False)) is None
     if not (open_quote or sentence.lstrip()[:1] in ('"', "“")):
         return False
-    return _ATTRIBUTION.search(_outside_quotes(sentence, open_quote)) is None
+    outside = _outside_quotes(sentence, open_quote)
+    if not open_quote and _words(outside) and _quoted_title(_double_quoted(sentence, False)[0]):
+        return False  # a title ("The Girl With the Dragon Tattoo" opens on Friday.)
+    return _ATTRIBUTION.search(outside) is None
 
 
 # ---------------------------------------------------------------- the writer's own voice

@@ -1106,3 +1106,26 @@ def test_a_headline_count_keeps_what_the_texts_count() -> None:
         assert _miscounted(headline, [brief]), headline
     syrians = "Twelve Syrian migrants drowned off the Greek island of Lesbos."
     assert not _miscounted("12 Syrians Drown off Greek Island", [syrians])
+
+
+def test_a_quoted_title_is_a_name_not_somebodys_words() -> None:
+    """A film or book title in quotation marks may be named without them; a quotation in
+    title case with its own sentence punctuation is still a quotation."""
+    for text in (
+        'The film "The Girl With the Dragon Tattoo" opens in theaters on Friday.',
+        "The film “The Girl With the Dragon Tattoo” opens in theaters on Friday.",
+    ):
+        assert not copies_quoted_words(
+            "The Girl With the Dragon Tattoo opens in theaters on Friday.", text, 0, len(text)
+        )
+    opening = '"The Girl With the Dragon Tattoo" opens in theaters on Friday.'
+    assert not quoted_speech(opening, 0, len(opening))
+    # somebody's words stay theirs: lower case, or a sentence ended inside the marks
+    speech = '"We will rebuild every home in this city by next year" is what the mayor promised.'
+    assert copies_quoted_words(
+        "We will rebuild every home in this city by next year.", speech, 0, len(speech)
+    )
+    slogan = '"Make America Great Again Once More," the crowd chanted at the rally.'
+    assert copies_quoted_words("Make America Great Again Once More.", slogan, 0, len(slogan))
+    unattributed = '"Every Home Will Be Rebuilt By Next Year." The mayor left.'
+    assert quoted_speech(unattributed, 0, unattributed.index(" The mayor"))
