@@ -17,9 +17,11 @@ is the cosine alone. Names also count against: the lead (title and first sentenc
 what an article is about, so when neither article mentions the other's lead names (two
 quakes, one in Malatya, one in Kerman) the score loses ``NAME_CONFLICT_PENALTY`` times the
 IDF-weighted share missed (``StoryIndex._name_conflict``); the cosine of two reports of one
-kind of event would otherwise join them with no name in common. Dated articles more than
-``max_gap_days`` from every member of a story never join it (a later, related event is
-another story).
+kind of event would otherwise join them with no name in common; and two clusters whose
+every pair of articles misses all of each other's lead names (``FULL_NAME_CONFLICT``) never
+merge, which keeps an article arriving alone out of the one same-kind story there is.
+Dated articles more than ``max_gap_days`` from every member of a story never join it (a
+later, related event is another story).
 
 ``StoryIndex.extend`` adds a batch by average-linkage agglomeration: new articles start as
 singletons, existing stories as frozen clusters; the closest pair of clusters (mean pair
@@ -190,6 +192,13 @@ LEAD_NAME_SENTENCES = 1
 # it the cosine of two reports of one kind of event (quakes, fires, floods: cosine 0.6-0.9)
 # carries them past the threshold on its own, with no name in common.
 NAME_CONFLICT_PENALTY = 0.1
+# Two clusters whose every pair of articles is in full name conflict (neither mentions any
+# lead name of the other: ``StoryIndex._name_conflict`` at least this) never merge, however
+# close their cosines. The penalty alone left reports of two same-kind events in one week
+# (floods in Leeds and in York, from outlets that write them up alike) joined when they
+# arrived one at a time: an article then meets only the story there is, not its own event's
+# other reports. No two reports of one event in the pooled evaluation set come near it.
+FULL_NAME_CONFLICT = 0.999
 # Articles agglomerated together at most (StoryIndex.extend): the table of cluster means is
 # chunk x (chunk + stories in reach) float64, about 32 MB at 2,000.
 EXTEND_CHUNK = 2000
@@ -500,6 +509,8 @@ class StoryIndex:
         # of the other. Two clusters may merge when either has no dated member or close.
         means = np.full((len(new), n), -np.inf)
         close = np.zeros((len(new), n), dtype=bool)
+        # clash[r, c]: every pair of their articles is in full name conflict; never merge
+        clash = np.zeros((len(new), n), dtype=bool)
         flat = [p for c in profs for p in c]
         starts = np.cumsum([0] + [len(c) for c in profs])
         scores = self._scores_against(flat, new)
@@ -511,10 +522,13 @@ class StoryIndex:
             if j == 0:
                 continue  # the very first article: nothing to compare with
             end = int(starts[j])  # members of the clusters before j
-            pair = scores(r, end)
+            pair, full = scores(r, end)
             row = np.add.reduceat(pair, starts[:j]) / np.diff(starts[: j + 1])
             means[r, :j] = row
             means[:r, j] = row[n_old:]  # the earlier new clusters, against j
+            row_clash = np.logical_and.reduceat(full, starts[:j])
+            clash[r, :j] = row_clash
+            clash[:r, j] = row_clash[n_old:]
             if pj.published is not None:
                 near = dated[:end] & (
                     np.abs(ordinals[:end] - pj.published.toordinal()) <= self.params.max_gap_days
@@ -536,7 +550,7 @@ class StoryIndex:
             allowed = close[r] | ~has_dated
             if not has_dated[n_old + r]:
                 allowed[:] = True
-            row = np.where(allowed, means[r], -np.inf)
+            row = np.where(allowed & ~clash[r], means[r], -np.inf)
             best_col[r] = c = int(np.argmax(row))
             best_val[r] = row[c]
 
@@ -554,6 +568,8 @@ class StoryIndex:
             sj = means[j - n_old]
             ci = close[i - n_old] if i >= n_old else self._column(close, i, n_old, False)
             cj = close[j - n_old]
+            ki = clash[i - n_old] if i >= n_old else self._column(clash, i, n_old, False)
+            kj = clash[j - n_old]
             both = np.isfinite(si) & np.isfinite(sj)
             merged = np.where(
                 both,
@@ -561,6 +577,7 @@ class StoryIndex:
                 -np.inf,
             )
             merged_close = ci | cj
+            merged_clash = ki & kj  # every pair of the merged cluster with another
             merged[i] = merged[j] = -np.inf
             merged[~alive] = -np.inf
             clusters[i].members += clusters[j].members
@@ -573,11 +590,13 @@ class StoryIndex:
             means[:, j] = -np.inf
             means[:, i] = merged[n_old:]  # new clusters against the merged one
             close[:, i] = merged_close[n_old:]
+            clash[:, i] = merged_clash[n_old:]
             if i >= n_old:
                 means[i - n_old, :] = merged
                 close[i - n_old, :] = merged_close
+                clash[i - n_old, :] = merged_clash
             # Column i changed in every row, column j and row j are gone, row i changed.
-            may = close[:, i] | ~has_dated[i] | ~has_dated[n_old:]
+            may = (close[:, i] | ~has_dated[i] | ~has_dated[n_old:]) & ~clash[:, i]
             col_i = np.where(may, means[:, i], -np.inf)
             on_i = best_col == i
             stale = (best_col == j) | (on_i & (col_i < best_val))
@@ -635,15 +654,16 @@ class StoryIndex:
             starts = np.cumsum([0] + [len(st.members) for st in stories[lo:hi]])
             scores = self._scores_against(flat, new)
             for r in range(len(new)):
-                row = np.add.reduceat(scores(r, len(flat)), starts[:-1]) / np.diff(starts)
+                row = np.add.reduceat(scores(r, len(flat))[0], starts[:-1]) / np.diff(starts)
                 keep[lo:hi] |= row >= floor
             lo = hi
         return [st for st, k in zip(stories, keep, strict=True) if k]
 
     def _scores_against(
         self, flat: Sequence[ArticleProfile], new: Sequence[ArticleProfile]
-    ) -> Callable[[int, int], np.ndarray]:
-        """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``.
+    ) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+        """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``, and
+        whether the pair is in full name conflict (``FULL_NAME_CONFLICT``).
 
         Cosines come from matrix products, ``SCORE_BLOCK_CELLS`` at a time (one product
         when ``flat`` x ``new`` fits, as callers ask for rows in order); keyword overlaps
@@ -672,7 +692,7 @@ class StoryIndex:
         lead_weights = np.array([self._weight(p.lead) for p in flat])
         alpha = self.params.alpha
 
-        def scores(r: int, end: int) -> np.ndarray:
+        def scores(r: int, end: int) -> tuple[np.ndarray, np.ndarray]:
             nonlocal cosines, first
             if not first <= r < first + cosines.shape[1]:
                 first = r - r % block
@@ -680,7 +700,7 @@ class StoryIndex:
             p = new[r]
             cos: np.ndarray = cosines[:end, r - first].astype(np.float64)
             if not p.keywords:
-                return cos
+                return cos, np.zeros(end, dtype=bool)
             shared = np.zeros(len(flat))
             for w in p.keywords:
                 if w in index:
@@ -707,9 +727,10 @@ class StoryIndex:
                 back[:end], lead_weights[:end], out=np.ones(end), where=lead_weights[:end] > 0
             )
             missed_back = np.where(lead_weights[:end] > 0, 1.0 - missed_back, 0.0)
-            combined -= NAME_CONFLICT_PENALTY * np.minimum(missed, missed_back)
+            conflict = np.minimum(missed, missed_back)
+            combined -= NAME_CONFLICT_PENALTY * conflict
             out: np.ndarray = np.where(has_kw[:end], combined, cos)
-            return out
+            return out, has_kw[:end] & (conflict >= FULL_NAME_CONFLICT)
 
         return scores
 

@@ -245,13 +245,19 @@ def _random_profiles(n: int, seed: int, dim: int = DIM) -> list[ArticleProfile]:
         words = {f"g{k}w{w}" for w in rng.choice(6, int(rng.integers(0, 6)), replace=False)}
         words |= {f"c{w}" for w in rng.choice(20, int(rng.integers(0, 3)), replace=False)}
         day = None if rng.random() < 0.15 else DAY + timedelta(int(2 * k + rng.integers(-5, 6)))
-        out.append(prof(f"a{i:03d}", vec.astype(np.float32), day, tuple(sorted(words))))
+        # lead names: often the group's own, sometimes another group's (in full conflict
+        # with the articles of this one), sometimes none
+        lead = frozenset(sorted(words)[:1]) if words and rng.random() < 0.6 else frozenset()
+        if lead and rng.random() < 0.3:
+            lead = frozenset({f"g{(k + 1) % len(centers)}w0"})
+        out.append(ArticleProfile(f"a{i:03d}", day, vec.astype(np.float32), frozenset(words), lead))
     return out
 
 
 def _naive_extend(index: StoryIndex, new: list[ArticleProfile]) -> set[frozenset[str]]:
     """``index.extend(new)`` the slow way: every cluster pair's mean recomputed each round,
-    existing stories frozen (two of them never merge)."""
+    existing stories frozen (two of them never merge), and two clusters whose every pair
+    is in full name conflict kept apart."""
     frozen = [[index.profile(a) for a in s.article_ids] for s in index.stories()]
     index.extend(new)  # for its keyword statistics, which then cover every article
     clusters = [(c, True) for c in frozen] + [([p], False) for p in new]
@@ -260,6 +266,14 @@ def _naive_extend(index: StoryIndex, new: list[ArticleProfile]) -> set[frozenset
         for x, y in itertools.combinations(range(len(clusters)), 2):
             (cx, fx), (cy, fy) = clusters[x], clusters[y]
             if (fx and fy) or not index._dates_close(cx, cy):
+                continue
+            if all(
+                a.keywords
+                and b.keywords
+                and index._name_conflict(a, b) >= cluster.FULL_NAME_CONFLICT
+                for a in cx
+                for b in cy
+            ):
                 continue
             mean = float(np.mean([index.pair_score(a, b) for a in cx for b in cy]))
             if mean > best:
@@ -846,6 +860,28 @@ def test_events_of_one_kind_in_one_week_stay_apart(kind: str, embedder: Embedder
     expected = {frozenset(first), frozenset(second)}
     assert partition(group_articles(profiles)) == expected
     assert partition(group_articles(list(reversed(profiles)))) == expected
+
+
+@pytest.mark.parametrize("kind", sorted(SAME_KIND))
+def test_events_of_one_kind_arriving_one_at_a_time_never_share_a_story(
+    kind: str, embedder: Embedder
+) -> None:
+    """One at a time, an article meets only the stories there are: the first York flood
+    report met only the Leeds story, and its cosine carried it in. Articles in full name
+    conflict with every member of a story now never join it."""
+    first, second = SAME_KIND[kind]
+    profiles = _event_profiles((first, second), embedder)
+    for order in (profiles, list(reversed(profiles))):
+        index = StoryIndex()
+        for p in order:
+            index.add(p)
+        for story in index.stories():
+            assert set(story.article_ids) <= set(first) or set(story.article_ids) <= set(second)
+    # the rule's reach: two of those articles, their every pair in full conflict
+    index = StoryIndex()
+    index.extend(profiles)
+    a, b = (next(p for p in profiles if p.article_id in ev) for ev in (first, second))
+    assert index._name_conflict(a, b) >= cluster.FULL_NAME_CONFLICT
 
 
 def test_reports_of_one_event_in_other_words_still_join(embedder: Embedder) -> None:
