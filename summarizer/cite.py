@@ -74,10 +74,11 @@ _NUMBER_WORDS = {
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
     "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
     "eighteen": "18", "nineteen": "19", "twenty": "20",
-    # ordinals from third up ("first" and "second" are mostly not ranks: "the first time")
-    "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8",
-    "ninth": "9", "tenth": "10", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
-    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+    # ordinals from third up ("first" and "second" are mostly not ranks: "the first time"),
+    # as ranks: "the third storm" is "the 3rd storm", not "3 storms" (``_ordinal``)
+    "third": "#3", "fourth": "#4", "fifth": "#5", "sixth": "#6", "seventh": "#7",
+    "eighth": "#8", "ninth": "#9", "tenth": "#10", "thirty": "30", "forty": "40",
+    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
 }  # fmt: skip
 _STOP = frozenset(
     """a an the and or but so nor if then than as at by for from in into of on onto to with
@@ -105,6 +106,14 @@ _MORE = frozenset("more greater higher larger bigger better ahead above older lo
 _LESS = frozenset("less fewer lower smaller worse behind below younger shorter".split())
 _DIRECTED = DIRECTED
 _PASSIVE_AUX = frozenset("was were been being is are".split())
+
+
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![^\W\d_])", re.IGNORECASE)
+
+
+def _ordinal(text: str, end: int) -> bool:
+    """Whether the digits ending at ``end`` are a rank: "70th", "3rd", "21st"."""
+    return _ORDINAL_SUFFIX.match(text, end) is not None
 
 
 def _norm_number(tok: str) -> str:
@@ -184,6 +193,9 @@ def text_facts(text: str) -> Facts:
             num = _norm_number(tok)
             tokens.append(num)
             entity.append(True)
+            if _ordinal(text, found[i].end()):
+                numbers.add("#" + num)  # "the 70th launch" states no 70 of anything
+                continue
             before, after = number_marks(text, found[i].start(), found[i].end())
             if before.endswith(("$", "£", "€", "¥")) and i + 1 < len(raw):
                 scale = scale or MONEY_SCALES.get(raw[i + 1].lower(), "")  # "$5m", "£2bn"
@@ -296,7 +308,10 @@ _CURRENCY_MARK = re.compile(r"^(?:[A-Z]{0,3}[$£€¥]|[^\w\s.,-])+")
 
 
 def _unmarked(number: str) -> str:
-    """``number`` without its currency and percent; a minus sign stays ("-5" is not "5")."""
+    """``number`` without its currency and percent; a minus sign stays ("-5" is not "5"),
+    and so does a rank's mark ("#70", the 70th, is not 70)."""
+    if number.startswith("#"):
+        return number
     sign = "-" if number.startswith("-") else ""
     return sign + _CURRENCY_MARK.sub("", number.lstrip("-")).rstrip("%")
 
@@ -397,7 +412,8 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     return 2 * shared >= len(facts.content)
 
 
-_CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if not w.endswith("th") and w != "third"}
+_CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if not n.startswith("#")}
+_RANKS = {w: n for w, n in _NUMBER_WORDS.items() if n.startswith("#")}
 _COUNTED_REACH = 3  # the words a count counts: "8 Endangered Species", "40 Queen Conchs"
 
 
@@ -415,7 +431,10 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for i, m in enumerate(found):
         tok = m.group(0)
-        value = _norm_number(tok) if tok[0].isdigit() else _CARDINALS.get(tok.lower())
+        if tok[0].isdigit():
+            value = ("#" if _ordinal(text, m.end()) else "") + _norm_number(tok)
+        else:
+            value = _CARDINALS.get(tok.lower()) or _RANKS.get(tok.lower())
         if value is None or value in ("1", "2") or any(number_marks(text, m.start(), m.end())):
             continue  # "the two girls": one and two are mostly not counts
         if tok.isdigit() and len(tok) == 4 and 1000 <= int(tok) <= 2100:
@@ -428,6 +447,8 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
         k = _partitive(text, end, rest)
         if k:  # "eight out of 14 rhinos", "three of the victims": the part counts the whole
             end, rest = rest[k - 1].end(), rest[k:]
+        if value.startswith("#") and tok[0].isdigit() and rest and rest[0].start() == m.end():
+            end, rest = rest[0].end(), rest[1:]  # the "th" of "70th"
         for n in rest[: reach + 1]:
             w = n.group(0).lower()
             if _CLAUSE_END.search(text[end : n.start()]):
@@ -435,7 +456,7 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
             end = n.end()
             if w in SCALE_WORDS:
                 continue  # "5 million people" counts people
-            if w[0].isdigit() or w in _CARDINALS or w in _STOP or len(w) < 3:
+            if w[0].isdigit() or w in _NUMBER_WORDS or w in _STOP or len(w) < 3:
                 break
             words.append(w)
             if len(words) >= reach:
@@ -508,6 +529,17 @@ def _miscounted(headline: str, texts: Sequence[str]) -> bool:
             continue
         if _swapped_noun(words, phrases.get(value, ())):
             return True
+        if (
+            value.startswith("#")
+            and phrases.get(value)
+            and not any(
+                _same_counted(word, w) or _same_counted(w, word)
+                for p in phrases[value]
+                for w in p
+                for word in words
+            )
+        ):
+            return True  # "Marks 70th Year" over "its 70th launch of the year"
         for word in words:
             elsewhere = any(
                 v != value and any(_same_counted(word, w) for w in ws) for v, ws in counted.items()

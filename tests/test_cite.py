@@ -1129,3 +1129,26 @@ def test_a_quoted_title_is_a_name_not_somebodys_words() -> None:
     assert copies_quoted_words("Make America Great Again Once More.", slogan, 0, len(slogan))
     unattributed = '"Every Home Will Be Rebuilt By Next Year." The mayor left.'
     assert quoted_speech(unattributed, 0, unattributed.index(" The mayor"))
+
+
+def test_a_rank_is_not_a_count() -> None:
+    """ "the 70th launch" states no 70 of anything, and "the third storm" no 3 storms; a
+    rank spelt out and in digits is one rank."""
+    launch = ["SpaceX launched 23 Starlink satellites.", "It was its 70th launch of the year."]
+    facts = [text_facts(t) for t in launch]
+    assert check_support(text_facts("SpaceX launched 70 satellites."), facts)
+    storm = [text_facts("The third storm this month killed 12 people.")]
+    assert check_support(text_facts("The storm killed 3 people."), storm)
+    assert not check_support(text_facts("It was the 3rd storm this month."), storm)
+    assert not check_support(text_facts("It was the company's 70th launch."), facts)
+    assert check_support(
+        text_facts("Smith finished 2nd."), [text_facts("Smith was 2 seconds behind.")]
+    )
+    # a headline ranks what the evidence ranks with that number
+    from summarizer.cite import headline_grounded
+    from summarizer.types import BriefSentence
+
+    headline = "SpaceX Launches 23 Starlink Satellites, Marks 70th Year"
+    served = [BriefSentence(text=t, support=1.0, citations=[]) for t in launch]
+    assert not headline_grounded(headline, served)
+    assert headline_grounded("SpaceX Marks 70th Launch of the Year", served)
