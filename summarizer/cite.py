@@ -431,6 +431,7 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for i, m in enumerate(found):
         tok = m.group(0)
+        value: str | None
         if tok[0].isdigit():
             value = ("#" if _ordinal(text, m.end()) else "") + _norm_number(tok)
         else:
@@ -773,6 +774,69 @@ def _foreign_subject(
     )
 
 
+# verbs that put words in a speaker's mouth ("Arce stated that ..."), for ``_borrowed_claim``
+_SAYING = _SPEECH | frozenset(
+    """stated states announced announces added adds insisted insists noted notes explained
+    explains confirmed confirms wrote writes tweeted declared declares""".split()
+)
+# a draft's speaker stands within this many words of its start ("Port director Luis Arce")
+_SPEAKER_REACH = 8
+# the share of a claim's content words a cited sentence must hold to be where it comes from
+_CLAIM_SHARE = 0.5
+
+
+def _speakers(facts: Facts) -> list[tuple[str, ...]]:
+    """The named speakers of a sentence: the names right before a verb of saying, or right
+    after it ("..., said Mira Stein"), titles left out."""
+    out: list[tuple[str, ...]] = []
+    toks = facts.tokens
+    for k, t in enumerate(toks):
+        if t not in _SAYING:
+            continue
+        run = [w for w in _name_run(facts, k) if w not in _TITLES]
+        if not run:
+            after = k + 1
+            while after < len(toks) and (toks[after] in _TITLES or toks[after] == "the"):
+                after += 1
+            while after < len(toks) and facts.entity[after] and not toks[after][0].isdigit():
+                run.append(toks[after])
+                after += 1
+        if run:
+            out.append(tuple(run))
+    return out
+
+
+def _borrowed_claim(draft: Facts, cited: Sequence[Facts]) -> bool:
+    """Whether a draft puts one speaker's words in another's mouth: "Port director Luis
+    Arce stated that Ocean Trust lawyer Mira Stein is prepared to defend the ruling" over
+    "Luis Arce told reporters an appeal would be filed" and "Mira Stein said the group was
+    prepared to defend the ruling". The cited sentence that holds most of the claim (the
+    words after the verb of saying) names a speaker of its own and never the draft's.
+    A claim whose sentence names no speaker ("He said ...") is not judged."""
+    toks = draft.tokens
+    verb = next(
+        (k for k in range(1, min(len(toks), _SPEAKER_REACH + 1)) if toks[k] in _SAYING), None
+    )
+    if verb is None:
+        return False
+    speaker = [w for w in _name_run(draft, verb) if w not in _TITLES]
+    if not speaker:
+        return False
+    claim = {
+        _stem(t)
+        for t in toks[verb + 1 :]
+        if t not in _STOP and len(t) >= 3 and not t[0].isdigit() and t not in speaker
+    }
+    if not claim:
+        return False
+    best = max(cited, key=lambda c: len(claim & c.content), default=None)
+    if best is None or len(claim & best.content) < _CLAIM_SHARE * len(claim):
+        return False
+    if _has_name(speaker[-1], set(best.tokens)):
+        return False
+    return any(not _same_person(speaker, run) for run in _speakers(best))
+
+
 def _name_run(facts: Facts, end: int) -> tuple[str, ...]:
     """The name phrase that ends right before token ``end``: capitalised words and the
     titles among them ("Russian President Vladimir Putin"); empty when a lower-case word
@@ -981,6 +1045,8 @@ def check_support(
         failures.append(f"subject not in the evidence, or there in another role: {draft.subject}")
     if _moved_noun(draft, cited):
         failures.append(f"subject is the evidence's in another role: {draft.tokens[1]}")
+    if _borrowed_claim(draft, cited):
+        failures.append("the claim is another speaker's in the evidence")
     if _negation_mismatch(draft, cited):
         failures.append("negation differs from the evidence")
     if opposite_words(draft.tokens, [c.tokens for c in cited]) and not any(

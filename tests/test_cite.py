@@ -1152,3 +1152,41 @@ def test_a_rank_is_not_a_count() -> None:
     served = [BriefSentence(text=t, support=1.0, citations=[]) for t in launch]
     assert not headline_grounded(headline, served)
     assert headline_grounded("SpaceX Marks 70th Launch of the Year", served)
+
+
+def test_one_speakers_claim_is_not_put_in_anothers_mouth() -> None:
+    """Support from two sentences may not fuse a speaker from one with the claim of
+    another that names its own speaker; a claim whose sentence names nobody ("He said
+    ...") or names the draft's speaker is not judged so."""
+    arce = (
+        "Port director Luis Arce told reporters on Wednesday that an appeal would be filed "
+        "within 30 days."
+    )
+    stein = (
+        "Ocean Trust lawyer Mira Stein said the group was prepared to defend the ruling in "
+        "the appeals court."
+    )
+    both = [text_facts(stein), text_facts(arce)]
+    fused = (
+        "Port director Luis Arce stated that Ocean Trust lawyer Mira Stein is prepared to "
+        "defend the ruling in the appeals court."
+    )
+    assert "the claim is another speaker's in the evidence" in check_support(
+        text_facts(fused), both
+    )
+    assert not check_support(
+        text_facts("Mira Stein said the group was prepared to defend the ruling."), both
+    )
+    assert not check_support(
+        text_facts("Luis Arce said an appeal would be filed within 30 days."), both
+    )
+    pronoun = [
+        text_facts("Luis Arce spoke to reporters on Wednesday."),
+        text_facts("He said an appeal would be filed within 30 days."),
+    ]
+    assert not check_support(
+        text_facts("Luis Arce said an appeal would be filed within 30 days."), pronoun
+    )
+    after = [text_facts("Russia will back North Korea, Lavrov said on Wednesday.")]
+    assert not check_support(text_facts("Lavrov said Russia would back North Korea."), after)
+    assert check_support(text_facts("Putin said Russia would back North Korea."), after)
