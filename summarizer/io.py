@@ -21,6 +21,8 @@ import re
 import stat
 import sys
 import tempfile
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -107,6 +109,30 @@ def parse_date(value: object, field: str = "published") -> date | None:
     return d
 
 
+# articles are read as English (the embedder, the splitter and the citer's rules are
+# English ones): a text whose letters are mostly of another script is refused at the door,
+# not grouped and deduplicated on vectors that cannot tell its sentences apart
+MIN_LATIN_SHARE = 0.5
+_SCRIPT_SAMPLE = 20_000  # letters looked at: enough to tell a script, cheap on a huge text
+
+
+def foreign_script(text: str) -> str | None:
+    """The script most of ``text``'s letters are in, when that is not Latin ("Arabic",
+    "Devanagari", "Cyrillic", "CJK"); None for Latin text (accents included) and for text
+    with fewer than 20 letters."""
+    letters = [c for c in text[: _SCRIPT_SAMPLE * 4] if c.isalpha()][:_SCRIPT_SAMPLE]
+    if len(letters) < 20:
+        return None
+    scripts = Counter(
+        "LATIN" if c < "\u0250" else unicodedata.name(c, "OTHER").split()[0] for c in letters
+    )
+    if scripts["LATIN"] >= MIN_LATIN_SHARE * len(letters):
+        return None
+    del scripts["LATIN"]
+    name = scripts.most_common(1)[0][0]
+    return "CJK" if name == "CJK" else name.title()
+
+
 def decode_references(text: str) -> str:
     """``text`` with its HTML character references decoded: ``&amp;`` is ``&``, ``&quot;``
     a quotation mark, ``&#8217;`` a right single quote, ``&nbsp;`` a no-break space. An
@@ -151,6 +177,13 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
         raise InputError("text is required and must be a string", "text")
     if not text.strip():
         raise InputError("text is empty", "text")
+    script = foreign_script(text)
+    if script is not None:
+        raise InputError(
+            f"text is mostly in {script} script: articles are read as English, and text in "
+            "another script would be grouped and deduplicated on meaningless vectors",
+            "text",
+        )
     outlet = data.get("outlet")
     if not isinstance(outlet, str) or not outlet.strip():
         raise InputError("outlet is required and must be a non-empty string", "outlet")

@@ -371,6 +371,27 @@ def test_html_character_references_are_decoded_on_input() -> None:
         article_from_dict({"outlet": "A", "text": "Text.", "url": "http://x/&#10;1"})
 
 
+def test_text_mostly_in_another_script_is_refused_with_its_script() -> None:
+    """Articles are read as English: unrelated Arabic texts embed alike and would share a
+    story and support each other's sentences."""
+    for text, script in (
+        ("وصل وزير الخارجية الروسي سيرغي لافروف إلى بيونغ يانغ يوم الأربعاء.", "Arabic"),
+        ("रूसी विदेश मंत्री सर्गेई लावरोव बुधवार को प्योंगयांग पहुंचे।", "Devanagari"),
+        ("Министр иностранных дел России Сергей Лавров прибыл в Пхеньян.", "Cyrillic"),
+        ("俄罗斯外长拉夫罗夫周三抵达平壤进行访问讨论合作事宜并会见朝鲜领导人。", "CJK"),
+    ):
+        with pytest.raises(InputError, match=f"mostly in {script} script") as info:
+            article_from_dict({"outlet": "A", "text": text})
+        assert info.value.field == "text"
+    # accented Latin, and English with a quotation in another script, are read
+    for text in (
+        "Le ministre russe des Affaires étrangères est arrivé à Pyongyang mercredi.",
+        "Lavrov said «Мы поддерживаем Корею» and left Pyongyang on Wednesday evening.",
+        "Tiếng Việt có dấu vẫn là chữ Latinh, nên bài này được đọc.",
+    ):
+        assert article_from_dict({"outlet": "A", "text": text}).text == text
+
+
 def test_render_markdown_markers_follow_source_numbers() -> None:
     md = render_markdown(make_brief("st_x", "Headline", 3))
     assert md.startswith("## Headline\n")

@@ -302,3 +302,18 @@ def test_html_character_references_are_stored_decoded_and_quoted_exactly(
     cites = [c for s in r.json()["data"][0]["sentences"] for c in s["citations"]]
     assert cites and all(stored["text"][c["start"] : c["end"]] == c["quote"] for c in cites)
     assert all("&amp;" not in s["text"] for s in r.json()["data"][0]["sentences"])
+
+
+def test_an_article_in_another_script_is_refused_and_names_its_script(
+    client: TestClient,
+) -> None:
+    arabic = {
+        "outlet": "A",
+        "text": "فاز الأهلي على الزمالك 3-1 في نهائي الكأس واحتفل المشجعون في القاهرة.",
+    }
+    english = {"outlet": "B", "text": "Lavrov arrived in Pyongyang on Wednesday for talks."}
+    r = client.post("/v1/articles", json={"articles": [english, arabic]})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["field"] == "articles.1.text" and "Arabic" in err["message"]
+    assert client.get("/v1/stories").json()["data"] == []  # all or nothing
