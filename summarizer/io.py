@@ -449,17 +449,47 @@ def iter_inputs(paths: list[str], stdin: TextIO | None = None) -> Iterator[Artic
 # ---------------------------------------------------------------- writing
 
 
+# what Markdown (CommonMark and GitHub's, with the HTML they let through) reads as markup:
+# escaped with a backslash in every text an article or a client supplied, so an outlet
+# named "[x](javascript:alert(1))" or a title holding "<script>" stays text. Without "["
+# and "<" no link can form, so parentheses stay as they are ("(AP)").
+# An underscore inside a word ("st_a", "q4_k_m") emphasises nothing and stays as it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~]|(?<![^\W_])_|_(?![^\W_]))")
+# a line that opens with "-", "+", "=" or "12." would start a list or underline a heading
+_MARKDOWN_LINE_START = re.compile(r"^(?:[-+=]|\d+[.)])")
+
+
+def md_text(text: str) -> str:
+    """``text`` on one line, as Markdown shows it literally (markup characters escaped)."""
+    out = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], out)
+
+
+def _md_code(text: str) -> str:
+    """An id in a code span; one holding a backtick, as escaped text instead."""
+    return f"`{text}`" if "`" not in text and text.strip() == text else md_text(text)
+
+
+def _md_url(url: str) -> str:
+    """A source link: an autolink when it can be one, else the address as plain text."""
+    return f"<{url}>" if not re.search(r"[<>\s]", url) else md_text(url)
+
+
 def render_markdown(brief: Brief) -> str:
-    """A brief as Markdown: headline, sentences with ``[n]`` source markers, source list."""
+    """A brief as Markdown: headline, sentences with ``[n]`` source markers, source list.
+
+    Every text that came from an article or a client (headline, sentences, outlets,
+    titles, the fallback reason) is escaped (``md_text``), so it cannot become a link, a
+    heading or HTML; a source url (http or https only, ``WEB_URL``) is an autolink."""
     number = {s.article_id: s.n for s in brief.sources}
-    lines = [f"## {brief.headline}", ""]
+    lines = [f"## {md_text(brief.headline)}", ""]
     for sent in brief.sentences:
         ns = sorted({number[c.article_id] for c in sent.citations if c.article_id in number})
         marks = "".join(f"[{n}]" for n in ns)
         flag = "" if sent.supported else " *(unsupported)*"
-        lines.append(f"- {sent.text} {marks}{flag}".rstrip())
+        lines.append(f"- {md_text(sent.text)} {marks}{flag}".rstrip())
     if brief.extractive_fallback:
-        reason = f": {brief.fallback_reason}" if brief.fallback_reason else ""
+        reason = f": {md_text(brief.fallback_reason)}" if brief.fallback_reason else ""
         lines += ["", f"*Extractive brief (model output not used{reason}).*"]
     elif extracts := sum(1 for s in brief.sentences if s.origin == "extract"):
         lines += [
@@ -474,30 +504,26 @@ def render_markdown(brief: Brief) -> str:
         ]
     lines += ["", "Sources:"]
     for src in brief.sources:
-        bits = [src.outlet]
+        bits = [md_text(src.outlet)]
         if src.title:
-            bits.append(f'"{src.title}"')
+            bits.append(f'"{md_text(src.title)}"')
         if src.published:
             bits.append(src.published)
         if src.url:
-            bits.append(src.url)
+            bits.append(_md_url(src.url))
         lines.append(f"{src.n}. " + ", ".join(bits))
     st = brief.stats
     lines += [
         "",
         f"*{_count(st.articles, 'article')}, {_count(st.sentences_in, 'sentence')}, "
         f"{st.groups} distinct after removing {_count(st.duplicates_removed, 'repeat')}; "
-        f"model {brief.model.name}.*",
+        f"model {md_text(brief.model.name)}.*",
     ]
     return "\n".join(lines) + "\n"
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def render_digest(briefs: Sequence[Brief], title: str = "Story briefs") -> str:
@@ -509,16 +535,16 @@ def render_digest(briefs: Sequence[Brief], title: str = "Story briefs") -> str:
     """
     n_articles = sum(len(b.article_ids) for b in briefs)
     stories = "1 story" if len(briefs) == 1 else f"{len(briefs)} stories"
-    lines = [f"# {title}", "", f"{stories} from {_count(n_articles, 'article')}."]
+    lines = [f"# {md_text(title)}", "", f"{stories} from {_count(n_articles, 'article')}."]
     if briefs:
         lines += ["", "Contents:", ""]
         for i, b in enumerate(briefs, start=1):
-            lines.append(f"{i}. {_one_line(b.headline)} ({_count(len(b.sources), 'source')})")
+            lines.append(f"{i}. {md_text(b.headline)} ({_count(len(b.sources), 'source')})")
     out = "\n".join(lines) + "\n"
     for i, b in enumerate(briefs, start=1):
         body = render_markdown(b)
         _, _, rest = body.partition("\n")  # drop render_markdown's own heading line
-        out += f"\n---\n\n## {i}. {_one_line(b.headline)}\n\n*Story `{b.story_id}`.*\n" + rest
+        out += f"\n---\n\n## {i}. {md_text(b.headline)}\n\n*Story {_md_code(b.story_id)}.*\n" + rest
     return out
 
 

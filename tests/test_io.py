@@ -411,6 +411,37 @@ def test_render_markdown_says_which_sentences_are_topped_up() -> None:
     assert "*The model's brief came out short: the last sentence quotes the sources" in md
 
 
+def test_markdown_keeps_hostile_text_as_text() -> None:
+    """Outlets, titles, headlines and sentences come from articles and clients: rendered
+    by a Markdown parser they make no link, no HTML, no heading and no list."""
+    markdown_it = pytest.importorskip("markdown_it")
+    brief = make_brief("st_x", "## Injected *title* <script>alert(1)</script>", 2)
+    hostile_sources = [
+        brief.sources[0].model_copy(
+            update={"outlet": "Evil [x](javascript:alert(1))", "title": "<img src=x onerror=y>"}
+        ),
+        brief.sources[1].model_copy(update={"url": "https://ex.com/a)b_c"}),
+    ]
+    sentence = brief.sentences[0].model_copy(
+        update={"text": "1. Click [here](javascript:alert(2)) or <b>here</b>\n# now"}
+    )
+    brief = brief.model_copy(
+        update={"sources": hostile_sources, "sentences": [sentence, *brief.sentences[1:]]}
+    )
+    for md in (render_markdown(brief), render_digest([brief], title="<i>Daily</i>")):
+        html = markdown_it.MarkdownIt("commonmark").render(md)
+        assert "<script" not in html and "<img" not in html and "<b>" not in html
+        assert "<i>" not in html
+        assert 'href="javascript' not in html
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        assert hrefs == ["https://ex.com/a)b_c"]  # the source link, and nothing else
+        assert html.count("<h2>") == 1  # the story's heading; none from the text
+        assert "<h1>" not in html.replace("<h1>&lt;i&gt;Daily&lt;/i&gt;</h1>", "")
+        assert "<li>Click" not in html and "<li>\n<ol" not in html  # "1. Click" is text
+        assert "Injected *title* &lt;script&gt;" in html  # shown as written
+        assert "[1]" in md  # the source markers stay plain
+
+
 def test_render_digest_structure() -> None:
     briefs = [make_brief("st_a", "First\nstory", 2), make_brief("st_b", "Second", 1, fallback=True)]
     md = render_digest(briefs)
