@@ -19,7 +19,12 @@ from summarizer.types import Article, Brief, Length, same_article
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
-_BAD_ID = re.compile(r"[/\s\x00-\x1f\x7f-\x9f]")
+# an id is an address: no path separator, whitespace, control character, nor an invisible
+# format character (a soft hyphen, zero-width characters, direction marks and overrides)
+# that would let two ids look alike
+_BAD_ID = re.compile(
+    r"[/\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 
@@ -108,8 +113,8 @@ class ArticleIn(_Input):
         if v is not None and (not v.strip() or _BAD_ID.search(v) or v in (".", "..")):
             # "." and ".." would name the path's folders: /v1/articles/.. is /v1
             raise ValueError(
-                "id must be non-blank, not '.' or '..', without '/', whitespace or control "
-                "characters"
+                "id must be non-blank, not '.' or '..', without '/', whitespace, control "
+                "characters or invisible format characters"
             )
         return v
 

@@ -82,8 +82,9 @@ def repeated_id(located: Located, first: object) -> InputProblem:
 
 
 def parse_date(value: object, field: str = "published") -> date | None:
-    """An ISO date (``2023-10-19`` or a datetime string); None for null/empty."""
-    if value is None or value == "":
+    """An ISO date (``2023-10-19`` or a datetime string, the time after ``T`` or a space,
+    its offset within the world's, -12:00 to +14:00); None for null, empty or blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, date):
         d = value
@@ -94,7 +95,9 @@ def parse_date(value: object, field: str = "published") -> date | None:
                 raise ValueError(text)
             d = date.fromisoformat(text[:10])
             if len(text) > 10:  # the time must be one too ("T25:99", "+99:00" are not)
-                datetime.fromisoformat(text.upper())
+                offset = datetime.fromisoformat(text.upper()).utcoffset()
+                if offset is not None and not -12 * 3600 <= offset.total_seconds() <= 14 * 3600:
+                    raise ValueError(text)  # no clock on earth is at +15:00
         except ValueError as exc:
             shown = value if len(value) <= 60 else value[:60] + "..."
             raise InputError(

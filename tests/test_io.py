@@ -287,7 +287,15 @@ def test_article_dict_round_trip() -> None:
     assert article_from_dict(article_to_dict(art)) == art
     with pytest.raises(InputError, match="plausible"):
         article_from_dict(rec(1, published="0999-01-01"))
-    for bad in ("2023-02-03 garbage", "2023-10-19T25:99:00Z", "2023-10-19T08:30:00+99:00"):
+    assert article_from_dict(rec(1, published="2023-10-19 08:30:00+14:00")).published
+    assert article_from_dict(rec(1, published="  ")).published is None
+    for bad in (
+        "2023-02-03 garbage",
+        "2023-10-19T25:99:00Z",
+        "2023-10-19T08:30:00+99:00",
+        "2023-10-19T08:30:00+15:00",
+        "2023-10-19T08:30:00-13:00",
+    ):
         with pytest.raises(InputError, match="ISO date"):
             article_from_dict(rec(1, published=bad))
     with pytest.raises(InputError, match="url must not contain spaces"):

@@ -239,8 +239,8 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
             (
                 {**GOOD, "id": bad},
                 (
-                    "id must be non-blank, not '.' or '..', without '/', whitespace or "
-                    "control characters",
+                    "id must be non-blank, not '.' or '..', without '/', whitespace, control "
+                    "characters or invisible format characters",
                     "articles.0.id",
                 ),
             )

@@ -105,6 +105,8 @@ def test_an_updated_since_outside_the_calendar_is_a_422(client: TestClient) -> N
     ("change", "field"),
     [
         ({"id": "ab\x9bc"}, "articles.0.id"),  # a C1 control character
+        ({"id": "a\u202eb"}, "articles.0.id"),  # a right-to-left override
+        ({"id": "a\u200bb"}, "articles.0.id"),  # a zero-width space
         ({"outlet": "A\x00P"}, "articles.0.outlet"),
         ({"title": "Kim\x07 meets Lavrov"}, "articles.0.title"),
         ({"published": "2023-10-19garbage"}, "articles.0.published"),
