@@ -52,8 +52,12 @@ MAX_SENTENCE_CHARS = 600
 
 Spans = list[tuple[int, int]]
 
-# characters that would confuse the splitters' byte/line handling, mapped 1:1 to spaces
-_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+# characters that would confuse the splitters' byte/line handling, mapped 1:1 to spaces;
+# and invisible format characters (a soft hyphen, zero-width spaces, direction marks),
+# which hid a sentence end from them ("on Tuesday.\u00ad The launch ...")
+_INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_UNSAFE = re.compile(rf"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\ud800-\udfff{_INVISIBLE}]")
+_EDGE = re.compile(rf"[\s{_INVISIBLE}]")
 _ABBREV_END = re.compile(
     r"(?:^|[\s(\"'“‘])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Gov|Govs|Sen|Sens|Rep|Reps|Gen|Lt|Col|Sgt|Capt"
     r"|Cmdr|Cpl|Pvt|Maj|Adm|Brig|Supt|Insp|Det|Rev|Fr|Msgr|Hon|Pres|Amb|Atty|Sr|Jr|St|Mt|Ft"
@@ -208,9 +212,10 @@ def _merge_abbreviations(text: str, spans: Spans) -> Spans:
 
 
 def _strip(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
+    """``text[a:b]`` without whitespace or invisible format characters at either end."""
+    while a < b and _EDGE.match(text, a):
         a += 1
-    while b > a and text[b - 1].isspace():
+    while b > a and _EDGE.match(text, b - 1):
         b -= 1
     return a, b
 

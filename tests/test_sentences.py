@@ -501,3 +501,19 @@ def test_a_split_after_an_abbreviation_before_a_sentence_opener_stays(
     text: str, expected: list[str]
 ) -> None:
     assert split(text) == expected
+
+
+def test_an_invisible_character_after_a_full_stop_hides_no_sentence_end() -> None:
+    """A soft hyphen or a zero-width space between two sentences, as scraped pages keep
+    them, neither joins the sentences nor starts the next one."""
+    text = (
+        "SpaceX launched 23 satellites on Tuesday.\u00ad The Falcon 9 rocket lifted off from "
+        "Florida.\u200b It was the 70th launch."
+    )
+    sents = prepare_article(Article("a", "AP", text))[1]
+    assert [s.text for s in sents] == [
+        "SpaceX launched 23 satellites on Tuesday.",
+        "The Falcon 9 rocket lifted off from Florida.",
+        "It was the 70th launch.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)
