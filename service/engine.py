@@ -769,11 +769,18 @@ class StoryService:
         """Queue a brief for a stored story; identical requests share one task.
 
         A request may join a task writing the brief anew; a ``refresh`` request does not
-        join one that may answer with the stored brief.
+        join one that may answer with the stored brief. Only a task started at the story's
+        current revision is joined: one started before an ingest changed the story would
+        answer with a brief of the old articles (a job would finish holding it).
         """
-        key = (story_id, length, refresh)
+        with self.store.session() as s:
+            row = s.get(StoryRow, story_id)
+            if row is None:
+                raise NotFound(f"no story with id {story_id!r}", "story_id")
+            revision = row.revision
+        key = (story_id, length, refresh, revision)
         with self._inflight_lock:
-            for joinable in [(story_id, length, True)] + ([] if refresh else [key]):
+            for joinable in [(story_id, length, True, revision)] + ([] if refresh else [key]):
                 running = self._inflight.get(joinable)
                 if running is not None and not running.done():
                     return running
@@ -825,13 +832,18 @@ class StoryService:
         return BriefOut(**brief.model_dump(), generated_at=generated, cached=False, current=current)
 
     def stateless_briefs(
-        self, articles: Sequence[Article], length: Length | None
+        self, articles: Sequence[Article], length: Length | None, deadline: Deadline | None = None
     ) -> list[BriefOut]:
-        """Stories and briefs of an article set, nothing stored (runs in the brief lane)."""
+        """Stories and briefs of an article set, nothing stored (runs in the brief lane).
+
+        Past ``deadline`` no further story is briefed: the request has been answered with a
+        timeout, and the lane is free for the next one."""
         out: list[BriefOut] = []
         try:
             for brief in self.pipeline.iter_briefs(articles, length=length):
                 out.append(unstored_brief(brief))
+                if deadline is not None:
+                    deadline.check("briefs")
         except InputError as err:
             raise _located(err, articles, range(len(articles))) from None
         return out

@@ -700,3 +700,63 @@ def test_a_brief_stored_by_another_model_is_written_again(client: TestClient) ->
     assert client.get(f"/v1/stories/{sid}/brief").json()["cached"] is True
     listed = {s["id"]: s for s in client.get("/v1/stories").json()["data"]}
     assert listed[sid]["has_current_brief"] is True
+
+
+def test_a_brief_asked_for_after_an_ingest_never_joins_a_task_of_the_old_articles(
+    seeded: TestClient,
+) -> None:
+    """A task queued before an article joined the story would answer with a brief of the
+    old articles; a request made after the ingest (a job's, or a plain GET) must get one
+    of the new story."""
+    import threading
+
+    service = seeded.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    stories = seeded.get("/v1/stories").json()["data"]
+    sid = max(stories, key=lambda st: st["article_count"])["id"]  # the Lavrov visit
+    gate = threading.Event()
+    service.brief_lane.submit(lambda: gate.wait(30), bounded=False)
+    try:
+        before = service.submit_story_brief(sid, "short", refresh=False, bounded=False)
+        art = {"id": "late", "outlet": "W", "published": "2023-10-19", "text": EXTRA_TEXT}
+        r = seeded.post("/v1/articles", json={"articles": [art]})
+        assert r.status_code == 201 and r.json()["data"][0]["story_id"] == sid
+        after = service.submit_story_brief(sid, "short", refresh=False, bounded=False)
+        assert after is not before
+        again = service.submit_story_brief(sid, "short", refresh=False, bounded=False)
+        assert again is after  # requests at one revision still share a task
+    finally:
+        gate.set()
+    before.result(60)  # queued, it read the story when it ran; running, it would not have
+    new = after.result(60)
+    assert "late" in new.article_ids and new.current
+
+
+def test_a_timed_out_brief_request_briefs_no_further_story(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """Past its deadline a multi-story request has had its 504; the lane stops there."""
+    c = make_client(request_timeout_s=1)
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    real = service.pipeline.brief
+    calls: list[str] = []
+
+    def slow(story: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(story.id)
+        time.sleep(0.6)
+        return real(story, *args, **kwargs)
+
+    service.pipeline.brief = slow
+    topics = [
+        "The bridge in Wexby closed on Monday for repairs after engineers found cracks.",
+        "Al Ahly beat Zamalek 3-1 in the cup final in Cairo on Friday night.",
+        "The central bank raised its main interest rate by half a point on Thursday.",
+        "A new species of frog was found in the rainforest of northern Peru.",
+        "The orchestra cancelled its winter tour after the conductor fell ill.",
+    ]
+    body = {"articles": [{"outlet": f"O{i}", "text": t} for i, t in enumerate(topics)]}
+    r = c.post("/v1/briefs", json=body)
+    assert r.status_code == 504
+    time.sleep(2.5)  # what the lane would still have done
+    assert 1 <= len(calls) <= 3 < len(topics)

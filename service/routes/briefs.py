@@ -58,7 +58,7 @@ async def post_briefs(
     length: Length = body.length or settings.length
     if not body.store:
         briefs = await service.brief_lane.run(
-            lambda: service.stateless_briefs(articles, length), deadline, "briefs"
+            lambda: service.stateless_briefs(articles, length, deadline), deadline, "briefs"
         )
         return BriefsOut(data=briefs, count=len(briefs))
     ingest = await service.ingest_lane.run(
@@ -66,7 +66,11 @@ async def post_briefs(
     )
 
     def write_all() -> list[BriefOut]:
-        return [service.story_brief(sid, length) for sid in ingest.stories]
+        out = []
+        for sid in ingest.stories:  # past the deadline the client has its 504: stop
+            deadline.check("briefs")
+            out.append(service.story_brief(sid, length))
+        return out
 
     stored = await service.brief_lane.run(write_all, deadline, "briefs")
     return BriefsOut(data=stored, count=len(stored), articles=ingest.data)
