@@ -159,7 +159,7 @@ class StoryService:
         self.brief_lane = Lane(
             "brief", settings.queue_size, budget_s=budget, estimate_s=first_guess
         )
-        self._inflight: dict[tuple[str, str, bool], concurrent.futures.Future[BriefOut]] = {}
+        self._inflight: dict[tuple[str, str, bool, int], concurrent.futures.Future[BriefOut]] = {}
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
         self._index_dirty = False  # the in-memory index may hold uncommitted articles
