@@ -445,7 +445,9 @@ class StoryService:
                 by_url[art.url] = i
             candidates.append((i, art))
 
-        prepared = self._prepare_located([a for _, a in candidates], [i for i, _ in candidates])
+        prepared = self._prepare_located(
+            [a for _, a in candidates], [i for i, _ in candidates], deadline
+        )
         if deadline is not None:
             deadline.check("ingest")
         new: list[tuple[int, PreparedArticle, str]] = []
@@ -507,12 +509,17 @@ class StoryService:
             stories=list(stories),
         )
 
-    def _prepare_located(self, articles: list[Article], where: list[int]) -> list[PreparedArticle]:
-        """``pipeline.prepare``; an input error names the article it is about."""
+    def _prepare_located(
+        self, articles: list[Article], where: list[int], deadline: Deadline | None = None
+    ) -> list[PreparedArticle]:
+        """``pipeline.prepare``, stopped past ``deadline``; an input error names the article
+        it is about. A request within the size limits can hold minutes of embedding; past
+        its deadline its client has had a 504, and the lane is freed for the next one."""
         if not articles:
             return []
+        check = (lambda: deadline.check("ingest")) if deadline is not None else None
         try:
-            return self.pipeline.prepare(articles)
+            return self.pipeline.prepare(articles, check=check)
         except InputError as err:
             raise _located(err, articles, where) from None
 
@@ -839,8 +846,9 @@ class StoryService:
         Past ``deadline`` no further story is briefed: the request has been answered with a
         timeout, and the lane is free for the next one."""
         out: list[BriefOut] = []
+        check = (lambda: deadline.check("briefs")) if deadline is not None else None
         try:
-            for brief in self.pipeline.iter_briefs(articles, length=length):
+            for brief in self.pipeline.iter_briefs(articles, length=length, check=check):
                 out.append(unstored_brief(brief))
                 if deadline is not None:
                     deadline.check("briefs")

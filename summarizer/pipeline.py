@@ -75,6 +75,9 @@ REPEAT_SIMILARITY = 0.75
 # Why a brief has no sentence: every candidate was refused as fact.
 #: An evidence budget that every story fits (for an extractive brief, which has no model).
 UNBOUNDED_TOKENS = 10**9
+# sentences embedded at once when ``prepare`` is given a ``check`` (about 2 s on two cores):
+# a request's deadline is looked at between them
+PREPARE_CHUNK = 1024
 NOTHING_SERVABLE = (
     "no sentence of this story can be served as fact: its text is in the writer's own "
     "voice (I, we) or is quoted words without a speaker"
@@ -192,11 +195,15 @@ class Pipeline:
 
     # ------------------------------------------------------------------ ingest side
 
-    def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
+    def prepare(
+        self, articles: Sequence[Article], *, check: Callable[[], None] | None = None
+    ) -> list[PreparedArticle]:
         """Clean, split and embed articles (one batched embedding call for all of them).
 
         A copy of an article already in the set (``same_article``) is prepared once; another
-        article under the same id is refused."""
+        article under the same id is refused. ``check`` (a deadline's) is called after each
+        article is split and before each ``PREPARE_CHUNK`` sentences are embedded, so a
+        caller can stop a long preparation by raising from it."""
         unique: dict[str, Article] = {}
         for a in articles:
             first = unique.setdefault(a.id, a)
@@ -208,9 +215,22 @@ class Pipeline:
         # article those lines would empty keeps them (they were its text, not furniture).
         distinct = list({same_words(a.text): a.text for a in articles}.values())
         common = find_repeated_lines(distinct) if len(distinct) >= 3 else None
-        cleaned = [self._prepare_one(a, common) for a in articles]
+        cleaned = []
+        for a in articles:
+            cleaned.append(self._prepare_one(a, common))
+            if check is not None:
+                check()
         texts = [s.text for _, sents in cleaned for s in sents]
-        vectors = self.embedder.encode(texts) if texts else np.zeros((0, 384), np.float32)
+        if not texts:
+            vectors = np.zeros((0, 384), np.float32)
+        elif check is None or len(texts) <= PREPARE_CHUNK:
+            vectors = self.embedder.encode(texts)
+        else:
+            parts = []
+            for k in range(0, len(texts), PREPARE_CHUNK):
+                check()
+                parts.append(self.embedder.encode(texts[k : k + PREPARE_CHUNK]))
+            vectors = np.vstack(parts)
         out: list[PreparedArticle] = []
         pos = 0
         for article, (clean, sents) in zip(articles, cleaned, strict=True):
@@ -611,16 +631,21 @@ class Pipeline:
         return list(self.iter_briefs(articles, length=length))
 
     def iter_briefs(
-        self, articles: Iterable[Article], *, length: Length | None = None
+        self,
+        articles: Iterable[Article],
+        *,
+        length: Length | None = None,
+        check: Callable[[], None] | None = None,
     ) -> Iterator[Brief]:
-        """Like ``summarize`` but yields each brief as soon as it is written."""
+        """Like ``summarize`` but yields each brief as soon as it is written; ``check`` as
+        for ``prepare``."""
         _check_length(length)  # before any work: preparing may take minutes
         timer = _Timer()
         items = list(articles)
         if not items:
             raise InputError("no articles given")
         with timer.step("prepare"):
-            prepared = self.prepare(items)
+            prepared = self.prepare(items, check=check)
         index = StoryIndex()
         with timer.step("group"):
             self.assign(prepared, index)

@@ -760,3 +760,38 @@ def test_a_timed_out_brief_request_briefs_no_further_story(
     assert r.status_code == 504
     time.sleep(2.5)  # what the lane would still have done
     assert 1 <= len(calls) <= 3 < len(topics)
+
+
+def test_an_ingest_past_its_deadline_stops_embedding_and_stores_nothing(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """Within the size limits a request can hold minutes of embedding; past its deadline
+    its client has a 504, so the lane stops between chunks instead of finishing for
+    nobody."""
+    from summarizer import pipeline as pipeline_module
+
+    c = make_client(request_timeout_s=1)
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    embedder = service.pipeline.embedder
+    real = embedder.encode
+    chunks: list[int] = []
+
+    def slow(texts: Any, *args: Any, **kwargs: Any) -> Any:
+        chunks.append(len(texts))
+        time.sleep(0.7)
+        return real(texts, *args, **kwargs)
+
+    embedder.encode = slow
+    try:
+        size = pipeline_module.PREPARE_CHUNK
+        text = " ".join(f"The mayor of town {k} opened bridge {k} on Monday." for k in range(900))
+        body = {"articles": [{"outlet": f"O{i}", "text": f"{text} Article {i}."} for i in range(4)]}
+        r = c.post("/v1/articles", json=body)
+        assert r.status_code == 504
+        time.sleep(2.5)  # what the lane would still have embedded
+        assert chunks and max(chunks) <= size
+        assert len(chunks) <= 3 < (4 * 900) / size  # it stopped, well short of the whole
+    finally:
+        embedder.encode = real
+    assert c.get("/v1/stories").json()["count"] == 0
