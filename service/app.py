@@ -13,20 +13,25 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.engine import StoryService
-from service.errors import install_error_handlers
+from service.errors import Conflict, install_error_handlers
 from service.jobs import JobRunner
 from service.limits import BodyCheckMiddleware, TimeoutMiddleware
 from service.routes import health, v1
 from service.store import Store
 from summarizer import __version__
 from summarizer.embed import load_embedder
+from summarizer.errors import InputError
 from summarizer.pipeline import Pipeline
 from summarizer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from summarizer.io import Located
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +50,64 @@ def default_pipeline(settings: Settings) -> Pipeline:
 
 
 def seed(service: StoryService, paths: Sequence[str]) -> None:
-    """Ingest the articles at ``paths``; unreadable ones are logged and skipped."""
-    from summarizer.io import InputProblem, iter_inputs
+    """Ingest the articles at ``paths``; unreadable ones are logged and skipped.
 
-    articles = []
-    for item in iter_inputs(list(paths)):
+    The articles go in as one set (one transaction, grouped together). An article the
+    service refuses (a text that cleans to nothing, an id already stored with another
+    text) is logged with the reason and left out, and the rest go in without it: one bad
+    seed file does not stop the service from starting.
+    """
+    from summarizer.io import InputProblem, iter_located_inputs
+
+    located: list[Located] = []
+    for item in iter_located_inputs(list(paths)):
         if isinstance(item, InputProblem):
             log.warning("seed skipped: %s", item)
         else:
-            articles.append(item)
-    if articles:
-        out = service.ingest(articles)
+            located.append(item)
+    while located:
+        try:
+            out = service.ingest([x.article for x in located])
+        except (InputError, Conflict) as err:
+            at = _article_at(err.field, len(located))
+            if at is None:  # not said which: each article alone, so only bad ones are lost
+                _seed_one_by_one(service, located, err)
+                return
+            _skipped(located.pop(at), err)
+            continue
         log.info(
             "seeded %d articles (%d new) into %d stories", out.count, out.created, len(out.stories)
         )
+        return
+
+
+def _article_at(field: str | None, count: int) -> int | None:
+    """The position ``articles.N...`` in an error's field names, if it is one of ``count``."""
+    parts = (field or "").split(".")
+    if len(parts) >= 2 and parts[0] == "articles" and parts[1].isdigit():
+        at = int(parts[1])
+        if at < count:
+            return at
+    return None
+
+
+def _skipped(item: Located, err: InputError | Conflict) -> None:
+    named = f"article {item.article.id!r}"
+    why = err.message if named in err.message else f"{named}: {err.message}"
+    log.warning("seed skipped: %s: %s", item, why)
+
+
+def _seed_one_by_one(
+    service: StoryService, located: Sequence[Located], err: InputError | Conflict
+) -> None:
+    log.warning("seeding one article at a time (%s names no article)", err.message)
+    created = 0
+    for item in located:
+        try:
+            created += service.ingest([item.article]).created
+        except (InputError, Conflict) as exc:
+            _skipped(item, exc)
+    log.info("seeded %d new articles one at a time", created)
 
 
 def create_app(

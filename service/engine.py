@@ -399,7 +399,8 @@ class StoryService:
             try:
                 self._reload_index()
             except Exception:  # keep the original error; the next ingest retries the reload
-                log.exception("could not reload the story index after a failed ingest")
+                if not self.store.closed:  # stopping: the next start loads the index anyway
+                    log.exception("could not reload the story index after a failed ingest")
             raise
 
     def _reload_index(self) -> None:

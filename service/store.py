@@ -16,6 +16,12 @@ Tables::
     schema_version   the schema's version, checked at start
 
 SQLite runs in WAL mode with a busy timeout, so readers do not block the single writer.
+
+``dispose`` closes the store before it lets the lock go: from then on no session opens and
+no transaction commits (``StoreClosed``; the transaction is rolled back), and the lock is
+released once no commit is under way any more. A lane task still running at shutdown (a
+thread cannot be stopped) therefore cannot write into a database a second service has
+meanwhile opened.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -192,6 +199,13 @@ class DatabaseGone(RuntimeError):
     """The SQLite file the service opened is no longer there."""
 
 
+class StoreClosed(DatabaseGone):
+    """The store is closed (the service is stopping): no session opens, nothing commits.
+
+    Handled like ``DatabaseGone``: a request answers 503, a job is left to the next start.
+    """
+
+
 def database_fault(exc: BaseException) -> str:
     """One line saying what failed in the database (the driver's message, if any)."""
     lines = str(getattr(exc, "orig", None) or exc).splitlines()
@@ -274,6 +288,18 @@ class Store:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # closing: set by ``dispose``; commits: transactions committing now (the lock is
+        # released only once none is); release_pending: ``dispose`` gave up waiting for
+        # them, and the last one to end releases the lock
+        self._state = threading.Condition()
+        self._closing = False
+        self._commits = 0
+        self._release_pending = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``dispose`` was called: no session opens, nothing commits any more."""
+        return self._closing
 
     def create_schema(self) -> None:
         """Create missing tables; refuse a database written by a newer schema, or one that
@@ -339,10 +365,41 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Once the store is closed (``dispose``), ``StoreClosed``: no session opens, and one
+        opened before is rolled back instead of committed.
+        """
+        self._check_open()
         self.check_file()
-        with self._sessions() as s, s.begin():
+        with self._sessions() as s:  # closing the session rolls back what is not committed
+            s.begin()
             yield s
+            with self._committing():
+                s.commit()
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise StoreClosed(
+                f"the database {self.url} is closed: the service is stopping; nothing was changed"
+            )
+
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """Around a commit: refused once the store is closed, and counted, so that
+        ``dispose`` releases the lock only after every commit under way has ended."""
+        with self._state:
+            self._check_open()
+            self._commits += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._commits -= 1
+                if self._commits == 0:
+                    self._state.notify_all()
+                    if self._release_pending:
+                        self._release()
 
     def ping(self) -> None:
         self.check_file()
@@ -410,7 +467,31 @@ class Store:
             )
         self._lock_conn = conn
 
-    def dispose(self) -> None:
+    def dispose(self, timeout: float = 10.0) -> None:
+        """Close the store, then release the lock on the database and the connections.
+
+        From now on no session opens and no transaction commits (``StoreClosed``: a task
+        still running rolls back), so nothing is written after the lock is gone. A commit
+        already under way is waited for, at most ``timeout`` seconds; past that, the lock
+        is kept until it ends (it is released by that commit's thread, or at exit).
+        """
+        with self._state:
+            self._closing = True
+            if self._release_pending:
+                return
+            if not self._state.wait_for(lambda: self._commits == 0, timeout):
+                log.warning(
+                    "a commit to %s was still under way at shutdown; the database stays "
+                    "locked until it ends",
+                    self.url,
+                )
+                self._release_pending = True
+                return
+            self._release()
+
+    def _release(self) -> None:
+        """The lock and the connections let go (called with ``_state`` held)."""
+        self._release_pending = False
         if self._lock_conn is not None:
             self._lock_conn.close()  # ends the session, and with it the advisory lock
             self._lock_conn = None

@@ -226,6 +226,12 @@ def stopping(lane: str = "") -> Busy:
     return Busy(f"the {lane or 'work'} lane is shutting down", headers={"Retry-After": "5"})
 
 
+def _retrieve(wrapped: asyncio.Future[Any]) -> None:
+    """Mark an asyncio future's error as read (a done callback)."""
+    if not wrapped.cancelled():
+        wrapped.exception()
+
+
 async def wait_future(
     future: concurrent.futures.Future[T],
     deadline: Deadline,
@@ -244,6 +250,11 @@ async def wait_future(
     if not waiters.join(future):
         raise stopping(lane)
     wrapped = asyncio.wrap_future(future)
+    # Past the deadline (or when this request is cancelled) nobody awaits ``wrapped`` any
+    # more; the task's error, if it fails later, is read here, so that asyncio does not log
+    # "Future exception was never retrieved" (the error is not lost: the lane's future has
+    # it, and ``wrapped.result()`` below still raises it).
+    wrapped.add_done_callback(_retrieve)
     finished = False
     try:
         done, _ = await asyncio.wait({wrapped}, timeout=max(0.0, deadline.remaining()))

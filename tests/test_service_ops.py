@@ -4,7 +4,12 @@ time limits (504), background jobs and their recovery after a restart."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import gc
+import json
+import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,23 +18,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from test_service_api import (
     CHOE,
     EXTRA_TEXT,
     LAVROV,
+    SEEDS,
     build_app,
     embedder,
     err,
     seed_payload,
 )
 
+from service.app import create_app
 from service.deps import key_matches
 from service.errors import Busy, RequestTimeout
 from service.schemas import ArticleIn
-from service.store import JobRow, Store, utcnow
+from service.store import JobRow, Store, StoreClosed, utcnow
 from service.worker import Deadline, Lane, wait_future, waiters
 from summarizer.embed import Embedder
+from summarizer.pipeline import Pipeline
+from summarizer.settings import Settings
 
 __all__ = ["embedder"]  # the module-scoped fixture, shared with test_service_api
 
@@ -231,11 +241,12 @@ def test_a_shared_task_is_cancelled_only_by_its_last_waiter() -> None:
         alone = lane.submit(lambda: "never")
 
         async def both_give_up() -> list[BaseException | str]:
-            return await asyncio.gather(
+            outcomes = await asyncio.gather(
                 wait_future(alone, Deadline(0.1), "brief"),
                 wait_future(alone, Deadline(0.3), "brief"),
                 return_exceptions=True,
             )
+            return list(outcomes)
 
         outcomes = asyncio.run(both_give_up())
         assert [type(o) for o in outcomes] == [RequestTimeout, RequestTimeout]
@@ -647,3 +658,302 @@ def test_a_damaged_database_file_is_a_one_line_error(
     assert code == 2
     err = capsys.readouterr().err
     assert "storybrief.db cannot be read (file is not a database)" in err
+
+
+# ---------------------------------------------------------------- shutdown and seeding
+
+
+def _job_row(job_id: str) -> JobRow:
+    now = utcnow()
+    return JobRow(
+        id=job_id,
+        status="queued",
+        length="short",
+        payload=[],
+        total=0,
+        done=0,
+        results=[],
+        article_ids=[],
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _is_locked(db: Path) -> bool:
+    """Whether a service holds the lock on ``db`` (another store cannot take it)."""
+    from summarizer.errors import ConfigError
+
+    other = Store(f"sqlite:///{db}")
+    try:
+        other.lock()
+    except ConfigError:
+        return True
+    finally:
+        other.dispose()
+    return False
+
+
+def test_a_transaction_open_when_the_store_closes_is_rolled_back_not_committed(
+    tmp_path: Path,
+) -> None:
+    """The lock goes at once, and a write still open (a lane task that outlived the
+    shutdown) can no longer commit into the database another service may now use."""
+    db = tmp_path / "storybrief.db"
+    store = Store(f"sqlite:///{db}")
+    store.lock()
+    store.create_schema()
+    inside, go = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            with store.session() as s:
+                s.add(_job_row("late"))
+                s.flush()
+                inside.set()
+                go.wait(30)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert inside.wait(30)
+        started = time.monotonic()
+        store.dispose()
+        assert time.monotonic() - started < 5  # no commit under way: nothing to wait for
+        assert store.closed and not _is_locked(db)
+    finally:
+        go.set()
+        writer.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], StoreClosed), outcome
+    assert "the service is stopping" in str(outcome[0])
+    with pytest.raises(StoreClosed):
+        with store.session():
+            pass
+    second = Store(f"sqlite:///{db}")
+    second.lock()
+    try:
+        with second.session() as s:
+            assert s.get(JobRow, "late") is None
+    finally:
+        second.dispose()
+
+
+def test_the_lock_outlasts_a_commit_under_way_when_the_store_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit already under way is waited for (a bounded time); past that the lock is
+    kept until the commit ends, and released by it."""
+    from sqlalchemy.orm import Session
+
+    db = tmp_path / "storybrief.db"
+    store = Store(f"sqlite:///{db}")
+    store.lock()
+    store.create_schema()
+    committing, go = threading.Event(), threading.Event()
+    real_commit = Session.commit
+
+    def slow_commit(self: Session) -> None:
+        committing.set()
+        go.wait(30)
+        real_commit(self)
+
+    monkeypatch.setattr(Session, "commit", slow_commit)
+    errors: list[BaseException] = []
+
+    def write(job_id: str) -> None:
+        try:
+            with store.session() as s:
+                s.add(_job_row(job_id))
+        except BaseException as exc:
+            errors.append(exc)
+
+    writer = threading.Thread(target=write, args=("committed",))
+    writer.start()
+    try:
+        assert committing.wait(30)
+        # dispose waits for the commit while it may...
+        closer = threading.Thread(target=store.dispose)
+        closer.start()
+        closer.join(0.3)
+        assert closer.is_alive() and _is_locked(db)
+        go.set()
+        closer.join(30)
+        writer.join(30)
+        assert not closer.is_alive() and errors == [] and not _is_locked(db)
+
+        # ...and, past its time, leaves the lock to the commit's end
+        store = Store(f"sqlite:///{db}")
+        store.lock()
+        committing.clear()
+        go.clear()
+        writer = threading.Thread(target=write, args=("slow",))
+        writer.start()
+        assert committing.wait(30)
+        started = time.monotonic()
+        store.dispose(timeout=0.2)
+        assert time.monotonic() - started < 5
+        assert _is_locked(db)  # the commit under way may still land: not released yet
+    finally:
+        go.set()
+        writer.join(30)
+    assert errors == [] and not _is_locked(db)
+    monkeypatch.undo()
+    check = Store(f"sqlite:///{db}")
+    try:
+        with check.session() as s:
+            assert s.get(JobRow, "committed") is not None and s.get(JobRow, "slow") is not None
+    finally:
+        check.dispose()
+
+
+def test_a_lane_task_outliving_the_shutdown_commits_nothing_after_the_lock_is_released(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long ingest still running when the service stops used to commit after the lock
+    was released, into the database a second service had opened meanwhile: a story then
+    listed 5 articles while that service's index knew 4."""
+    late = ArticleIn.model_validate({"id": "late", "outlet": "W", "text": EXTRA_TEXT})
+    inside, go = threading.Event(), threading.Event()
+    try:
+        with TestClient(build_app(tmp_path, embedder), raise_server_exceptions=False) as first:
+            assert first.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+            service = first.app.state.service  # type: ignore[attr-defined]
+            lane = service.ingest_lane
+            monkeypatch.setattr(lane, "close", lambda: Lane.close(lane, timeout=0.3))
+            real_sync = service._sync_stories
+
+            def slow_sync(*args: Any, **kwargs: Any) -> Any:  # a long ingest, past the stop
+                inside.set()
+                go.wait(60)
+                return real_sync(*args, **kwargs)
+
+            monkeypatch.setattr(service, "_sync_stories", slow_sync)
+            task = lane.submit(lambda: service.ingest([late.to_article()]), bounded=False)
+            assert inside.wait(120)
+            # Leaving the block stops the service while the ingest still runs.
+        with TestClient(build_app(tmp_path, embedder), raise_server_exceptions=False) as second:
+            go.set()  # the old ingest goes on to its commit, now refused
+            with pytest.raises(StoreClosed):
+                task.result(60)
+            assert second.get("/v1/articles/late").status_code == 404
+            r = second.post("/v1/articles", json={"articles": [late.model_dump(mode="json")]})
+            assert r.status_code == 201, r.text
+            assert r.json()["created"] == 1  # not already there behind this service's back
+            sid = r.json()["data"][0]["story_id"]
+            story = second.get(f"/v1/stories/{sid}").json()
+            assert len(story["articles"]) == 5
+            assert "late" in [a["id"] for a in story["articles"]]
+    finally:
+        go.set()
+
+
+def _seeded_app(data_dir: Path, embedder: Embedder, seeds: list[Path]) -> FastAPI:
+    settings = Settings(data_dir=data_dir, extractive_only=True)
+    return create_app(
+        settings,
+        pipeline_factory=lambda s: Pipeline(s, embedder, None),
+        seed_paths=[str(p) for p in seeds],
+    )
+
+
+def test_an_unusable_seed_is_skipped_with_a_warning_and_the_rest_are_seeded(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "zzz_empty.txt").write_text("Advertisement\n")
+    data = tmp_path / "data"
+    with caplog.at_level(logging.WARNING, logger="service.app"):
+        with TestClient(_seeded_app(data, embedder, [seeds])) as c:
+            assert c.get("/v1/stories").json()["count"] == 2
+            for aid in [*LAVROV, CHOE]:
+                assert c.get(f"/v1/articles/{aid}").status_code == 200
+            assert c.get("/v1/articles/zzz_empty").status_code == 404
+    skipped = [r.getMessage() for r in caplog.records if r.name == "service.app"]
+    assert any(
+        "zzz_empty.txt" in m
+        and "'zzz_empty'" in m
+        and "nothing is left after removing boilerplate" in m
+        for m in skipped
+    ), skipped
+
+    # A restart on the same database: a seed whose id is stored with another text is a
+    # conflict, skipped too; a new one beside it is stored.
+    more = tmp_path / "more.json"
+    more.write_text(
+        json.dumps(
+            [
+                {"id": CHOE, "outlet": "W", "text": EXTRA_TEXT + " A different text."},
+                {"id": "late", "outlet": "W", "text": EXTRA_TEXT},
+            ]
+        )
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="service.app"):
+        with TestClient(_seeded_app(data, embedder, [more])) as c:
+            assert c.get("/v1/articles/late").status_code == 200
+            assert EXTRA_TEXT not in c.get(f"/v1/articles/{CHOE}").json()["text"]
+            assert c.get("/v1/stories").json()["count"] == 2
+    skipped = [r.getMessage() for r in caplog.records if r.name == "service.app"]
+    assert any(CHOE in m and "already stored with a different text" in m for m in skipped)
+
+
+def test_a_seed_error_that_names_no_article_seeds_one_at_a_time(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from service.app import seed
+    from summarizer.errors import InputError
+    from summarizer.types import Article
+
+    stored: list[str] = []
+
+    class FakeService:
+        def ingest(self, articles: list[Article]) -> Any:
+            if any(a.id == "bad" for a in articles):
+                raise InputError("something about the set")  # no field: which one?
+            stored.extend(a.id for a in articles)
+            return type("Out", (), {"count": len(articles), "created": len(articles)})
+
+    path = tmp_path / "set.json"
+    texts = {"a": "First text.", "bad": "Second text.", "c": "Third text."}
+    path.write_text(json.dumps([{"id": k, "outlet": "W", "text": v} for k, v in texts.items()]))
+    with caplog.at_level(logging.WARNING, logger="service.app"):
+        seed(FakeService(), [str(path)])  # type: ignore[arg-type]
+    assert stored == ["a", "c"]
+    assert "article 'bad': something about the set" in caplog.text
+
+
+# ---------------------------------------------------------------- abandoned futures
+
+
+def test_a_task_failing_after_its_timeout_logs_no_never_retrieved_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The asyncio future a timed-out request stopped waiting for gets the task's later
+    error; nobody reading it used to log "Future exception was never retrieved"."""
+    with gated_lane("test", queue_size=1) as (lane, gate):
+
+        def fail_late() -> None:
+            gate.wait(10)
+            raise ValueError("failed after the request gave up")
+
+        task = lane.submit(fail_late)
+
+        async def give_up_then_fail(task: concurrent.futures.Future[None]) -> None:
+            with pytest.raises(RequestTimeout):
+                await wait_future(task, Deadline(0.1), "brief")
+            gate.set()
+            while not task.done():
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # the loop copies the error into its own future
+
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            asyncio.run(give_up_then_fail(task))
+            assert isinstance(task.exception(), ValueError)  # the lane's future keeps it
+            del task
+            gc.collect()
+    assert "never retrieved" not in caplog.text, caplog.text
