@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -71,6 +72,28 @@ CHUNK_ARTICLES = 32  # articles prepared (and embedded) per call
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FATAL = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class OutputError(StoryBriefError, OSError):
+    """A file of the run could not be written or read back (a full disk, an I/O error).
+
+    The message names the file and the system's reason; ``errno`` is the system's.
+    """
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = code
+
+
+@contextlib.contextmanager
+def _os_errors(doing: str) -> Iterator[None]:
+    """Turn an ``OSError`` in the block into an ``OutputError``: "cannot DOING: reason"."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot {doing}: {exc.strerror or exc}", exc.errno) from exc
 
 
 # ---------------------------------------------------------------- records
@@ -158,6 +181,7 @@ class BatchPlan:
     def __init__(self, pipeline: Pipeline, spool: IO[bytes]) -> None:
         self.pipeline = pipeline
         self._spool = spool
+        self._spool_dir: str | Path | None = None
         self._entries: dict[str, _Entry] = {}
         self._stats = _ReadStats()
         self.stories: list[PlannedStory] = []
@@ -179,7 +203,10 @@ class BatchPlan:
 
         Raises ``InputError`` when ``on_problem`` is None and an input cannot be used.
         """
-        plan = cls(pipeline, tempfile.TemporaryFile(prefix="storybrief-batch-", dir=spool_dir))
+        with _os_errors(_spool_doing(spool_dir)):
+            spool = tempfile.TemporaryFile(prefix="storybrief-batch-", dir=spool_dir)
+        plan = cls(pipeline, spool)
+        plan._spool_dir = spool_dir
         try:
             plan._read(items, on_problem or _raise_problem, on_progress, max(1, chunk_articles))
             plan._group(on_progress)
@@ -247,10 +274,10 @@ class BatchPlan:
                 self._stats.skipped += 1
                 on_problem(InputProblem(located.path, located.line, str(exc)))
                 continue
-            self._spool.seek(0, os.SEEK_END)
-            offset = self._spool.tell()
             data = pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)
-            self._spool.write(data)
+            with _os_errors(_spool_doing(self._spool_dir)):
+                offset = self._spool.seek(0, os.SEEK_END)
+                self._spool.write(data)
             a = p.article
             self._entries[a.id] = _Entry(
                 id=a.id,
@@ -276,7 +303,8 @@ class BatchPlan:
             for story in index.stories()
         ]
         del index
-        self._spool.flush()
+        with _os_errors(_spool_doing(self._spool_dir)):
+            self._spool.flush()
         log.info(
             "%d articles in %d stories; %.1f MB of prepared articles spooled to disk",
             len(self._entries),
@@ -316,8 +344,10 @@ class BatchPlan:
         out: dict[str, PreparedArticle] = {}
         for aid in story.article_ids:
             entry = self._entries[aid]
-            self._spool.seek(entry.offset)
-            prepared = pickle.loads(self._spool.read(entry.size))  # our own spool file
+            with _os_errors(_spool_doing(self._spool_dir, "read")):
+                self._spool.seek(entry.offset)
+                data = self._spool.read(entry.size)
+            prepared = pickle.loads(data)  # our own spool file
             if not isinstance(prepared, PreparedArticle):  # pragma: no cover - defensive
                 raise StoryBriefError(f"spool record for article {aid} is damaged")
             out[aid] = prepared
@@ -347,6 +377,11 @@ class BatchPlan:
 
 def _raise_problem(problem: InputProblem) -> None:
     raise InputError(str(problem))
+
+
+def _spool_doing(spool_dir: str | Path | None, verb: str = "write") -> str:
+    where = spool_dir if spool_dir is not None else tempfile.gettempdir()
+    return f"{verb} the temporary spool file in {where} (TMPDIR chooses the folder)"
 
 
 def run_batch(
@@ -408,10 +443,11 @@ class _Stored:
 class RecordLog:
     """An append-only JSONL file of brief records, safe against interruption.
 
-    Each record is appended with one ``write`` followed by ``fsync``. On open, a last
-    line without its newline (a write cut short) is dropped by rewriting the file
-    atomically; a file holding other lines than brief records is refused, so a wrong
-    ``--out`` never destroys data.
+    Each record is appended with one ``write`` followed by ``fsync``; when that fails (a
+    full disk), what it wrote is cut off again, so the file ends at the last complete
+    record. On open, a last line without its newline (a write cut short, and not cut off:
+    a crash) is dropped by rewriting the file atomically; a file holding other lines than
+    brief records is refused, so a wrong ``--out`` never destroys data.
     """
 
     def __init__(self, path: Path) -> None:
@@ -424,7 +460,8 @@ class RecordLog:
     def _load(self) -> None:
         if not self.path.exists():
             return
-        data = self.path.read_bytes()
+        with _os_errors(f"read {self.path}"):
+            data = self.path.read_bytes()
         cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
         lines = data[:cut].splitlines(keepends=True)
         tail = data[cut:]
@@ -441,7 +478,8 @@ class RecordLog:
             if not (tail.startswith(_RECORD_START) or _RECORD_START.startswith(tail)):
                 self._refuse(len(lines) + 1)  # not the start of a record cut short
             log.warning("%s: dropping a truncated last record (%d bytes)", self.path, len(tail))
-            write_atomic(self.path, [data[:cut]])
+            with _os_errors(f"write {self.path}"):
+                write_atomic(self.path, [data[:cut]])
             self.dropped_tail = True
 
     def _refuse(self, lineno: int) -> NoReturn:
@@ -454,34 +492,54 @@ class RecordLog:
     def read(self, story_id: str) -> bytes:
         """The raw record line of ``story_id``."""
         rec = self.records[story_id]
-        with self.path.open("rb") as fh:
+        with _os_errors(f"read {self.path}"), self.path.open("rb") as fh:
             fh.seek(rec.offset)
             return fh.read(rec.size)
 
     def append(self, item: BatchBrief) -> None:
+        """Append the record of ``item``; ``OutputError`` (naming the file) when it cannot
+        be written, and then the file still ends at the last complete record."""
         data = _encode_record(item.record())
-        if self._fh is None:
-            self._fh = self.path.open("ab", buffering=0)
-        offset = self._fh.seek(0, os.SEEK_END)
-        view = memoryview(data)
-        while view:
-            n = self._fh.write(view)
-            if n is None or n <= 0:  # pragma: no cover - a full disk raises instead
-                raise OSError(f"could not write to {self.path}")
-            view = view[n:]
-        os.fsync(self._fh.fileno())
+        with _os_errors(f"write {self.path}"):
+            if self._fh is None:
+                self._fh = self.path.open("ab", buffering=0)
+            offset = self._fh.seek(0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                n = self._fh.write(view)
+                if n is None or n <= 0:  # pragma: no cover - a full disk raises instead
+                    raise OSError(errno.EIO, "the write made no progress")
+                view = view[n:]
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self._cut_back(offset)
+            raise OutputError(
+                f"cannot write {self.path}: {exc.strerror or exc}", exc.errno
+            ) from exc
         b = item.brief
         self.records[item.story.id] = _Stored(
             offset, len(data), item.articles_hash, b.length, b.model.name
         )
+
+    def _cut_back(self, size: int) -> None:
+        """Truncate the file to ``size`` after a failed append (a shorter file needs no
+        room); if even that fails, the next open drops the partial record."""
+        assert self._fh is not None
+        try:
+            self._fh.truncate(size)
+            os.fsync(self._fh.fileno())
+        except OSError as exc:  # pragma: no cover - the disk failed twice
+            log.warning("%s: could not cut off a partial record: %s", self.path, exc)
 
     def rewrite(self, story_ids: Sequence[str]) -> bool:
         """Keep only the given stories' records, in that order; False when already so."""
         self.close()
         if not self.path.exists():
             return False
+        with _os_errors(f"read {self.path}"):
+            size = self.path.stat().st_size
         wanted = [self.records[s] for s in story_ids if s in self.records]
-        size = self.path.stat().st_size
         pos = 0
         in_order = True
         for rec in wanted:
@@ -490,7 +548,8 @@ class RecordLog:
         if in_order and pos == size:
             return False
         lines = [self.read(s) for s in story_ids if s in self.records]
-        write_atomic(self.path, lines)
+        with _os_errors(f"write {self.path}"):
+            write_atomic(self.path, lines)
         self.records = {}
         self._load()
         return True
@@ -518,7 +577,9 @@ def _parse_record(line: bytes, offset: int) -> tuple[str, _Stored] | None:
 def _seed_sidecar(out: Path, sidecar: Path) -> None:
     """Start a JSON run's sidecar from a finished OUT, so a rerun reuses its briefs."""
     try:
-        data = json.loads(out.read_bytes())
+        with _os_errors(f"read {out}"):
+            raw = out.read_bytes()
+        data = json.loads(raw)
         records = data["briefs"]
         if not isinstance(records, list):
             raise TypeError("briefs is not a list")
@@ -531,7 +592,8 @@ def _seed_sidecar(out: Path, sidecar: Path) -> None:
             "(choose another --out or remove it)",
             "out",
         ) from exc
-    write_atomic(sidecar, lines)
+    with _os_errors(f"write {sidecar}"):
+        write_atomic(sidecar, lines)
 
 
 def _finish_json(out: Path, records: RecordLog, story_ids: Sequence[str]) -> None:
@@ -541,14 +603,16 @@ def _finish_json(out: Path, records: RecordLog, story_ids: Sequence[str]) -> Non
             yield (b",\n" if i else b"\n") + records.read(sid).rstrip(b"\n")
         yield b"\n]}\n"
 
-    write_atomic(out, chunks())
+    with _os_errors(f"write {out}"):
+        write_atomic(out, chunks())
 
 
 def _finish_md(out: Path, records: RecordLog, story_ids: Sequence[str]) -> None:
     briefs = [
         Brief.model_validate(json.loads(records.read(s))) for s in story_ids if s in records.records
     ]
-    write_atomic(out, [render_digest(briefs).encode("utf-8")])
+    with _os_errors(f"write {out}"):
+        write_atomic(out, [render_digest(briefs).encode("utf-8")])
 
 
 # ---------------------------------------------------------------- the command
@@ -637,7 +701,13 @@ def run_command(
     except _StrictStop as exc:
         err.write(f"storybrief: error: {exc.problem} (--strict)\n")
         return EXIT_FATAL
+    except OutputError as exc:
+        err.write(f"storybrief: error: {exc}{runner.saved_note()}\n")
+        return EXIT_FATAL
     except StoryBriefError as exc:
+        err.write(f"storybrief: error: {exc}\n")
+        return EXIT_FATAL
+    except OSError as exc:  # not one of the run's own files (those are OutputError)
         err.write(f"storybrief: error: {exc}\n")
         return EXIT_FATAL
     finally:
@@ -705,6 +775,17 @@ class _Runner:
             "rerun the same command to continue\n"
         )
 
+    def saved_note(self) -> str:
+        """After a file error: where the briefs written so far are, for the rerun."""
+        self.display.stop()
+        saved = len(self.records.records) if self.records is not None else 0
+        if self.records is None or not saved:
+            return ""
+        return (
+            f"; {saved} brief{'' if saved == 1 else 's'} saved in {self.records.path}; "
+            "rerun the same command to continue"
+        )
+
     def close(self) -> None:
         self.display.stop()
         if self.records is not None:
@@ -728,7 +809,7 @@ class _Runner:
         if seeded:
             _seed_sidecar(self.out, store_path)
         if self.format == "md" and self.out.exists() and not store_path.exists():
-            with self.out.open("rb") as fh:
+            with _os_errors(f"read {self.out}"), self.out.open("rb") as fh:
                 if fh.read(len(_DIGEST_START)) != _DIGEST_START:
                     raise InputError(
                         f"{self.out} is not a digest this command wrote; refusing to "
@@ -810,7 +891,8 @@ class _Runner:
         elif self.format == "md":
             _finish_md(self.out, records, valid)
         if self.format == "json" and complete:
-            records.path.unlink()
+            with _os_errors(f"remove {records.path}"):
+                records.path.unlink()
             fsync_dir(records.path.parent)
         left = len(order) - len(valid)
         code = EXIT_SKIPPED if plan.skipped or self.failed or self.empty else EXIT_OK

@@ -1,13 +1,16 @@
 """Reading article sets from files: a folder of ``.txt`` (optional ``manifest.json``),
 JSON (a list of articles, or ``{"articles": [...]}``), JSONL (one article a line), or ``-``
-for JSONL on standard input; and writing briefs as JSON or Markdown.
+for JSONL on standard input; and writing briefs as JSON or Markdown. Extensions are read in
+any letter case (``CHOE.TXT`` is a ``.txt``).
 
 Readers never drop input silently: every record that cannot be read becomes an
 ``InputProblem`` (path, line, message) that the caller reports, skips, or turns into an
 error (``strict``). ``iter_located_inputs`` also says where each article came from
 (``Located``), so a later problem (a duplicate id, a text that cleans to nothing) can be
 reported at its path and line. JSONL is read line by line as bytes, so one line that is
-not UTF-8 is reported with its line number and the rest of the file is still read.
+not UTF-8 is reported with its line number and the rest of the file is still read. In a
+folder, a subfolder or a file that is not read is a problem too ("not read: a folder"),
+except hidden files, the desktop's own files and Markdown notes (``_skipped_silently``).
 """
 
 from __future__ import annotations
@@ -263,10 +266,94 @@ def _refused_in_folder(path: Path, root: Path) -> str | None:
     return None
 
 
+# files a folder input holds beside its articles that are no input, skipped without a word:
+# the desktop's own files (Windows' thumbnail cache and folder settings, the folder a Mac's
+# zip leaves) and notes on the folder in Markdown, as seeds/SOURCE.md. Hidden files and
+# folders (".DS_Store", "._a.txt", ".git", an editor's ".a.txt.swp") are skipped too.
+FOLDER_JUNK = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
+FOLDER_NOTES_SUFFIXES = frozenset({".md", ".markdown"})
+MANIFEST_NAME = "manifest.json"
+
+
+def _is_txt(name: str) -> bool:
+    """Whether a file of this name is read as an article: ``.txt`` in any letter case."""
+    return name.lower().endswith(".txt") and len(name) > len(".txt")
+
+
+def _txt_key(name: str) -> str:
+    """A ``.txt`` name with its extension in lower case ("CHOE.TXT" -> "CHOE.txt")."""
+    return name[: -len(".txt")] + ".txt" if _is_txt(name) else name
+
+
+def _skipped_silently(name: str) -> bool:
+    """Whether a folder entry that is not read is no input either (see ``FOLDER_JUNK``)."""
+    return (
+        name.startswith(".")
+        or name.lower() in FOLDER_JUNK
+        or Path(name).suffix.lower() in FOLDER_NOTES_SUFFIXES
+    )
+
+
+def _manifest_targets(
+    meta: Mapping[str, dict[str, Any]], names: Sequence[str], manifest: Path, folder: Path
+) -> Iterator[tuple[str, dict[str, Any]] | InputProblem]:
+    """Each manifest entry's file (name, entry), or the problem of an entry that names none.
+
+    An entry names a file exactly, or (with its id) ``ID.txt``; a ``.txt`` extension matches
+    in any letter case ("a.txt" finds "a.TXT") when no file has the very name.
+    """
+    present = set(names)
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(_txt_key(name), []).append(name)
+    for name, entry in meta.items():
+        if name in present:
+            yield name, entry
+            continue
+        matches = by_key.get(_txt_key(name), []) if _is_txt(name) else []
+        if len(matches) == 1:
+            yield matches[0], entry
+        elif matches:
+            yield InputProblem(
+                str(manifest),
+                None,
+                f"entry for {name!r}: matches more than one file in {folder} "
+                f"({', '.join(sorted(matches))}); give the file's exact name",
+            )
+        else:
+            yield InputProblem(
+                str(manifest), None, f"entry for {name!r}: no such .txt file in {folder}"
+            )
+
+
+def _link_targets(folder: Path, names: Iterable[str]) -> set[Path]:
+    """The files that the links among ``names`` in ``folder`` lead to."""
+    out: set[Path] = set()
+    for name in names:
+        path = folder / name
+        with contextlib.suppress(OSError, RuntimeError):
+            if path.is_symlink():
+                out.add(path.resolve(strict=True))
+    return out
+
+
 def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
+    """A folder's ``.txt`` files (the extension in any letter case), in name order.
+
+    Nothing in it is passed over without a word: a subfolder and a file that is not a
+    ``.txt`` (nor the manifest) are problems ("not read: ..."), except the hidden files,
+    desktop files and Markdown notes ``_skipped_silently`` names; a hidden ``.txt`` is read
+    only when the manifest names it. Subfolders are not read.
+    """
     meta: dict[str, dict[str, Any]] = {}
     root = folder.resolve()
-    manifest = folder / "manifest.json"
+    manifest = folder / MANIFEST_NAME
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted(entry.name for entry in listing)
+    except OSError as exc:
+        yield InputProblem(str(folder), None, f"cannot read the folder: {exc.strerror or exc}")
+        return
     # lexists: a broken link named manifest.json is reported, not taken for no manifest
     refused = _refused_in_folder(manifest, root) if os.path.lexists(manifest) else None
     if refused is not None:
@@ -288,17 +375,33 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
                 yield InputProblem(str(manifest), None, f"entry #{n}: needs a file or an id")
                 continue
             meta[name if entry.get("file") else f"{name}.txt"] = entry
-    found = {p.name for p in folder.glob("*.txt")}
-    for name in meta:
-        if name not in found:
-            yield InputProblem(
-                str(manifest), None, f"entry for {name!r}: no such .txt file in {folder}"
-            )
-    for path in sorted(folder.glob("*.txt")):
+    entry_of: dict[str, dict[str, Any]] = {}
+    linked: set[Path] | None = None
+    for target in _manifest_targets(meta, [n for n in names if _is_txt(n)], manifest, folder):
+        if isinstance(target, InputProblem):
+            yield target
+        else:
+            entry_of[target[0]] = target[1]
+    for name in names:
+        path = folder / name
+        # a hidden .txt is read only when the manifest names it
+        if name == MANIFEST_NAME or (_skipped_silently(name) and name not in entry_of):
+            continue
+        if not _is_txt(name):
+            if linked is None:  # what the links of the folder read: they are read, not lost
+                linked = _link_targets(folder, [MANIFEST_NAME, *filter(_is_txt, names)])
+            try:
+                is_dir, real = path.is_dir(), path.resolve()
+            except (OSError, RuntimeError):  # a loop of links, say: not read either way
+                is_dir, real = False, path
+            if real not in linked:
+                what = "a folder" if is_dir else "not a .txt file"
+                yield InputProblem(str(path), None, f"not read: {what}")
+            continue
         if (refused := _refused_in_folder(path, root)) is not None:
             yield InputProblem(str(path), None, refused)
             continue
-        entry = dict(meta.get(path.name, {}))
+        entry = dict(entry_of.get(name, {}))
         entry.pop("file", None)
         entry.setdefault("id", path.stem)
         entry.setdefault("outlet", "unknown")
@@ -397,15 +500,15 @@ def iter_located_inputs(
             yield from _located_folder(path)
         elif not exists:
             yield InputProblem(raw, None, "no such file or folder")
-        elif path.suffix == ".jsonl":
+        elif path.suffix.lower() == ".jsonl":
             try:
                 with path.open("rb") as fh:
                     yield from _located_jsonl(fh, raw)
             except OSError as exc:
                 yield InputProblem(raw, None, f"cannot read: {exc}")
-        elif path.suffix == ".json":
+        elif path.suffix.lower() == ".json":
             yield from _located_json(path)
-        elif path.suffix == ".txt":
+        elif _is_txt(path.name):
             try:
                 art = article_from_dict(
                     {"id": path.stem, "outlet": "unknown", "text": _read_text(path)}
@@ -430,7 +533,9 @@ def _articles(items: Iterable[Located | InputProblem]) -> Iterator[Article | Inp
 
 
 def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
-    """A folder of ``.txt`` articles; ``manifest.json`` supplies id, outlet, title, date."""
+    """A folder of ``.txt`` articles; ``manifest.json`` supplies id, outlet, title, date.
+
+    A subfolder or another file in it is a problem; see ``_located_folder``."""
     return _articles(_located_folder(folder))
 
 

@@ -8,6 +8,7 @@ runs the console script, one (marked ``model``) the real generator.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -17,7 +18,9 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import tempfile
+import types
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +53,12 @@ class CountingPipeline(Pipeline):
         self.fail_with: Any = KeyboardInterrupt()
         self._prepared: dict[Article, PreparedArticle] = {}
 
-    def prepare(self, articles: Sequence[Article]) -> list[PreparedArticle]:
+    def prepare(
+        self, articles: Sequence[Article], *, check: Callable[[], None] | None = None
+    ) -> list[PreparedArticle]:
         todo = [a for a in articles if a not in self._prepared]
         if todo:
-            self._prepared.update(zip(todo, super().prepare(todo), strict=True))
+            self._prepared.update(zip(todo, super().prepare(todo, check=check), strict=True))
         return [self._prepared[a] for a in articles]
 
     def brief(self, story: Story, *args: Any, **kwargs: Any) -> Brief:
@@ -253,6 +258,157 @@ def test_truncated_last_line_is_dropped_and_redone(
     assert without_timings(records(out)) == without_timings(records(reference))
 
 
+# ---------------------------------------------------------------- a full disk
+
+NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
+
+
+class FullDisk:
+    """An append handle on a disk with ``room`` bytes left: a write past it is cut short
+    (what fits is written), the next one raises ENOSPC, as a file system does."""
+
+    def __init__(self, fh: Any, room: int) -> None:
+        self._fh = fh
+        self.room = room
+
+    def write(self, data: Any) -> int:
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, NO_SPACE)
+        n: int = self._fh.write(bytes(data[: self.room]))
+        self.room -= n
+        return n
+
+    def __getattr__(self, name: str) -> Any:  # seek, truncate, fileno, close
+        return getattr(self._fh, name)
+
+
+def fill_disk_after(monkeypatch: pytest.MonkeyPatch, out: Path, room: int) -> None:
+    """Appends to ``out`` (the records file) get ``room`` bytes, then the disk is full."""
+    real_open = Path.open
+
+    def open_(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        fh = real_open(self, mode, *args, **kwargs)
+        return FullDisk(fh, room) if self == out and "a" in mode else fh
+
+    monkeypatch.setattr(Path, "open", open_)
+
+
+@pytest.mark.parametrize("whole_records", [0, 1])
+def test_a_full_disk_mid_record_exits_2_and_leaves_only_complete_records(
+    pipe: CountingPipeline,
+    tmp_path: Path,
+    reference: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    whole_records: int,
+) -> None:
+    """ENOSPC part-way through a record was a traceback with exit 1, and left the part
+    written in OUT: now one line naming the file and the error, exit 2, and OUT ends at
+    the last complete record; a rerun with room finishes."""
+    out = tmp_path / "briefs.jsonl"
+    first = reference.read_bytes().splitlines(keepends=True)[0]
+    room = whole_records * (len(first) + 200) + 100  # the next record is cut part-way
+    with monkeypatch.context() as mp:  # not undo(): that would undo ``pipe``'s patch too
+        fill_disk_after(mp, out, room)
+        code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 2, err
+    assert f"storybrief: error: cannot write {out}: {NO_SPACE}" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+    if whole_records:
+        assert "; 1 brief saved in" in err and "rerun the same command to continue" in err
+    data = out.read_bytes()
+    assert data == b"" or data.endswith(b"\n")
+    assert len(records(out)) == whole_records  # every line a whole record
+    assert len(RecordLog(out).records) == whole_records
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert "dropped a truncated" not in err
+    assert len(pipe.calls) == 2 - whole_records
+    assert without_timings(records(out)) == without_timings(records(reference))
+
+
+def test_a_failed_fsync_cuts_the_record_off_again(
+    tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that takes the bytes but fails them on fsync (delayed allocation, EIO): the
+    record is cut off again, and the error is an OSError naming the file."""
+    lines = reference.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(lines[0])
+    rec = json.loads(lines[1])
+    digest = rec.pop("articles_hash")
+    brief = Brief.model_validate(rec)
+    story = Story(id=brief.story_id, article_ids=tuple(brief.article_ids))
+    log = RecordLog(path)
+
+    def fsync(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match=f"cannot write {re.escape(str(path))}: ") as info:
+        log.append(BatchBrief(story, digest, brief))
+    assert info.value.errno == errno.EIO
+    log.close()
+    assert path.read_bytes() == lines[0]
+    assert len(RecordLog(path).records) == 1
+
+
+def test_a_full_disk_at_the_end_keeps_the_records_for_a_rerun(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON file (and a Markdown digest) is written at the end: when that fails, the
+    error names it, exit 2, OUT is not written, and the records stay for the rerun."""
+    from summarizer.io import write_atomic as real
+
+    def write_atomic(path: Path, chunks: Any) -> None:
+        if path.suffix in (".json", ".md"):
+            raise OSError(errno.ENOSPC, NO_SPACE)
+        real(path, chunks)
+
+    for name in ("briefs.json", "digest.md"):
+        out = tmp_path / name
+        with monkeypatch.context() as mp:
+            mp.setattr("summarizer.batch.write_atomic", write_atomic)
+            code, err = run([str(SEEDS), "--out", str(out)])
+        assert code == 2, err
+        assert f"storybrief: error: cannot write {out}: {NO_SPACE}; 2 briefs saved" in err
+        assert not out.exists() and "Traceback" not in err
+        store = next(p for p in tmp_path.iterdir() if p.name.startswith(name + "."))
+        assert len(records(store)) == 2
+        code, err = run([str(SEEDS), "--out", str(out)])
+        assert code == 0 and "(0 new, 2 reused)" in err, err
+        assert out.exists()
+
+
+def test_a_full_spool_folder_is_one_line_and_exit_2(
+    pipe: CountingPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prepared articles are spooled to a temporary file: a full TMPDIR is reported
+    as such, not as a traceback."""
+
+    class FullSpool:
+        def __init__(self) -> None:
+            self._fh = tempfile.TemporaryFile()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, NO_SPACE)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._fh, name)
+
+    fake = types.SimpleNamespace(
+        TemporaryFile=lambda **kw: FullSpool(), gettempdir=lambda: "/the/tmp"
+    )
+    monkeypatch.setattr(batch, "tempfile", fake)
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 2
+    assert err == (
+        "storybrief: error: cannot write the temporary spool file in /the/tmp "
+        f"(TMPDIR chooses the folder): {NO_SPACE}\n"
+    )
+    assert not out.exists()
+
+
 def test_a_changed_article_rebriefs_only_its_story(pipe: CountingPipeline, tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -398,6 +554,31 @@ def test_non_utf8_file_in_a_folder(pipe: CountingPipeline, tmp_path: Path) -> No
     assert code == 1
     assert "zz_latin1.txt: not valid UTF-8 (byte 3)" in err
     assert len(records(out)) == 2
+
+
+def test_a_folder_reads_upper_case_txt_and_reports_a_subfolder(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    """A folder with CHOE.TXT and sub/choe2.txt gave "4 articles read, 0 skipped", exit 0:
+    two inputs lost without a word. The .TXT is read (its manifest entry still applies);
+    the subfolder is reported and the run exits 1; hidden files pass without a word."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    lone = next(seeds.glob("004_*.txt"))
+    upper = lone.with_name(lone.stem + ".TXT")
+    lone.rename(upper)
+    (seeds / "sub").mkdir()
+    shutil.copy(upper, seeds / "sub" / "choe2.txt")
+    (seeds / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(seeds), "--out", str(out)])
+    assert code == 1, err
+    assert f"storybrief: skipped {seeds / 'sub'}: not read: a folder" in err
+    assert "5 articles read, 1 skipped" in err and ".DS_Store" not in err
+    briefs = records(out)
+    assert sorted(len(r["article_ids"]) for r in briefs) == [1, 4]
+    outlets = {s["outlet"] for r in briefs for s in r["sources"]}
+    assert "Yonhap (via a Korean English-language daily)" in outlets  # from the manifest
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n", b"{bad\n"])

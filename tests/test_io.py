@@ -505,3 +505,98 @@ def test_a_folder_reads_no_link_out_of_it_and_no_pipe(tmp_path: Path) -> None:
     assert "outside the folder" in problems["leak.txt"]
     assert "not a regular file" in problems["pipe.txt"]
     assert "cannot read" in problems["loop.txt"]
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """{file name: article id + " / " + outlet} read, and {file name: message} reported."""
+    items = list(iter_located_inputs([str(folder)]))
+    read = {
+        Path(i.path).name: f"{i.article.id} / {i.article.outlet}"
+        for i in items
+        if isinstance(i, Located)
+    }
+    problems = {Path(p.path).name: p.message for p in items if isinstance(p, InputProblem)}
+    return read, problems
+
+
+def test_a_folder_reads_txt_in_any_case_and_reports_what_it_does_not_read(
+    tmp_path: Path,
+) -> None:
+    """``glob("*.txt")`` passed over A.TXT and a subfolder without a word. A .txt in any
+    letter case is read (a manifest entry by id or by file name still finds it); a
+    subfolder and any other file are problems; hidden files, the desktop's own files and
+    Markdown notes (as seeds/SOURCE.md) are no input and pass without a word."""
+    text = "The council approved the budget on Monday after a long debate."
+    for name in ("a.txt", "B.TXT", "c.Txt", "sub/d.txt", ".git/e.txt", "notes.csv"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for name in (".DS_Store", "._a.txt", "Thumbs.db", "desktop.ini", "SOURCE.md", "x.markdown"):
+        (tmp_path / name).write_bytes(b"\x00\x05\x16\x07 not text")
+    (tmp_path / "page.html").write_text("<p>An article saved as HTML.</p>", encoding="utf-8")
+    (tmp_path / "raw.dat").write_text(text, encoding="utf-8")  # read through linked.txt
+    (tmp_path / "linked.txt").symlink_to(tmp_path / "raw.dat")
+    (tmp_path / "manifest.json").write_text(
+        json.dumps([{"id": "B", "outlet": "BBC"}, {"file": "c.txt", "outlet": "CNN"}])
+    )
+    read, problems = _read_folder(tmp_path)
+    assert read == {
+        "a.txt": "a / unknown",
+        "B.TXT": "B / BBC",
+        "c.Txt": "c / CNN",
+        "linked.txt": "linked / unknown",
+    }
+    assert problems == {
+        "sub": "not read: a folder",
+        "notes.csv": "not read: not a .txt file",
+        "page.html": "not read: not a .txt file",
+    }
+
+
+def test_a_manifest_names_a_txt_exactly_first_and_may_name_a_hidden_one(
+    tmp_path: Path,
+) -> None:
+    """Where x.txt and x.TXT both exist, an entry for "x.txt" is the file of that very name,
+    and an entry whose name matches both only by letter case is a problem, not a guess. A
+    hidden .txt is read when the manifest names it."""
+    for name in ("x.txt", "x.TXT", ".kept.txt"):
+        (tmp_path / name).write_text(f"The text of {name} is here.", encoding="utf-8")
+    entries = [
+        {"id": "x", "outlet": "AP"},
+        {"file": "x.Txt", "outlet": "Z"},
+        {"file": ".kept.txt", "outlet": "H"},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
+    read, problems = _read_folder(tmp_path)
+    assert read == {".kept.txt": ".kept / H", "x.TXT": "x / unknown", "x.txt": "x / AP"}
+    assert problems == {
+        "manifest.json": f"entry for 'x.Txt': matches more than one file in {tmp_path} "
+        "(x.TXT, x.txt); give the file's exact name"
+    }
+
+
+def test_a_folder_that_cannot_be_listed_is_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``glob`` swallowed a listing error: an unreadable folder read as an empty one."""
+    import errno
+    import os
+
+    (tmp_path / "a.txt").write_text("Article a text here.", encoding="utf-8")
+
+    def scandir(path: object) -> object:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr("summarizer.io.os.scandir", scandir)
+    assert list(iter_located_inputs([str(tmp_path)])) == [
+        InputProblem(str(tmp_path), None, "cannot read the folder: Permission denied")
+    ]
+
+
+def test_single_files_are_known_by_their_extension_in_any_case(tmp_path: Path) -> None:
+    text = "The council approved the budget on Monday after a long debate."
+    (tmp_path / "ONE.TXT").write_text(text, encoding="utf-8")
+    (tmp_path / "TWO.JSONL").write_bytes(line(rec(2)))
+    (tmp_path / "Three.Json").write_text(json.dumps([rec(3)]), encoding="utf-8")
+    names = [str(tmp_path / n) for n in ("ONE.TXT", "TWO.JSONL", "Three.Json")]
+    items = list(iter_located_inputs(names))
+    assert [i.article.id for i in items if isinstance(i, Located)] == ["ONE", "a2", "a3"]
