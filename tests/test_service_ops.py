@@ -957,3 +957,40 @@ def test_a_task_failing_after_its_timeout_logs_no_never_retrieved_error(
             del task
             gc.collect()
     assert "never retrieved" not in caplog.text, caplog.text
+
+
+def test_a_long_jobs_progress_is_committed_in_batches_and_never_lost_at_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each commit rewrites the whole result list: one per story was quadratic in a job's
+    stories. Past the first few, results are committed at most every few seconds, and
+    all of them at the end or when the job stops on an error."""
+    from service import jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "PROGRESS_ALWAYS", 3)
+    monkeypatch.setattr(jobs_module, "PROGRESS_EVERY_S", 3600.0)
+    writes: list[tuple[int, int]] = []
+
+    def update(job_id: str, *, results: list[Any], done: int) -> None:
+        writes.append((len(results), done))
+
+    results: list[dict[str, Any]] = []
+    with jobs_module._Progress(update, "j", results, set()).flushed() as progress:
+        for k in range(10):
+            progress.add({"story_id": f"s{k}"}, f"s{k}")
+    assert writes == [(1, 1), (2, 2), (3, 3), (10, 10)]
+
+    writes.clear()
+    with pytest.raises(RuntimeError):
+        with jobs_module._Progress(update, "j", [], set()).flushed() as progress:
+            for k in range(6):
+                progress.add({"story_id": f"s{k}"}, f"s{k}")
+            raise RuntimeError("the brief lane failed")
+    assert writes[-1] == (6, 6)  # what was done is kept for the resumed job
+
+    monkeypatch.setattr(jobs_module, "PROGRESS_EVERY_S", 0.0)
+    writes.clear()
+    with jobs_module._Progress(update, "j", [], set()).flushed() as progress:
+        for k in range(5):
+            progress.add({"story_id": f"s{k}"}, f"s{k}")
+    assert writes == [(k, k) for k in range(1, 6)]  # the interval passed: every story
