@@ -60,6 +60,7 @@ from summarizer.generate import (
     generation_config,
     headline_from_sentence,
 )
+from summarizer.io import decode_references
 from summarizer.pipeline import Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
@@ -425,7 +426,12 @@ class StoryService:
             row = s.get(ArticleRow, art.id)
             if row is not None:
                 # the same article: the same text (whitespace aside) or the same url
-                same = _same_text(row.text, art.text) or (art.url and row.url == art.url)
+                same = (
+                    _same_text(row.text, art.text)
+                    # stored before references were decoded on input
+                    or _same_text(decode_references(row.text), art.text)
+                    or (art.url and row.url == art.url)
+                )
                 if not same:
                     raise Conflict(
                         f"article id {art.id!r} is already stored with a different text",
@@ -826,7 +832,7 @@ class StoryService:
         with self.store.session() as s:
             row = s.get(StoryRow, story_id)
             current = row is not None and row.revision == revision
-            if row is not None:
+            if current:  # a brief of older articles would overwrite a newer one
                 s.merge(
                     BriefRow(
                         story_id=story_id,
@@ -851,8 +857,6 @@ class StoryService:
         try:
             for brief in self.pipeline.iter_briefs(articles, length=length, check=check):
                 out.append(unstored_brief(brief))
-                if deadline is not None:
-                    deadline.check("briefs")
         except InputError as err:
             raise _located(err, articles, range(len(articles))) from None
         return out

@@ -74,11 +74,12 @@ _NUMBER_WORDS = {
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
     "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
     "eighteen": "18", "nineteen": "19", "twenty": "20",
-    # ordinals from third up ("first" and "second" are mostly not ranks: "the first time"),
-    # as ranks: "the third storm" is "the 3rd storm", not "3 storms" (``_ordinal``)
-    "third": "#3", "fourth": "#4", "fifth": "#5", "sixth": "#6", "seventh": "#7",
-    "eighth": "#8", "ninth": "#9", "tenth": "#10", "thirty": "30", "forty": "40",
-    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+    # ordinals from third up ("first" and "second" are mostly not ranks: "the first time");
+    # read as the number, since they are as often fractions ("a third of voters" is "one in
+    # three"); as evidence they also support the rank in digits ("3rd", ``_all_numbers``)
+    "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8",
+    "ninth": "9", "tenth": "10", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
 }  # fmt: skip
 _STOP = frozenset(
     """a an the and or but so nor if then than as at by for from in into of on onto to with
@@ -108,12 +109,32 @@ _DIRECTED = DIRECTED
 _PASSIVE_AUX = frozenset("was were been being is are".split())
 
 
+_ORDINAL_WORDS = frozenset("third fourth fifth sixth seventh eighth ninth tenth".split())
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![^\W\d_])", re.IGNORECASE)
+_MONTH_NAMES = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# "June 21st", "the 3rd of March", "21st March": a day of the month, the same as "June 21"
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTH_NAMES})\.?\s+\Z", re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"\s+(?:of\s+)?(?:{_MONTH_NAMES})\b", re.IGNORECASE)
+# "the 50th anniversary" is "50 years since": a rank that counts years
+_YEARS_RANKED = re.compile(r"\s+(?:anniversary|birthday)\b", re.IGNORECASE)
 
 
-def _ordinal(text: str, end: int) -> bool:
-    """Whether the digits ending at ``end`` are a rank: "70th", "3rd", "21st"."""
-    return _ORDINAL_SUFFIX.match(text, end) is not None
+def _ordinal(text: str, start: int, end: int) -> bool:
+    """Whether the digits at ``text[start:end]`` are a rank: "70th", "3rd", "21st"; not a
+    day of the month ("June 21st", "the 3rd of March") nor a count of years ("the 50th
+    anniversary")."""
+    suffix = _ORDINAL_SUFFIX.match(text, end)
+    if suffix is None:
+        return False
+    after = suffix.end()
+    return not (
+        _MONTH_BEFORE.search(text[max(0, start - 12) : start])
+        or _MONTH_AFTER.match(text, after)
+        or _YEARS_RANKED.match(text, after)
+    )
 
 
 def _norm_number(tok: str) -> str:
@@ -193,7 +214,7 @@ def text_facts(text: str) -> Facts:
             num = _norm_number(tok)
             tokens.append(num)
             entity.append(True)
-            if _ordinal(text, found[i].end()):
+            if _ordinal(text, found[i].start(), found[i].end()):
                 numbers.add("#" + num)  # "the 70th launch" states no 70 of anything
                 continue
             before, after = number_marks(text, found[i].start(), found[i].end())
@@ -299,6 +320,7 @@ def _all_numbers(facts: Facts) -> set[str]:
     less, while one that says "£5 million", or "5" for "-5", says something else."""
     out = set(facts.numbers)
     out.update(_NUMBER_WORDS[t] for t in facts.tokens if t in _NUMBER_WORDS)
+    out.update("#" + _NUMBER_WORDS[t] for t in facts.tokens if t in _ORDINAL_WORDS)
     out.update([_unmarked(n) for n in out])
     return out
 
@@ -412,8 +434,7 @@ def headline_supported(headline: str, evidence: Sequence[str], outlets: Sequence
     return 2 * shared >= len(facts.content)
 
 
-_CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if not n.startswith("#")}
-_RANKS = {w: n for w, n in _NUMBER_WORDS.items() if n.startswith("#")}
+_CARDINALS = {w: n for w, n in _NUMBER_WORDS.items() if w not in _ORDINAL_WORDS}
 _COUNTED_REACH = 3  # the words a count counts: "8 Endangered Species", "40 Queen Conchs"
 
 
@@ -433,9 +454,9 @@ def _counts(text: str, reach: int) -> list[tuple[str, list[str]]]:
         tok = m.group(0)
         value: str | None
         if tok[0].isdigit():
-            value = ("#" if _ordinal(text, m.end()) else "") + _norm_number(tok)
+            value = ("#" if _ordinal(text, m.start(), m.end()) else "") + _norm_number(tok)
         else:
-            value = _CARDINALS.get(tok.lower()) or _RANKS.get(tok.lower())
+            value = _CARDINALS.get(tok.lower())
         if value is None or value in ("1", "2") or any(number_marks(text, m.start(), m.end())):
             continue  # "the two girls": one and two are mostly not counts
         if tok.isdigit() and len(tok) == 4 and 1000 <= int(tok) <= 2100:
@@ -774,26 +795,53 @@ def _foreign_subject(
     )
 
 
-# verbs that put words in a speaker's mouth ("Arce stated that ..."), for ``_borrowed_claim``
-_SAYING = _SPEECH | frozenset(
-    """stated states announced announces added adds insisted insists noted notes explained
-    explains confirmed confirms wrote writes tweeted declared declares""".split()
+# verbs that put words in a speaker's mouth ("Arce said ...", for ``_borrowed_claim``);
+# others count only before "that" ("Toyota announced a recall", "Amazon added 500 jobs"
+# are acts, "the United States" no statement)
+_SAYING = frozenset("said says say told tells stated insisted insists argued argues".split())
+_SAYING_BEFORE_THAT = _SAYING | frozenset(
+    """announced announces added adds noted notes explained explains confirmed confirms
+    claimed claims warned warns wrote writes declared declares""".split()
 )
 # a draft's speaker stands within this many words of its start ("Port director Luis Arce")
 _SPEAKER_REACH = 8
 # the share of a claim's content words a cited sentence must hold to be where it comes from
 _CLAIM_SHARE = 0.5
+# words between a speaker and the verb that are no part of the speaker ("Biden on Tuesday
+# said", "Lee in March said")
+_WHEN = (
+    _WEEKDAYS
+    | frozenset(_MONTHS.values())
+    | frozenset("today yesterday tomorrow on in at last this".split())
+)
 
 
-def _speakers(facts: Facts) -> list[tuple[str, ...]]:
+def _saying_at(toks: Sequence[str], k: int) -> bool:
+    """Whether token ``k`` is a verb of saying that reports words."""
+    t = toks[k]
+    return t in _SAYING or (
+        t in _SAYING_BEFORE_THAT and k + 1 < len(toks) and toks[k + 1] == "that"
+    )
+
+
+def _speaker_before(facts: Facts, k: int) -> list[str]:
+    """The names of the speaker before the verb at ``k`` (time words skipped, titles out)."""
+    end = k
+    while end > 0 and facts.tokens[end - 1] in _WHEN:
+        end -= 1
+    return [w for w in _name_run(facts, end) if w not in _TITLES and w not in _WHEN]
+
+
+def _speakers(facts: Facts) -> list[tuple[str, ...]] | None:
     """The named speakers of a sentence: the names right before a verb of saying, or right
-    after it ("..., said Mira Stein"), titles left out."""
+    after it ("..., said Mira Stein"); None when a verb of saying has a speaker who is not
+    named there ("he said", "the mayor said"): who speaks is then not known."""
     out: list[tuple[str, ...]] = []
     toks = facts.tokens
-    for k, t in enumerate(toks):
-        if t not in _SAYING:
+    for k in range(len(toks)):
+        if not _saying_at(toks, k):
             continue
-        run = [w for w in _name_run(facts, k) if w not in _TITLES]
+        run = _speaker_before(facts, k)
         if not run:
             after = k + 1
             while after < len(toks) and (toks[after] in _TITLES or toks[after] == "the"):
@@ -801,8 +849,9 @@ def _speakers(facts: Facts) -> list[tuple[str, ...]]:
             while after < len(toks) and facts.entity[after] and not toks[after][0].isdigit():
                 run.append(toks[after])
                 after += 1
-        if run:
-            out.append(tuple(run))
+        if not run:
+            return None
+        out.append(tuple(run))
     return out
 
 
@@ -810,16 +859,17 @@ def _borrowed_claim(draft: Facts, cited: Sequence[Facts]) -> bool:
     """Whether a draft puts one speaker's words in another's mouth: "Port director Luis
     Arce stated that Ocean Trust lawyer Mira Stein is prepared to defend the ruling" over
     "Luis Arce told reporters an appeal would be filed" and "Mira Stein said the group was
-    prepared to defend the ruling". The cited sentence that holds most of the claim (the
-    words after the verb of saying) names a speaker of its own and never the draft's.
-    A claim whose sentence names no speaker ("He said ...") is not judged."""
+    prepared to defend the ruling". Every cited sentence that holds most of the claim (the
+    words after the verb of saying) names a speaker of its own and never the draft's. A
+    claim that some sentence gives without a named speaker ("..., he said") or with the
+    draft's is not judged so."""
     toks = draft.tokens
     verb = next(
-        (k for k in range(1, min(len(toks), _SPEAKER_REACH + 1)) if toks[k] in _SAYING), None
+        (k for k in range(1, min(len(toks), _SPEAKER_REACH + 1)) if _saying_at(toks, k)), None
     )
     if verb is None:
         return False
-    speaker = [w for w in _name_run(draft, verb) if w not in _TITLES]
+    speaker = _speaker_before(draft, verb)
     if not speaker:
         return False
     claim = {
@@ -829,12 +879,16 @@ def _borrowed_claim(draft: Facts, cited: Sequence[Facts]) -> bool:
     }
     if not claim:
         return False
-    best = max(cited, key=lambda c: len(claim & c.content), default=None)
-    if best is None or len(claim & best.content) < _CLAIM_SHARE * len(claim):
+    holders = [c for c in cited if len(claim & c.content) >= _CLAIM_SHARE * len(claim)]
+    if not holders:
         return False
-    if _has_name(speaker[-1], set(best.tokens)):
-        return False
-    return any(not _same_person(speaker, run) for run in _speakers(best))
+    for c in holders:
+        if _has_name(speaker[-1], set(c.tokens)):
+            return False
+        runs = _speakers(c)
+        if not runs or all(_same_person(speaker, run) for run in runs):
+            return False  # said by nobody named, someone unnamed, or the draft's speaker
+    return True
 
 
 def _name_run(facts: Facts, end: int) -> tuple[str, ...]:

@@ -46,6 +46,7 @@ import base64
 import hashlib
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,8 +95,16 @@ def _split(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def _fold(word: str) -> str:
+    """``word`` without accents: "Medellín" and "Medellin" are one name in two spellings."""
+    if word.isascii():
+        return word
+    folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return folded or word
+
+
 def _norm_token(tok: str) -> str:
-    return _POSSESSIVE.sub("", tok).lower().strip(".-")
+    return _fold(_POSSESSIVE.sub("", tok).lower().strip(".-"))
 
 
 def lead_names(lead: Iterable[str], keywords: frozenset[str]) -> frozenset[str]:
@@ -122,7 +131,7 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
     inner_caps: set[str] = set()
     for toks in tokens:
         for pos, tok in enumerate(toks):
-            norm = _POSSESSIVE.sub("", tok).lower()
+            norm = _fold(_POSSESSIVE.sub("", tok).lower())
             if tok[0].islower():
                 lower_seen.add(norm)
             elif pos > 0:

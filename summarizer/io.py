@@ -567,9 +567,14 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~]|(?<![^\W_])_|_(?![^\W_]))")
 _MARKDOWN_LINE_START = re.compile(r"^(?:[-+=]|\d+[.)])")
 
 
+# an "&" that starts a character reference would show as the character ("&copy;" as "©")
+_MARKDOWN_REFERENCE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
 def md_text(text: str) -> str:
     """``text`` on one line, as Markdown shows it literally (markup characters escaped)."""
     out = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    out = _MARKDOWN_REFERENCE.sub(r"\\&", out)
     return _MARKDOWN_LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], out)
 
 

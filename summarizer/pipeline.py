@@ -652,6 +652,8 @@ class Pipeline:
         by_id = {p.article.id: p for p in prepared}
         shared = {k: round(v / max(1, len(index.stories())), 4) for k, v in timer.steps.items()}
         for story in index.stories():
+            if check is not None:
+                check()  # before each story: one past the deadline is not begun
             yield self.brief(story, by_id, length=length, timings=shared)
 
 

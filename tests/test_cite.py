@@ -1132,17 +1132,35 @@ def test_a_quoted_title_is_a_name_not_somebodys_words() -> None:
 
 
 def test_a_rank_is_not_a_count() -> None:
-    """ "the 70th launch" states no 70 of anything, and "the third storm" no 3 storms; a
-    rank spelt out and in digits is one rank."""
+    """ "the 70th launch" states no 70 of anything, nor "the 3rd storm" 3 storms; a day of
+    the month with its suffix is the day, "the 50th anniversary" is 50 years, and "third"
+    spelt out is as often a fraction ("a third of voters") as a rank."""
     launch = ["SpaceX launched 23 Starlink satellites.", "It was its 70th launch of the year."]
     facts = [text_facts(t) for t in launch]
     assert check_support(text_facts("SpaceX launched 70 satellites."), facts)
-    storm = [text_facts("The third storm this month killed 12 people.")]
+    storm = [text_facts("The 3rd storm this month killed 12 people.")]
     assert check_support(text_facts("The storm killed 3 people."), storm)
-    assert not check_support(text_facts("It was the 3rd storm this month."), storm)
+    assert not check_support(
+        text_facts("It was the 3rd storm this month."),
+        [text_facts("It was the third storm this month.")],
+    )
     assert not check_support(text_facts("It was the company's 70th launch."), facts)
     assert check_support(
         text_facts("Smith finished 2nd."), [text_facts("Smith was 2 seconds behind.")]
+    )
+    for draft, evidence in (
+        ("The vote is on June 21.", "The vote will be held on June 21st, officials said."),
+        ("The vote is on June 21st.", "The vote will be held on June 21, officials said."),
+        ("The strike began on March 3.", "The strike began on the 3rd of March."),
+        ("A third of voters are undecided.", "One in three voters are undecided."),
+        ("One in five adults smoke.", "A fifth of adults smoke, the survey found."),
+    ):
+        assert not check_support(text_facts(draft), [text_facts(evidence)]), draft
+    from summarizer.cite import headline_supported
+
+    assert headline_supported(
+        "Obama Marks 50th Anniversary of Selma March",
+        ["Obama went to Selma to mark 50 years since the march."],
     )
     # a headline ranks what the evidence ranks with that number
     from summarizer.cite import headline_grounded
@@ -1190,3 +1208,44 @@ def test_one_speakers_claim_is_not_put_in_anothers_mouth() -> None:
     after = [text_facts("Russia will back North Korea, Lavrov said on Wednesday.")]
     assert not check_support(text_facts("Lavrov said Russia would back North Korea."), after)
     assert check_support(text_facts("Putin said Russia would back North Korea."), after)
+    # attributions the check must not misread
+    for draft, evidence in (
+        (
+            "Biden on Tuesday said Washington would send more air defense systems to Kyiv.",
+            [
+                "Biden spoke to reporters in Warsaw on Tuesday.",
+                "Washington will send more air defense systems to Kyiv, Biden said.",
+            ],
+        ),
+        (
+            "Mayor Ann Lee said the bridge would reopen on Friday.",
+            [
+                "The bridge will reopen on Friday, city engineer Tom Ruiz said.",
+                "Mayor Ann Lee said the bridge would reopen on Friday.",
+            ],
+        ),
+        (
+            "Tom Smith said the plant will reopen in May.",
+            [
+                "Plant manager Tom Smith spoke to reporters on Monday.",
+                "The plant will reopen in May, he said, hours after Governor Jane Doe "
+                "warned of job losses.",
+            ],
+        ),
+        (
+            "The United States will send more aid to Ukraine, Blinken said.",
+            [
+                "The United States is the largest donor to Ukraine.",
+                "Washington will send more aid to Ukraine, Blinken said.",
+            ],
+        ),
+        (
+            "Amazon added 500 jobs at its Ohio warehouse this year.",
+            [
+                "The retailer added 500 jobs at its Ohio warehouse this year, spokeswoman "
+                "Kelly Nantel said."
+            ],
+        ),
+    ):
+        for ev in (evidence, evidence[::-1]):
+            assert not check_support(text_facts(draft), [text_facts(e) for e in ev]), draft

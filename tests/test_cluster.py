@@ -920,3 +920,32 @@ def test_a_name_conflict_lowers_a_pair_score_by_the_penalty() -> None:
     assert index._name_conflict(a, c) == 0.0  # c names a's lead place
     restored = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
     assert restored.profile("a").lead == {"malatya"}
+
+
+def test_names_spelt_with_and_without_accents_are_one_name(embedder: Embedder) -> None:
+    """One outlet writes "Medellín", another "Medellin": the same lead name, so the two
+    reports are in no name conflict and join."""
+    assert extract_keywords(["Rains hit Medellín.", "Medellín flooded."]) == extract_keywords(
+        ["Rains hit Medellin.", "Medellin flooded."]
+    )
+    a = Article(
+        "a",
+        "AP",
+        "At least 12 people died when a landslide buried homes on a hillside in Medellín on "
+        "Sunday, officials said. Rescuers in Medellín searched the mud for survivors.",
+        title="Landslide kills 12 in Medellín",
+        published=DAY,
+    )
+    b = Article(
+        "b",
+        "Reuters",
+        "At least 12 people were killed when a landslide buried houses on a hillside in "
+        "Medellin on Sunday. Rescue teams in Medellin dug through the mud.",
+        title="Landslide kills 12 in Medellin",
+        published=DAY,
+    )
+    profiles = _profiles([a, b], embedder)
+    index = StoryIndex()
+    for p in profiles:
+        index.add(p)
+    assert partition(index.stories()) == {frozenset({"a", "b"})}

@@ -20,6 +20,7 @@ from summarizer.io import (
     iter_inputs,
     iter_jsonl,
     iter_located_inputs,
+    md_text,
     render_digest,
     render_markdown,
 )
@@ -448,6 +449,9 @@ def test_markdown_keeps_hostile_text_as_text() -> None:
         assert "<li>Click" not in html and "<li>\n<ol" not in html  # "1. Click" is text
         assert "Injected *title* &lt;script&gt;" in html  # shown as written
         assert "[1]" in md  # the source markers stay plain
+    # a character reference is shown as written, not as its character
+    html = markdown_it.MarkdownIt("commonmark").renderInline(md_text("AT&T &copy; &#169; R&D"))
+    assert html == "AT&amp;T &amp;copy; &amp;#169; R&amp;D"
 
 
 def test_render_digest_structure() -> None:

@@ -319,3 +319,21 @@ def test_an_article_in_another_script_is_refused_and_names_its_script(
     err = r.json()["error"]
     assert err["field"] == "articles.1.text" and "Arabic" in err["message"]
     assert client.get("/v1/stories").json()["data"] == []  # all or nothing
+
+
+def test_an_article_stored_before_references_were_decoded_is_still_the_same_article(
+    client: TestClient,
+) -> None:
+    """A store written by an earlier build keeps "&amp;" in its text; the same article
+    sent again, now decoded on input, is that article, not a 409."""
+    from service.store import ArticleRow
+
+    raw = "AT&amp;T said on Monday it would appeal the ruling in the federal court."
+    art = {"id": "legacy", "outlet": "AP", "text": raw}
+    assert client.post("/v1/articles", json={"articles": [art]}).status_code == 201
+    service = client.app.state.service  # type: ignore[attr-defined]
+    with service.store.session() as s:
+        s.get(ArticleRow, "legacy").text = raw  # as the earlier build stored it
+    r = client.post("/v1/articles", json={"articles": [art]})
+    assert r.status_code == 200, r.json()
+    assert r.json()["data"][0]["status"] == "existing"

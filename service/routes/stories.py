@@ -97,7 +97,10 @@ async def story_brief(
         stored = await run_in_threadpool(service.stored_brief, story_id, chosen)
         if stored is not None:
             return stored
-    future = service.submit_story_brief(story_id, chosen, refresh=refresh)
+    # it reads the story's revision: a database call, kept off the event loop
+    future = await run_in_threadpool(
+        lambda: service.submit_story_brief(story_id, chosen, refresh=refresh)
+    )
     # On a timeout the brief is cancelled if it is still queued and no other request (or
     # job) waits for it; a shared or running one is left to finish and is stored.
     return await wait_future(future, deadline, "brief", lane="brief")
