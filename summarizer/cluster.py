@@ -155,6 +155,32 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def sentence_start_names(texts: Iterable[str]) -> frozenset[str]:
+    """Capitalised words a document uses only at a sentence start ("Leeds was among the
+    worst-hit places."): not stopwords, never in lower case there. ``extract_keywords``
+    cannot tell them from ordinary words, so they are no keywords; they only count as
+    mentions of another article's lead names (``StoryIndex._name_conflict``)."""
+    sentences = [s for t in texts for s in _split(t)]
+    tokens: list[list[str]] = [_WORD.findall(s) for s in sentences]
+    lower_seen = {
+        _fold(_POSSESSIVE.sub("", tok).lower())
+        for toks in tokens
+        for tok in toks
+        if tok[0].islower()
+    }
+    out: set[str] = set()
+    for toks in tokens:
+        if (
+            toks
+            and toks[0][0].isupper()
+            and not (toks[0].isupper() and len(toks[0]) >= SHOUTING_MIN_LEN)
+        ):
+            norm = _norm_token(toks[0])
+            if len(norm) >= 2 and norm not in STOPWORDS and norm not in lower_seen:
+                out.add(norm)
+    return frozenset(out)
+
+
 # ---------------------------------------------------------------------- profiles
 
 
@@ -168,6 +194,14 @@ class ArticleProfile:
     vector: np.ndarray
     keywords: frozenset[str]
     lead: frozenset[str] = frozenset()
+    # names used only at a sentence start (``sentence_start_names``): mentions, for the
+    # name-conflict check alone
+    mentions: frozenset[str] = frozenset()
+
+    @property
+    def named(self) -> frozenset[str]:
+        """Every name the article mentions: its keywords and its sentence-start names."""
+        return self.keywords | self.mentions
 
     def __post_init__(self) -> None:
         if not self.article_id:
@@ -264,7 +298,8 @@ def profile_article(
     texts = ([article.title] if article.title else []) + [s.text for s in sentences]
     keywords = extract_keywords(texts)
     lead = lead_names(texts[: (1 if article.title else 0) + LEAD_NAME_SENTENCES], keywords)
-    return ArticleProfile(article.id, article.published, total, keywords, lead)
+    mentions = sentence_start_names(texts) - keywords
+    return ArticleProfile(article.id, article.published, total, keywords, lead, mentions)
 
 
 # ---------------------------------------------------------------------- index
@@ -371,7 +406,7 @@ class StoryIndex:
         an earlier event), so only the lead is asked. Both sides must miss: an article
         that recalls an earlier event names that event's place, so it keeps the credit.
         """
-        return min(self._lead_missed(a.lead, b.keywords), self._lead_missed(b.lead, a.keywords))
+        return min(self._lead_missed(a.lead, b.named), self._lead_missed(b.lead, a.named))
 
     def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
         if not a.keywords or not b.keywords:
@@ -692,6 +727,12 @@ class StoryIndex:
             for w in p.keywords:
                 postings.setdefault(w, []).append(k)
         index = {w: np.array(ks) for w, ks in postings.items()}
+        # every name an article mentions (keywords and sentence-start names), for conflicts
+        mention_postings: dict[str, list[int]] = {}
+        for k, p in enumerate(flat):
+            for w in p.named:
+                mention_postings.setdefault(w, []).append(k)
+        mentioned = {w: np.array(ks) for w, ks in mention_postings.items()}
         # lead names: word -> articles whose lead holds it, and each lead's IDF weight
         lead_postings: dict[str, list[int]] = {}
         for k, p in enumerate(flat):
@@ -725,11 +766,11 @@ class StoryIndex:
             if lead_weight > 0:
                 found = np.zeros(len(flat))
                 for w in p.lead:
-                    if w in index:
-                        found[index[w]] += self._idf(w)
+                    if w in mentioned:
+                        found[mentioned[w]] += self._idf(w)
                 missed = 1.0 - found[:end] / lead_weight
             back = np.zeros(len(flat))
-            for w in p.keywords:
+            for w in p.named:
                 if w in lead_index:
                     back[lead_index[w]] += self._idf(w)
             missed_back = np.divide(
@@ -786,6 +827,7 @@ class StoryIndex:
                     "vector": base64.b64encode(p.vector.astype("<f4").tobytes()).decode("ascii"),
                     "keywords": sorted(p.keywords),
                     "lead": sorted(p.lead),
+                    "mentions": sorted(p.mentions),
                 }
                 for p in self._profiles.values()
             ],
@@ -810,6 +852,7 @@ class StoryIndex:
                     vec,
                     frozenset(item["keywords"]),
                     frozenset(item.get("lead", ())),  # absent before lead names: none
+                    frozenset(item.get("mentions", ())),  # absent before mentions: none
                 )
                 index._profiles[prof.article_id] = prof
                 index._df.update(prof.keywords)

@@ -949,3 +949,39 @@ def test_names_spelt_with_and_without_accents_are_one_name(embedder: Embedder) -
     for p in profiles:
         index.add(p)
     assert partition(index.stories()) == {frozenset({"a", "b"})}
+
+
+def test_a_lead_name_given_only_at_a_sentence_start_is_still_mentioned(
+    embedder: Embedder,
+) -> None:
+    """ "Leeds was among the worst-hit places." names Leeds, though only at a sentence
+    start, where a capital proves nothing and the word is no keyword: it still counts as a
+    mention of the other report's lead, so the two reports are in no full name conflict."""
+    texts = ["Yorkshire floods: hundreds evacuated", "Leeds was among the worst-hit places."]
+    assert "leeds" in cluster.sentence_start_names(texts)
+    assert "leeds" not in extract_keywords(texts)
+    a = Article(
+        "a",
+        "BBC",
+        "Flooding swept through Leeds on Sunday after the River Aire burst its banks, "
+        "forcing hundreds of people from their homes. The Environment Agency issued severe "
+        "flood warnings as more rain fell across the city.",
+        title="Leeds flooding forces hundreds from homes",
+        published=DAY,
+    )
+    b = Article(
+        "b",
+        "Guardian",
+        "Hundreds of people were evacuated from their homes across West Yorkshire on Sunday "
+        "after a river burst its banks. Leeds was among the worst-hit places, with the "
+        "Environment Agency issuing severe flood warnings as more rain fell.",
+        title="Yorkshire floods: hundreds evacuated",
+        published=DAY,
+    )
+    pa, pb = _profiles([a, b], embedder)
+    assert "leeds" in pa.lead and "leeds" in pb.mentions
+    index = StoryIndex()
+    index.extend([pa, pb])
+    assert index._name_conflict(pa, pb) < cluster.FULL_NAME_CONFLICT
+    restored = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
+    assert restored.profile("b").mentions == pb.mentions
