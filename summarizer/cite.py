@@ -35,7 +35,6 @@ import bisect
 import functools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -52,7 +51,15 @@ from summarizer.dedup import (
     opposite_words,
 )
 from summarizer.errors import InputError
-from summarizer.types import Article, BriefSentence, Citation, Draft, Evidence, Sentence
+from summarizer.types import (
+    Article,
+    BriefSentence,
+    Citation,
+    Draft,
+    Evidence,
+    Sentence,
+    fold_accents,
+)
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +175,7 @@ def _name_key(tok: str) -> str:
             t = t[:-2]
             break
     t = t.rstrip("'’")
-    if not t.isascii():  # "Zoë" and "Zoe", "Özdemir" and "Ozdemir" are one name
-        folded = "".join(
-            c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c)
-        )
-        t = folded if folded else t
+    t = fold_accents(t)  # "Zoë" and "Zoe", "Özdemir" and "Ozdemir" are one name
     return _MONTHS.get(t, t)
 
 

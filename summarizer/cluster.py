@@ -46,7 +46,6 @@ import base64
 import hashlib
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from summarizer.errors import InputError
-from summarizer.types import Article, Sentence, Story
+from summarizer.types import Article, Sentence, Story, fold_accents
 
 INDEX_FORMAT = 1
 
@@ -95,16 +94,8 @@ def _split(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def _fold(word: str) -> str:
-    """``word`` without accents: "Medellín" and "Medellin" are one name in two spellings."""
-    if word.isascii():
-        return word
-    folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-    return folded or word
-
-
 def _norm_token(tok: str) -> str:
-    return _fold(_POSSESSIVE.sub("", tok).lower().strip(".-"))
+    return fold_accents(_POSSESSIVE.sub("", tok).lower().strip(".-"))
 
 
 def lead_names(lead: Iterable[str], keywords: frozenset[str]) -> frozenset[str]:
@@ -131,7 +122,7 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
     inner_caps: set[str] = set()
     for toks in tokens:
         for pos, tok in enumerate(toks):
-            norm = _fold(_POSSESSIVE.sub("", tok).lower())
+            norm = fold_accents(_POSSESSIVE.sub("", tok).lower())
             if tok[0].islower():
                 lower_seen.add(norm)
             elif pos > 0:
@@ -163,7 +154,7 @@ def sentence_start_names(texts: Iterable[str]) -> frozenset[str]:
     sentences = [s for t in texts for s in _split(t)]
     tokens: list[list[str]] = [_WORD.findall(s) for s in sentences]
     lower_seen = {
-        _fold(_POSSESSIVE.sub("", tok).lower())
+        fold_accents(_POSSESSIVE.sub("", tok).lower())
         for toks in tokens
         for tok in toks
         if tok[0].islower()

@@ -9,6 +9,7 @@ piece of text until the citation is written.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -25,6 +26,15 @@ def same_words(text: str) -> str:
     """``text`` with every run of whitespace made one space and none at the ends: the form
     in which two copies of an article that differ only in spacing are one text."""
     return " ".join(text.split())
+
+
+def fold_accents(word: str) -> str:
+    """``word`` without accents: "Medellín" and "Medellin", "Zoë" and "Zoe" are one name in
+    two spellings. A word that folds to nothing stays as it is."""
+    if word.isascii():
+        return word
+    folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return folded or word
 
 
 def same_article(a: Article, b: Article) -> bool:
