@@ -108,14 +108,9 @@ def lead_names(lead: Iterable[str], keywords: frozenset[str]) -> frozenset[str]:
     return frozenset(k for k in keywords & tokens if not k[0].isdigit())
 
 
-def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
-    """Names and numbers of a document given as sentences (lower-cased, possessive dropped).
-
-    A capitalised word counts when it is not a stopword, never appears in lower case in
-    the document, and, at a sentence start, also appears capitalised elsewhere.
-    All-caps words of ``SHOUTING_MIN_LEN`` letters or more (transcripts, headlines in
-    capitals) are skipped; short ones (acronyms) count.
-    """
+def _document_names(texts: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(keywords, sentence-start names) of a document, from one pass over its words: see
+    ``extract_keywords`` and ``sentence_start_names``."""
     sentences = [s for t in texts for s in _split(t)]
     tokens: list[list[str]] = [_WORD.findall(s) for s in sentences]
     lower_seen: set[str] = set()
@@ -128,6 +123,7 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
             elif pos > 0:
                 inner_caps.add(norm)
     out: set[str] = set()
+    starts: set[str] = set()
     for toks in tokens:
         for pos, tok in enumerate(toks):
             if not tok[0].isupper():
@@ -137,39 +133,35 @@ def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
             norm = _norm_token(tok)
             if len(norm) < 2 or norm in STOPWORDS or norm in lower_seen:
                 continue
-            if pos == 0 and norm not in inner_caps:
-                continue
+            if pos == 0:
+                starts.add(norm)
+                if norm not in inner_caps:
+                    continue
             out.add(norm)
     for s in sentences:
         for num in _NUMBER.findall(s):
             out.add(num.replace(",", "").rstrip("."))
-    return frozenset(out)
+    return frozenset(out), frozenset(starts)
+
+
+def extract_keywords(texts: Iterable[str]) -> frozenset[str]:
+    """Names and numbers of a document given as sentences (lower-cased, possessive dropped).
+
+    A capitalised word counts when it is not a stopword, never appears in lower case in
+    the document, and, at a sentence start, also appears capitalised elsewhere.
+    All-caps words of ``SHOUTING_MIN_LEN`` letters or more (transcripts, headlines in
+    capitals) are skipped; short ones (acronyms) count.
+    """
+    return _document_names(texts)[0]
 
 
 def sentence_start_names(texts: Iterable[str]) -> frozenset[str]:
-    """Capitalised words a document uses only at a sentence start ("Leeds was among the
-    worst-hit places."): not stopwords, never in lower case there. ``extract_keywords``
-    cannot tell them from ordinary words, so they are no keywords; they only count as
-    mentions of another article's lead names (``StoryIndex._name_conflict``)."""
-    sentences = [s for t in texts for s in _split(t)]
-    tokens: list[list[str]] = [_WORD.findall(s) for s in sentences]
-    lower_seen = {
-        fold_accents(_POSSESSIVE.sub("", tok).lower())
-        for toks in tokens
-        for tok in toks
-        if tok[0].islower()
-    }
-    out: set[str] = set()
-    for toks in tokens:
-        if (
-            toks
-            and toks[0][0].isupper()
-            and not (toks[0].isupper() and len(toks[0]) >= SHOUTING_MIN_LEN)
-        ):
-            norm = _norm_token(toks[0])
-            if len(norm) >= 2 and norm not in STOPWORDS and norm not in lower_seen:
-                out.add(norm)
-    return frozenset(out)
+    """Capitalised words a document uses at a sentence start ("Leeds was among the
+    worst-hit places."): not stopwords, never in lower case there. Those it uses only
+    there ``extract_keywords`` cannot tell from ordinary words, so they are no keywords;
+    they only count as mentions of another article's lead names
+    (``StoryIndex._name_conflict``)."""
+    return _document_names(texts)[1]
 
 
 # ---------------------------------------------------------------------- profiles
@@ -287,9 +279,9 @@ def profile_article(
             raise InputError(f"title vector has size {tv.shape[0]}, sentence vectors {dim}")
         total = total + TITLE_WEIGHT * tv
     texts = ([article.title] if article.title else []) + [s.text for s in sentences]
-    keywords = extract_keywords(texts)
+    keywords, starts = _document_names(texts)
     lead = lead_names(texts[: (1 if article.title else 0) + LEAD_NAME_SENTENCES], keywords)
-    mentions = sentence_start_names(texts) - keywords
+    mentions = starts - keywords
     return ArticleProfile(article.id, article.published, total, keywords, lead, mentions)
 
 
