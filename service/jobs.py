@@ -111,7 +111,12 @@ class _DatabaseFault(Exception):
     """The database failed under a job (locked, full, gone): the job is tried again."""
 
 
-def job_public(row: JobRow) -> JobOut:
+def job_public(row: JobRow, offset: int = 0, limit: int | None = None) -> JobOut:
+    """A job as the API shows it, with the page ``offset:offset + limit`` of its results
+    (all from ``offset`` on when ``limit`` is None)."""
+    results = row.results or []
+    end = len(results) if limit is None else min(len(results), offset + limit)
+    page = results[offset:end]
     return JobOut(
         id=row.id,
         status=row.status,
@@ -119,7 +124,9 @@ def job_public(row: JobRow) -> JobOut:
         length=row.length,
         store=row.store,
         article_ids=list(row.article_ids or []),
-        results=[BriefOut.model_validate(r) for r in row.results or []],
+        results=[BriefOut.model_validate(r) for r in page],
+        results_offset=offset,
+        results_next=end if end < len(results) else None,
         error=row.error,
         note=row.note,
         attempts=row.attempts,
@@ -214,12 +221,13 @@ class JobRunner:
         self._queue.put(job_id)
         return job_public(row)
 
-    def get(self, job_id: str) -> JobOut:
+    def get(self, job_id: str, offset: int = 0, limit: int | None = None) -> JobOut:
+        """A job with the page ``offset``, ``limit`` of its results (see ``job_public``)."""
         with self.store.session() as s:
             row = s.get(JobRow, job_id)
             if row is None:
                 raise NotFound(f"no job with id {job_id!r}", "job_id")
-            return job_public(row)
+            return job_public(row, offset, limit)
 
     # ------------------------------------------------------------------ the runner
 

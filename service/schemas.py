@@ -294,7 +294,15 @@ class JobOut(BaseModel):
     length: Length
     store: bool
     article_ids: list[str]
-    results: list[BriefOut]
+    results: list[BriefOut] = Field(
+        description="the briefs written so far, in the order they were written: the page "
+        "that `results_offset` and `limit` ask for (all of them when no limit is given)"
+    )
+    results_offset: int = Field(description="the position of `results[0]` among all results")
+    results_next: int | None = Field(
+        description="the `results_offset` of the next page; null when this page is the last "
+        "written so far"
+    )
     error: str | None
     note: str | None
     attempts: int

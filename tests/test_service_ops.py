@@ -383,6 +383,21 @@ def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestCli
     assert done["error"] is None and done["attempts"] == 1
     assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 4]
     assert all(b["length"] == "short" and b["sentences"] for b in done["results"])
+    assert done["results_offset"] == 0 and done["results_next"] is None
+    # results in pages: the pages put together are the whole list, in its order
+    first = c.get(f"/v1/jobs/{job['id']}", params={"limit": 1}).json()
+    assert first["results"] == done["results"][:1] and first["results_next"] == 1
+    second = c.get(f"/v1/jobs/{job['id']}", params={"offset": 1, "limit": 1}).json()
+    assert second["results"] == done["results"][1:]
+    assert second["results_offset"] == 1 and second["results_next"] is None
+    status = c.get(f"/v1/jobs/{job['id']}", params={"limit": 0}).json()
+    assert status["results"] == [] and status["results_next"] == 0
+    assert status["progress"] == {"done": 2, "total": 2}
+    past = c.get(f"/v1/jobs/{job['id']}", params={"offset": 5}).json()
+    assert past["results"] == [] and past["results_next"] is None
+    for bad in ({"limit": -1}, {"limit": 1001}, {"offset": -1}, {"offset": "x"}):
+        r = c.get(f"/v1/jobs/{job['id']}", params=bad)
+        assert r.status_code == 422 and r.json()["error"]["field"] in ("limit", "offset"), bad
     stories = c.get("/v1/stories").json()
     assert stories["count"] == 2
     r = c.get("/v1/jobs/nope")

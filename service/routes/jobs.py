@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.deps import JobsDep, SettingsDep
@@ -50,7 +50,23 @@ async def create_job(
     "/jobs/{job_id}",
     response_model=JobOut,
     summary="A job's status, progress and results",
+    description=(
+        "`results` holds the briefs written so far, in the order they were written; they "
+        "stay in that order as the job goes on, so pages read while it runs neither skip "
+        "nor repeat a brief. Page with `offset` and `limit` (`results_next` is the next "
+        "page's offset); `limit=0` gives the status and progress alone. Without `limit`, "
+        "every result from `offset` on."
+    ),
     responses=responses(401, 404, 422),
 )
-async def get_job(job_id: str, jobs: JobsDep) -> JobOut:
-    return await run_in_threadpool(jobs.get, job_id)
+async def get_job(
+    job_id: str,
+    jobs: JobsDep,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000_000, description="results to skip")
+    ] = 0,
+    limit: Annotated[
+        int | None, Query(ge=0, le=1000, description="results on this page (all if absent)")
+    ] = None,
+) -> JobOut:
+    return await run_in_threadpool(jobs.get, job_id, offset, limit)
