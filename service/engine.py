@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import Conflict, NotFound
 from service.schemas import (
+    ArticleDeleted,
     ArticlePublic,
     BriefOut,
     IngestItem,
@@ -136,6 +137,10 @@ class PreparedCache:
             self._items.move_to_end(item.article.id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def drop(self, article_id: str) -> None:
+        with self._lock:
+            self._items.pop(article_id, None)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -402,6 +407,53 @@ class StoryService:
             except Exception:  # keep the original error; the next ingest retries the reload
                 if not self.store.closed:  # stopping: the next start loads the index anyway
                     log.exception("could not reload the story index after a failed ingest")
+            raise
+
+    def delete_article(self, article_id: str) -> ArticleDeleted:
+        """Delete a stored article: its text, vectors and place in its story; one
+        transaction. Runs in the ingest lane, so no ingest sees the index half changed.
+
+        The story keeps its id and its other articles (it is not grouped again); its
+        revision goes up, its headline is taken again from the articles left, and its
+        stored briefs are deleted, since they quote the article. A story left with no
+        article is deleted with its briefs.
+        """
+        try:
+            if self._index_dirty:
+                self._reload_index()
+            with self._stamping(), self.store.session() as s:
+                row = s.get(ArticleRow, article_id)
+                if row is None:
+                    raise NotFound(f"no article with id {article_id!r}", "article_id")
+                sid = row.story_id
+                if article_id in self.index:
+                    sid = self.index.remove(article_id)
+                    self._index_dirty = True  # until the transaction commits
+                s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
+                s.delete(row)
+                s.flush()
+                left: list[ArticleRow] = []
+                if sid is not None:
+                    s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
+                    left = list(
+                        s.scalars(select(ArticleRow).where(ArticleRow.story_id == sid)).all()
+                    )
+                # the headline may have come from the deleted article: take it anew from
+                # the first article left (restored, so that its first sentence is known)
+                first = sorted(left, key=lambda r: _date_key(r.published, r.id))[:1]
+                fresh = {p.article.id: p for p in self._restore(s, first)}
+                self._sync_stories(s, {sid} if sid is not None and left else set(), fresh)
+                self._save_index(s)
+            self.cache.drop(article_id)
+            self._index_dirty = False
+            return ArticleDeleted(id=article_id, story_id=sid, story_articles=len(left))
+        except BaseException:
+            if self._index_dirty:
+                try:
+                    self._reload_index()
+                except Exception:  # the next write retries the reload
+                    if not self.store.closed:
+                        log.exception("could not reload the story index after a failed delete")
             raise
 
     def _reload_index(self) -> None:

@@ -210,6 +210,14 @@ class ArticlePublic(BaseModel):
     text: str
 
 
+class ArticleDeleted(BaseModel):
+    id: str
+    story_id: str | None = Field(description="the story the article was in")
+    story_articles: int = Field(
+        description="articles left in that story; 0 when the story was deleted with it"
+    )
+
+
 class IngestItem(BaseModel):
     index: int = Field(description="position of the article in the request")
     id: str
@@ -233,7 +241,7 @@ class StorySummary(BaseModel):
     last_published: date | None
     created_at: datetime
     updated_at: datetime
-    revision: int = Field(description="bumped each time articles join the story")
+    revision: int = Field(description="bumped each time articles join or leave the story")
     has_current_brief: bool
 
 

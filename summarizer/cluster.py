@@ -486,6 +486,28 @@ class StoryIndex:
             self._agglomerate(new[start : start + chunk])
         return {aid: self._story_of[aid] for aid in seen}
 
+    def remove(self, article_id: str) -> str:
+        """Take an article out; the id of the story it was in.
+
+        The story keeps its id and its other members as they are (it is not grouped
+        again), even when the article was the one that founded it; a story left with no
+        article is gone. An unknown id raises InputError.
+        """
+        sid = self.story_of(article_id)
+        profile = self._profiles.pop(article_id)
+        del self._story_of[article_id]
+        self._df.subtract(profile.keywords)
+        for word in profile.keywords:
+            if self._df[word] <= 0:
+                del self._df[word]
+        state = self._stories[sid]
+        state.members.remove(article_id)
+        if not state.members:
+            del self._stories[sid]
+        self._idf_cache.clear()
+        self._weight_cache.clear()
+        return sid
+
     def seed(
         self, profiles: Iterable[ArticleProfile], stories: Iterable[tuple[str, Sequence[str]]]
     ) -> None:

@@ -415,6 +415,35 @@ def test_round_trip_through_json() -> None:
     assert again.stories() == index.stories()
 
 
+def test_removing_an_article_keeps_its_story_and_the_index_as_if_never_added() -> None:
+    a = prof("a", angled(0), DAY, ("kim", "lavrov"))
+    b = prof("b", angled(10), DAY + timedelta(1), ("kim",))
+    c = prof("c", unit(0, 0, 1), None, ("flood",))
+    index = StoryIndex()
+    index.extend([a, b, c])
+    founded = index.story_of("a")
+    assert index.story_of("b") == founded == story_id_for("a")
+    # the founder leaves: the story keeps its id and its other member
+    assert index.remove("a") == founded
+    assert "a" not in index and len(index) == 2
+    assert index.stories() == [Story(founded, ("b",)), Story(story_id_for("c"), ("c",))]
+    with pytest.raises(InputError, match="unknown article 'a'"):
+        index.remove("a")
+    # keyword statistics are those of an index that never held "a"
+    never = StoryIndex()
+    never.extend([b, c])
+    assert index._df == never._df and "lavrov" not in index._df
+    probe = prof("d", angled(5), DAY + timedelta(2), ("kim", "lavrov"))
+    assert index.pair_score(probe, b) == never.pair_score(probe, b)
+    # the last member takes the story with it; the snapshot agrees
+    assert index.remove("c") == story_id_for("c")
+    assert index.stories() == [Story(founded, ("b",))]
+    again = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
+    assert again.stories() == index.stories()
+    # an article added back joins the story it left
+    assert index.add(a) == founded and index.stories() == [Story(founded, ("b", "a"))]
+
+
 def test_a_snapshot_keeps_vectors_bit_for_bit() -> None:
     """A unit vector is not normalised again on load (that moved some by one ulp, enough
     to tip a score that sits at the threshold after a restart)."""

@@ -337,3 +337,103 @@ def test_an_article_stored_before_references_were_decoded_is_still_the_same_arti
     r = client.post("/v1/articles", json={"articles": [art]})
     assert r.status_code == 200, r.json()
     assert r.json()["data"][0]["status"] == "existing"
+
+
+# ---------------------------------------------------------------- deleting an article
+
+
+def _rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def test_deleting_an_article_takes_it_out_of_its_story_and_its_briefs(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    db = tmp_path / "storybrief.db"
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+        stories = {s["article_count"]: s for s in c.get("/v1/stories").json()["data"]}
+        big, single = stories[4], stories[1]
+        detail = c.get(f"/v1/stories/{big['id']}").json()
+        gone = detail["articles"][0]["id"]  # the earliest: it founded the story and titled it
+        assert big["headline"] == detail["articles"][0]["title"]
+        assert (
+            c.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).status_code == 200
+        )
+        assert _rows(db, "select count(*) from briefs where story_id = ?", big["id"]) == [(1,)]
+
+        r = c.delete(f"/v1/articles/{gone}")
+        assert r.status_code == 200, r.json()
+        assert r.json() == {"id": gone, "story_id": big["id"], "story_articles": 3}
+        assert c.get(f"/v1/articles/{gone}").status_code == 404
+        assert _rows(db, "select count(*) from article_vectors where article_id = ?", gone) == [
+            (0,)
+        ]
+        assert _rows(db, "select count(*) from briefs where story_id = ?", big["id"]) == [(0,)]
+        after = c.get(f"/v1/stories/{big['id']}").json()
+        assert [a["id"] for a in after["articles"]] == [a["id"] for a in detail["articles"][1:]]
+        assert after["revision"] == big["revision"] + 1 and after["has_current_brief"] is False
+        assert after["headline"] == after["articles"][0]["title"] != big["headline"]
+        brief = c.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).json()
+        assert brief["cached"] is False and gone not in brief["article_ids"]
+        assert len(brief["article_ids"]) == 3 and brief["sentences"]
+        cited = {x["article_id"] for s in brief["sentences"] for x in s["citations"]}
+        assert gone not in cited and gone not in {s["article_id"] for s in brief["sources"]}
+
+        r = c.delete(f"/v1/articles/{gone}")
+        assert r.status_code == 404 and r.json()["error"]["field"] == "article_id"
+
+        # the last article of a story takes the story with it
+        lone = c.get(f"/v1/stories/{single['id']}").json()["articles"][0]["id"]
+        assert c.delete(f"/v1/articles/{lone}").json() == {
+            "id": lone,
+            "story_id": single["id"],
+            "story_articles": 0,
+        }
+        assert c.get(f"/v1/stories/{single['id']}").status_code == 404
+        assert c.get("/v1/stories").json()["count"] == 1
+
+    # after a restart the stored index agrees: the article sent again is new, and joins
+    # the story it left
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.get(f"/v1/stories/{big['id']}").json()["article_count"] == 3
+        again = next(a for a in seeds if a["id"] == gone)
+        r = c.post("/v1/articles", json={"articles": [again]})
+        assert r.status_code == 201, r.json()
+        assert r.json()["data"][0]["status"] == "created"
+        assert r.json()["data"][0]["story_id"] == big["id"]
+        assert c.get(f"/v1/stories/{big['id']}").json()["headline"] == big["headline"]
+
+
+def test_a_delete_that_fails_to_commit_loses_nothing(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, embedder)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        service = app.state.service
+        story = next(s for s in client.get("/v1/stories").json()["data"] if s["article_count"] == 4)
+        victim = client.get(f"/v1/stories/{story['id']}").json()["articles"][1]["id"]
+
+        def broken(_s: object) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(service, "_save_index", broken)
+        r = client.delete(f"/v1/articles/{victim}")
+        assert r.status_code == 500
+        monkeypatch.undo()
+        assert client.get(f"/v1/articles/{victim}").status_code == 200
+        assert victim in service.index and service.index.story_of(victim) == story["id"]
+        assert client.get(f"/v1/stories/{story['id']}").json()["article_count"] == 4
+        # the index and the store still agree: the next delete and ingest work
+        assert client.delete(f"/v1/articles/{victim}").json()["story_articles"] == 3
+        extra = {"id": "extra-1", "outlet": "AP", "text": EXTRA_TEXT}
+        assert client.post("/v1/articles", json={"articles": [extra]}).status_code == 201
+        assert victim not in service.index and "extra-1" in service.index

@@ -116,6 +116,10 @@ def test_api_keys(make_client: Callable[..., TestClient]) -> None:
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     r = c.post("/v1/briefs", content=b"{not json", headers={"Authorization": "Bearer key-one"})
     assert r.status_code == 422  # with a key, the body's own problem
+    # a delete needs a key like every other /v1 route
+    assert c.delete("/v1/articles/nope").status_code == 401
+    r = c.delete("/v1/articles/nope", headers={"Authorization": "Bearer key-one"})
+    assert r.status_code == 404
     assert c.get("/healthz").status_code == 200
 
 

@@ -1,4 +1,4 @@
-"""``POST /v1/articles`` (ingest) and ``GET /v1/articles/{id}``."""
+"""``POST /v1/articles`` (ingest), ``GET /v1/articles/{id}`` and ``DELETE /v1/articles/{id}``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
 from service.errors import responses
 from service.limits import check_articles
-from service.schemas import ArticlePublic, ArticlesIn, IngestOut
+from service.schemas import ArticleDeleted, ArticlePublic, ArticlesIn, IngestOut
+from service.worker import wait_future
 
 router = APIRouter(tags=["articles"])
 
@@ -92,3 +93,24 @@ async def ingest_articles(
 )
 async def get_article(article_id: str, service: ServiceDep) -> ArticlePublic:
     return await run_in_threadpool(service.get_article, article_id)
+
+
+@router.delete(
+    "/articles/{article_id}",
+    response_model=ArticleDeleted,
+    summary="Delete a stored article",
+    description=(
+        "Deletes the article's text and vectors and takes it out of its story. The story "
+        "keeps its id and its other articles (it is not grouped again); its revision goes "
+        "up, its headline is taken again from the articles left, and its stored briefs are "
+        "deleted, since they may quote the article: the next brief is written from the "
+        "articles left. A story left with no article is deleted. Briefs already handed "
+        "out, and the results of jobs that ran before, are not changed."
+    ),
+    responses=responses(401, 404, 422, 503, 504),
+)
+async def delete_article(
+    article_id: str, service: ServiceDep, deadline: DeadlineDep
+) -> ArticleDeleted:
+    task = service.ingest_lane.submit(lambda: service.delete_article(article_id), measure=False)
+    return await wait_future(task, deadline, "delete", lane="ingest")

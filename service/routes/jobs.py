@@ -62,9 +62,7 @@ async def create_job(
 async def get_job(
     job_id: str,
     jobs: JobsDep,
-    offset: Annotated[
-        int, Query(ge=0, le=1_000_000_000, description="results to skip")
-    ] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="results to skip")] = 0,
     limit: Annotated[
         int | None, Query(ge=0, le=1000, description="results on this page (all if absent)")
     ] = None,
