@@ -391,14 +391,27 @@ class JobRunner:
         )
         story_ids = ingest.stories
         self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
+        gone: list[str] = []  # stories whose articles were all deleted while the job ran
         with _Progress(self._update, job_id, results, done_ids).flushed() as progress:
             for sid in story_ids:
                 if sid in done_ids:
                     continue
-                brief = self._result(
-                    partial(svc.submit_story_brief, sid, length, refresh=False, bounded=False)
-                )
+                try:
+                    brief = self._result(
+                        partial(svc.submit_story_brief, sid, length, refresh=False, bounded=False)
+                    )
+                except NotFound:
+                    gone.append(sid)
+                    continue
                 progress.add(brief.model_dump(mode="json"), sid)
+        if gone:
+            self._update(
+                job_id,
+                total=len(story_ids) - len(gone),
+                note=f"{len(gone)} of its stories were deleted while it ran: "
+                + ", ".join(gone[:10])
+                + (" ..." if len(gone) > 10 else ""),
+            )
 
     def _run_stateless(
         self,

@@ -374,6 +374,31 @@ def test_a_brief_shared_with_a_job_is_not_cancelled_by_a_timeout(
 # ---------------------------------------------------------------- jobs
 
 
+def test_a_story_deleted_while_its_job_runs_is_left_out_not_a_failure(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    service.brief_lane.budget_s = None
+    seeds = seed_payload()
+    lone = next(a["id"] for a in seeds if a["id"] not in LAVROV)
+    gate = block(service.brief_lane, 1)
+    try:
+        job = c.post("/v1/jobs", json={"articles": seeds, "length": "short"}).json()
+        wait_for(lambda: service.brief_lane.pending == 2)  # ingested; a brief queued
+        sid = c.get(f"/v1/articles/{lone}").json()["story_id"]
+        r = c.delete(f"/v1/articles/{lone}")
+        assert r.json() == {"id": lone, "story_id": sid, "story_articles": 0}
+    finally:
+        gate.set()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done", done
+    assert done["progress"] == {"done": 1, "total": 1}
+    assert [len(b["article_ids"]) for b in done["results"]] == [4]
+    assert done["note"] == f"1 of its stories were deleted while it ran: {sid}"
+
+
 def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestClient]) -> None:
     c = make_client()
     r = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"})
