@@ -79,6 +79,7 @@ _VERBISH = re.compile(
     r"|rose|fell|grew|shrank|sank|ran|fled|hid|quit|met|paid|fought|struck|stood|spoke"
     r"|broke|froze|shot|wrote|rang|sold|bought|swore|knew|led|held|kept|burnt|slid|spun)$"
 )
+_CONTRACTED_VERB = re.compile(r"(?i)\w['’](?:re|s|ll|ve|d|m)$|n['’]t$")  # "They're", "isn't"
 # "Trump wins." "Clinton concedes.": a capitalised subject and a verb in -s, then the end
 # "More photos." "Top stories.": page furniture of the same shape
 _PAGE_NOUNS = frozenset(
@@ -211,6 +212,49 @@ def _merge_abbreviations(text: str, spans: Spans) -> Spans:
     return out
 
 
+# a question or exclamation, closed by its quotation marks, that an attribution in lower
+# case goes on: '"You see that?" he told me.', '"Eureka!" said Thomas.'
+_ASKED_END = re.compile(r"[?!][\"'”’)]*$")
+
+
+def _merge_attributions(text: str, spans: Spans) -> Spans:
+    """Re-join a split made after a quoted question or exclamation that a clause in lower
+    case goes on ('"You see that?" | he told me.'): the attribution is no sentence alone."""
+    out: Spans = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            head = text[a:b].lstrip()
+            if head[:1].islower() and _ASKED_END.search(text[pa:pb].rstrip()):
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+# "a.m." / "p.m." then a capitalised word that opens the next sentence ("... at 6:04 p.m.
+# Gold was never seen ..."), not a day, month or time zone ("3 p.m. Sunday", "9 a.m. ET")
+_CLOCK_END = re.compile(
+    r"\b[ap]\.m\.\s+(?=[A-Z])(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+    r"|(?:Eastern|Central|Mountain|Pacific|Atlantic|Alaska|Hawaii|Local|Greenwich)\b"
+    r"|[A-Z]{1,4}\b)"
+)
+
+
+def _split_clocks(text: str, spans: Spans) -> Spans:
+    """Split a span after "a.m." or "p.m." where the next sentence begins (the splitter
+    reads the abbreviation as one and runs the two sentences together)."""
+    out: Spans = []
+    for a, b in spans:
+        for m in _CLOCK_END.finditer(text, a, b):
+            cut = m.start() + 4  # just after "p.m."
+            out.append((a, cut))
+            a = m.end()
+        out.append((a, b))
+    return out
+
+
 def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     """``text[a:b]`` without whitespace or invisible format characters at either end."""
     while a < b and _EDGE.match(text, a):
@@ -255,7 +299,21 @@ def _is_fragment(s: str) -> bool:
         return False
     if _TWO_WORD_SENTENCE.match(s.strip()) and words[-1].lower() not in _PAGE_NOUNS:
         return False
-    return not any(_VERBISH.match(w) for w in words)
+    return not any(_VERBISH.match(w) or _CONTRACTED_VERB.search(w) for w in words)
+
+
+_FURNITURE_WORDS = _PAGE_NOUNS | frozenset(
+    "photo video image picture gallery advertisement ad share tweet email print comment "
+    "screen credit caption slideshow".split()
+)
+
+
+def _furniture(s: str) -> bool:
+    """A fragment that is page furniture wherever it stands: no letters ("1 / 11"), or a
+    page's own words ("More photos.", "Full Screen", "Advertisement")."""
+    if not _LETTER.search(s):
+        return True
+    return any(w.lower() in _FURNITURE_WORDS for w in _WORD.findall(s))
 
 
 # ------------------------------------------------------------------ public API
@@ -285,11 +343,17 @@ def split_sentences(
         piece = text[start:end]
         safe = _UNSAFE.sub(" ", piece)  # same length, so offsets stay valid
         spans = _merge_abbreviations(safe, splitter(safe))
+        spans = _split_clocks(safe, _merge_attributions(safe, spans))
+        # A short piece without a verb is dropped as page furniture when it is the whole
+        # segment or holds a page's words ("Full Screen", "More photos."); otherwise,
+        # between sentences of a paragraph, it is the article's own ("Not once.",
+        # "Unbelievable.").
+        alone = len(spans) == 1
         for a, b in spans:
             a, b = _strip(piece, max(0, a), min(len(piece), b))
             if a >= b:
                 continue
-            if _is_fragment(piece[a:b]):
+            if _is_fragment(piece[a:b]) and (alone or _furniture(piece[a:b])):
                 continue
             for pa, pb in _cut_long(piece, a, b, max_chars):
                 s = piece[pa:pb]

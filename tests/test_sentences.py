@@ -188,6 +188,68 @@ def test_short_fragments_are_dropped_but_short_sentences_kept() -> None:
     assert [s.text for s in sentences] == ["It began.", "He left.", "Oh the irony!"]
 
 
+def test_a_short_sentence_inside_a_paragraph_is_the_articles_own() -> None:
+    """Only a segment that is nothing but a fragment is furniture; between sentences of a
+    paragraph "Not once." and "Unbelievable." are the article's words."""
+    text = (
+        "He never saw any mistreatment of any black person. Not once. Where we lived, "
+        "the people were godly.\n"
+        "The board met again on Friday. Unbelievable. They're funny. It voted to stay.\n"
+        "Full Screen\n"
+        "1 / 11\n"
+    )
+    assert split(text) == [
+        "He never saw any mistreatment of any black person.",
+        "Not once.",
+        "Where we lived, the people were godly.",
+        "The board met again on Friday.",
+        "Unbelievable.",
+        "They're funny.",
+        "It voted to stay.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"You see that?" he told me. The field was empty.',
+            ['"You see that?" he told me.', "The field was empty."],
+        ),
+        ('"Eureka!" said Thomas. Then he left.', ['"Eureka!" said Thomas.', "Then he left."]),
+        # a new sentence in capitals after a question is its own
+        ('"Why now?" He did not answer.', ['"Why now?"', "He did not answer."]),
+    ],
+)
+def test_an_attribution_after_a_quoted_question_stays_with_it(
+    text: str, expected: list[str]
+) -> None:
+    assert split(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He drove off at 6:04 p.m. Gold was never seen leaving the car, police said.",
+            ["He drove off at 6:04 p.m.", "Gold was never seen leaving the car, police said."],
+        ),
+        (
+            "The vote is at 3 p.m. Sunday in the hall.",
+            ["The vote is at 3 p.m. Sunday in the hall."],
+        ),
+        ("It starts at 9 a.m. ET on the channel.", ["It starts at 9 a.m. ET on the channel."]),
+        (
+            "Doors open at 8 p.m. Eastern time, the club said.",
+            ["Doors open at 8 p.m. Eastern time, the club said."],
+        ),
+        ("The storm hit at 4 a.m. in the valley.", ["The storm hit at 4 a.m. in the valley."]),
+    ],
+)
+def test_a_sentence_ending_at_a_clock_time_ends_there(text: str, expected: list[str]) -> None:
+    assert split(text) == expected
+
+
 def test_long_sentence_is_cut_at_a_sensible_boundary() -> None:
     items = ", ".join(f"item number {i} from the long list of things" for i in range(40))
     text = f"The report lists {items} and more."
