@@ -123,7 +123,9 @@ _CAPTION_PREFIX = re.compile(
       | image\s+(?:copyright|caption|source|credit) | images?\s*: | photos?\s*: | photos?\s+credit
       | \(photo | photo\s+(?:by|courtesy) | photograph\s*: | pictured\s*: | caption\s*:
       | file\s*(?:photo|image)? \s*[-–—:] | file\s+(?:photo|image)\b
-      | in\s+this\s+(?:\w+\s+){0,3}(?:photo|image|picture|handout)
+      | in\s+this\s+(?:[\w.,]+\s+){0,5}(?:photo|image|picture|handout)(?:graph)?s?
+        (?=\s*,|\s+(?:taken|released|provided|made|from|shot|distributed|obtained|posted
+        |shared|shows|showing|of|by|dated|courtesy|supplied|issued)\b)
       | this\s+(?:\w+\s+){0,2}(?:photo|image|picture)\s+(?:shows|taken|released|provided|made)
       | provided\s+by\s+(?-i:[A-Z]) | courtesy\s+(?:of\b|photo) | credit\s*: | getty\s+images\b
     )""",
@@ -145,6 +147,9 @@ _CAPTION_CUE = re.compile(
     r"|,\s*(?:left|right|center|centre|second\s+(?:left|right)|front|rear|top|bottom),"
     r"|\((?:L|R|C|left|right|center|centre)\)"
 )
+# "(via KCNA Watch)" after a sentence names where a statement was found: the sentence
+# is news, and only the bracket goes (``_strip_trailing``)
+_VIA_SOURCE = re.compile(r"(?i)^\s*via\s+[A-Z@][\w&.'’@ -]{0,60}$")
 _TRAILING_PAREN = re.compile(r"\(([^()]{1,80})\)[\s\"'”’]*$")
 _AGENCY_ONLY = re.compile(
     r"^(?:[A-Z][A-Za-z&.'-]*|[A-Z]{2,}\d*)(?:[ /-](?:[A-Z][A-Za-z&.'-]*|\d+)){0,3}$"
@@ -284,13 +289,19 @@ _SENTENCE_OPENER = (
     r"(?:The|A|An|He|She|It|They|We|I|In|On|At|As|After|Before|Behind|When|While|With|For"
     r"|From|This|That|These|Those|There|Two|Three|Police|Officials|President)\b"
 )
+# not an initialism with full stops ("U.S. - China trade talks"): no city is written so
+_NOT_INITIALS = r"(?!(?:[A-Z]\.){2,3}(?:\s|$))"
+_NOT_ACRONYM = r"(?<!ASEAN)(?<!NASDAQ)(?<!UNESCO)(?<!UNICEF)(?<!INTERPOL)(?<!NAFTA)(?<!BRICS)"
 _DATELINE_CAPS = re.compile(
-    rf"{_CITY_CAPS}{_REGION}{_DATE}"
+    rf"{_NOT_INITIALS}{_CITY_CAPS}{_REGION}{_DATE}"
     rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
-    r"|(?<!ASEAN)(?<!NASDAQ)(?<!UNESCO)(?<!UNICEF)(?<!INTERPOL)(?<!NAFTA)"
-    r"(?<!BRICS)(?<=[A-Z]{5})-(?=[A-Z][a-z])"
+    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})-(?=[A-Z][a-z])"
+    # "WASHINGTON The number of ...": a city of five capitals or more, then a sentence
+    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})\s+(?={_SENTENCE_OPENER})"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
+    # "Oroville >> Now is not the time ...": a place in title case before ">>"
+    rf"|{_CITY_ANY}\s+>>\s+(?=[\"'“‘A-Z0-9])"
 )
 _TIMESTAMP_PREFIX = re.compile(
     rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}"
@@ -486,7 +497,7 @@ def _whole_line_rule(s: str) -> str | None:
     # captions: a photo description ending in a credit in brackets or a bare credit
     if n <= 100:
         m = _TRAILING_PAREN.search(tail)
-        if m and _PHOTO_CREDIT.search(m.group(1)):
+        if m and _PHOTO_CREDIT.search(m.group(1)) and not _VIA_SOURCE.match(m.group(1)):
             return "caption"
         if m and _AGENCY_CREDIT.search(m.group(1)):
             before = s[: len(s) - len(tail) + m.start()].rstrip()
@@ -600,7 +611,10 @@ def _strip_trailing(text: str, line: _Line) -> None:
     tail_start = max(a, b - _TERMINAL_LOOKBACK)
     s = text[tail_start:b]
     m = _TRAILING_PAREN.search(s)
-    if m and _AGENCY_ONLY.match(m.group(1).strip()) and len(m.group(1).split()) <= 3:
+    if m and (
+        (_AGENCY_ONLY.match(m.group(1).strip()) and len(m.group(1).split()) <= 3)
+        or _VIA_SOURCE.match(m.group(1))
+    ):
         before = text[a : tail_start + m.start()].rstrip()
         if _ends_like_sentence(before[-_TERMINAL_LOOKBACK:]):
             nb = a + len(before)
@@ -677,13 +691,51 @@ def _join_continued(text: str, lines: list[_Line], continues: list[bool]) -> Non
             ln.keep.pop()
 
 
+# ------------------------------------------------------------------ lines in context
+
+
+def _is_related_head(text: str, ln: _Line) -> bool:
+    return any(rule == "related" for _, _, rule in ln.removed) and not ln.kept
+
+
+def _related_lists(text: str, lines: list[_Line]) -> None:
+    """Drop the list of story links under a related-stories heading ("ALSO:", "Also
+    see:"): the run of lines after it that do not end like sentences."""
+    for i, ln in enumerate(lines):
+        if not _is_related_head(text, ln):
+            continue
+        for nxt in lines[i + 1 :]:
+            if not nxt.kept:
+                continue
+            s = text[nxt.start : nxt.end]
+            if _ends_like_sentence(s) or s.endswith((":", ",")) or len(s.split()) > 20:
+                break
+            nxt.drop("related")
+
+
+def _dangling_lead_ins(text: str, lines: list[_Line]) -> None:
+    """Drop a line that introduces what was removed after it: a line ending in ":" ("See
+    highlights from his show below:") followed by a dropped line (an embed, a video) or
+    by nothing at all."""
+    for i, ln in enumerate(lines):
+        if not ln.kept or ln.keep[-1][1] != ln.end:
+            continue
+        s = text[ln.start : ln.end]
+        if not s.endswith(":") or len(s.split()) > 40:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt is None or not nxt.kept:
+            ln.drop("lead_in")
+
+
 # ------------------------------------------------------------------ tails
 
 
 def _faq_tail(text: str, lines: list[_Line]) -> None:
     """Drop a generated FAQ / Q&A tail: a "FAQ" or "Q&A" heading and all after it, when
-    the article before it is at least as long. An interview printed as questions and
-    answers after a one-line introduction is the article itself."""
+    the article before it is at least as long and a question follows it. An
+    interview printed as questions and answers after a one-line introduction is the
+    article itself."""
     for i, ln in enumerate(lines):
         if ln.end - ln.start <= 60 and _FAQ_HEAD.match(text[ln.start : ln.end]):
             if i == 0:
@@ -692,6 +744,13 @@ def _faq_tail(text: str, lines: list[_Line]) -> None:
             after = sum(x.end - x.start for x in lines[i + 1 :] if x.kept)
             if before < after:
                 return
+            asked = sum(
+                1
+                for x in lines[i + 1 :]
+                if x.kept and text[x.start : x.end].rstrip(_QUOTES_CLOSE).endswith("?")
+            )
+            if not asked:
+                return  # a "Key questions" line before news paragraphs is no FAQ
             for later in lines[i:]:
                 later.drop("faq")
             return
@@ -923,6 +982,8 @@ def clean_text(
                     ln.removed.append((a, b, rest_rule))
                     ln.keep = []
 
+    _related_lists(text, lines)
+    _dangling_lead_ins(text, lines)
     _faq_tail(text, lines)
     _qa_tail(text, lines)
     _join_continued(text, lines, [bool(ln.keep) and continues(i) for i, ln in enumerate(lines)])

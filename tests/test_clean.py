@@ -761,3 +761,104 @@ def test_a_transcript_keeps_who_is_speaking() -> None:
         "The leader said on Thursday he wants closer ties.",
         "The talks ended on Friday without a deal, officials said.",
     ]
+
+
+# ------------------------------------------------------------------ lines in context
+
+BODY = (
+    "The council voted 7-2 on Tuesday to approve the new budget, officials said.\n"
+    "Mayor Jane Roe called the vote a turning point for the city's finances.\n"
+)
+
+
+def test_the_story_links_under_a_related_heading_go_with_it() -> None:
+    text = (
+        BODY + "ALSO:\n"
+        "Rim fire: Containment of Yosemite-area blaze at 80%\n"
+        "YouTube video shows Long Beach police repeatedly striking suspect\n"
+        "Girl, 7, wounded in car-to-car shooting in Palmdale; three in custody\n"
+        "The budget takes effect on July 1, the clerk said.\n"
+    )
+    ct = clean(text)
+    assert kept(ct) == [*BODY.splitlines(), "The budget takes effect on July 1, the clerk said."]
+    assert set(rules(ct)) == {"related", "heading"} and rules(ct).count("related") == 3
+
+
+def test_a_line_leading_into_a_removed_embed_goes_with_it() -> None:
+    text = BODY + "See highlights from his show, which included a tribute to Prince, below:\n"
+    assert kept(clean(text)) == BODY.splitlines()
+    # a lead-in to text that stays is the article's
+    lead = "In a statement on Tuesday, the harbour authority said:"
+    quoted = BODY + lead + "\nWe will not give up on the harbour plan.\n"
+    assert kept(clean(quoted))[-2:] == [lead, "We will not give up on the harbour plan."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "In this picturesque village of 300 people, residents voted on Tuesday to close the "
+        "school.",
+        "In this image-conscious age, the party spent heavily on advertising.",
+        "In this photo ID dispute, the court ruled for the voters.",
+    ],
+)
+def test_a_sentence_opening_like_a_caption_is_kept(line: str) -> None:
+    assert line in kept(clean(BODY + line + "\n"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "In this Oct. 5, 2023, file photo, the minister speaks to reporters in Seoul.",
+        "In this photo released by KCNA, leader Kim Jong Un inspects a factory.",
+        "In this image made from video, smoke rises over the port.",
+    ],
+)
+def test_a_caption_opening_in_this_photo_is_removed(line: str) -> None:
+    ct = clean(BODY + line + "\n")
+    assert line not in kept(ct) and "caption" in rules(ct)
+
+
+def test_a_key_questions_line_before_news_paragraphs_is_no_faq_tail() -> None:
+    text = (
+        BODY + "Key questions\n"
+        "The plan now goes to the state, which must approve any new borrowing.\n"
+        "A ruling is expected in the spring, the clerk said.\n"
+    )
+    ct = clean(text)
+    assert "faq" not in rules(ct)
+    assert "A ruling is expected in the spring, the clerk said." in kept(ct)
+
+
+def test_via_after_a_sentence_is_no_photo_caption() -> None:
+    line = "The full statement was later posted online (via KCNA Watch)"
+    assert line in kept(clean(BODY + line + "\n"))  # was dropped whole as a caption
+    ct = clean(BODY + "The full statement was later posted online. (via KCNA Watch)\n")
+    assert "The full statement was later posted online." in kept(ct)
+    assert "credit" in rules(ct)
+
+
+@pytest.mark.parametrize(
+    ("line", "rest"),
+    [
+        (
+            "WASHINGTON The number of children relying on food stamps rose again last year.",
+            "The number of children relying on food stamps rose again last year.",
+        ),
+        (
+            "Oroville >> Now is not the time to quit your day job in hopes of striking it rich.",
+            "Now is not the time to quit your day job in hopes of striking it rich.",
+        ),
+        # an initialism and a spaced dash are no dateline
+        (
+            "U.S. - China trade talks resumed in Geneva on Monday after a pause.",
+            "U.S. - China trade talks resumed in Geneva on Monday after a pause.",
+        ),
+        (
+            "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
+            "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
+        ),
+    ],
+)
+def test_datelines_without_a_separator(line: str, rest: str) -> None:
+    assert kept(clean(line + "\n" + BODY))[0] == rest
