@@ -150,15 +150,19 @@ def bench_non_model(
 
     ``gold`` (article id -> true story) adds B-cubed figures for the grouping.
     """
+    from summarizer.clean import find_repeated_lines
     from summarizer.cluster import StoryIndex, bcubed
     from summarizer.dedup import dedup_sentences
     from summarizer.pipeline import PreparedArticle
-    from summarizer.sentences import prepare_article
+    from summarizer.types import same_words
 
     if not articles:
         raise InputError("no articles to benchmark")
     t0 = time.perf_counter()
-    cleaned = [prepare_article(a) for a in articles]
+    # as ``Pipeline.prepare`` cleans a set: lines repeated across its articles go too
+    distinct_texts = list({same_words(a.text): a.text for a in articles}.values())
+    common = find_repeated_lines(distinct_texts) if len(distinct_texts) >= 3 else None
+    cleaned = [pipeline._prepare_one(a, common) for a in articles]
     t_split = time.perf_counter() - t0
     texts = [s.text for _, sents in cleaned for s in sents]
     distinct = len({model_input(t) for t in texts})
@@ -637,6 +641,8 @@ def run_bench(
         if pipeline.generator is not None:
             pipeline.generator.close()
         embedder.close()
+    # the process's peak at the end includes the raw llama.cpp comparison's second copy
+    # of the model; ``peak_rss_mb_with_model`` (read before it loads) is the pipeline's
     result["peak_rss_mb"] = peak_rss_mb()
     result["load_average_end"] = machine()["load_average"]
     return result

@@ -408,6 +408,8 @@ class Pipeline:
             timer.steps["decode"] = round(result.decode_s, 4)
             timer.steps["prompt_tokens"] = float(result.prompt_tokens)
             timer.steps["completion_tokens"] = float(result.completion_tokens)
+            if "prompt_cached_tokens" in result.extra:
+                timer.steps["prompt_cached_tokens"] = float(result.extra["prompt_cached_tokens"])
         headline = outcome.headline
         if headline is not None and not headline_grounded(headline, cited):
             log.info("model headline says more than the served brief: %r", headline)

@@ -23,6 +23,7 @@ from summarizer.evaluate import (
     rouge,
     spans_overlap,
     split_sentences,
+    token_rates,
 )
 from summarizer.types import BriefSentence, Citation
 
@@ -299,23 +300,50 @@ def _sent(text: str, support: float, quotes: list[str], supported: bool = True) 
 
 
 def test_faithfulness_proxies_on_a_tiny_brief() -> None:
+    """Refused sentences carry their nearest evidence, as the citer leaves them: that is
+    no citation, and their support counts as the citer reports it."""
     brief = [
         _sent(
             "Lavrov met Choe in Moscow on 3 days.", 0.8, ["Lavrov met Choe in Moscow for 3 days."]
         ),
         _sent("Putin agreed to 40 deals.", 0.6, ["Putin agreed to 14 deals."]),
-        _sent("Nothing supports this.", 0.2, [], supported=False),
+        # refused below the threshold: its nearest evidence is still attached
+        _sent("Nothing supports this.", 0.2, ["The weather was fine."], supported=False),
+        # refused by another check (a quotation) at a support above the threshold
+        _sent("Peace is near.", 0.9, ['"Peace is near," Lavrov said.'], supported=False),
     ]
     f = faithfulness(brief, threshold=0.55).as_dict()
-    assert f["sentences"] == 3
-    assert f["cited_share"] == pytest.approx(2 / 3, abs=1e-3)
-    assert f["supported_share"] == pytest.approx(2 / 3, abs=1e-3)
-    # facts: 3, Lavrov, Choe, Moscow | 40, Putin  -> 40 is missing
-    assert f["facts"] == 6
-    assert f["facts_found_share"] == pytest.approx(5 / 6, abs=1e-3)
+    assert f["sentences"] == 4
+    assert f["cited_share"] == pytest.approx(2 / 4, abs=1e-3)
+    assert f["supported_share"] == pytest.approx(3 / 4, abs=1e-3)
+    # facts: 3, Lavrov, Choe, Moscow | 40, Putin | Peace (in its quote) -> 40 is missing
+    assert f["facts"] == 7
+    assert f["facts_found_share"] == pytest.approx(6 / 7, abs=1e-3)
     assert f["facts_missing_examples"] == ["40"]
     empty = faithfulness([], threshold=0.5).as_dict()
     assert empty["cited_share"] is None
+
+
+def test_token_rates_leave_out_cached_prompt_tokens_and_the_first_new_token() -> None:
+    rows = [
+        {"prefill": 4.0, "decode": 2.0, "prompt_tokens": 560, "completion_tokens": 21},
+        {  # the shared instructions came from the KV cache
+            "prefill": 3.5,
+            "decode": 3.0,
+            "prompt_tokens": 576,
+            "prompt_cached_tokens": 66,
+            "completion_tokens": 31,
+        },
+        {"prepare": 0.1},  # an extractive brief: no generation
+    ]
+    assert token_rates(rows) == {
+        "prompt": 1136,
+        "prompt_cached": 66,
+        "completion": 52,
+        "prefill_tokens_per_s": round((1136 - 66) / 7.5, 2),
+        "decode_tokens_per_s": round((20 + 30) / 5.0, 2),
+    }
+    assert token_rates([{"prepare": 0.1}])["prefill_tokens_per_s"] is None
 
 
 # ---------------------------------------------------------------- end to end
@@ -373,6 +401,22 @@ def test_eval_command_extractive_one_cluster(
     assert res["tokens"]["completion"] == 0  # extractive: nothing generated
     printed = capsys.readouterr().out
     assert "ROUGE" in printed and "lexrank" in printed
+
+
+def test_eval_words_longer_than_our_brief_cut_every_system_to_our_length(
+    dev_file: Path, tmp_path: Path
+) -> None:
+    from summarizer.cli import main
+
+    out = tmp_path / "results.json"
+    args = ["eval", "--data", str(dev_file), "--limit", "1", "--extractive", "--words", "5000"]
+    assert main([*args, "--out", str(out)]) == 0
+    res = json.loads(out.read_text(encoding="utf-8"))
+    cluster = res["clusters"][0]
+    assert res["config"]["word_budget"] == 5000
+    # the baselines got no more words than our brief has, not 5,000
+    assert cluster["word_budget"] == sum(len(s.split()) for s in cluster["brief"]) < 5000
+    assert res["timings"]["warm_up_s"] > 0
 
 
 def test_eval_command_refuses_bad_arguments(tmp_path: Path) -> None:

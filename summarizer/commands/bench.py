@@ -160,4 +160,11 @@ def print_report(results: dict[str, Any]) -> None:
     if "model_load_s" in results:
         ml = results["model_load_s"]
         console.print(f"model load: first {ml['first_in_process']} s, again {ml['again']} s")
-    console.print(f"peak RSS: {results['peak_rss_mb']} MiB")
+    if "peak_rss_mb_with_model" in results:
+        console.print(
+            f"peak RSS of the pipeline with its model loaded: "
+            f"{results['peak_rss_mb_with_model']} MiB; of the whole run, including the raw "
+            f"llama.cpp comparison's second copy of the model: {results['peak_rss_mb']} MiB"
+        )
+    else:
+        console.print(f"peak RSS: {results['peak_rss_mb']} MiB")
