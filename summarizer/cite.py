@@ -1467,6 +1467,11 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     if open_quote is None:
         open_quote = _starts_open(sentence)
     outside = _outside_quotes(sentence, open_quote)
+    return _speaks_as_i(outside) and not _third_party_speaker(outside)
+
+
+def _speaks_as_i(outside: str) -> bool:
+    """Whether text outside quotation marks has "I", "we", "my", ... as the first person."""
     for m in _FIRST_PERSON.finditer(outside):
         word = m.group(0)
         if word == "I":
@@ -1475,8 +1480,31 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
                 continue
         elif word[0].isupper() and _TOKEN.search(outside, 0, m.start()):
             continue  # "My", "Our" past the first word is a name: the Me Too movement
-        return not _third_party_speaker(outside)
+        return True
     return False
+
+
+def speaker_dropped(sentence: str, cited: Sequence[str]) -> bool:
+    """Whether a sentence gives, without quotation marks, first-person words that every
+    cited sentence puts in a named speaker's mouth, and never names that speaker:
+    'I would consider them reprehensible, according to CNN's "State of the Union."' over
+    'I would consider them reprehensible," Plouffe said on CNN's "State of the Union."'.
+    :func:`first_person` lets such words pass when the sentence has a verb of saying of
+    its own; here that verb names the wrong source. Words the cited sentences give with
+    an unnamed speaker ("he said"), or that the sentence gives to an unnamed one ("the
+    minister said"), are not judged so."""
+    if not cited or not _speaks_as_i(_outside_quotes(sentence, _starts_open(sentence))):
+        return False
+    facts = text_facts(sentence)
+    named = [t for t, e in zip(facts.tokens, facts.entity, strict=True) if e and t != "I"]
+    if not named or _speakers(facts) is None:
+        return False  # "..., the minister said": a speaker it does not name may be theirs
+    names = set(facts.tokens)
+    for quote in cited:
+        runs = _speakers(text_facts(quote))
+        if not runs or any(_has_name(run[-1], names) for run in runs):
+            return False
+    return True
 
 
 def first_person_at(text: str, start: int, end: int) -> bool:
@@ -1677,7 +1705,7 @@ def _cite_one(
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False
         )
-    if first_person(draft.text):
+    if first_person(draft.text) or speaker_dropped(draft.text, [c.quote for c in citations]):
         log.info("first person, not the brief's voice: %s", draft.text)
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False

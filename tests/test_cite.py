@@ -19,6 +19,7 @@ from summarizer.cite import (
     first_person,
     first_person_at,
     quoted_speech,
+    speaker_dropped,
     text_facts,
 )
 from summarizer.errors import InputError
@@ -650,6 +651,55 @@ def test_a_sentence_in_the_first_person_is_not_served_as_fact() -> None:
     assert not s.supported and s.support >= 0.9
     (s,) = _cite_quote("The ferry plan is a disgrace for the whole island.", (SR[0],))
     assert s.supported
+
+
+def test_first_person_words_given_to_another_source_are_refused() -> None:
+    """Words in the first person without quotation marks pass when the sentence names who
+    says them; naming the programme instead of the speaker ("according to CNN's ...")
+    puts them in the wrong mouth."""
+    plouffe = 'I would consider them reprehensible," Plouffe said on CNN\'s "State of the Union."'
+    assert speaker_dropped(
+        'I would consider them reprehensible, according to CNN\'s "State of the Union."',
+        [plouffe],
+    )
+    assert not speaker_dropped("I would consider them reprehensible, Plouffe said.", [plouffe])
+    assert not speaker_dropped("Plouffe said he would consider them reprehensible.", [plouffe])
+    # another named speaker is refused; an unnamed one, on either side, is not judged
+    lopez = '"We will not back down," Minister Ana Lopez said.'
+    assert speaker_dropped("We will not back down, Senator Ray Cole said.", [lopez])
+    assert not speaker_dropped("We will not back down, the minister said.", [lopez])
+    assert not speaker_dropped(
+        "We will not back down, Ana Lopez said.", ['"We will not back down," she said.']
+    )
+    # every cited sentence must give the words to someone else
+    assert not speaker_dropped(
+        "We will not back down, Senator Ray Cole said.",
+        [lopez, '"We will not back down," Senator Ray Cole said.'],
+    )
+    assert not speaker_dropped("The council approved the plan.", [plouffe])
+    assert not speaker_dropped("I would consider them reprehensible, Plouffe said.", [])
+    # in the citer
+    art, (sent,) = article(
+        "p", "Pol", ['"We will fight it in court," Tom Ridley said on Radio North.']
+    )
+    ev = [Evidence(n=1, group=SentenceGroup(1, sent, (sent,)), score=1.0)]
+
+    def cite(draft: str) -> Any:
+        (out,) = cite_drafts(
+            [Draft(draft, ())],
+            ev,
+            np.stack([V_DISGRACE]),
+            {sent.key: V_DISGRACE},
+            {"p": art},
+            threshold=0.55,
+            keep_unsupported=True,
+        )
+        return out
+
+    s = cite("We will fight it in court, according to Radio North.")
+    assert not s.supported and s.support >= 0.9
+    assert cite("We will fight it in court, Tom Ridley said on Radio North.").supported
+    assert cite("We will fight it in court, according to the opposition.").supported
 
 
 def test_the_quoted_words_of_an_attributed_sentence_need_their_speaker() -> None:
