@@ -1484,16 +1484,24 @@ def _speaks_as_i(outside: str) -> bool:
     return False
 
 
-def speaker_dropped(sentence: str, cited: Sequence[str]) -> bool:
-    """Whether a sentence gives, without quotation marks, first-person words that every
-    cited sentence puts in a named speaker's mouth, and never names that speaker:
-    'I would consider them reprehensible, according to CNN's "State of the Union."' over
-    'I would consider them reprehensible," Plouffe said on CNN's "State of the Union."'.
-    :func:`first_person` lets such words pass when the sentence has a verb of saying of
-    its own; here that verb names the wrong source. Words the cited sentences give with
-    an unnamed speaker ("he said"), or that the sentence gives to an unnamed one ("the
-    minister said"), are not judged so."""
-    if not cited or not _speaks_as_i(_outside_quotes(sentence, _starts_open(sentence))):
+def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -> bool:
+    """Whether a sentence gives somebody's words to a named source that is not their
+    speaker: every cited sentence puts them in a named speaker's mouth, and the sentence
+    names none of the speakers but names someone else. 'I would consider them
+    reprehensible, according to CNN's "State of the Union."' over 'I would consider them
+    reprehensible," Plouffe said on CNN's "State of the Union."'.
+
+    Judged for words in the first person outside quotation marks (:func:`first_person`
+    lets them pass when the sentence has a verb of saying of its own, and here that verb
+    names the wrong source) and, with ``quoted``, for a sentence whose every citation is
+    a quotation (or that copies quoted words). Words the cited sentences give with an
+    unnamed speaker ("he said"), or that the sentence gives to an unnamed one ("the
+    minister said"), are not judged so; naming any word of the speaker's name phrase
+    ("the White House said" over "White House spokesman Josh Earnest said") is naming
+    the speaker."""
+    if not cited:
+        return False
+    if not quoted and not _speaks_as_i(_outside_quotes(sentence, _starts_open(sentence))):
         return False
     facts = text_facts(sentence)
     named = [t for t, e in zip(facts.tokens, facts.entity, strict=True) if e and t != "I"]
@@ -1502,7 +1510,7 @@ def speaker_dropped(sentence: str, cited: Sequence[str]) -> bool:
     names = set(facts.tokens)
     for quote in cited:
         runs = _speakers(text_facts(quote))
-        if not runs or any(_has_name(run[-1], names) for run in runs):
+        if not runs or any(_has_name(w, names) for run in runs for w in run if w not in _TITLES):
             return False
     return True
 
@@ -1696,16 +1704,23 @@ def _cite_one(
                 seen.add(k)
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
-    if not attributed(draft.text, [c.quote for c in citations]) and all(
+    quotes = [c.quote for c in citations]
+    quoted = all(
         quoted_speech(articles[c.article_id].text, c.start, c.end)
         or copies_quoted_words(draft.text, articles[c.article_id].text, c.start, c.end)
         for c in citations
-    ):
+    )
+    if quoted and not attributed(draft.text, quotes):
         log.info("unattributed quotation, not served as fact: %s", draft.text)
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False
         )
-    if first_person(draft.text) or speaker_dropped(draft.text, [c.quote for c in citations]):
+    if speaker_dropped(draft.text, quotes, quoted=quoted):
+        log.info("words given to a source that is not their speaker: %s", draft.text)
+        return BriefSentence(
+            text=draft.text, support=round(support, 4), citations=citations, supported=False
+        )
+    if first_person(draft.text):
         log.info("first person, not the brief's voice: %s", draft.text)
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False

@@ -678,6 +678,17 @@ def test_first_person_words_given_to_another_source_are_refused() -> None:
     )
     assert not speaker_dropped("The council approved the plan.", [plouffe])
     assert not speaker_dropped("I would consider them reprehensible, Plouffe said.", [])
+    # any quoted words, where every citation is a quotation
+    abc = '"If Romney is the nominee, this is the Romney-Ryan plan," Plouffe said on ABC.'
+    draft = "If Romney is the nominee, this is the Romney-Ryan plan, according to ABC."
+    assert speaker_dropped(draft, [abc], quoted=True)
+    assert not speaker_dropped(draft, [abc])  # not first person, and not said to be quoted
+    assert not speaker_dropped(
+        "If Romney is the nominee, this is the Romney-Ryan plan, Plouffe said.", [abc], quoted=True
+    )
+    # a word of the speaker's name phrase names the speaker
+    earnest = '"The plan is a waste," White House spokesman Josh Earnest said.'
+    assert not speaker_dropped("The plan is a waste, the White House said.", [earnest], True)
     # in the citer
     art, (sent,) = article(
         "p", "Pol", ['"We will fight it in court," Tom Ridley said on Radio North.']
@@ -697,6 +708,8 @@ def test_first_person_words_given_to_another_source_are_refused() -> None:
         return out
 
     s = cite("We will fight it in court, according to Radio North.")
+    assert not s.supported and s.support >= 0.9
+    s = cite('"We will fight it in court," Radio North reported.')
     assert not s.supported and s.support >= 0.9
     assert cite("We will fight it in court, Tom Ridley said on Radio North.").supported
     assert cite("We will fight it in court, according to the opposition.").supported
