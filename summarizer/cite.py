@@ -1318,7 +1318,9 @@ def _longest_run(words: Sequence[str], other: Sequence[str]) -> int:
     return best
 
 
-def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
+def copies_quoted_words(
+    draft: str, text: str, start: int, end: int, *, with_attribution: bool = False
+) -> bool:
     """Whether ``draft`` copies the quoted words of ``text[start:end]``: word for word, or
     in a run of at least ``_QUOTED_RUN`` words that holds most of the draft's words and
     no verb of saying beside it.
@@ -1329,6 +1331,8 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
     Double quotation marks and single ones (opened in the sentence, or earlier in its
     paragraph) count; a quoted title (``_quoted_title``) does not: ``The Girl With the
     Dragon Tattoo opens on Friday.`` names the film that its evidence puts in quotes.
+    ``with_attribution``: a near copy counts even where the draft has a verb of saying of
+    its own (whether that verb names the right speaker is for ``speaker_dropped``).
     """
     if not 0 <= start < end <= len(text):
         return False
@@ -1344,7 +1348,7 @@ def copies_quoted_words(draft: str, text: str, start: int, end: int) -> bool:
         inside = _words(part)
         if any(inside[i : i + n] == words for i in range(len(inside) - n + 1)):
             return True
-        if _ATTRIBUTION.search(draft):
+        if not with_attribution and _ATTRIBUTION.search(draft):
             continue  # "Tom Ridley said the plan is ...": a near copy that names a speaker
         run = _longest_run(words, inside)
         if run >= _QUOTED_RUN and run >= _QUOTED_SHARE * n:
@@ -1715,7 +1719,14 @@ def _cite_one(
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False
         )
-    if speaker_dropped(draft.text, quotes, quoted=quoted):
+    echoed = quoted or all(
+        quoted_speech(articles[c.article_id].text, c.start, c.end)
+        or copies_quoted_words(
+            draft.text, articles[c.article_id].text, c.start, c.end, with_attribution=True
+        )
+        for c in citations
+    )
+    if speaker_dropped(draft.text, quotes, quoted=echoed):
         log.info("words given to a source that is not their speaker: %s", draft.text)
         return BriefSentence(
             text=draft.text, support=round(support, 4), citations=citations, supported=False

@@ -690,22 +690,31 @@ def test_first_person_words_given_to_another_source_are_refused() -> None:
     earnest = '"The plan is a waste," White House spokesman Josh Earnest said.'
     assert not speaker_dropped("The plan is a waste, the White House said.", [earnest], True)
     # in the citer
-    art, (sent,) = article(
-        "p", "Pol", ['"We will fight it in court," Tom Ridley said on Radio North.']
+    art, (sent, ferry) = article(
+        "p",
+        "Pol",
+        [
+            '"We will fight it in court," Tom Ridley said on Radio North.',
+            '"The ferry plan is a disgrace for the whole island," Tom Ridley said on Radio North.',
+        ],
     )
-    ev = [Evidence(n=1, group=SentenceGroup(1, sent, (sent,)), score=1.0)]
 
-    def cite(draft: str) -> Any:
+    def cite(draft: str, member: Sentence = sent) -> Any:
         (out,) = cite_drafts(
             [Draft(draft, ())],
-            ev,
+            [Evidence(n=1, group=SentenceGroup(1, member, (member,)), score=1.0)],
             np.stack([V_DISGRACE]),
-            {sent.key: V_DISGRACE},
+            {member.key: V_DISGRACE},
             {"p": art},
             threshold=0.55,
             keep_unsupported=True,
         )
         return out
+
+    s = cite("The ferry plan is a disgrace for the whole island, according to Radio North.", ferry)
+    assert not s.supported and s.support >= 0.9
+    s = cite("The ferry plan is a disgrace for the whole island, Tom Ridley said.", ferry)
+    assert s.supported
 
     s = cite("We will fight it in court, according to Radio North.")
     assert not s.supported and s.support >= 0.9
