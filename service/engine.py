@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, NotFound, shown
 from service.schemas import (
     ArticleDeleted,
     ArticlePublic,
@@ -47,6 +47,7 @@ from service.store import (
     ArticleRow,
     BriefRow,
     IndexStateRow,
+    JobRow,
     Store,
     StoryRow,
     VectorRow,
@@ -424,7 +425,7 @@ class StoryService:
             with self._stamping(), self.store.session() as s:
                 row = s.get(ArticleRow, article_id)
                 if row is None:
-                    raise NotFound(f"no article with id {article_id!r}", "article_id")
+                    raise NotFound(f"no article with id {shown(article_id)}", "article_id")
                 sid = row.story_id
                 if article_id in self.index:
                     sid = self.index.remove(article_id)
@@ -432,6 +433,7 @@ class StoryService:
                 s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
                 s.delete(row)
                 s.flush()
+                self._drop_from_pending_jobs(s, article_id)
                 left: list[ArticleRow] = []
                 if sid is not None:
                     s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
@@ -455,6 +457,17 @@ class StoryService:
                     if not self.store.closed:
                         log.exception("could not reload the story index after a failed delete")
             raise
+
+    @staticmethod
+    def _drop_from_pending_jobs(s: Session, article_id: str) -> None:
+        """Take a deleted article out of the jobs that have not finished, so that a job
+        resumed after a restart (which ingests its articles again) does not bring it back."""
+        for job in s.scalars(select(JobRow).where(JobRow.status.in_(("queued", "running")))):
+            if job.store and article_id in (job.article_ids or []):
+                job.article_ids = [a for a in job.article_ids if a != article_id]
+                job.payload = [p for p in job.payload or [] if p.get("id") != article_id]
+                job.note = f"article {shown(article_id)} was deleted while the job ran"
+                job.updated_at = utcnow()
 
     def _reload_index(self) -> None:
         with self.store.session() as s:
@@ -677,7 +690,7 @@ class StoryService:
         with self.store.session() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
-                raise NotFound(f"no article with id {article_id!r}", "article_id")
+                raise NotFound(f"no article with id {shown(article_id)}", "article_id")
             return ArticlePublic(
                 id=row.id,
                 outlet=row.outlet,
@@ -772,7 +785,7 @@ class StoryService:
         with self.store.session() as s:
             row = s.get(StoryRow, story_id)
             if row is None:
-                raise NotFound(f"no story with id {story_id!r}", "story_id")
+                raise NotFound(f"no story with id {shown(story_id)}", "story_id")
             members = (
                 s.execute(
                     select(
@@ -815,7 +828,7 @@ class StoryService:
         with self.store.session() as s:
             story = s.get(StoryRow, story_id)
             if story is None:
-                raise NotFound(f"no story with id {story_id!r}", "story_id")
+                raise NotFound(f"no story with id {shown(story_id)}", "story_id")
             row = s.get(BriefRow, (story_id, length))
             if row is None or row.revision != story.revision:
                 return None
@@ -842,7 +855,7 @@ class StoryService:
         with self.store.session() as s:
             row = s.get(StoryRow, story_id)
             if row is None:
-                raise NotFound(f"no story with id {story_id!r}", "story_id")
+                raise NotFound(f"no story with id {shown(story_id)}", "story_id")
             revision = row.revision
         key = (story_id, length, refresh, revision)
         with self._inflight_lock:
@@ -872,7 +885,7 @@ class StoryService:
         with self.store.session() as s:
             row = s.get(StoryRow, story_id)
             if row is None:
-                raise NotFound(f"no story with id {story_id!r}", "story_id")
+                raise NotFound(f"no story with id {shown(story_id)}", "story_id")
             revision = row.revision
             members = s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id)).all()
             prepared = self._restore(s, members)

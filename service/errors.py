@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service.store import DatabaseGone, database_fault
 from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
@@ -210,11 +211,38 @@ def _config_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "config_error", str(exc))
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """A client's value (an id, a path) quoted for a message, cut to ``limit`` characters."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods that some route of the app answers at the request's path (each asked
+    of the router as the request would be, included routers too)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+
+
 def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     headers = dict(exc.headers) if exc.headers else None
     kind = _HTTP_TYPES.get(exc.status_code, "http_error")
+    if exc.status_code == 405:
+        # every method of the path, not only the first route's (GET and DELETE are two)
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            message = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+    elif exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {shown(request.url.path)}"
     return error_response(exc.status_code, kind, message, headers=headers)
 
 

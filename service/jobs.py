@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from service.engine import StoryService, unstored_brief, unstored_id
-from service.errors import Busy, NotFound, ServiceError
+from service.errors import Busy, NotFound, ServiceError, shown
 from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
@@ -54,6 +54,8 @@ POLL_S = 0.25  # how often a waiting runner looks whether the service is stoppin
 PROGRESS_ALWAYS = 100
 PROGRESS_EVERY_S = 2.0
 
+
+SHUTDOWN_NOTE = "interrupted by a shutdown; resumes at start"
 
 RETRY_FIRST_S = 5.0  # a job hit by a database fault is tried again after this long,
 RETRY_MAX_S = 60.0  # doubling up to this
@@ -226,7 +228,7 @@ class JobRunner:
         with self.store.session() as s:
             row = s.get(JobRow, job_id)
             if row is None:
-                raise NotFound(f"no job with id {job_id!r}", "job_id")
+                raise NotFound(f"no job with id {shown(job_id)}", "job_id")
             return job_public(row, offset, limit)
 
     # ------------------------------------------------------------------ the runner
@@ -280,6 +282,8 @@ class JobRunner:
             row.status = "running"
             row.attempts += 1
             attempt = row.attempts
+            if row.note == SHUTDOWN_NOTE:
+                row.note = "interrupted by a shutdown; resumed"
             row.updated_at = utcnow()
             payload = list(row.payload)
             length: Length = row.length  # type: ignore[assignment]
@@ -298,7 +302,7 @@ class JobRunner:
                 job_id,
                 status="queued",
                 attempts=attempt - 1,
-                note="interrupted by a shutdown; resumes at start",
+                note=SHUTDOWN_NOTE,
             )
             raise
         except (OperationalError, DatabaseGone) as exc:
@@ -386,8 +390,12 @@ class JobRunner:
         done_ids: set[str],
     ) -> None:
         svc = self.service
+        # The articles still wanted are read inside the ingest lane, where deletes run too:
+        # an article deleted while the job waited is not ingested again.
         ingest = self._result(
-            lambda: svc.ingest_lane.submit(lambda: svc.ingest(articles), bounded=False)
+            lambda: svc.ingest_lane.submit(
+                lambda: svc.ingest(self._still_wanted(job_id, articles)), bounded=False
+            )
         )
         story_ids = ingest.stories
         self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
@@ -412,6 +420,14 @@ class JobRunner:
                 + ", ".join(gone[:10])
                 + (" ..." if len(gone) > 10 else ""),
             )
+
+    def _still_wanted(self, job_id: str, articles: list[Article]) -> list[Article]:
+        """``articles`` without those deleted since the job was stored (see
+        ``StoryService.delete_article``)."""
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            wanted = set(row.article_ids or []) if row is not None else set()
+        return [a for a in articles if a.id in wanted]
 
     def _run_stateless(
         self,

@@ -8,6 +8,7 @@ Input models refuse unknown fields and wrong types (no coercion of numbers into 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -115,6 +116,12 @@ class ArticleIn(_Input):
             raise ValueError(
                 "id must be non-blank, not '.' or '..', without '/', whitespace, control "
                 "characters or invisible format characters"
+            )
+        if v is not None and unicodedata.normalize("NFC", v) != v:
+            # "café" written with a combining accent looks like the precomposed one
+            raise ValueError(
+                "id must be in Unicode normal form C (accents composed: é, not e + U+0301); "
+                f"send {unicodedata.normalize('NFC', v)!r}"
             )
         return v
 

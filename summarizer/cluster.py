@@ -338,6 +338,9 @@ class StoryIndex:
         self._profiles: dict[str, ArticleProfile] = {}
         self._story_of: dict[str, str] = {}
         self._stories: dict[str, _StoryState] = {}
+        # ids of stories that ``remove`` emptied: never given to a new story, so that an id
+        # a client holds (and a brief written for it) never names another story
+        self._retired: set[str] = set()
         self._df: Counter[str] = Counter()
         # IDF values hold while the set of articles does not change; cleared on every change.
         self._idf_cache: dict[str, float] = {}
@@ -486,12 +489,25 @@ class StoryIndex:
             self._agglomerate(new[start : start + chunk])
         return {aid: self._story_of[aid] for aid in seen}
 
+    def _new_story_id(self, founder: str) -> str:
+        """``story_id_for(founder)``, unless a story has that id, or had it until it was
+        emptied (its founding article was deleted, and the same id sent again founds a
+        story anew): then the first free id of ``founder`` numbered 1, 2, ... (with a NUL,
+        which no article id holds, so that no other article's id derives it)."""
+        sid = story_id_for(founder)
+        k = 0
+        while sid in self._stories or sid in self._retired:
+            k += 1
+            sid = story_id_for(f"{founder}\x00{k}")
+        return sid
+
     def remove(self, article_id: str) -> str:
         """Take an article out; the id of the story it was in.
 
         The story keeps its id and its other members as they are (it is not grouped
         again), even when the article was the one that founded it; a story left with no
-        article is gone. An unknown id raises InputError.
+        article is gone, and its id is never given to another story. An unknown id raises
+        InputError.
         """
         sid = self.story_of(article_id)
         profile = self._profiles.pop(article_id)
@@ -504,6 +520,7 @@ class StoryIndex:
         state.members.remove(article_id)
         if not state.members:
             del self._stories[sid]
+            self._retired.add(sid)
         self._idf_cache.clear()
         self._weight_cache.clear()
         return sid
@@ -662,9 +679,7 @@ class StoryIndex:
             c = clusters[i]
             if c.story_id is None:
                 founder = min(profs[i], key=order_key)
-                c.story_id = story_id_for(founder.article_id)
-                if c.story_id in self._stories:  # a sha1 prefix collision: practically never
-                    raise InputError(f"story id {c.story_id} already exists")
+                c.story_id = self._new_story_id(founder.article_id)
                 self._stories[c.story_id] = _StoryState(c.story_id)
             st = self._stories[c.story_id]
             added = sorted(
@@ -839,6 +854,7 @@ class StoryIndex:
             "stories": [
                 {"id": s.id, "article_ids": list(s.members)} for s in self._stories.values()
             ],
+            "retired": sorted(self._retired),
         }
 
     @classmethod
@@ -870,6 +886,7 @@ class StoryIndex:
                     if a not in index._profiles or a in index._story_of:
                         raise InputError(f"story {state.id}: article {a!r} unknown or repeated")
                     index._story_of[a] = state.id
+            index._retired = {str(x) for x in data.get("retired", ())}  # absent before deletes
         except InputError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

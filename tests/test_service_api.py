@@ -478,10 +478,32 @@ def test_limits(make_client: Callable[..., TestClient]) -> None:
 def test_unknown_route_and_method(client: TestClient) -> None:
     r = client.get("/v1/nothing")
     assert r.status_code == 404
-    assert r.json() == err("not_found", "Not Found")
+    assert r.json() == err("not_found", "no such endpoint: GET '/v1/nothing'")
     r = client.delete("/v1/stories")
     assert r.status_code == 405
-    assert r.json() == err("method_not_allowed", "Method Not Allowed")
+    assert r.headers["allow"] == "GET"
+    assert r.json() == err("method_not_allowed", "DELETE is not allowed here; allowed: GET")
+    # a path two routes share allows the methods of both
+    r = client.put("/v1/articles/a1", json={})
+    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET"
+    # a long id is not echoed whole
+    r = client.get("/v1/articles/" + "x" * 10_000)
+    assert r.status_code == 404 and len(r.text) < 300
+    assert r.json()["error"]["message"] == f"no article with id {'x' * 79 + '…'!r}"
+
+
+def test_an_id_with_a_combining_accent_is_refused_for_its_composed_twin(
+    client: TestClient,
+) -> None:
+    """'café' with a combining accent looks like the precomposed one; two such ids would
+    name two articles that look alike."""
+    art = {"outlet": "AP", "text": "Officials met in Geneva on Monday to discuss the ceasefire."}
+    r = client.post("/v1/articles", json={"articles": [{**art, "id": "cafe\u0301"}]})
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "articles.0.id"
+    assert "normal form C" in r.json()["error"]["message"]
+    r = client.post("/v1/articles", json={"articles": [{**art, "id": "caf\u00e9"}]})
+    assert r.status_code == 201
 
 
 # ---------------------------------------------------------------- stories

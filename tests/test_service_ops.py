@@ -33,7 +33,7 @@ from test_service_api import (
 
 from service.app import create_app
 from service.deps import key_matches
-from service.errors import Busy, RequestTimeout
+from service.errors import Busy, NotFound, RequestTimeout
 from service.schemas import ArticleIn
 from service.store import JobRow, Store, StoreClosed, utcnow
 from service.worker import Deadline, Lane, wait_future, waiters
@@ -397,6 +397,97 @@ def test_a_story_deleted_while_its_job_runs_is_left_out_not_a_failure(
     assert done["progress"] == {"done": 1, "total": 1}
     assert [len(b["article_ids"]) for b in done["results"]] == [4]
     assert done["note"] == f"1 of its stories were deleted while it ran: {sid}"
+
+
+def test_an_article_deleted_while_its_job_waits_is_not_ingested_again(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A job stores its articles to ingest them later (again after a restart); one deleted
+    in between stays deleted."""
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    seeds = seed_payload()
+    assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+    gone = next(a["id"] for a in seeds if a["id"] in LAVROV)
+    gate = block(service.ingest_lane, 1)
+    try:
+        job = c.post("/v1/jobs", json={"articles": seeds, "length": "short"}).json()
+        wait_for(lambda: service.ingest_lane.pending == 2)  # the job's ingest waits
+        out = service.delete_article(gone)  # as the lane would run it, ahead of the job
+        assert out.story_articles == 3
+        pending = c.get(f"/v1/jobs/{job['id']}", params={"limit": 0}).json()
+        assert gone not in pending["article_ids"] and len(pending["article_ids"]) == 4
+        assert pending["note"] == f"article {gone!r} was deleted while the job ran"
+    finally:
+        gate.set()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done", done
+    assert c.get(f"/v1/articles/{gone}").status_code == 404
+    assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 3]
+
+
+def test_a_story_emptied_by_a_delete_never_lends_its_id_to_a_new_one(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A correction sent under a deleted article's id founds a story of another id, so a
+    brief of the old text still being written can never be stored or served for it."""
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    first = {
+        "id": "corr-1",
+        "outlet": "AP",
+        "text": "A fire at a factory in Lyon killed nine "
+        "workers on Monday, officials said. The cause is not known.",
+    }
+    sid = c.post("/v1/articles", json={"articles": [first]}).json()["data"][0]["story_id"]
+    gate = block(service.brief_lane, 1)
+    try:
+        old_brief = service.submit_story_brief(sid, "short", refresh=False)
+        assert c.delete("/v1/articles/corr-1").json()["story_articles"] == 0
+        fixed = {
+            **first,
+            "text": "A fire at a factory in Lyon injured three workers on "
+            "Monday, officials said, correcting an earlier report of deaths.",
+        }
+        r = c.post("/v1/articles", json={"articles": [fixed]})
+        assert r.status_code == 201, r.json()
+        new_sid = r.json()["data"][0]["story_id"]
+        assert new_sid != sid
+    finally:
+        gate.set()
+    with pytest.raises(NotFound):
+        old_brief.result(60)  # its story is gone
+    assert c.get(f"/v1/stories/{sid}").status_code == 404
+    brief = c.get(f"/v1/stories/{new_sid}/brief", params={"length": "short"}).json()
+    assert "injured three" in " ".join(s["text"] for s in brief["sentences"])
+    assert all(
+        x["quote"] == fixed["text"][x["start"] : x["end"]]
+        for s in brief["sentences"]
+        for x in s["citations"]
+    )
+
+
+def test_an_article_id_that_founded_a_living_story_can_be_sent_again(
+    make_client: Callable[..., TestClient],
+) -> None:
+    c = make_client()
+    seeds = seed_payload()
+    assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+    sid = c.get(f"/v1/articles/{min(LAVROV)}").json()["story_id"]
+    founder = c.get(f"/v1/stories/{sid}").json()["articles"][0]["id"]
+    assert c.delete(f"/v1/articles/{founder}").json()["story_articles"] == 3
+    other = {
+        "id": founder,
+        "outlet": "AP",
+        "text": "A magnitude 6.1 earthquake struck western Nepal on Friday, damaging "
+        "hundreds of homes, officials said.",
+    }
+    r = c.post("/v1/articles", json={"articles": [other]})
+    assert r.status_code == 201, r.json()
+    assert r.json()["data"][0]["story_id"] not in (sid, None)
+    assert c.get(f"/v1/stories/{sid}").json()["article_count"] == 3
 
 
 def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestClient]) -> None:
