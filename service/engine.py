@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.errors import Conflict, NotFound, shown
@@ -199,10 +200,14 @@ class StoryService:
 
     def start(self) -> None:
         """Load the story index from the store (rebuild it when it is missing or unreadable)."""
+        retired: list[str] = []
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
             n_articles = s.scalar(select(func.count()).select_from(ArticleRow)) or 0
             if state is not None:
+                # the ids of deleted stories outlive a snapshot that must be rebuilt
+                kept = state.data.get("retired") if isinstance(state.data, dict) else None
+                retired = [x for x in kept if isinstance(x, str)] if isinstance(kept, list) else []
                 made_by = state.data.get("embedder") if isinstance(state.data, dict) else None
                 if made_by is None:  # a snapshot from before it said: ask the stored vectors
                     models = s.scalars(select(VectorRow.model).distinct()).all()
@@ -216,9 +221,9 @@ class StoryService:
                 except Exception as exc:  # a format this build cannot read
                     log.warning("stored story index unusable (%s); rebuilding", exc)
         if n_articles:
-            self._rebuild_index()
+            self._rebuild_index(retired)
 
-    def _rebuild_index(self) -> None:
+    def _rebuild_index(self, retired: Sequence[str] = ()) -> None:
         """A fresh index from every stored article (one pass over all of them).
 
         Stories keep their ids and members as stored (each article's ``story_id``): grouping
@@ -238,6 +243,7 @@ class StoryService:
                     members.setdefault(row.story_id, []).append(row)
             order = sorted(members, key=lambda sid: (founded[sid], sid))
             self.index = StoryIndex()
+            self.index.retire(retired)
             self.index.seed(
                 (self.pipeline.profile(by_id[aid]) for sid in order for aid in _ids(members[sid])),
                 ((sid, _ids(members[sid])) for sid in order),
@@ -894,20 +900,25 @@ class StoryService:
         story = Story(id=story_id, article_ids=tuple(p.article.id for p in ordered))
         brief = self.pipeline.brief(story, by_id, length=length)
         generated = utcnow()
-        with self.store.session() as s:
-            row = s.get(StoryRow, story_id)
-            current = row is not None and row.revision == revision
-            if current:  # a brief of older articles would overwrite a newer one
-                s.merge(
-                    BriefRow(
-                        story_id=story_id,
-                        length=length,
-                        revision=revision,
-                        article_ids=list(brief.article_ids),
-                        data=brief.model_dump(mode="json"),
-                        generated_at=generated,
+        try:
+            with self.store.session() as s:
+                row = s.get(StoryRow, story_id)
+                current = row is not None and row.revision == revision
+                if current:  # a brief of older articles would overwrite a newer one
+                    s.merge(
+                        BriefRow(
+                            story_id=story_id,
+                            length=length,
+                            revision=revision,
+                            article_ids=list(brief.article_ids),
+                            data=brief.model_dump(mode="json"),
+                            generated_at=generated,
+                        )
                     )
-                )
+        except IntegrityError:
+            # the story was deleted between the check and the commit (the brief's row
+            # names a story that no longer exists): the brief is no longer current
+            current = False
         return BriefOut(**brief.model_dump(), generated_at=generated, cached=False, current=current)
 
     def stateless_briefs(

@@ -376,6 +376,9 @@ def generation_speed(result: GenerationResult) -> dict[str, float | int | None]:
     decode took and how many tokens each gave on average (1.0 without a draft).
     """
     decode_tokens = max(0, result.completion_tokens - 1)
+    # prompt tokens llama.cpp took from its KV cache were never evaluated
+    cached = int(result.extra.get("prompt_cached_tokens", 0))
+    evaluated = max(0, result.prompt_tokens - cached)
     draft: dict[str, float | int | None] = {}
     passes = result.extra.get("decode_passes")
     if passes is not None:
@@ -386,12 +389,11 @@ def generation_speed(result: GenerationResult) -> dict[str, float | int | None]:
         }
     return draft | {
         "prompt_tokens": result.prompt_tokens,
+        "prompt_cached_tokens": cached,
         "completion_tokens": result.completion_tokens,
         "prefill_s": round(result.prefill_s, 3),
         "decode_s": round(result.decode_s, 3),
-        "prefill_tok_s": round(result.prompt_tokens / result.prefill_s, 2)
-        if result.prefill_s > 0
-        else None,
+        "prefill_tok_s": round(evaluated / result.prefill_s, 2) if result.prefill_s > 0 else None,
         "decode_tok_s": round(decode_tokens / result.decode_s, 2) if result.decode_s > 0 else None,
     }
 

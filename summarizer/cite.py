@@ -1488,33 +1488,61 @@ def _speaks_as_i(outside: str) -> bool:
     return False
 
 
+# "..., according to ABC's "This Week."": the source a sentence gives for its words
+_ACCORDING = re.compile(r"\baccording\s+to\s+(?:the\s+)?([A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*)")
+
+
+def _speaker_words(facts: Facts) -> set[str] | None:
+    """The words of the names next to each verb of saying in ``facts`` (before it, or the
+    whole name phrase after it: "said Israeli Prime Minister Benjamin Netanyahu"), titles
+    left out; None where a verb of saying has no named speaker ("he said")."""
+    toks = facts.tokens
+    out: set[str] = set()
+    for k in range(len(toks)):
+        if not _saying_at(toks, k):
+            continue
+        run = _speaker_before(facts, k)
+        if not run:
+            j = k + 1
+            while j < len(toks) and toks[j] == "the":
+                j += 1
+            while j < len(toks) and (facts.entity[j] or toks[j] in _TITLES):
+                if not toks[j][0].isdigit() and toks[j] not in _TITLES:
+                    run.append(toks[j])
+                j += 1
+        if not run:
+            return None
+        out.update(run)
+    return out
+
+
 def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -> bool:
-    """Whether a sentence gives somebody's words to a named source that is not their
-    speaker: every cited sentence puts them in a named speaker's mouth, and the sentence
-    names none of the speakers but names someone else. 'I would consider them
-    reprehensible, according to CNN's "State of the Union."' over 'I would consider them
-    reprehensible," Plouffe said on CNN's "State of the Union."'.
+    """Whether a sentence gives somebody's words "according to" a named source that is not
+    their speaker: 'I would consider them reprehensible, according to CNN's "State of the
+    Union."' over 'I would consider them reprehensible," Plouffe said on CNN's "State of the
+    Union."'. Every cited sentence names the speaker of those words beside its verb of
+    saying (outside the quoted words), and the sentence names none of them.
 
     Judged for words in the first person outside quotation marks (:func:`first_person`
-    lets them pass when the sentence has a verb of saying of its own, and here that verb
-    names the wrong source) and, with ``quoted``, for a sentence whose every citation is
-    a quotation (or that copies quoted words). Words the cited sentences give with an
-    unnamed speaker ("he said"), or that the sentence gives to an unnamed one ("the
-    minister said"), are not judged so; naming any word of the speaker's name phrase
-    ("the White House said" over "White House spokesman Josh Earnest said") is naming
-    the speaker."""
+    lets them pass when the sentence has an attribution of its own, and here it names
+    the wrong source) and, with ``quoted``, for a sentence whose every citation is a
+    quotation (or that copies quoted words). Only "according to <Name>" is judged: a
+    sentence with a verb of saying of its own ("..., the minister told Reuters") names
+    its speaker in ways this check does not read, and a cited sentence whose speaker is
+    not named ("he said") leaves the speaker open."""
     if not cited:
         return False
-    if not quoted and not _speaks_as_i(_outside_quotes(sentence, _starts_open(sentence))):
+    outside = _outside_quotes(sentence, _starts_open(sentence))
+    source = _ACCORDING.search(outside)
+    if source is None or not (quoted or _speaks_as_i(outside)):
         return False
     facts = text_facts(sentence)
-    named = [t for t, e in zip(facts.tokens, facts.entity, strict=True) if e and t != "I"]
-    if not named or _speakers(facts) is None:
-        return False  # "..., the minister said": a speaker it does not name may be theirs
+    if _speakers(facts):
+        return False  # a verb of saying with a named subject of its own
     names = set(facts.tokens)
     for quote in cited:
-        runs = _speakers(text_facts(quote))
-        if not runs or any(_has_name(w, names) for run in runs for w in run if w not in _TITLES):
+        speakers = _speaker_words(text_facts(_outside_quotes(quote, _starts_open(quote))))
+        if not speakers or any(_has_name(w, names) for w in speakers):
             return False
     return True
 

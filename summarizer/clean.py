@@ -123,7 +123,8 @@ _CAPTION_PREFIX = re.compile(
       | image\s+(?:copyright|caption|source|credit) | images?\s*: | photos?\s*: | photos?\s+credit
       | \(photo | photo\s+(?:by|courtesy) | photograph\s*: | pictured\s*: | caption\s*:
       | file\s*(?:photo|image)? \s*[-–—:] | file\s+(?:photo|image)\b
-      | in\s+this\s+(?:[\w.,]+\s+){0,5}(?:photo|image|picture|handout)(?:graph)?s?
+      | in\s+this\s+(?:\w+\.?\s+){0,3}(?:\d{1,2},\s+\d{4},?\s+)?(?:[\w-]+\s+){0,2}
+        (?:photo|image|picture|handout)(?:graph)?s?
         (?=\s*,|\s+(?:taken|released|provided|made|from|shot|distributed|obtained|posted
         |shared|shows|showing|of|by|dated|courtesy|supplied|issued)\b)
       | this\s+(?:\w+\s+){0,2}(?:photo|image|picture)\s+(?:shows|taken|released|provided|made)
@@ -292,12 +293,17 @@ _SENTENCE_OPENER = (
 # not an initialism with full stops ("U.S. - China trade talks"): no city is written so
 _NOT_INITIALS = r"(?!(?:[A-Z]\.){2,3}(?:\s|$))"
 _NOT_ACRONYM = r"(?<!ASEAN)(?<!NASDAQ)(?<!UNESCO)(?<!UNICEF)(?<!INTERPOL)(?<!NAFTA)(?<!BRICS)"
+_PLAIN_OPENER = (
+    r"(?:The|A|An|He|She|It|They|We|In|On|At|As|After|Before|When|While|With|For|From"
+    r"|This|That|These|Those|There)\s"
+)
 _DATELINE_CAPS = re.compile(
     rf"{_NOT_INITIALS}{_CITY_CAPS}{_REGION}{_DATE}"
     rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
     rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})-(?=[A-Z][a-z])"
-    # "WASHINGTON The number of ...": a city of five capitals or more, then a sentence
-    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})\s+(?={_SENTENCE_OPENER})"
+    # "WASHINGTON The number of ...": a city of five capitals or more, then a word that
+    # opens a sentence and never goes on a name ("NAACP President ..." is a name)
+    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})\s+(?={_PLAIN_OPENER})"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
     # "Oroville >> Now is not the time ...": a place in title case before ">>"
@@ -704,28 +710,20 @@ def _related_lists(text: str, lines: list[_Line]) -> None:
     for i, ln in enumerate(lines):
         if not _is_related_head(text, ln):
             continue
-        for nxt in lines[i + 1 :]:
+        prev = ln
+        for j in range(i + 1, len(lines)):
+            nxt = lines[j]
+            if _line_breaks(text[prev.end : nxt.start]) > 1:
+                break  # a blank line: the list is over (or was never there)
+            prev = nxt
             if not nxt.kept:
                 continue
             s = text[nxt.start : nxt.end]
             if _ends_like_sentence(s) or s.endswith((":", ",")) or len(s.split()) > 20:
                 break
+            if j + 1 < len(lines) and _starts_lower(text, lines[j + 1].start):
+                break  # a paragraph wrapped over lines, not a list of links
             nxt.drop("related")
-
-
-def _dangling_lead_ins(text: str, lines: list[_Line]) -> None:
-    """Drop a line that introduces what was removed after it: a line ending in ":" ("See
-    highlights from his show below:") followed by a dropped line (an embed, a video) or
-    by nothing at all."""
-    for i, ln in enumerate(lines):
-        if not ln.kept or ln.keep[-1][1] != ln.end:
-            continue
-        s = text[ln.start : ln.end]
-        if not s.endswith(":") or len(s.split()) > 40:
-            continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if nxt is None or not nxt.kept:
-            ln.drop("lead_in")
 
 
 # ------------------------------------------------------------------ tails
@@ -983,7 +981,6 @@ def clean_text(
                     ln.keep = []
 
     _related_lists(text, lines)
-    _dangling_lead_ins(text, lines)
     _faq_tail(text, lines)
     _qa_tail(text, lines)
     _join_continued(text, lines, [bool(ln.keep) and continues(i) for i, ln in enumerate(lines)])

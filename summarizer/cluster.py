@@ -501,6 +501,11 @@ class StoryIndex:
             sid = story_id_for(f"{founder}\x00{k}")
         return sid
 
+    def retire(self, story_ids: Iterable[str]) -> None:
+        """Never give these story ids to a new story (ids of deleted stories, carried over
+        when an index is rebuilt from stored articles)."""
+        self._retired.update(str(x) for x in story_ids if str(x) not in self._stories)
+
     def remove(self, article_id: str) -> str:
         """Take an article out; the id of the story it was in.
 

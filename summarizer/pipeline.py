@@ -57,6 +57,7 @@ from summarizer.types import (
     Evidence,
     Length,
     ModelInfo,
+    Segment,
     Sentence,
     SentenceGroup,
     Source,
@@ -272,24 +273,30 @@ class Pipeline:
         """The article cleaned and split again into the sentences stored at ``spans``.
 
         Lines dropped at ingest because other articles of the set repeated them are dropped
-        again: they are the lines no stored sentence touches. None when the sentences do
-        not come out at those spans (a damaged record, or another cleaner).
+        again: they are the lines no stored sentence touches. Where the cleaner or the
+        splitter has changed since the article was stored, the stored sentences are taken
+        as they are (``_from_spans``): the article stays what it was at ingest, its stored
+        vectors still fit, and a rule that would now drop its text (or all of it) does not
+        turn stored data into an input error. None for a damaged record.
         """
         try:
             stored = [[int(a), int(b)] for a, b in spans]
         except (TypeError, ValueError):  # a damaged record: prepare the article anew
             return None
-        clean, sents = prepare_article(article)
+        try:
+            clean, sents = prepare_article(article)
+        except EmptyTextError:  # a later cleaner empties what an earlier one kept
+            return _from_spans(article, stored)
         if [[x.start, x.end] for x in sents] != stored:
             dropped = lines_outside(article.text, stored)
             if not dropped:
-                return None
+                return _from_spans(article, stored)
             try:
                 clean, sents = prepare_article(article, common_lines=dropped)
             except EmptyTextError:
-                return None
+                return _from_spans(article, stored)
             if [[x.start, x.end] for x in sents] != stored:
-                return None
+                return _from_spans(article, stored)
         return clean, sents
 
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
@@ -700,6 +707,48 @@ def _headline(
         if first:
             return first
     return f"Story from {parts[0].article.outlet}" if parts else "Untitled story"
+
+
+def _from_spans(
+    article: Article, spans: Sequence[Sequence[int]]
+) -> tuple[CleanText, list[Sentence]] | None:
+    """The sentences stored at ``spans`` of ``article.text``, each a segment of its own;
+    None when a span does not fit the text (a damaged record, or another text)."""
+    text = article.text
+    segments: list[Segment] = []
+    sentences: list[Sentence] = []
+    parts: list[str] = []
+    pos = 0
+    last = 0
+    for a, b in spans:
+        piece = text[a:b] if 0 <= a < b <= len(text) and a >= last else ""
+        if not piece or piece != piece.strip() or _inside_word(text, a) or _inside_word(text, b):
+            return None
+        if parts:
+            pos += 1
+        segments.append(Segment(clean_start=pos, orig_start=a, length=b - a))
+        sentences.append(
+            Sentence(
+                article_id=article.id,
+                outlet=article.outlet,
+                index=len(sentences),
+                start=a,
+                end=b,
+                text=piece,
+            )
+        )
+        parts.append(piece)
+        pos += b - a
+        last = b
+    if not sentences:
+        return None
+    clean = CleanText(article_id=article.id, text="\n".join(parts), segments=tuple(segments))
+    return clean, sentences
+
+
+def _inside_word(text: str, i: int) -> bool:
+    """Whether offset ``i`` falls between two letters or digits of one word."""
+    return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
 
 
 def _numbers(text: str) -> frozenset[str]:

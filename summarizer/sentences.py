@@ -79,7 +79,10 @@ _VERBISH = re.compile(
     r"|rose|fell|grew|shrank|sank|ran|fled|hid|quit|met|paid|fought|struck|stood|spoke"
     r"|broke|froze|shot|wrote|rang|sold|bought|swore|knew|led|held|kept|burnt|slid|spun)$"
 )
-_CONTRACTED_VERB = re.compile(r"(?i)\w['’](?:re|s|ll|ve|d|m)$|n['’]t$")  # "They're", "isn't"
+# "They're", "isn't", "It's" (not the possessive of "Today's headlines")
+_CONTRACTED_VERB = re.compile(
+    r"(?i)\w['’](?:re|ll|ve|d|m)$|n['’]t$|^(?:it|that|what|there|here|he|she|who|let)['’]s$"
+)
 # "Trump wins." "Clinton concedes.": a capitalised subject and a verb in -s, then the end
 # "More photos." "Top stories.": page furniture of the same shape
 _PAGE_NOUNS = frozenset(
@@ -238,7 +241,9 @@ _CLOCK_END = re.compile(
     r"\b[ap]\.m\.\s+(?=[A-Z])(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
     r"|(?:Eastern|Central|Mountain|Pacific|Atlantic|Alaska|Hawaii|Local|Greenwich)\b"
-    r"|[A-Z]{1,4}\b)"
+    r"|[A-Z][a-z]+\s+time\b"  # "9 a.m. Moscow time"
+    r"|(?:[A-Z][a-z]+\s+)?(?:Day|Eve|Night|Morning)\b"  # "8 p.m. Election Day", "Christmas Eve"
+    r"|[A-Z]{2,4}\b)"  # "9 a.m. ET", "GMT" (not "A" or "I", which open sentences)
 )
 
 
@@ -304,7 +309,8 @@ def _is_fragment(s: str) -> bool:
 
 _FURNITURE_WORDS = _PAGE_NOUNS | frozenset(
     "photo video image picture gallery advertisement ad share tweet email print comment "
-    "screen credit caption slideshow".split()
+    "screen credit caption slideshow read more sign subscribe listen watch opinion next "
+    "previous source sources reuters ap afp getty bloomberg xinhua yonhap upi epa".split()
 )
 
 
@@ -344,16 +350,18 @@ def split_sentences(
         safe = _UNSAFE.sub(" ", piece)  # same length, so offsets stay valid
         spans = _merge_abbreviations(safe, splitter(safe))
         spans = _split_clocks(safe, _merge_attributions(safe, spans))
-        # A short piece without a verb is dropped as page furniture when it is the whole
-        # segment or holds a page's words ("Full Screen", "More photos."); otherwise,
-        # between sentences of a paragraph, it is the article's own ("Not once.",
+        # A short piece without a verb is dropped as page furniture when it ends its
+        # segment or holds a page's words ("Full Screen", "More photos.", "Read more.");
+        # between sentences of a paragraph it is the article's own ("Not once.",
         # "Unbelievable.").
-        alone = len(spans) == 1
-        for a, b in spans:
+        last = len(spans) - 1
+        for k, (a, b) in enumerate(spans):
             a, b = _strip(piece, max(0, a), min(len(piece), b))
             if a >= b:
                 continue
-            if _is_fragment(piece[a:b]) and (alone or _furniture(piece[a:b])):
+            # kept only between sentences of its paragraph: a fragment that ends one is a
+            # credit or a link more often than not ("... officials said. Reuters")
+            if _is_fragment(piece[a:b]) and (k == last or _furniture(piece[a:b])):
                 continue
             for pa, pb in _cut_long(piece, a, b, max_chars):
                 s = piece[pa:pb]

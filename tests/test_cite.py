@@ -653,9 +653,9 @@ def test_a_sentence_in_the_first_person_is_not_served_as_fact() -> None:
     assert s.supported
 
 
-def test_first_person_words_given_to_another_source_are_refused() -> None:
-    """Words in the first person without quotation marks pass when the sentence names who
-    says them; naming the programme instead of the speaker ("according to CNN's ...")
+def test_words_given_according_to_a_source_that_is_not_their_speaker_are_refused() -> None:
+    """Words in the first person without quotation marks, or quoted words, pass when the
+    sentence names who says them; "according to" the programme instead of the speaker
     puts them in the wrong mouth."""
     plouffe = 'I would consider them reprehensible," Plouffe said on CNN\'s "State of the Union."'
     assert speaker_dropped(
@@ -664,31 +664,49 @@ def test_first_person_words_given_to_another_source_are_refused() -> None:
     )
     assert not speaker_dropped("I would consider them reprehensible, Plouffe said.", [plouffe])
     assert not speaker_dropped("Plouffe said he would consider them reprehensible.", [plouffe])
-    # another named speaker is refused; an unnamed one, on either side, is not judged
-    lopez = '"We will not back down," Minister Ana Lopez said.'
-    assert speaker_dropped("We will not back down, Senator Ray Cole said.", [lopez])
-    assert not speaker_dropped("We will not back down, the minister said.", [lopez])
     assert not speaker_dropped(
-        "We will not back down, Ana Lopez said.", ['"We will not back down," she said.']
+        "I would consider them reprehensible, according to Plouffe.", [plouffe]
+    )
+    # only "according to <Name>" is judged; an unnamed speaker on either side is not
+    lopez = '"We will not back down," Minister Ana Lopez said.'
+    assert not speaker_dropped("We will not back down, the minister said.", [lopez])
+    assert not speaker_dropped("We will not back down, according to the ministry.", [lopez])
+    assert not speaker_dropped(
+        "We will not back down, according to Ana Lopez.", ['"We will not back down," she said.']
+    )
+    assert not speaker_dropped(
+        "The new tariffs are a mistake, the minister told Reuters.",
+        ['"The new tariffs are a mistake," Trade Minister Ana Lopez told Reuters.'],
+        quoted=True,
     )
     # every cited sentence must give the words to someone else
+    assert speaker_dropped("We will not back down, according to Ray Cole.", [lopez])
     assert not speaker_dropped(
-        "We will not back down, Senator Ray Cole said.",
+        "We will not back down, according to Ray Cole.",
         [lopez, '"We will not back down," Senator Ray Cole said.'],
     )
     assert not speaker_dropped("The council approved the plan.", [plouffe])
-    assert not speaker_dropped("I would consider them reprehensible, Plouffe said.", [])
-    # any quoted words, where every citation is a quotation
+    assert not speaker_dropped("I would consider them reprehensible, according to CNN.", [])
+    # quoted words, where every citation is a quotation
     abc = '"If Romney is the nominee, this is the Romney-Ryan plan," Plouffe said on ABC.'
     draft = "If Romney is the nominee, this is the Romney-Ryan plan, according to ABC."
     assert speaker_dropped(draft, [abc], quoted=True)
     assert not speaker_dropped(draft, [abc])  # not first person, and not said to be quoted
+    # a speaker named after the verb, titles and all; a name at the end of the quoted
+    # words is not the speaker
+    bibi = '"The operation will go on," said Israeli Prime Minister Benjamin Netanyahu.'
     assert not speaker_dropped(
-        "If Romney is the nominee, this is the Romney-Ryan plan, Plouffe said.", [abc], quoted=True
+        "The operation will go on, according to Netanyahu.", [bibi], quoted=True
+    )
+    scholz = '"We will not send tanks to Ukraine," said German Chancellor Olaf Scholz.'
+    assert speaker_dropped(
+        "We will not send tanks to Ukraine, according to Kyiv.", [scholz], quoted=True
     )
     # a word of the speaker's name phrase names the speaker
     earnest = '"The plan is a waste," White House spokesman Josh Earnest said.'
-    assert not speaker_dropped("The plan is a waste, the White House said.", [earnest], True)
+    assert not speaker_dropped(
+        "The plan is a waste, according to the White House.", [earnest], True
+    )
     # in the citer
     art, (sent, ferry) = article(
         "p",
@@ -717,8 +735,6 @@ def test_first_person_words_given_to_another_source_are_refused() -> None:
     assert s.supported
 
     s = cite("We will fight it in court, according to Radio North.")
-    assert not s.supported and s.support >= 0.9
-    s = cite('"We will fight it in court," Radio North reported.')
     assert not s.supported and s.support >= 0.9
     assert cite("We will fight it in court, Tom Ridley said on Radio North.").supported
     assert cite("We will fight it in court, according to the opposition.").supported

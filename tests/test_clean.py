@@ -782,15 +782,30 @@ def test_the_story_links_under_a_related_heading_go_with_it() -> None:
     ct = clean(text)
     assert kept(ct) == [*BODY.splitlines(), "The budget takes effect on July 1, the clerk said."]
     assert set(rules(ct)) == {"related", "heading"} and rules(ct).count("related") == 3
+    # a paragraph after the heading, wrapped over lines or after a blank line, stays
+    wrapped = (
+        BODY + "Related: Senate passes budget bill\nThe governor said on Monday that the\n"
+        "state would appeal the ruling to the\nsupreme court, which could take months.\n"
+    )
+    assert (
+        "supreme court" in kept(clean(wrapped))[-1] and "The governor said" in clean(wrapped).text
+    )
+    spaced = BODY + "Related: Senate passes budget bill\n\nThe governor will appeal, he said.\n"
+    assert "The governor will appeal, he said." in clean(spaced).text
 
 
-def test_a_line_leading_into_a_removed_embed_goes_with_it() -> None:
-    text = BODY + "See highlights from his show, which included a tribute to Prince, below:\n"
-    assert kept(clean(text)) == BODY.splitlines()
-    # a lead-in to text that stays is the article's
-    lead = "In a statement on Tuesday, the harbour authority said:"
-    quoted = BODY + lead + "\nWe will not give up on the harbour plan.\n"
-    assert kept(clean(quoted))[-2:] == [lead, "We will not give up on the harbour plan."]
+def test_a_paragraph_ending_in_a_colon_before_a_removed_line_is_kept() -> None:
+    """A lead-in to an embed the cleaner removed is left: cutting it would cut the
+    sentences before it on the same line too."""
+    text = (
+        BODY + "The White House released the plan on Monday after months of talks. It "
+        "includes three main measures:\n\nA tax cut for working families\n"
+    )
+    line = (
+        "The White House released the plan on Monday after months of talks. It includes "
+        "three main measures:"
+    )
+    assert line in kept(clean(text))
 
 
 @pytest.mark.parametrize(
@@ -800,6 +815,9 @@ def test_a_line_leading_into_a_removed_embed_goes_with_it() -> None:
         "school.",
         "In this image-conscious age, the party spent heavily on advertising.",
         "In this photo ID dispute, the court ruled for the voters.",
+        "In this town, residents shared photos of the flood on social media, the mayor said.",
+        "In this election, voters have seen images of the candidates everywhere.",
+        "In this case, investigators obtained a photo from a neighbour's camera.",
     ],
 )
 def test_a_sentence_opening_like_a_caption_is_kept(line: str) -> None:
@@ -857,6 +875,15 @@ def test_via_after_a_sentence_is_no_photo_caption() -> None:
         (
             "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
             "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
+        ),
+        # a name goes on after an acronym: no dateline
+        (
+            "NAACP President Derrick Johnson said the ruling was a setback for voters.",
+            "NAACP President Derrick Johnson said the ruling was a setback for voters.",
+        ),
+        (
+            "NASCAR Officials fined the team after the race on Sunday, the series said.",
+            "NASCAR Officials fined the team after the race on Sunday, the series said.",
         ),
     ],
 )

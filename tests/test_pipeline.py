@@ -15,7 +15,7 @@ import pytest
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
 from summarizer.cluster import StoryIndex
-from summarizer.errors import InputError
+from summarizer.errors import EmptyTextError, InputError
 from summarizer.io import InputProblem, iter_inputs, render_markdown
 from summarizer.pipeline import Pipeline
 from summarizer.sentences import prepare_article
@@ -598,10 +598,44 @@ def test_lines_shared_across_a_set_are_dropped_and_dropped_again_on_restore(
             (s.start, s.end) for s in p.sentences
         ]
         assert restored.vectors is p.vectors
-    # spans that no cleaning gives are not trusted: the article is prepared anew
-    bad = [[0, 5]]
-    assert pipeline.restore(articles[0], prepared[0].vectors[:1], bad) is None
+    # spans that cut words, overlap or leave the text are not trusted: prepared anew
+    for bad in ([[0, 5]], [[0, 20], [10, 30]], [[0, 10**6]]):
+        assert pipeline.restore(articles[0], prepared[0].vectors[:1], bad) is None, bad
     assert pipeline.restore(articles[0], prepared[0].vectors, [[0], "x"]) is None  # damaged
+
+
+def test_an_article_stored_under_another_splitter_keeps_its_stored_sentences(
+    embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sentences stored at ingest are taken as they are when today's cleaner or splitter
+    would cut the text otherwise, or drop all of it: stored data is never an input error."""
+    import summarizer.pipeline as pipeline_module
+
+    pipeline = Pipeline(Settings(), embedder, None)
+    art = _harbour(
+        "h0",
+        "Wire",
+        "The harbour at Kestrel Bay was closed on Monday after a storm hit.",
+        "Officials said 2 fishing boats sank in the harbour overnight.",
+    )
+    (prepared,) = pipeline.prepare([art])
+    first, second = prepared.sentences[:2]
+    merged = [[first.start, second.end]] + [[x.start, x.end] for x in prepared.sentences[2:]]
+    vectors = prepared.vectors[1:]
+    restored = pipeline.restore(art, vectors, merged)
+    assert restored is not None and restored.vectors is vectors
+    assert [[x.start, x.end] for x in restored.sentences] == merged
+    assert restored.sentences[0].text == art.text[first.start : second.end]
+
+    def empties(*_a: Any, **_k: Any) -> Any:
+        raise EmptyTextError("nothing is left", field="text")
+
+    monkeypatch.setattr(pipeline_module, "prepare_article", empties)
+    spans = [[x.start, x.end] for x in prepared.sentences]
+    again = pipeline.restore(art, prepared.vectors, spans)
+    assert again is not None and [x.text for x in again.sentences] == [
+        x.text for x in prepared.sentences
+    ]
 
 
 def test_copies_of_one_short_article_are_not_emptied_as_boilerplate(embedder: Any) -> None:

@@ -188,6 +188,20 @@ def test_short_fragments_are_dropped_but_short_sentences_kept() -> None:
     assert [s.text for s in sentences] == ["It began.", "He left.", "Oh the irony!"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The board met again on Friday. Read more. It voted to stay.",
+        "The board met again on Friday, officials said. Reuters",
+        "The board met again on Friday. Sign up. It voted to stay.",
+        "Today's headlines.\nThe board met again on Friday.",
+    ],
+)
+def test_furniture_between_or_after_sentences_is_still_dropped(text: str) -> None:
+    got = split(text)
+    assert all(len(x.split()) >= 3 for x in got), got
+
+
 def test_a_short_sentence_inside_a_paragraph_is_the_articles_own() -> None:
     """Only a segment that is nothing but a fragment is furniture; between sentences of a
     paragraph "Not once." and "Unbelievable." are the article's words."""
@@ -244,6 +258,18 @@ def test_an_attribution_after_a_quoted_question_stays_with_it(
             ["Doors open at 8 p.m. Eastern time, the club said."],
         ),
         ("The storm hit at 4 a.m. in the valley.", ["The storm hit at 4 a.m. in the valley."]),
+        (
+            "Talks begin at 9 a.m. Moscow time on Friday, officials said.",
+            ["Talks begin at 9 a.m. Moscow time on Friday, officials said."],
+        ),
+        (
+            "Polls close at 8 p.m. Election Day in most states.",
+            ["Polls close at 8 p.m. Election Day in most states."],
+        ),
+        (
+            "The fire started at 3 p.m. A police spokesman said nobody was hurt.",
+            ["The fire started at 3 p.m.", "A police spokesman said nobody was hurt."],
+        ),
     ],
 )
 def test_a_sentence_ending_at_a_clock_time_ends_there(text: str, expected: list[str]) -> None:
