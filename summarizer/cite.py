@@ -1458,7 +1458,8 @@ def _third_party_speaker(outside: str) -> bool:
 
 
 def first_person(sentence: str, open_quote: bool | None = None) -> bool:
-    """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer.
+    """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer, or thanks or
+    greets someone as its writer ("Thanks for clearing that up, Paul.").
 
     That is the writer of an article talking (a columnist, a first-hand report, "our
     correspondent says"): not a fact a neutral brief can state in its own voice. Words
@@ -1471,7 +1472,17 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     if open_quote is None:
         open_quote = _starts_open(sentence)
     outside = _outside_quotes(sentence, open_quote)
-    return _speaks_as_i(outside) and not _third_party_speaker(outside)
+    mine = _speaks_as_i(outside) or _GREETING.match(outside.lstrip(_OPENING_PUNCT)) is not None
+    return mine and not _third_party_speaker(outside)
+
+
+# the writer thanking or greeting someone ("Thanks for clearing that up, Paul."), not
+# "Thanks to the rain, ..." nor "Hi-tech ..."
+_GREETING = re.compile(
+    r"(?i)(?:thanks(?!\s+to\b)|thank\s+you|sorry\b|congratulations|congrats\b"
+    r"|welcome\s+(?:to|back)\b|cheers\b|good\s+luck\b|hey\b|hi[,!\s]|hello\b)"
+)
+_OPENING_PUNCT = " \t\"'“‘(["
 
 
 def _speaks_as_i(outside: str) -> bool:

@@ -624,6 +624,13 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
         ("A source told us the band would play.", True),
         ("I told reporters the vote was close.", True),
         ("We will not back down, the minister said.", False),
+        # the writer thanking or greeting someone
+        ("Thanks for clearing that up, Paul.", True),
+        ("Welcome to the new normal.", True),
+        ("Thanks to heavy rain, the river rose.", False),
+        ('"Thanks for coming," the mayor said.', False),
+        ("Thank you, Paris, the singer told the crowd.", False),
+        ("Hi-tech firms rallied on Monday.", False),
         (
             "The photo does not violate our rules and was removed in error, the statement says.",
             False,
