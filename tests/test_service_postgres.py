@@ -112,6 +112,30 @@ def test_stories_and_briefs_on_postgres_survive_a_restart(
         assert c2.post("/v1/articles", json={"articles": seed_payload()}).status_code == 200
 
 
+def test_deleting_articles_on_postgres(pg_url: str, tmp_path: Path, embedder: Embedder) -> None:
+    """Foreign keys and cascades as PostgreSQL enforces them: the article's vectors and its
+    story's briefs go with it, an emptied story goes too, and its id is not reused."""
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
+        seeds = seed_payload()
+        assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+        sid = c.get(f"/v1/articles/{min(LAVROV)}").json()["story_id"]
+        assert c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).status_code == 200
+        r = c.delete(f"/v1/articles/{min(LAVROV)}")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"id": min(LAVROV), "story_id": sid, "story_articles": 3}
+        assert c.get(f"/v1/stories/{sid}").json()["has_current_brief"] is False
+        lone = next(a for a in seeds if a["id"] not in LAVROV)
+        lone_sid = c.get(f"/v1/articles/{lone['id']}").json()["story_id"]
+        assert c.delete(f"/v1/articles/{lone['id']}").json()["story_articles"] == 0
+        assert c.get(f"/v1/stories/{lone_sid}").status_code == 404
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
+        assert c.get(f"/v1/stories/{sid}").json()["article_count"] == 3
+        r = c.post("/v1/articles", json={"articles": [lone]})
+        assert r.status_code == 201 and r.json()["data"][0]["story_id"] not in (lone_sid, None)
+        brief = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
+        assert min(LAVROV) not in brief["article_ids"] and len(brief["article_ids"]) == 3
+
+
 def test_a_second_service_on_one_postgres_database_is_refused(
     pg_url: str, pg_server: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
