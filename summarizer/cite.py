@@ -629,7 +629,16 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
     # "eruption" is the brief's "erupted": a word sharing its first five letters is not new
     prefixes = {w[:5] for w in content if len(w) >= 5}
     new = [w for w in text_facts(headline).content - content if w[:5] not in prefixes]
+    for w in text_facts(headline).content:  # "confirms" is not "confident" here
+        verb = next((v for v in _CERTAINTY_VERBS if w.startswith(v)), None)
+        if verb and not any(c.startswith(verb) for c in content):
+            return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
+
+
+# verbs that make a claim certain, or settle who is right: a headline may use one only
+# where its brief does ("confident", "expects" and "said" confirm nothing)
+_CERTAINTY_VERBS = ("confirm", "prove", "admit", "guarantee", "concede", "refute", "debunk")
 
 
 # ---------------------------------------------------------------- hard checks

@@ -1117,6 +1117,22 @@ def test_a_headline_is_grounded_only_in_what_its_brief_serves() -> None:
         assert not headline_grounded(bad, served), bad
     refused = [s.model_copy(update={"supported": False}) for s in served]
     assert not headline_grounded("Island council approves harbour budget", refused)
+    # a verb of certainty as the one new word says more than the brief
+    hedged = [
+        BriefSentence(
+            text="The adviser said the White House is confident the court will uphold the law.",
+            support=0.9,
+            citations=[],
+        )
+    ]
+    assert headline_grounded("Adviser Expects Court to Uphold the Law", hedged)
+    assert not headline_grounded("Adviser Confirms Court Will Uphold the Law", hedged)
+    sure = [
+        hedged[0].model_copy(
+            update={"text": "The adviser confirmed that the court will uphold the law."}
+        )
+    ]
+    assert headline_grounded("Adviser Confirms Court Will Uphold the Law", sure)
 
 
 def test_a_headline_count_counts_what_its_brief_counts() -> None:
