@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from service.errors import Conflict, NotFound, shown
 from service.schemas import (
@@ -437,9 +438,9 @@ class StoryService:
                     sid = self.index.remove(article_id)
                     self._index_dirty = True  # until the transaction commits
                 s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
+                self._drop_from_pending_jobs(s, row)
                 s.delete(row)
                 s.flush()
-                self._drop_from_pending_jobs(s, article_id)
                 left: list[ArticleRow] = []
                 if sid is not None:
                     s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
@@ -465,15 +466,30 @@ class StoryService:
             raise
 
     @staticmethod
-    def _drop_from_pending_jobs(s: Session, article_id: str) -> None:
+    def _drop_from_pending_jobs(s: Session, deleted: ArticleRow) -> None:
         """Take a deleted article out of the jobs that have not finished, so that a job
-        resumed after a restart (which ingests its articles again) does not bring it back."""
+        resumed after a restart (which ingests its articles again) does not bring it back:
+        the item of its id, and any item that ingest would take for it under another id
+        (the same url, or the same text)."""
+
+        def same(item: Mapping[str, Any]) -> bool:
+            if item.get("id") == deleted.id:
+                return True
+            if deleted.url and item.get("url") == deleted.url:
+                return True
+            text = item.get("text")
+            return isinstance(text, str) and _same_text(deleted.text, text)
+
         for job in s.scalars(select(JobRow).where(JobRow.status.in_(("queued", "running")))):
-            if job.store and article_id in (job.article_ids or []):
-                job.article_ids = [a for a in job.article_ids if a != article_id]
-                job.payload = [p for p in job.payload or [] if p.get("id") != article_id]
-                job.note = f"article {shown(article_id)} was deleted while the job ran"
-                job.updated_at = utcnow()
+            if not job.store:
+                continue
+            gone = {str(p.get("id")) for p in job.payload or [] if same(p)}
+            if not gone:
+                continue
+            job.payload = [p for p in job.payload or [] if str(p.get("id")) not in gone]
+            job.article_ids = [a for a in job.article_ids or [] if a not in gone]
+            job.note = f"article {shown(deleted.id)} was deleted while the job ran"
+            job.updated_at = utcnow()
 
     def _reload_index(self) -> None:
         with self.store.session() as s:
@@ -915,9 +931,10 @@ class StoryService:
                             generated_at=generated,
                         )
                     )
-        except IntegrityError:
-            # the story was deleted between the check and the commit (the brief's row
-            # names a story that no longer exists): the brief is no longer current
+        except (IntegrityError, StaleDataError):
+            # an article was deleted between the check and the commit: the story (a new
+            # row would name it) or its stored brief (an update would find it) is gone,
+            # and the brief is no longer current
             current = False
         return BriefOut(**brief.model_dump(), generated_at=generated, cached=False, current=current)
 

@@ -404,11 +404,8 @@ class JobRunner:
             for sid in story_ids:
                 if sid in done_ids:
                     continue
-                try:
-                    brief = self._result(
-                        partial(svc.submit_story_brief, sid, length, refresh=False, bounded=False)
-                    )
-                except NotFound:
+                brief = self._story_brief(sid, length)
+                if brief is None:
                     gone.append(sid)
                     continue
                 progress.add(brief.model_dump(mode="json"), sid)
@@ -420,6 +417,23 @@ class JobRunner:
                 + ", ".join(gone[:10])
                 + (" ..." if len(gone) > 10 else ""),
             )
+
+    def _story_brief(self, sid: str, length: Length) -> BriefOut | None:
+        """A stored story's brief for a job; None when the story was deleted meanwhile.
+
+        A brief that came out not current (an article was deleted, or joined, while it was
+        written) is written again, once: it may quote an article that is gone."""
+        svc = self.service
+        for _ in range(2):
+            try:
+                brief = self._result(
+                    partial(svc.submit_story_brief, sid, length, refresh=False, bounded=False)
+                )
+            except NotFound:
+                return None
+            if brief.current:
+                return brief
+        return brief
 
     def _still_wanted(self, job_id: str, articles: list[Article]) -> list[Article]:
         """``articles`` without those deleted since the job was stored (see

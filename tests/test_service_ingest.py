@@ -498,3 +498,44 @@ def test_the_ids_of_deleted_stories_outlive_a_rebuilt_index(
         assert c.get("/v1/stories").json()["count"] == 2
         r = c.post("/v1/articles", json={"articles": [extra]})
         assert r.status_code == 201 and r.json()["data"][0]["story_id"] != sid
+
+
+def test_a_brief_rewritten_as_an_article_of_its_story_is_deleted_is_answered_not_stored(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The brief replaces a stored one (an update) while a delete removes the stored briefs
+    of the story: the update finds no row (a 500 before)."""
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from service.store import BriefRow
+
+    app = build_app(tmp_path, embedder)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        service = app.state.service
+        assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        story = next(s for s in c.get("/v1/stories").json()["data"] if s["article_count"] == 4)
+        sid = story["id"]
+        assert c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).status_code == 200
+        victim = c.get(f"/v1/stories/{sid}").json()["articles"][1]["id"]
+        fired: list[Any] = []
+
+        def before_flush(session: Session, *_: Any) -> None:
+            if not fired and any(isinstance(o, BriefRow) for o in session.dirty):
+                t = threading.Thread(target=lambda: fired.append(service.delete_article(victim)))
+                t.start()
+                t.join()
+
+        event.listen(Session, "before_flush", before_flush)
+        try:
+            params = {"length": "short", "refresh": "true"}
+            r = c.get(f"/v1/stories/{sid}/brief", params=params)
+        finally:
+            event.remove(Session, "before_flush", before_flush)
+        assert fired and fired[0].story_articles == 3
+        assert r.status_code == 200, r.json()
+        assert r.json()["current"] is False
+        again = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
+        assert again["cached"] is False and victim not in again["article_ids"]

@@ -410,21 +410,54 @@ def test_an_article_deleted_while_its_job_waits_is_not_ingested_again(
     seeds = seed_payload()
     assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
     gone = next(a["id"] for a in seeds if a["id"] in LAVROV)
+    # the same text under another id is the same article to ingest: it goes too
+    twin = {**next(a for a in seeds if a["id"] == gone), "id": "twin-1"}
     gate = block(service.ingest_lane, 1)
     try:
-        job = c.post("/v1/jobs", json={"articles": seeds, "length": "short"}).json()
+        body = {"articles": [*seeds, twin], "length": "short"}
+        job = c.post("/v1/jobs", json=body).json()
         wait_for(lambda: service.ingest_lane.pending == 2)  # the job's ingest waits
         out = service.delete_article(gone)  # as the lane would run it, ahead of the job
         assert out.story_articles == 3
         pending = c.get(f"/v1/jobs/{job['id']}", params={"limit": 0}).json()
-        assert gone not in pending["article_ids"] and len(pending["article_ids"]) == 4
+        assert len(pending["article_ids"]) == 4
+        assert gone not in pending["article_ids"] and "twin-1" not in pending["article_ids"]
         assert pending["note"] == f"article {gone!r} was deleted while the job ran"
     finally:
         gate.set()
     done = wait_job(c, job["id"])
     assert done["status"] == "done", done
     assert c.get(f"/v1/articles/{gone}").status_code == 404
+    assert c.get("/v1/articles/twin-1").status_code == 404
     assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 3]
+
+
+def test_a_job_writes_again_a_brief_that_came_out_not_current(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article deleted (or added) while a job's brief is written leaves that brief not
+    current, and it may quote the deleted article: the job asks for the brief again."""
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    real = service.submit_story_brief
+    calls: list[str] = []
+
+    def first_stale(sid: str, *args: Any, **kw: Any) -> concurrent.futures.Future[Any]:
+        calls.append(sid)
+        future = real(sid, *args, **kw)
+        if calls.count(sid) > 1:
+            return future
+        stale: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        stale.set_result(future.result(60).model_copy(update={"current": False}))
+        return stale
+
+    monkeypatch.setattr(service, "submit_story_brief", first_stale)
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and done["progress"] == {"done": 2, "total": 2}
+    assert sorted(calls.count(sid) for sid in set(calls)) == [2, 2]
+    assert all(b["current"] for b in done["results"])
 
 
 def test_a_story_emptied_by_a_delete_never_lends_its_id_to_a_new_one(
