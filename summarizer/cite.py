@@ -1509,30 +1509,41 @@ def _speaks_as_i(outside: str) -> bool:
 
 
 # "..., according to ABC's "This Week."": the source a sentence gives for its words
-_ACCORDING = re.compile(r"\baccording\s+to\s+(?:the\s+)?([A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*)")
+_ACCORDING = re.compile(r"(?i)\baccording\s+to\s+([\w'’.&-]+(?:\s+[\w'’.&-]+){0,5})")
+_SPEAKER_WINDOW = 6  # words before a verb of saying that may name its speaker
 
 
-def _speaker_words(facts: Facts) -> set[str] | None:
-    """The words of the names next to each verb of saying in ``facts`` (before it, or the
-    whole name phrase after it: "said Israeli Prime Minister Benjamin Netanyahu"), titles
-    left out; None where a verb of saying has no named speaker ("he said")."""
+def _speaker_window(facts: Facts) -> set[str] | None:
+    """The words that may name the speaker of each verb of saying in ``facts``: the few
+    words before it ("Sen. Mitt Romney, R-Utah, said", "Chuck Schumer of New York said")
+    and the name phrase right after it ("said Israeli Prime Minister Benjamin Netanyahu");
+    None where a verb of saying has a speaker who is not named ("he said", "the Kentucky
+    Republican said"): who speaks is then open."""
     toks = facts.tokens
     out: set[str] = set()
     for k in range(len(toks)):
         if not _saying_at(toks, k):
             continue
-        run = _speaker_before(facts, k)
-        if not run:
+        end = k
+        while end > 0 and toks[end - 1] in _WHEN:
+            end -= 1
+        run = _name_run(facts, end)
+        start = end - len(run)
+        named = [w for w in run if w not in _TITLES]
+        if named and start > 0 and toks[start - 1] in ("the", "a", "an"):
+            return None  # "the Kentucky Republican said"
+        if not named:
             j = k + 1
             while j < len(toks) and toks[j] == "the":
                 j += 1
             while j < len(toks) and (facts.entity[j] or toks[j] in _TITLES):
                 if not toks[j][0].isdigit() and toks[j] not in _TITLES:
-                    run.append(toks[j])
+                    named.append(toks[j])
                 j += 1
-        if not run:
-            return None
-        out.update(run)
+            if not named:
+                return None
+            out.update(named)
+        out.update(toks[max(0, end - _SPEAKER_WINDOW) : end])
     return out
 
 
@@ -1541,28 +1552,33 @@ def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -
     their speaker: 'I would consider them reprehensible, according to CNN's "State of the
     Union."' over 'I would consider them reprehensible," Plouffe said on CNN's "State of the
     Union."'. Every cited sentence names the speaker of those words beside its verb of
-    saying (outside the quoted words), and the sentence names none of them.
+    saying (outside the quoted words), and no word of the source names one of them.
 
     Judged for words in the first person outside quotation marks (:func:`first_person`
     lets them pass when the sentence has an attribution of its own, and here it names
     the wrong source) and, with ``quoted``, for a sentence whose every citation is a
-    quotation (or that copies quoted words). Only "according to <Name>" is judged: a
-    sentence with a verb of saying of its own ("..., the minister told Reuters") names
-    its speaker in ways this check does not read, and a cited sentence whose speaker is
-    not named ("he said") leaves the speaker open."""
+    quotation (or that copies quoted words). Only "according to" a source with a name
+    in it is judged ("according to the opposition" may well be the speaker's side); a
+    sentence with a verb of saying of its own outside its quotation marks names its
+    speaker in ways this check does not read, and a cited sentence whose speaker is not
+    named ("he said") leaves the speaker open."""
     if not cited:
         return False
     outside = _outside_quotes(sentence, _starts_open(sentence))
-    source = _ACCORDING.search(outside)
-    if source is None or not (quoted or _speaks_as_i(outside)):
+    found = _ACCORDING.search(outside)
+    if found is None or not (quoted or _speaks_as_i(outside)):
         return False
-    facts = text_facts(sentence)
-    if _speakers(facts):
-        return False  # a verb of saying with a named subject of its own
-    names = set(facts.tokens)
+    source_facts = text_facts(found.group(1))
+    source = {
+        t.removesuffix("'s").removesuffix("’s")
+        for t, e in zip(source_facts.tokens, source_facts.entity, strict=True)
+        if e and t not in _TITLES
+    }
+    if not source or _speakers(text_facts(outside)):
+        return False  # no name to judge, or a verb of saying with a subject of its own
     for quote in cited:
-        speakers = _speaker_words(text_facts(_outside_quotes(quote, _starts_open(quote))))
-        if not speakers or any(_has_name(w, names) for w in speakers):
+        window = _speaker_window(text_facts(_outside_quotes(quote, _starts_open(quote))))
+        if window is None or any(_has_name(w, window) for w in source):
             return False
     return True
 

@@ -714,6 +714,36 @@ def test_words_given_according_to_a_source_that_is_not_their_speaker_are_refused
     assert not speaker_dropped(
         "The plan is a waste, according to the White House.", [earnest], True
     )
+    # "According to" in any case and place; a source with words of its own
+    on_cnn = '"I would consider them reprehensible," Plouffe said on CNN.'
+    assert speaker_dropped(
+        'According to CNN, "I would consider them reprehensible."', [on_cnn], quoted=True
+    )
+    assert speaker_dropped(
+        '"I would consider them reprehensible," according to a CNN interview.', [on_cnn], True
+    )
+    # a speaker named before an apposition, or as "the <description>", is not refused
+    for draft, quote in (
+        (
+            'The plan "is a disaster," according to Romney.',
+            '"The plan is a disaster," Sen. Mitt Romney, R-Utah, said.',
+        ),
+        (
+            'The deal "is dead," according to Schumer.',
+            '"The deal is dead," Chuck Schumer of New York said.',
+        ),
+        (
+            "The deal is dead, according to Mitch McConnell.",
+            '"The deal is dead," the Kentucky Republican said.',
+        ),
+    ):
+        assert not speaker_dropped(draft, [quote], quoted=True), draft
+    # quoted words with a "said" inside them are still given to the source after them
+    assert speaker_dropped(
+        '"Trump said he would win," according to Clinton.',
+        ['"Trump said he would win," Pelosi said.'],
+        quoted=True,
+    )
     # in the citer
     art, (sent, ferry) = article(
         "p",
