@@ -123,7 +123,8 @@ _CAPTION_PREFIX = re.compile(
       | image\s+(?:copyright|caption|source|credit) | images?\s*: | photos?\s*: | photos?\s+credit
       | \(photo | photo\s+(?:by|courtesy) | photograph\s*: | pictured\s*: | caption\s*:
       | file\s*(?:photo|image)? \s*[-–—:] | file\s+(?:photo|image)\b
-      | in\s+this\s+(?:\w+\.?\s+){0,3}(?:\d{1,2},\s+\d{4},?\s+)?(?:[\w-]+\s+){0,2}
+      | in\s+this\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+)?(?:\w+\.?\s+){0,3}
+        (?:\d{1,2},\s+\d{4},?\s+)?(?:[\w-]+\s+){0,2}
         (?:photo|image|picture|handout)(?:graph)?s?
         (?=\s*,|\s+(?:taken|released|provided|made|from|shot|distributed|obtained|posted
         |shared|shows|showing|of|by|dated|courtesy|supplied|issued)\b)
@@ -301,9 +302,12 @@ _DATELINE_CAPS = re.compile(
     rf"{_NOT_INITIALS}{_CITY_CAPS}{_REGION}{_DATE}"
     rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
     rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})-(?=[A-Z][a-z])"
-    # "WASHINGTON The number of ...": a city of five capitals or more, then a word that
-    # opens a sentence and never goes on a name ("NAACP President ..." is a name)
+    # "WASHINGTON The number of ...": a city in capitals, then a word that opens a
+    # sentence; after five or six capitals only one that never goes on a name ("NAACP
+    # President ...", "NASCAR Officials ..." are names), after seven or more any
+    # ("WASHINGTON President Barack Obama said ...", "BAGHDAD Police said ...")
     rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})\s+(?={_PLAIN_OPENER})"
+    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{7}})\s+(?={_SENTENCE_OPENER})"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
     # "Oroville >> Now is not the time ...": a place in title case before ">>"
@@ -726,6 +730,30 @@ def _related_lists(text: str, lines: list[_Line]) -> None:
             nxt.drop("related")
 
 
+# a line that points at something shown with it: "See highlights from his show below:",
+# "Here is a report on ...:", "Watch the video:"
+_POINTS_AT_EMBED = re.compile(r"(?i)\b(?:below|here|watch|see|view|listen|the\s+following)\b")
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s")
+
+
+def _embed_lead_ins(text: str, lines: list[_Line]) -> None:
+    """Drop a line that only introduces an embed the cleaner removed: one sentence ending
+    in ":" that points at it ("See highlights from his show, which included a tribute to
+    Prince, below:"), followed by a dropped line or by nothing. A line with a sentence
+    before its lead-in, or one whose next line stays, is left whole."""
+    for i, ln in enumerate(lines):
+        if ln.keep != [(ln.start, ln.end)]:
+            continue
+        s = text[ln.start : ln.end]
+        if not s.endswith(":") or _SENTENCE_INSIDE.search(s) or len(s.split()) > 30:
+            continue
+        if not _POINTS_AT_EMBED.search(s):
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt is None or not nxt.kept:
+            ln.drop("lead_in")
+
+
 # ------------------------------------------------------------------ tails
 
 
@@ -981,6 +1009,7 @@ def clean_text(
                     ln.keep = []
 
     _related_lists(text, lines)
+    _embed_lead_ins(text, lines)
     _faq_tail(text, lines)
     _qa_tail(text, lines)
     _join_continued(text, lines, [bool(ln.keep) and continues(i) for i, ln in enumerate(lines)])

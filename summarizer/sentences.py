@@ -309,17 +309,19 @@ def _is_fragment(s: str) -> bool:
 
 _FURNITURE_WORDS = _PAGE_NOUNS | frozenset(
     "photo video image picture gallery advertisement ad share tweet email print comment "
-    "screen credit caption slideshow read more sign subscribe listen watch opinion next "
-    "previous source sources reuters ap afp getty bloomberg xinhua yonhap upi epa".split()
+    "screen full credit caption slideshow read more sign up subscribe listen watch opinion "
+    "next previous top source sources via reuters ap afp getty bloomberg xinhua yonhap upi "
+    "epa images".split()
 )
 
 
 def _furniture(s: str) -> bool:
-    """A fragment that is page furniture wherever it stands: no letters ("1 / 11"), or a
-    page's own words ("More photos.", "Full Screen", "Advertisement")."""
+    """A fragment that is page furniture wherever it stands: no letters ("1 / 11"), or
+    nothing but a page's own words ("More photos.", "Read more.", "Sign up", "Reuters",
+    "Source: Bloomberg"); "No more." or "Her source?" is the article's."""
     if not _LETTER.search(s):
         return True
-    return any(w.lower() in _FURNITURE_WORDS for w in _WORD.findall(s))
+    return all(w.lower() in _FURNITURE_WORDS for w in _WORD.findall(s))
 
 
 # ------------------------------------------------------------------ public API
@@ -350,18 +352,16 @@ def split_sentences(
         safe = _UNSAFE.sub(" ", piece)  # same length, so offsets stay valid
         spans = _merge_abbreviations(safe, splitter(safe))
         spans = _split_clocks(safe, _merge_attributions(safe, spans))
-        # A short piece without a verb is dropped as page furniture when it ends its
-        # segment or holds a page's words ("Full Screen", "More photos.", "Read more.");
-        # between sentences of a paragraph it is the article's own ("Not once.",
-        # "Unbelievable.").
-        last = len(spans) - 1
-        for k, (a, b) in enumerate(spans):
+        # A short piece without a verb is dropped as page furniture when it is the whole
+        # segment or nothing but a page's words ("Full Screen", "More photos.", "Read
+        # more.", "Reuters"); otherwise, in a paragraph, it is the article's own ("Not
+        # once.", "Unbelievable.", "No more.").
+        alone = len(spans) == 1
+        for a, b in spans:
             a, b = _strip(piece, max(0, a), min(len(piece), b))
             if a >= b:
                 continue
-            # kept only between sentences of its paragraph: a fragment that ends one is a
-            # credit or a link more often than not ("... officials said. Reuters")
-            if _is_fragment(piece[a:b]) and (k == last or _furniture(piece[a:b])):
+            if _is_fragment(piece[a:b]) and (alone or _furniture(piece[a:b])):
                 continue
             for pa, pb in _cut_long(piece, a, b, max_chars):
                 s = piece[pa:pb]

@@ -794,6 +794,17 @@ def test_the_story_links_under_a_related_heading_go_with_it() -> None:
     assert "The governor will appeal, he said." in clean(spaced).text
 
 
+def test_a_line_that_only_leads_into_a_removed_embed_goes() -> None:
+    lead = "See highlights from his show, which included a tribute to Prince, below:"
+    assert kept(clean(BODY + lead + "\n")) == BODY.splitlines()
+    assert kept(clean(BODY + lead + "\nFull Screen\n")) == BODY.splitlines()
+    # a lead-in to text that stays, or one without a pointer to an embed, is the article's
+    stays = BODY + lead + "\nThe show ran for three hours, the venue said.\n"
+    assert lead in kept(clean(stays))
+    plain = "In a statement on Tuesday, the harbour authority said:"
+    assert plain in kept(clean(BODY + plain + "\n"))
+
+
 def test_a_paragraph_ending_in_a_colon_before_a_removed_line_is_kept() -> None:
     """A lead-in to an embed the cleaner removed is left: cutting it would cut the
     sentences before it on the same line too."""
@@ -830,6 +841,8 @@ def test_a_sentence_opening_like_a_caption_is_kept(line: str) -> None:
         "In this Oct. 5, 2023, file photo, the minister speaks to reporters in Seoul.",
         "In this photo released by KCNA, leader Kim Jong Un inspects a factory.",
         "In this image made from video, smoke rises over the port.",
+        "In this Tuesday, Oct. 10, 2017 photo, firefighters battle a blaze in Santa Rosa.",
+        "In this Monday, Nov. 12, 2018, aerial photo, homes lie in ruins in Paradise.",
     ],
 )
 def test_a_caption_opening_in_this_photo_is_removed(line: str) -> None:
@@ -875,6 +888,14 @@ def test_via_after_a_sentence_is_no_photo_caption() -> None:
         (
             "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
             "NASDAQ The index fell 2 percent on Monday, its worst day in a month.",
+        ),
+        (
+            "WASHINGTON President Barack Obama said on Monday he would sign the bill.",
+            "President Barack Obama said on Monday he would sign the bill.",
+        ),
+        (
+            "BAGHDAD Police said a car bomb killed at least 12 people on Sunday.",
+            "Police said a car bomb killed at least 12 people on Sunday.",
         ),
         # a name goes on after an acronym: no dateline
         (

@@ -202,6 +202,21 @@ def test_furniture_between_or_after_sentences_is_still_dropped(text: str) -> Non
     assert all(len(x.split()) >= 3 for x in got), got
 
 
+def test_a_short_sentence_that_ends_a_paragraph_is_kept_unless_it_is_furniture() -> None:
+    text = (
+        "The board met again on Friday. It took our leadership position. Unbelievable.\n"
+        "The team was beaten in the final. Game over.\n"
+        "She would not say who told her. Her source?\n"
+    )
+    assert split(text)[2:] == [
+        "Unbelievable.",
+        "The team was beaten in the final.",
+        "Game over.",
+        "She would not say who told her.",
+        "Her source?",
+    ]
+
+
 def test_a_short_sentence_inside_a_paragraph_is_the_articles_own() -> None:
     """Only a segment that is nothing but a fragment is furniture; between sentences of a
     paragraph "Not once." and "Unbelievable." are the article's words."""
