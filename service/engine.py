@@ -223,6 +223,9 @@ class StoryService:
                     log.warning("stored story index unusable (%s); rebuilding", exc)
         if n_articles:
             self._rebuild_index(retired)
+        else:  # nothing to rebuild from; the ids of deleted stories stay retired
+            self.index = StoryIndex()
+            self.index.retire(retired)
 
     def _rebuild_index(self, retired: Sequence[str] = ()) -> None:
         """A fresh index from every stored article (one pass over all of them).

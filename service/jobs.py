@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -290,7 +291,10 @@ class JobRunner:
             store = row.store
             results: list[dict[str, Any]] = list(row.results or [])
         try:
-            articles = [ArticleIn.model_validate(d).to_article() for d in payload]
+            # the articles as stored: validated when the job was made, under the rules then
+            articles = [
+                ArticleIn.model_validate(d, context={"stored": True}).to_article() for d in payload
+            ]
             done_ids = {r["story_id"] for r in results}
             if store:
                 self._run_stored(job_id, articles, length, results, done_ids)
@@ -315,6 +319,13 @@ class JobRunner:
                     note=f"the database failed ({reason}); tried again shortly",
                 )
             raise _DatabaseFault(reason) from exc
+        except ValidationError as exc:  # a stored article this build no longer accepts
+            errors = exc.errors()
+            reason = errors[0]["msg"] if errors else str(exc)
+            message = f"a stored article is no longer valid: {reason}"
+            log.warning("job %s failed: %s", job_id, message)
+            self._update(job_id, status="failed", error=message, finished_at=utcnow())
+            return
         except (StoryBriefError, ServiceError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("job %s failed: %s", job_id, message)

@@ -12,7 +12,14 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
 
 from summarizer.errors import InputError
 from summarizer.io import URL_SCHEME_MESSAGE, WEB_URL, article_from_dict, parse_date
@@ -110,14 +117,16 @@ class ArticleIn(_Input):
 
     @field_validator("id")
     @classmethod
-    def _addressable_id(cls, v: str | None) -> str | None:
+    def _addressable_id(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None and (not v.strip() or _BAD_ID.search(v) or v in (".", "..")):
             # "." and ".." would name the path's folders: /v1/articles/.. is /v1
             raise ValueError(
                 "id must be non-blank, not '.' or '..', without '/', whitespace, control "
                 "characters or invisible format characters"
             )
-        if v is not None and unicodedata.normalize("NFC", v) != v:
+        stored = isinstance(info.context, dict) and info.context.get("stored")
+        if v is not None and not stored and unicodedata.normalize("NFC", v) != v:
+            # (an article stored with its job before this rule keeps its id)
             # "café" written with a combining accent looks like the precomposed one
             raise ValueError(
                 "id must be in Unicode normal form C (accents composed: é, not e + U+0301); "

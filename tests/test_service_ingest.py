@@ -539,3 +539,22 @@ def test_a_brief_rewritten_as_an_article_of_its_story_is_deleted_is_answered_not
         assert r.json()["current"] is False
         again = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
         assert again["cached"] is False and victim not in again["article_ids"]
+
+
+def test_the_ids_of_deleted_stories_outlive_a_rebuild_with_no_article_left(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    import sqlite3
+
+    extra = {"id": "lone-1", "outlet": "AP", "text": EXTRA_TEXT}
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        sid = c.post("/v1/articles", json={"articles": [extra]}).json()["data"][0]["story_id"]
+        assert c.delete("/v1/articles/lone-1").json()["story_articles"] == 0
+    con = sqlite3.connect(tmp_path / "storybrief.db")
+    (data,) = con.execute("select data from index_state").fetchone()
+    con.execute("update index_state set data = ?", (json.dumps({**json.loads(data), "format": 0}),))
+    con.commit()
+    con.close()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        r = c.post("/v1/articles", json={"articles": [extra]})
+        assert r.status_code == 201 and r.json()["data"][0]["story_id"] != sid

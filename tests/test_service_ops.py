@@ -142,6 +142,10 @@ def test_cors_is_off_by_default_and_configurable(
     assert r.headers["access-control-allow-origin"] == "https://reader.example"
     r = on.get("/v1/stories", headers={"Origin": "https://other.example"})
     assert "access-control-allow-origin" not in r.headers
+    # a page may delete an article too
+    preflight = {**origin, "Access-Control-Request-Method": "DELETE"}
+    r = on.options("/v1/articles/a1", headers=preflight)
+    assert r.status_code == 200 and "DELETE" in r.headers["access-control-allow-methods"]
 
 
 # ---------------------------------------------------------------- lanes
