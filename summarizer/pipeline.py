@@ -260,11 +260,23 @@ class Pipeline:
         Lines dropped at ingest because other articles of the set repeated them are dropped
         again: they are the lines no stored sentence touches.
         """
-        found = self.resplit(article, spans)
+        found = _resplit(article, spans)
         if found is None or vectors.shape[0] != len(found[1]):
             return None
-        clean, sents = found
+        clean, sents, exact = found
+        if not exact and not self._vectors_fit(sents, vectors):
+            return None  # spans taken as stored must be the sentences the vectors are of
         return PreparedArticle(article, clean, tuple(sents), vectors)
+
+    def _vectors_fit(self, sents: Sequence[Sentence], vectors: np.ndarray) -> bool:
+        """Whether stored vectors are those of ``sents``: the first and last sentence
+        embedded again come out within ``VECTOR_FIT`` cosine of their stored rows (a
+        damaged record, or another text under the same id, does not)."""
+        if not sents:
+            return False
+        picks = sorted({0, len(sents) - 1})
+        fresh = self.embedder.encode([sents[i].text for i in picks])
+        return all(float(fresh[j] @ vectors[i]) >= VECTOR_FIT for j, i in enumerate(picks))
 
     @staticmethod
     def resplit(
@@ -275,29 +287,12 @@ class Pipeline:
         Lines dropped at ingest because other articles of the set repeated them are dropped
         again: they are the lines no stored sentence touches. Where the cleaner or the
         splitter has changed since the article was stored, the stored sentences are taken
-        as they are (``_from_spans``): the article stays what it was at ingest, its stored
-        vectors still fit, and a rule that would now drop its text (or all of it) does not
-        turn stored data into an input error. None for a damaged record.
+        as they are (``_from_spans``): the article stays what it was at ingest, and a rule
+        that would now drop its text (or all of it) does not turn stored data into an
+        input error. None for a damaged record.
         """
-        try:
-            stored = [[int(a), int(b)] for a, b in spans]
-        except (TypeError, ValueError):  # a damaged record: prepare the article anew
-            return None
-        try:
-            clean, sents = prepare_article(article)
-        except EmptyTextError:  # a later cleaner empties what an earlier one kept
-            return _from_spans(article, stored)
-        if [[x.start, x.end] for x in sents] != stored:
-            dropped = lines_outside(article.text, stored)
-            if not dropped:
-                return _from_spans(article, stored)
-            try:
-                clean, sents = prepare_article(article, common_lines=dropped)
-            except EmptyTextError:
-                return _from_spans(article, stored)
-            if [[x.start, x.end] for x in sents] != stored:
-                return _from_spans(article, stored)
-        return clean, sents
+        found = _resplit(article, spans)
+        return None if found is None else (found[0], found[1])
 
     def assign(self, prepared: Sequence[PreparedArticle], index: StoryIndex) -> dict[str, str]:
         """Add articles to the story index together (order-independent); article -> story id."""
@@ -707,6 +702,40 @@ def _headline(
         if first:
             return first
     return f"Story from {parts[0].article.outlet}" if parts else "Untitled story"
+
+
+VECTOR_FIT = 0.95  # cosine of a sentence embedded again to its stored vector (bf16 ~0.99)
+
+
+def _resplit(
+    article: Article, spans: Sequence[Sequence[int]]
+) -> tuple[CleanText, list[Sentence], bool] | None:
+    """``Pipeline.resplit``, and whether today's cleaner gave the stored spans (True) or
+    they were taken as stored (False)."""
+    try:
+        stored = [[int(a), int(b)] for a, b in spans]
+    except (TypeError, ValueError):  # a damaged record: prepare the article anew
+        return None
+
+    def as_stored() -> tuple[CleanText, list[Sentence], bool] | None:
+        found = _from_spans(article, stored)
+        return None if found is None else (found[0], found[1], False)
+
+    try:
+        clean, sents = prepare_article(article)
+    except EmptyTextError:  # a later cleaner empties what an earlier one kept
+        return as_stored()
+    if [[x.start, x.end] for x in sents] != stored:
+        dropped = lines_outside(article.text, stored)
+        if not dropped:
+            return as_stored()
+        try:
+            clean, sents = prepare_article(article, common_lines=dropped)
+        except EmptyTextError:
+            return as_stored()
+        if [[x.start, x.end] for x in sents] != stored:
+            return as_stored()
+    return clean, sents, True
 
 
 def _from_spans(

@@ -621,11 +621,15 @@ def test_an_article_stored_under_another_splitter_keeps_its_stored_sentences(
     (prepared,) = pipeline.prepare([art])
     first, second = prepared.sentences[:2]
     merged = [[first.start, second.end]] + [[x.start, x.end] for x in prepared.sentences[2:]]
-    vectors = prepared.vectors[1:]
+    vectors = np.vstack(
+        [embedder.encode([art.text[first.start : second.end]]), prepared.vectors[2:]]
+    )
     restored = pipeline.restore(art, vectors, merged)
     assert restored is not None and restored.vectors is vectors
     assert [[x.start, x.end] for x in restored.sentences] == merged
     assert restored.sentences[0].text == art.text[first.start : second.end]
+    # spans taken as stored must fit their vectors: another sentence's vector does not
+    assert pipeline.restore(art, prepared.vectors[1:], merged) is None
 
     def empties(*_a: Any, **_k: Any) -> Any:
         raise EmptyTextError("nothing is left", field="text")
