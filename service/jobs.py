@@ -295,6 +295,14 @@ class JobRunner:
             articles = [
                 ArticleIn.model_validate(d, context={"stored": True}).to_article() for d in payload
             ]
+        except ValidationError as exc:  # a stored article this build no longer accepts
+            errors = exc.errors()
+            reason = errors[0]["msg"] if errors else str(exc)
+            message = f"a stored article is no longer valid: {reason}"
+            log.warning("job %s failed: %s", job_id, message)
+            self._update(job_id, status="failed", error=message, finished_at=utcnow())
+            return
+        try:
             done_ids = {r["story_id"] for r in results}
             if store:
                 self._run_stored(job_id, articles, length, results, done_ids)
@@ -319,13 +327,6 @@ class JobRunner:
                     note=f"the database failed ({reason}); tried again shortly",
                 )
             raise _DatabaseFault(reason) from exc
-        except ValidationError as exc:  # a stored article this build no longer accepts
-            errors = exc.errors()
-            reason = errors[0]["msg"] if errors else str(exc)
-            message = f"a stored article is no longer valid: {reason}"
-            log.warning("job %s failed: %s", job_id, message)
-            self._update(job_id, status="failed", error=message, finished_at=utcnow())
-            return
         except (StoryBriefError, ServiceError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("job %s failed: %s", job_id, message)

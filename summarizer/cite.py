@@ -629,16 +629,38 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
     # "eruption" is the brief's "erupted": a word sharing its first five letters is not new
     prefixes = {w[:5] for w in content if len(w) >= 5}
     new = [w for w in text_facts(headline).content - content if w[:5] not in prefixes]
-    for w in text_facts(headline).content:  # "confirms" is not "confident" here
-        verb = next((v for v in _CERTAINTY_VERBS if w.startswith(v)), None)
-        if verb and not any(c.startswith(verb) for c in content):
-            return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
+    if _overcertain(headline, texts):
+        return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
 
 
-# verbs that make a claim certain, or settle who is right: a headline may use one only
-# where its brief does ("confident", "expects" and "said" confirm nothing)
-_CERTAINTY_VERBS = ("confirm", "prove", "admit", "guarantee", "concede", "refute", "debunk")
+# verbs that make a claim certain, or settle who is right, with the words of their family
+# that a brief may use for them: a headline may use one only where its brief does
+# ("confident", "expects" and "said" confirm nothing)
+_CERTAINTY_VERBS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("confirm", ("confirm",)),
+    ("prove", ("prove", "proof", "proven")),
+    ("admit", ("admit", "admission")),
+    ("guarantee", ("guarantee",)),
+    ("conced", ("conced", "concession")),
+    ("refut", ("refut",)),
+    ("debunk", ("debunk",)),
+)
+# the other senses: "Senate Confirms Barrett to Supreme Court", "Admitted to Hospital"
+_NOT_CERTAINTY = re.compile(
+    r"(?i:\bconfirm\w*)\s+(?:[A-Z][\w.'’-]*\s+){1,4}(?:to|as)\b|(?i:\badmitted\s+(?:to|into))\b"
+)
+
+
+def _overcertain(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline makes a claim certain with a verb (confirms, proves, admits,
+    concedes, ...) that no word of its family in ``texts`` bears out."""
+    words = [w.lower() for w in _TOKEN.findall(_NOT_CERTAINTY.sub(" ", headline))]
+    said = " ".join(texts).lower()
+    for verb, family in _CERTAINTY_VERBS:
+        if any(w.startswith(verb) for w in words) and not any(f in said for f in family):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- hard checks
@@ -1485,11 +1507,14 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     return mine and not _third_party_speaker(outside)
 
 
-# the writer thanking or greeting someone ("Thanks for clearing that up, Paul."), not
-# "Thanks to the rain, ..." nor "Hi-tech ..."
+# the writer thanking or greeting someone: a greeting word and a comma or "!" ("Thanks,
+# Paul!", "Congratulations, graduates!"), or thanks "for" something to someone named at
+# the end ("Thanks for clearing that up, Paul."); not "Thanksgiving", "Thanks in part to
+# the rain", nor a title such as "Sorry to Bother You" or "Thank You for Your Service"
 _GREETING = re.compile(
-    r"(?i)(?:thanks(?!\s+to\b)|thank\s+you|sorry\b|congratulations|congrats\b"
-    r"|welcome\s+(?:to|back)\b|cheers\b|good\s+luck\b|hey\b|hi[,!\s]|hello\b)"
+    r"(?i:thanks|thank\s+you|sorry|congratulations|congrats|cheers|hey|hi|hello|welcome)"
+    r"\s*[,!]"
+    r"|(?i:thanks|thank\s+you)\s+for\s+[a-z][^.!?]*,\s*[A-Z][\w'’-]*[.!]$"
 )
 _OPENING_PUNCT = " \t\"'“‘(["
 
@@ -1510,7 +1535,8 @@ def _speaks_as_i(outside: str) -> bool:
 
 # "..., according to ABC's "This Week."": the source a sentence gives for its words
 _ACCORDING = re.compile(r"(?i)\baccording\s+to\s+([\w'’.&-]+(?:\s+[\w'’.&-]+){0,5})")
-_SPEAKER_WINDOW = 6  # words before a verb of saying that may name its speaker
+_SPEAKER_WINDOW = 12  # words before a verb of saying that may name its speaker (an
+# apposition may stand between: "Chuck Schumer, the Senate Democratic leader, said")
 
 
 def _speaker_window(facts: Facts) -> set[str] | None:
@@ -1572,7 +1598,7 @@ def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -
     source = {
         t.removesuffix("'s").removesuffix("’s")
         for t, e in zip(source_facts.tokens, source_facts.entity, strict=True)
-        if e and t not in _TITLES
+        if e and t not in _TITLES and t not in _WHEN  # "a statement released Tuesday"
     }
     if not source or _speakers(text_facts(outside)):
         return False  # no name to judge, or a verb of saying with a subject of its own

@@ -303,11 +303,9 @@ _DATELINE_CAPS = re.compile(
     rf"(?:\s+--\s*|\s+[-–—]\s+|\s*[–—](?=[A-Z][a-z])|-(?={_SENTENCE_OPENER})"
     rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})-(?=[A-Z][a-z])"
     # "WASHINGTON The number of ...": a city in capitals, then a word that opens a
-    # sentence; after five or six capitals only one that never goes on a name ("NAACP
-    # President ...", "NASCAR Officials ..." are names), after seven or more any
-    # ("WASHINGTON President Barack Obama said ...", "BAGHDAD Police said ...")
+    # sentence and never goes on a name ("CONCACAF President ...", "NASCAR Officials ..."
+    # are names, so "WASHINGTON President ..." keeps its dateline)
     rf"|{_NOT_ACRONYM}(?<=[A-Z]{{5}})\s+(?={_PLAIN_OPENER})"
-    rf"|{_NOT_ACRONYM}(?<=[A-Z]{{7}})\s+(?={_SENTENCE_OPENER})"
     r"|:\s+|\s+>>\s+)"
     r"(?=[\"'“‘A-Z0-9])"
     # "Oroville >> Now is not the time ...": a place in title case before ">>"
@@ -732,7 +730,9 @@ def _related_lists(text: str, lines: list[_Line]) -> None:
 
 # a line that points at something shown with it: "See highlights from his show below:",
 # "Here is a report on ...:", "Watch the video:"
-_POINTS_AT_EMBED = re.compile(r"(?i)\b(?:below|here|watch|see|view|listen|the\s+following)\b")
+_POINTS_AT_EMBED = re.compile(
+    r"\b(?:below|here|the\s+following)\s*:$|^(?:Watch|See|View|Listen\s+to|Here\s+(?:is|are)|Here['’]s)\b"
+)
 _SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s")
 
 

@@ -310,9 +310,15 @@ def _is_fragment(s: str) -> bool:
 _FURNITURE_WORDS = _PAGE_NOUNS | frozenset(
     "photo video image picture gallery advertisement ad share tweet email print comment "
     "screen full credit caption slideshow read more sign up subscribe listen watch opinion "
-    "next previous top source sources via reuters ap afp getty bloomberg xinhua yonhap upi "
-    "epa images".split()
+    "next previous top via reuters ap afp getty bloomberg xinhua yonhap upi epa images "
+    "copyright shutterstock pool facebook twitter continues show jump cnn".split()
 )
+
+
+def _credit_tail(s: str) -> bool:
+    """A fragment ending a paragraph that holds a page's or an agency's word: a credit or
+    a link ("Copyright AFP", "Reuters/Pool", "Source: Bloomberg", "Facebook Twitter")."""
+    return not _LETTER.search(s) or any(w.lower() in _FURNITURE_WORDS for w in _WORD.findall(s))
 
 
 def _furniture(s: str) -> bool:
@@ -357,11 +363,14 @@ def split_sentences(
         # more.", "Reuters"); otherwise, in a paragraph, it is the article's own ("Not
         # once.", "Unbelievable.", "No more.").
         alone = len(spans) == 1
-        for a, b in spans:
+        last = len(spans) - 1
+        for k, (a, b) in enumerate(spans):
             a, b = _strip(piece, max(0, a), min(len(piece), b))
             if a >= b:
                 continue
-            if _is_fragment(piece[a:b]) and (alone or _furniture(piece[a:b])):
+            if _is_fragment(piece[a:b]) and (
+                alone or _furniture(piece[a:b]) or (k == last and _credit_tail(piece[a:b]))
+            ):
                 continue
             for pa, pb in _cut_long(piece, a, b, max_chars):
                 s = piece[pa:pb]

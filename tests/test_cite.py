@@ -626,8 +626,14 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
         ("We will not back down, the minister said.", False),
         # the writer thanking or greeting someone
         ("Thanks for clearing that up, Paul.", True),
-        ("Welcome to the new normal.", True),
+        ("Congratulations, graduates!", True),
         ("Thanks to heavy rain, the river rose.", False),
+        ("Thanks in large part to strong iPhone sales, revenue rose 5 percent.", False),
+        ("Thanksgiving travel is expected to hit a record high this year.", False),
+        ("Congratulations poured in from world leaders after the vote.", False),
+        ("Cheers star Kirstie Alley died on Monday at 71.", False),
+        ("Sorry to Bother You won the top prize at the festival.", False),
+        ("Thank You for Your Service opened in fifth place.", False),
         ('"Thanks for coming," the mayor said.', False),
         ("Thank you, Paris, the singer told the crowd.", False),
         ("Hi-tech firms rallied on Monday.", False),
@@ -1163,6 +1169,19 @@ def test_a_headline_is_grounded_only_in_what_its_brief_serves() -> None:
         )
     ]
     assert headline_grounded("Adviser Confirms Court Will Uphold the Law", sure)
+    from summarizer.cite import _overcertain
+
+    assert _overcertain("Study Proves Vaccine Works", ["A study suggests the vaccine works."])
+    assert _overcertain("Minister Concedes Shortfall", ["He said there may be a shortfall."])
+    # the appointment and the hospital senses; a word of the verb's family in the brief
+    assert not _overcertain(
+        "Senate Confirms Barrett to Supreme Court", ["The Senate voted to approve Barrett."]
+    )
+    assert not _overcertain(
+        "Trump Admitted to Walter Reed Hospital", ["Trump was taken to Walter Reed hospital."]
+    )
+    assert not _overcertain("CEO Admits Fraud", ["The CEO made an admission of fraud."])
+    assert not _overcertain("Firm Provides Aid", ["The firm provided aid."])
 
 
 def test_a_headline_count_counts_what_its_brief_counts() -> None:

@@ -195,6 +195,9 @@ def test_short_fragments_are_dropped_but_short_sentences_kept() -> None:
         "The board met again on Friday, officials said. Reuters",
         "The board met again on Friday. Sign up. It voted to stay.",
         "Today's headlines.\nThe board met again on Friday.",
+        "The board met again on Friday, officials said. Copyright AFP",
+        "The board met again on Friday, officials said. Facebook Twitter",
+        "The board met again on Friday, officials said. Source: Bloomberg",
     ],
 )
 def test_furniture_between_or_after_sentences_is_still_dropped(text: str) -> None:
