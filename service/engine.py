@@ -403,21 +403,32 @@ class StoryService:
         An article already stored (same id and text, same url, or same cleaned text) is
         answered with its existing id. Runs in the ingest lane.
         """
-        try:
-            if self._index_dirty:
-                self._reload_index()
+        with self._index_write("ingest"):
+            self._index_dirty = True  # articles join the index before the commit
             with self._stamping(), self.store.session() as s:
                 out = self._ingest(s, articles, deadline)
                 if deadline is not None:
                     deadline.check("ingest")
-            return out
-        except BaseException:
-            self._index_dirty = True
-            try:
+        return out
+
+    @contextmanager
+    def _index_write(self, what: str) -> Iterator[None]:
+        """Around a transaction that may change the in-memory story index. An index left
+        dirty by an earlier failure is reloaded first. The body sets ``_index_dirty`` once
+        it changes the index; if the body then fails, the index is reloaded from the store
+        (the last committed state), and on success it is clean."""
+        try:
+            if self._index_dirty:
                 self._reload_index()
-            except Exception:  # keep the original error; the next ingest retries the reload
-                if not self.store.closed:  # stopping: the next start loads the index anyway
-                    log.exception("could not reload the story index after a failed ingest")
+            yield
+            self._index_dirty = False
+        except BaseException:
+            if self._index_dirty:
+                try:
+                    self._reload_index()
+                except Exception:  # keep the original error; the next write retries the reload
+                    if not self.store.closed:  # stopping: the next start loads it anyway
+                        log.exception("could not reload the story index after a failed %s", what)
             raise
 
     def delete_article(self, article_id: str) -> ArticleDeleted:
@@ -429,9 +440,7 @@ class StoryService:
         stored briefs are deleted, since they quote the article. A story left with no
         article is deleted with its briefs.
         """
-        try:
-            if self._index_dirty:
-                self._reload_index()
+        with self._index_write("delete"):
             with self._stamping(), self.store.session() as s:
                 row = s.get(ArticleRow, article_id)
                 if row is None:
@@ -457,16 +466,7 @@ class StoryService:
                 self._sync_stories(s, {sid} if sid is not None and left else set(), fresh)
                 self._save_index(s)
             self.cache.drop(article_id)
-            self._index_dirty = False
-            return ArticleDeleted(id=article_id, story_id=sid, story_articles=len(left))
-        except BaseException:
-            if self._index_dirty:
-                try:
-                    self._reload_index()
-                except Exception:  # the next write retries the reload
-                    if not self.store.closed:
-                        log.exception("could not reload the story index after a failed delete")
-            raise
+        return ArticleDeleted(id=article_id, story_id=sid, story_articles=len(left))
 
     @staticmethod
     def _drop_from_pending_jobs(s: Session, deleted: ArticleRow) -> None:
