@@ -1799,33 +1799,39 @@ def _cite_one(
                 citations.append(_citation(m, articles))
     support = max(g.score for g in chosen)
     quotes = [c.quote for c in citations]
-    quoted = all(
-        quoted_speech(articles[c.article_id].text, c.start, c.end)
-        or copies_quoted_words(draft.text, articles[c.article_id].text, c.start, c.end)
-        for c in citations
-    )
+    speech = [quoted_speech(articles[c.article_id].text, c.start, c.end) for c in citations]
+
+    def quotation(with_attribution: bool) -> bool:
+        """Every citation is a quotation, or the draft copies its quoted words."""
+        return all(
+            said
+            or copies_quoted_words(
+                draft.text,
+                articles[c.article_id].text,
+                c.start,
+                c.end,
+                with_attribution=with_attribution,
+            )
+            for said, c in zip(speech, citations, strict=True)
+        )
+
+    def refused(why: str) -> BriefSentence:
+        log.info("%s: %s", why, draft.text)
+        return BriefSentence(
+            text=draft.text, support=round(support, 4), citations=citations, supported=False
+        )
+
+    quoted = quotation(False)
     if quoted and not attributed(draft.text, quotes):
-        log.info("unattributed quotation, not served as fact: %s", draft.text)
-        return BriefSentence(
-            text=draft.text, support=round(support, 4), citations=citations, supported=False
-        )
-    echoed = quoted or all(
-        quoted_speech(articles[c.article_id].text, c.start, c.end)
-        or copies_quoted_words(
-            draft.text, articles[c.article_id].text, c.start, c.end, with_attribution=True
-        )
-        for c in citations
-    )
-    if speaker_dropped(draft.text, quotes, quoted=echoed):
-        log.info("words given to a source that is not their speaker: %s", draft.text)
-        return BriefSentence(
-            text=draft.text, support=round(support, 4), citations=citations, supported=False
-        )
+        return refused("unattributed quotation, not served as fact")
+    # (the near-copy reading with an attribution of its own is only needed for the
+    # "according to" check, which has nothing to judge without those words)
+    if _ACCORDING.search(draft.text) and speaker_dropped(
+        draft.text, quotes, quoted=quoted or quotation(True)
+    ):
+        return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
-        log.info("first person, not the brief's voice: %s", draft.text)
-        return BriefSentence(
-            text=draft.text, support=round(support, 4), citations=citations, supported=False
-        )
+        return refused("first person, not the brief's voice")
     return BriefSentence(
         text=draft.text, support=round(support, 4), citations=citations, supported=True
     )
