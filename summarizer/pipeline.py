@@ -255,10 +255,12 @@ class Pipeline:
     ) -> PreparedArticle | None:
         """Rebuild a prepared article from stored sentence vectors without re-embedding.
 
-        The text is cleaned and split again; the vectors are reused only when the sentences
-        come out at the same ``spans`` they were stored with (else None: prepare it anew).
-        Lines dropped at ingest because other articles of the set repeated them are dropped
-        again: they are the lines no stored sentence touches.
+        The text is cleaned and split again; the vectors are reused when the sentences
+        come out at the same ``spans`` they were stored with. Lines dropped at ingest
+        because other articles of the set repeated them are dropped again: they are the
+        lines no stored sentence touches. Where today's cleaner or splitter gives other
+        sentences, the stored ones are taken as stored if the vectors fit them
+        (``_vectors_fit``); else None: prepare it anew.
         """
         found = _resplit(article, spans)
         if found is None or vectors.shape[0] != len(found[1]):

@@ -54,7 +54,7 @@ async def create_job(
         "`results` holds the briefs written so far, in the order they were written; they "
         "stay in that order as the job goes on, so pages read while it runs neither skip "
         "nor repeat a brief. Page with `offset` and `limit` (`results_next` is the next "
-        "page's offset); `limit=0` gives the status and progress alone. Without `limit`, "
+        "page's offset); `limit=0` gives the job without its results. Without `limit`, "
         "every result from `offset` on."
     ),
     responses=responses(401, 404, 422),
