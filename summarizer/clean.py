@@ -702,7 +702,7 @@ def _join_continued(text: str, lines: list[_Line], continues: list[bool]) -> Non
 # ------------------------------------------------------------------ lines in context
 
 
-def _is_related_head(text: str, ln: _Line) -> bool:
+def _is_related_head(ln: _Line) -> bool:
     return any(rule == "related" for _, _, rule in ln.removed) and not ln.kept
 
 
@@ -710,7 +710,7 @@ def _related_lists(text: str, lines: list[_Line]) -> None:
     """Drop the list of story links under a related-stories heading ("ALSO:", "Also
     see:"): the run of lines after it that do not end like sentences."""
     for i, ln in enumerate(lines):
-        if not _is_related_head(text, ln):
+        if not _is_related_head(ln):
             continue
         prev = ln
         for j in range(i + 1, len(lines)):
@@ -770,12 +770,10 @@ def _faq_tail(text: str, lines: list[_Line]) -> None:
             after = sum(x.end - x.start for x in lines[i + 1 :] if x.kept)
             if before < after:
                 return
-            asked = sum(
-                1
+            if not any(
+                x.kept and text[x.start : x.end].rstrip(_QUOTES_CLOSE).endswith("?")
                 for x in lines[i + 1 :]
-                if x.kept and text[x.start : x.end].rstrip(_QUOTES_CLOSE).endswith("?")
-            )
-            if not asked:
+            ):
                 return  # a "Key questions" line before news paragraphs is no FAQ
             for later in lines[i:]:
                 later.drop("faq")

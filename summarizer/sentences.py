@@ -22,7 +22,7 @@ P 0.969 / R 0.898 on all starts and P 0.998 / R 0.814 within lines (tolerant). M
 remaining misses are gold artefacts (titles and transcripts cut mid-phrase). pysbd
 keeps several quoted sentences together and is super-linear (a 104 kB line takes 18 s);
 blingfire splits within quotes and is linear, but it breaks after a title abbreviation
-at a sentence start ("… spoke. Gov. | John Lynch"), which ``_merge_abbreviations``
+at a sentence start ("… spoke. Gov. | John Lynch"), which ``_rejoin``
 repairs. blingfire is used when installed; otherwise pysbd, with a warning. Measured
 here: 1 MB of article text (5,400 lines) cleans in ~0.6 s and splits in ~0.35 s.
 
@@ -194,21 +194,27 @@ def _get_backend() -> tuple[str, Callable[[str], Spans]]:
 # ------------------------------------------------------------------ post-processing
 
 
-def _merge_abbreviations(text: str, spans: Spans) -> Spans:
-    """Re-join a split made right after a title or month abbreviation ("Gov. | John").
+def _rejoin(text: str, spans: Spans) -> Spans:
+    """Re-join splits the splitter made inside a sentence, in one pass:
 
-    Not before a word that opens sentences and never follows such an abbreviation
-    ("... King Jr. | The crowd", "... vitamin D. | It helps"): that split was right.
+    * right after a title or month abbreviation ("Gov. | John"), but not before a word
+      that opens sentences and never follows such an abbreviation ("... King Jr. | The
+      crowd", "... vitamin D. | It helps"): that split was right;
+    * after a quoted question or exclamation that a clause in lower case goes on ('"You
+      see that?" | he told me.'): the attribution is no sentence alone.
     """
     out: Spans = []
     for a, b in spans:
         if out:
             pa, pb = out[-1]
-            prev_tail = text[max(pa, pb - 12) : pb].rstrip()
             head = text[a:b].lstrip()
-            nxt = head[:1]
-            opener = _OPENER.match(head)
-            if nxt and nxt.isalnum() and not opener and _ABBREV_END.search(prev_tail):
+            after_title = (
+                head[:1].isalnum()
+                and not _OPENER.match(head)
+                and _ABBREV_END.search(text[max(pa, pb - 12) : pb].rstrip()) is not None
+            )
+            attribution = head[:1].islower() and _ASKED_END.search(text[pa:pb].rstrip())
+            if after_title or attribution:
                 out[-1] = (pa, b)
                 continue
         out.append((a, b))
@@ -218,21 +224,6 @@ def _merge_abbreviations(text: str, spans: Spans) -> Spans:
 # a question or exclamation, closed by its quotation marks, that an attribution in lower
 # case goes on: '"You see that?" he told me.', '"Eureka!" said Thomas.'
 _ASKED_END = re.compile(r"[?!][\"'”’)]*$")
-
-
-def _merge_attributions(text: str, spans: Spans) -> Spans:
-    """Re-join a split made after a quoted question or exclamation that a clause in lower
-    case goes on ('"You see that?" | he told me.'): the attribution is no sentence alone."""
-    out: Spans = []
-    for a, b in spans:
-        if out:
-            pa, pb = out[-1]
-            head = text[a:b].lstrip()
-            if head[:1].islower() and _ASKED_END.search(text[pa:pb].rstrip()):
-                out[-1] = (pa, b)
-                continue
-        out.append((a, b))
-    return out
 
 
 # "a.m." / "p.m." then a capitalised word that opens the next sentence ("... at 6:04 p.m.
@@ -356,8 +347,7 @@ def split_sentences(
             )
         piece = text[start:end]
         safe = _UNSAFE.sub(" ", piece)  # same length, so offsets stay valid
-        spans = _merge_abbreviations(safe, splitter(safe))
-        spans = _split_clocks(safe, _merge_attributions(safe, spans))
+        spans = _split_clocks(safe, _rejoin(safe, splitter(safe)))
         # A short piece without a verb is dropped as page furniture when it is the whole
         # segment or nothing but a page's words ("Full Screen", "More photos.", "Read
         # more.", "Reuters"); otherwise, in a paragraph, it is the article's own ("Not
