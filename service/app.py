@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.engine import StoryService
 from service.errors import Conflict, install_error_handlers
+from service.head import HeadMiddleware
 from service.jobs import JobRunner
 from service.limits import BodyCheckMiddleware, TimeoutMiddleware
 from service.routes import health, v1
@@ -187,4 +188,5 @@ def create_app(
         )
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_s + 5.0)
     app.add_middleware(BodyCheckMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadMiddleware)  # outermost: HEAD runs every layer as its GET
     return app

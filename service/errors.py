@@ -33,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from service.head import HEAD_KEY
 from service.store import DatabaseGone, database_fault
 from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
 
@@ -221,13 +222,16 @@ _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 def _allowed_methods(request: Request) -> list[str]:
     """The methods that some route of the app answers at the request's path (each asked
-    of the router as the request would be, included routers too)."""
+    of the router as the request would be, included routers too); HEAD wherever GET is."""
     routes = request.app.router.routes
-    return [
+    allowed = [
         method
         for method in _METHODS
         if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
     ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    return allowed
 
 
 def _http_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -235,14 +239,15 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     headers = dict(exc.headers) if exc.headers else None
     kind = _HTTP_TYPES.get(exc.status_code, "http_error")
+    method = "HEAD" if request.scope.get(HEAD_KEY) else request.method
     if exc.status_code == 405:
         # every method of the path, not only the first route's (GET and DELETE are two)
         allowed = _allowed_methods(request)
         if allowed:
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
-            message = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+            message = f"{method} is not allowed here; allowed: {', '.join(allowed)}"
     elif exc.status_code == 404 and message == "Not Found":
-        message = f"no such endpoint: {request.method} {shown(request.url.path)}"
+        message = f"no such endpoint: {method} {shown(request.url.path)}"
     return error_response(exc.status_code, kind, message, headers=headers)
 
 

@@ -140,6 +140,10 @@ def test_restart_keeps_stories_and_briefs(tmp_path: Path, servers: list[Server])
         assert {a["id"] for a in c.get(f"/v1/stories/{stories[4]['id']}").json()["articles"]} == (
             LAVROV
         )
+        # HEAD over real HTTP: the GET's status and length, no body
+        head = c.head("/v1/stories")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(c.get("/v1/stories").content))
         briefs = {}
         for size, story in stories.items():
             b = c.get(f"/v1/stories/{story['id']}/brief").json()

@@ -481,15 +481,30 @@ def test_unknown_route_and_method(client: TestClient) -> None:
     assert r.json() == err("not_found", "no such endpoint: GET '/v1/nothing'")
     r = client.delete("/v1/stories")
     assert r.status_code == 405
-    assert r.headers["allow"] == "GET"
-    assert r.json() == err("method_not_allowed", "DELETE is not allowed here; allowed: GET")
+    assert r.headers["allow"] == "GET, HEAD"
+    assert r.json() == err("method_not_allowed", "DELETE is not allowed here; allowed: GET, HEAD")
     # a path two routes share allows the methods of both
     r = client.put("/v1/articles/a1", json={})
-    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET"
+    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET, HEAD"
+    # HEAD where only POST is: a 405 naming HEAD, without a body
+    r = client.head("/v1/jobs")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.content == b""
+    r = client.head("/v1/nothing")
+    assert r.status_code == 404 and r.content == b""
     # a long id is not echoed whole
     r = client.get("/v1/articles/" + "x" * 10_000)
     assert r.status_code == 404 and len(r.text) < 300
     assert r.json()["error"]["message"] == f"no article with id {'x' * 79 + '…'!r}"
+
+
+def test_head_answers_every_get_route_without_a_body(seeded: TestClient) -> None:
+    story = seeded.get("/v1/stories").json()["data"][0]["id"]
+    for path in ("/healthz", "/readyz", "/v1/stories", f"/v1/stories/{story}", "/v1/articles/nope"):
+        got, head = seeded.get(path), seeded.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-length"] == str(len(got.content)), path
+        assert head.headers["content-type"] == got.headers["content-type"], path
 
 
 def test_an_id_with_a_combining_accent_is_refused_for_its_composed_twin(
