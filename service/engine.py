@@ -37,6 +37,7 @@ from service.schemas import (
     ArticleDeleted,
     ArticlePublic,
     BriefOut,
+    DeletedStory,
     IngestItem,
     IngestOut,
     StoriesOut,
@@ -48,6 +49,7 @@ from service.schemas import (
 from service.store import (
     ArticleRow,
     BriefRow,
+    DeletionRow,
     IndexStateRow,
     JobRow,
     Store,
@@ -397,16 +399,24 @@ class StoryService:
 
     # ------------------------------------------------------------------ ingest
 
-    def ingest(self, articles: Sequence[Article], deadline: Deadline | None = None) -> IngestOut:
+    def ingest(
+        self,
+        articles: Sequence[Article],
+        deadline: Deadline | None = None,
+        *,
+        deleted_since: datetime | None = None,
+    ) -> IngestOut:
         """Store new articles and add them to stories; one transaction, idempotent.
 
         An article already stored (same id and text, same url, or same cleaned text) is
-        answered with its existing id. Runs in the ingest lane.
+        answered with its existing id. With ``deleted_since`` (a job's submission time), an
+        article whose cleaned text was deleted at or after it is not stored again (status
+        ``deleted``). Runs in the ingest lane.
         """
         with self._index_write("ingest"):
             self._index_dirty = True  # articles join the index before the commit
             with self._stamping(), self.store.session() as s:
-                out = self._ingest(s, articles, deadline)
+                out = self._ingest(s, articles, deadline, deleted_since)
                 if deadline is not None:
                     deadline.check("ingest")
         return out
@@ -451,6 +461,14 @@ class StoryService:
                     self._index_dirty = True  # until the transaction commits
                 s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
                 self._drop_from_pending_jobs(s, row)
+                s.add(
+                    DeletionRow(
+                        kind="article",
+                        item_id=article_id,
+                        content_hash=row.content_hash,
+                        deleted_at=utcnow(),
+                    )
+                )
                 s.delete(row)
                 s.flush()
                 left: list[ArticleRow] = []
@@ -491,7 +509,9 @@ class StoryService:
                 continue
             job.payload = [p for p in job.payload or [] if str(p.get("id")) not in gone]
             job.article_ids = [a for a in job.article_ids or [] if a not in gone]
-            job.note = f"article {shown(deleted.id)} was deleted while the job ran"
+            job.note = with_note(
+                job.note, f"article {shown(deleted.id)} was deleted while the job ran"
+            )
             job.updated_at = utcnow()
 
     def _reload_index(self) -> None:
@@ -501,7 +521,11 @@ class StoryService:
         self._index_dirty = False
 
     def _ingest(
-        self, s: Session, articles: Sequence[Article], deadline: Deadline | None
+        self,
+        s: Session,
+        articles: Sequence[Article],
+        deadline: Deadline | None,
+        deleted_since: datetime | None = None,
     ) -> IngestOut:
         items: list[IngestItem | None] = [None] * len(articles)
         alias: dict[int, int] = {}  # a later duplicate within the request -> the first one
@@ -554,6 +578,8 @@ class StoryService:
             row = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest))
             if row is not None:
                 items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
+            elif deleted_since is not None and _deleted_since(s, digest, deleted_since):
+                items[i] = IngestItem(index=i, id=item.article.id, story_id=None, status="deleted")
             elif digest in by_hash:
                 alias[i] = by_hash[digest]
             else:
@@ -691,6 +717,7 @@ class StoryService:
         if vanished:
             s.execute(delete(BriefRow).where(BriefRow.story_id.in_(vanished)))
             s.execute(delete(StoryRow).where(StoryRow.id.in_(vanished)))
+            s.add_all(DeletionRow(kind="story", item_id=sid, deleted_at=now) for sid in vanished)
 
     def _headline(self, members: Sequence[_Member], fresh: Mapping[str, PreparedArticle]) -> str:
         for m in members:
@@ -800,10 +827,25 @@ class StoryService:
             rows = s.scalars(query.limit(limit).offset(offset)).all()
             total = s.scalar(count_q) or 0
             current = self._current_stories(s, (r.id for r in rows))
+            deleted: dict[str, datetime] = {}
+            if updated_since is not None:
+                # a story id that came back (a regrouping) is in ``data``, not here
+                gone = (
+                    select(DeletionRow.item_id, DeletionRow.deleted_at)
+                    .where(DeletionRow.kind == "story", DeletionRow.deleted_at >= updated_since)
+                    .where(DeletionRow.item_id.not_in(select(StoryRow.id)))
+                    .order_by(DeletionRow.deleted_at, DeletionRow.id)
+                )
+                for sid, when in s.execute(gone).tuples():
+                    deleted[sid] = when  # the last time, if it went twice
             return StoriesOut(
                 data=[StorySummary(**self._summary(r, r.id in current)) for r in rows],
                 count=total,
                 as_of=as_of,
+                deleted=[
+                    DeletedStory(id=sid, deleted_at=when)
+                    for sid, when in sorted(deleted.items(), key=lambda kv: kv[1])
+                ],
             )
 
     def get_story(self, story_id: str) -> StoryDetail:
@@ -965,6 +1007,24 @@ class StoryService:
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def with_note(note: str | None, more: str) -> str:
+    """A job's note with ``more`` added (once)."""
+    if not note:
+        return more
+    return note if more in note.split("; ") else f"{note}; {more}"
+
+
+def _deleted_since(s: Session, digest: str, since: datetime) -> bool:
+    """Whether an article of this cleaned text was deleted at or after ``since``."""
+    found = s.scalar(
+        select(DeletionRow.id)
+        .where(DeletionRow.kind == "article", DeletionRow.content_hash == digest)
+        .where(DeletionRow.deleted_at >= since)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _ids(rows: Sequence[ArticleRow]) -> list[str]:

@@ -25,7 +25,8 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -33,9 +34,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from service.engine import StoryService, unstored_brief, unstored_id
+from service.engine import StoryService, unstored_brief, unstored_id, with_note
 from service.errors import Busy, NotFound, ServiceError, shown
-from service.schemas import ArticleIn, BriefOut, JobIn, JobOut, Progress
+from service.schemas import ArticleIn, BriefOut, IngestOut, JobIn, JobOut, Progress
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
 from summarizer.errors import StoryBriefError
@@ -275,6 +276,18 @@ class JobRunner:
                 setattr(row, key, value)
             row.updated_at = utcnow()
 
+    def _add_note(self, job_id: str, note: str, drop_articles: Collection[str] = ()) -> None:
+        """Add to the job's note (a note written by a delete stays); ``drop_articles`` leave
+        its article ids."""
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                return
+            row.note = with_note(row.note, note)
+            if drop_articles:
+                row.article_ids = [a for a in row.article_ids or [] if a not in drop_articles]
+            row.updated_at = utcnow()
+
     def _run(self, job_id: str) -> None:
         with self.store.session() as s:
             row = s.get(JobRow, job_id)
@@ -404,13 +417,24 @@ class JobRunner:
         svc = self.service
         # The articles still wanted are read inside the ingest lane, where deletes run too:
         # an article deleted while the job waited is not ingested again.
-        ingest = self._result(
-            lambda: svc.ingest_lane.submit(
-                lambda: svc.ingest(self._still_wanted(job_id, articles)), bounded=False
-            )
-        )
+
+        def run_ingest() -> IngestOut:
+            wanted, submitted = self._still_wanted(job_id, articles)
+            return svc.ingest(wanted, deleted_since=submitted)
+
+        ingest = self._result(lambda: svc.ingest_lane.submit(run_ingest, bounded=False))
         story_ids = ingest.stories
         self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
+        refused = [it.id for it in ingest.data if it.status == "deleted"]
+        if refused:
+            self._add_note(
+                job_id,
+                f"{len(refused)} of its articles were deleted after it was submitted and "
+                "were not stored again: "
+                + ", ".join(shown(a) for a in refused[:10])
+                + (" ..." if len(refused) > 10 else ""),
+                drop_articles=refused,
+            )
         gone: list[str] = []  # stories whose articles were all deleted while the job ran
         with _Progress(self._update, job_id, results, done_ids).flushed() as progress:
             for sid in story_ids:
@@ -422,10 +446,10 @@ class JobRunner:
                     continue
                 progress.add(brief.model_dump(mode="json"), sid)
         if gone:
-            self._update(
+            self._update(job_id, total=len(story_ids) - len(gone))
+            self._add_note(
                 job_id,
-                total=len(story_ids) - len(gone),
-                note=f"{len(gone)} of its stories were deleted while it ran: "
+                f"{len(gone)} of its stories were deleted while it ran: "
                 + ", ".join(gone[:10])
                 + (" ..." if len(gone) > 10 else ""),
             )
@@ -447,13 +471,18 @@ class JobRunner:
                 return brief
         return brief
 
-    def _still_wanted(self, job_id: str, articles: list[Article]) -> list[Article]:
+    def _still_wanted(
+        self, job_id: str, articles: list[Article]
+    ) -> tuple[list[Article], datetime | None]:
         """``articles`` without those deleted since the job was stored (see
-        ``StoryService.delete_article``)."""
+        ``StoryService.delete_article``), and the job's submission time: an article whose
+        text was deleted after it is not stored again."""
         with self.store.session() as s:
             row = s.get(JobRow, job_id)
-            wanted = set(row.article_ids or []) if row is not None else set()
-        return [a for a in articles if a.id in wanted]
+            if row is None:
+                return [], None
+            wanted = set(row.article_ids or [])
+            return [a for a in articles if a.id in wanted], row.created_at
 
     def _run_stateless(
         self,

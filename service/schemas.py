@@ -238,7 +238,11 @@ class IngestItem(BaseModel):
     index: int = Field(description="position of the article in the request")
     id: str
     story_id: str | None
-    status: Literal["created", "existing"]
+    status: Literal["created", "existing", "deleted"] = Field(
+        description="created, existing (stored before: `id` is the stored article's), or "
+        "deleted (in a job only: the same article was deleted after the job was submitted, "
+        "and is not stored again)"
+    )
 
 
 class IngestOut(BaseModel):
@@ -261,12 +265,22 @@ class StorySummary(BaseModel):
     has_current_brief: bool
 
 
+class DeletedStory(BaseModel):
+    id: str
+    deleted_at: datetime
+
+
 class StoriesOut(BaseModel):
     data: list[StorySummary]
     count: int = Field(description="stories matching the filter (all pages)")
     as_of: datetime = Field(
         description="poll again with updated_since=as_of to see every story changed since "
         "this listing, including by writes that were still committing"
+    )
+    deleted: list[DeletedStory] = Field(
+        default_factory=list,
+        description="with updated_since only: the stories deleted since then (their last "
+        "article was deleted, or a regrouping merged them away), oldest first; not paged",
     )
 
 

@@ -180,6 +180,21 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class DeletionRow(Base):
+    """What was deleted, and when: a story that vanished (reported to listings polled with
+    ``updated_since``), or an article with the hash of its cleaned text (so that a job
+    submitted before the delete, and resumed after it, does not store the same article
+    again under another id)."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # story | article
+    item_id: Mapped[str] = mapped_column(String(200), index=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class SchemaVersionRow(Base):
     __tablename__ = "schema_version"
 

@@ -391,6 +391,7 @@ def test_deleting_an_article_takes_it_out_of_its_story_and_its_briefs(
         assert r.status_code == 404 and r.json()["error"]["field"] == "article_id"
 
         # the last article of a story takes the story with it
+        before = c.get("/v1/stories").json()["as_of"]
         lone = c.get(f"/v1/stories/{single['id']}").json()["articles"][0]["id"]
         assert c.delete(f"/v1/articles/{lone}").json() == {
             "id": lone,
@@ -398,7 +399,14 @@ def test_deleting_an_article_takes_it_out_of_its_story_and_its_briefs(
             "story_articles": 0,
         }
         assert c.get(f"/v1/stories/{single['id']}").status_code == 404
-        assert c.get("/v1/stories").json()["count"] == 1
+        listing = c.get("/v1/stories").json()
+        assert listing["count"] == 1 and listing["deleted"] == []
+        # a client polling for changes learns that the story went
+        polled = c.get("/v1/stories", params={"updated_since": before}).json()
+        assert polled["data"] == [] and [d["id"] for d in polled["deleted"]] == [single["id"]]
+        assert polled["deleted"][0]["deleted_at"] >= before
+        later = c.get("/v1/stories", params={"updated_since": polled["as_of"]}).json()
+        assert later["deleted"] == []
 
     # after a restart the stored index agrees: the article sent again is new, and joins
     # the story it left

@@ -400,7 +400,10 @@ def test_a_story_deleted_while_its_job_runs_is_left_out_not_a_failure(
     assert done["status"] == "done", done
     assert done["progress"] == {"done": 1, "total": 1}
     assert [len(b["article_ids"]) for b in done["results"]] == [4]
-    assert done["note"] == f"1 of its stories were deleted while it ran: {sid}"
+    assert done["note"] == (  # both notes: the delete's, then the job's own
+        f"article {lone!r} was deleted while the job ran; "
+        f"1 of its stories were deleted while it ran: {sid}"
+    )
 
 
 def test_an_article_deleted_while_its_job_waits_is_not_ingested_again(
@@ -434,6 +437,46 @@ def test_an_article_deleted_while_its_job_waits_is_not_ingested_again(
     assert c.get(f"/v1/articles/{gone}").status_code == 404
     assert c.get("/v1/articles/twin-1").status_code == 404
     assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 3]
+
+
+def test_a_job_does_not_store_again_an_article_deleted_after_it_was_submitted(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """The same article with other page furniture, under another id, is not what a delete
+    can find in a waiting job (its id, url and text differ); its cleaned text is, when the
+    job ingests it. A job submitted after the delete stores it: that is the sender's wish."""
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    seeds = seed_payload()
+    assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+    gone = next(a for a in seeds if a["id"] in LAVROV)
+    framed = {
+        **gone,
+        "id": "framed-1",
+        "text": "Full Screen\n1 / 11\n" + gone["text"] + "\n\nRecommended Videos\n",
+    }
+    gate = block(service.ingest_lane, 1)
+    try:
+        job = c.post("/v1/jobs", json={"articles": [framed], "length": "short"}).json()
+        wait_for(lambda: service.ingest_lane.pending == 2)  # the job's ingest waits
+        service.delete_article(gone["id"])  # as the lane would run it, ahead of the job
+        pending = c.get(f"/v1/jobs/{job['id']}", params={"limit": 0}).json()
+        assert pending["article_ids"] == ["framed-1"]  # not matched at the delete
+    finally:
+        gate.set()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done", done
+    assert c.get("/v1/articles/framed-1").status_code == 404
+    assert done["article_ids"] == [] and done["results"] == []
+    assert done["note"] == (
+        "1 of its articles were deleted after it was submitted and were not stored again: "
+        "'framed-1'"
+    )
+    # sent again after the delete, in a new job, it is stored
+    again = wait_job(c, c.post("/v1/jobs", json={"articles": [framed]}).json()["id"])
+    assert again["status"] == "done" and again["note"] is None, again
+    assert c.get("/v1/articles/framed-1").status_code == 200
 
 
 def test_a_job_writes_again_a_brief_that_came_out_not_current(
