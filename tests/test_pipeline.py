@@ -617,8 +617,11 @@ def test_an_article_stored_under_another_splitter_keeps_its_stored_sentences(
         "Wire",
         "The harbour at Kestrel Bay was closed on Monday after a storm hit.",
         "Officials said 2 fishing boats sank in the harbour overnight.",
+        "The coast guard rescued the crews of both boats before dawn.",
+        "A ferry service to the islands will resume on Thursday, the port authority said.",
     )
     (prepared,) = pipeline.prepare([art])
+    assert len(prepared.sentences) == 4
     first, second = prepared.sentences[:2]
     merged = [[first.start, second.end]] + [[x.start, x.end] for x in prepared.sentences[2:]]
     vectors = np.vstack(
@@ -630,6 +633,10 @@ def test_an_article_stored_under_another_splitter_keeps_its_stored_sentences(
     assert restored.sentences[0].text == art.text[first.start : second.end]
     # spans taken as stored must fit their vectors: another sentence's vector does not
     assert pipeline.restore(art, prepared.vectors[1:], merged) is None
+    # nor does a record whose middle row belongs to another text
+    damaged = vectors.copy()
+    damaged[len(merged) // 2] = embedder.encode(["The football final ended in a draw."])[0]
+    assert pipeline.restore(art, damaged, merged) is None
 
     def empties(*_a: Any, **_k: Any) -> Any:
         raise EmptyTextError("nothing is left", field="text")
