@@ -43,7 +43,7 @@ from summarizer.generate import (
     make_headline,
     near_duplicate,
 )
-from summarizer.select import MMR_LAMBDA, select_evidence
+from summarizer.select import MMR_LAMBDA, back_reference, select_evidence
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
 from summarizer.types import (
@@ -676,6 +676,19 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+_CONNECTIVE = re.compile(
+    r"^\W*(?:however|but|and|yet|still|meanwhile|instead|also|nevertheless|moreover|besides"
+    r"|thus|therefore|in\s+addition|even\s+so)\b(?!['’])",
+    re.IGNORECASE,
+)
+
+
+def _leans_back(text: str) -> bool:
+    """Whether a sentence opens by pointing back: a pronoun or demonstrative (``He``,
+    ``This``: ``select.back_reference``) or a connective (``However``, ``But``)."""
+    return back_reference(text) or _CONNECTIVE.match(text) is not None
+
+
 def _headline(
     evidence: Sequence[Evidence],
     parts: Sequence[PreparedArticle],
@@ -698,7 +711,10 @@ def _headline(
             return clip_headline(article.title)
     if reusable is not None:
         ranked = [e for e in ranked if reusable.get(e.group.id, False)]
-    cut = make_headline(ranked)
+    # "However, people with ...", "She had ...": a line that leans on the one before it
+    # says less on its own than a headline must
+    standalone = [e for e in ranked if not _leans_back(evidence_text(e.group))]
+    cut = make_headline(standalone or ranked)
     if cut:
         return cut
     if reusable is None and parts and parts[0].sentences:

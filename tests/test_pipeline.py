@@ -769,3 +769,31 @@ def test_extracts_chosen_together_say_different_things() -> None:
     by_n[5] = base[2] * -1
     assert [e.n for e in _distinct([*evidence, cut], lambda e: by_n[e.n])] == [1, 3]
     assert [e.n for e in _distinct([cut], lambda e: by_n[e.n])] == [5]
+
+
+def test_a_headline_cut_from_the_evidence_does_not_open_by_pointing_back() -> None:
+    """With no title, the headline is cut from the top line that stands on its own:
+    "However, people ..." (test23 of the dev file) and "She had ..." lean on the line
+    before them."""
+    from summarizer.pipeline import _headline
+    from summarizer.types import Evidence, Sentence, SentenceGroup
+
+    def line(n: int, text: str, score: float) -> Evidence:
+        sent = Sentence(article_id="a", outlet="AP", index=n, start=0, end=len(text), text=text)
+        return Evidence(
+            n=n, group=SentenceGroup(id=n, representative=sent, members=(sent,)), score=score
+        )
+
+    lines = [
+        line(1, "However, people with a new interest in gold mining may be spending more.", 0.9),
+        line(2, "She had panned for gold in the same creek for twenty years.", 0.8),
+        line(3, "Weeks of rain across Northern California have washed gold into the creeks.", 0.7),
+    ]
+    assert _headline(lines, []) == (
+        "Weeks of rain across Northern California have washed gold into the creeks"
+    )
+    # when every line leans back, the top one still heads the brief
+    assert _headline(lines[:2], []).startswith("However, people with")
+    # "Butte County" opens with a name, not with "But"
+    names = [line(4, "Butte County officials said the river rose 3 feet overnight.", 0.9), lines[2]]
+    assert _headline(names, []).startswith("Butte County officials")
