@@ -1489,8 +1489,9 @@ def _third_party_speaker(outside: str) -> bool:
 
 
 def first_person(sentence: str, open_quote: bool | None = None) -> bool:
-    """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer, or thanks or
-    greets someone as its writer ("Thanks for clearing that up, Paul.").
+    """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer, thanks or
+    greets someone as its writer ("Thanks for clearing that up, Paul."), or urges the
+    reader ("It's time to clarify a few details about ...").
 
     That is the writer of an article talking (a columnist, a first-hand report, "our
     correspondent says"): not a fact a neutral brief can state in its own voice. Words
@@ -1503,7 +1504,12 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     if open_quote is None:
         open_quote = _starts_open(sentence)
     outside = _outside_quotes(sentence, open_quote)
-    mine = _speaks_as_i(outside) or _GREETING.match(outside.lstrip(_OPENING_PUNCT)) is not None
+    opening = outside.lstrip(_OPENING_PUNCT)
+    mine = (
+        _speaks_as_i(outside)
+        or _GREETING.match(opening) is not None
+        or _EXHORTATION.match(opening) is not None
+    )
     return mine and not _third_party_speaker(outside)
 
 
@@ -1516,6 +1522,9 @@ _GREETING = re.compile(
     r"\s*[,!]"
     r"|(?i:thanks|thank\s+you)\s+for\s+[a-z][^.!?]*,\s*[A-Z][\w'’-]*[.!]$"
 )
+# the writer urging the reader ("It's time to clarify a few details about ...", "It is high
+# time we ..."): an opinion of the writer's, not a fact; "It's time for the vote" is left
+_EXHORTATION = re.compile(r"(?i:it['’]s|it\s+is)\s+(?:(?i:high|about)\s+)?time\s+(?:to|we)\b")
 _OPENING_PUNCT = " \t\"'“‘(["
 
 

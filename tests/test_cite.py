@@ -641,6 +641,13 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
             "The photo does not violate our rules and was removed in error, the statement says.",
             False,
         ),
+        # the writer urging the reader (dev test1)
+        ("It's time to clarify a few details about the controversial story.", True),
+        ("It is high time we asked where the money went.", True),
+        ("“It's time to move on,” the coach said.", False),
+        ("It's time to move on, the coach told reporters.", False),
+        ("It's time for the vote in Iowa.", False),
+        ("Its time to market fell to six months.", False),
     ],
 )
 def test_first_person_outside_quotation_marks(sentence: str, expected: bool) -> None:
