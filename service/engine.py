@@ -147,6 +147,10 @@ class PreparedCache:
         with self._lock:
             self._items.pop(article_id, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -174,6 +178,7 @@ class StoryService:
         self._inflight_lock = threading.Lock()
         self.models_ready = threading.Event()
         self._index_dirty = False  # the in-memory index may hold uncommitted articles
+        self._lock_epoch = store.lock_epoch  # see ``Store.check_lock``
         # when each write that stamps stories' ``updated_at`` began, until it commits: a
         # listing's ``as_of`` is the earliest, so a poll from it misses no later commit
         self._writes: dict[int, datetime] = {}
@@ -428,7 +433,13 @@ class StoryService:
         it changes the index; if the body then fails, the index is reloaded from the store
         (the last committed state), and on success it is clean."""
         try:
-            if self._index_dirty:
+            self.store.check_lock()
+            if self.store.lock_epoch != self._lock_epoch:
+                # the database lock was lost and taken again: another service may have
+                # written meanwhile, so nothing held in memory is trusted
+                self.cache.clear()
+                self._reload_index()
+            elif self._index_dirty:
                 self._reload_index()
             yield
             self._index_dirty = False
@@ -515,6 +526,7 @@ class StoryService:
             job.updated_at = utcnow()
 
     def _reload_index(self) -> None:
+        self._lock_epoch = self.store.lock_epoch
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
             self.index = StoryIndex.from_dict(state.data) if state is not None else StoryIndex()

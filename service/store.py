@@ -26,6 +26,7 @@ meanwhile opened.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import sqlite3
@@ -210,6 +211,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class _LockHeld(ConfigError):
+    """Another service holds the database's lock."""
+
+
 class DatabaseGone(RuntimeError):
     """The SQLite file the service opened is no longer there."""
 
@@ -247,6 +252,8 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 
 class Store:
     """The database: engine, sessions, schema creation and the queries the service needs."""
+
+    lock_check_s = 5.0  # PostgreSQL: how often the lock's connection is checked
 
     def __init__(self, url: str) -> None:
         try:
@@ -292,7 +299,9 @@ class Store:
                     "folder this user can write)"
                 ) from None
         else:
+            # a server that does not answer must not hold a connection attempt forever
             kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 10}
         try:
             self.engine: Engine = create_engine(url, **kwargs)
         except (ImportError, NoSuchModuleError) as exc:
@@ -310,6 +319,14 @@ class Store:
         self._closing = False
         self._commits = 0
         self._release_pending = False
+        # PostgreSQL: a thread checks the lock's connection every ``lock_check_s`` s;
+        # ``lock_epoch`` counts the times the lock was taken again after its connection
+        # dropped (another service may have written meanwhile); ``_lock_problem`` says why
+        # requests are refused while the lock is not held
+        self.lock_epoch = 0
+        self._lock_problem: str | None = None
+        self._watch_stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def closed(self) -> bool:
@@ -378,6 +395,61 @@ class Store:
                 "service ran; restart the service"
             )
 
+    def check_lock(self) -> None:
+        """PostgreSQL: ``DatabaseGone`` while this service does not hold its advisory lock.
+
+        The lock lives as long as the one connection that took it; a watch thread
+        (``_watch_lock``) checks that connection every ``lock_check_s`` seconds. This only
+        reads what the watch found, so a request never waits on the network here.
+        """
+        problem = self._lock_problem
+        if problem is not None and not self._closing:
+            raise DatabaseGone(problem)
+
+    def _watch_lock(self) -> None:
+        """Check the lock's connection every ``lock_check_s`` seconds. When it has dropped
+        (the server restarted, a network fault), refuse every request (``check_lock``) and
+        take the lock again as soon as it is free; ``lock_epoch`` then goes up, and the
+        service reloads what it holds in memory, since another service may have written
+        meanwhile. While another service holds the lock (or the server still keeps the
+        dropped session), requests stay refused; nothing is ever written without it."""
+        while not self._watch_stop.wait(self.lock_check_s):
+            conn = self._lock_conn
+            if conn is not None:
+                try:
+                    conn.execute(text("SELECT 1"))
+                    conn.commit()
+                    continue
+                except Exception as exc:  # the connection is unusable, whatever the cause
+                    if self._watch_stop.is_set():
+                        return
+                    log.warning("the connection holding the database lock dropped: %s", exc)
+                    self._lock_problem = (
+                        f"this service lost its lock on the database {self.url} (the "
+                        "connection that held it dropped); nothing was changed: retry later"
+                    )
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                    self._lock_conn = None
+            with self._state:  # not while ``dispose`` releases the lock
+                if self._closing:
+                    return
+                try:
+                    self._take_pg_lock()
+                except _LockHeld:
+                    self._lock_problem = (
+                        f"this service lost its lock on the database {self.url} and "
+                        "another storybrief service holds it now; nothing was changed: "
+                        "stop one of them"
+                    )
+                    continue
+                except Exception as exc:  # the server is not back yet
+                    log.debug("taking the database lock again failed: %s", exc)
+                    continue
+                self.lock_epoch += 1
+                self._lock_problem = None
+            log.warning("the database lock was taken again on a new connection")
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
@@ -387,6 +459,7 @@ class Store:
         """
         self._check_open()
         self.check_file()
+        self.check_lock()
         with self._sessions() as s:  # closing the session rolls back what is not committed
             s.begin()
             yield s
@@ -418,6 +491,7 @@ class Store:
 
     def ping(self) -> None:
         self.check_file()
+        self.check_lock()
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
@@ -460,6 +534,14 @@ class Store:
     def _lock_postgres(self) -> None:
         if self._lock_conn is not None:
             return
+        self._take_pg_lock()
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watch_lock, name="storybrief-lock-watch", daemon=True
+            )
+            self._watcher.start()
+
+    def _take_pg_lock(self) -> None:
         try:
             conn = self.engine.connect()
         except DBAPIError as exc:
@@ -475,7 +557,7 @@ class Store:
             raise
         if not got:
             conn.close()
-            raise ConfigError(
+            raise _LockHeld(
                 f"another storybrief service is using the database {self.url} (it holds "
                 "the service's advisory lock); stop it, or point this one at another "
                 "database with STORYBRIEF_DATABASE_URL"
@@ -507,6 +589,7 @@ class Store:
     def _release(self) -> None:
         """The lock and the connections let go (called with ``_state`` held)."""
         self._release_pending = False
+        self._watch_stop.set()
         if self._lock_conn is not None:
             self._lock_conn.close()  # ends the session, and with it the advisory lock
             self._lock_conn = None

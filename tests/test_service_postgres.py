@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -235,3 +236,61 @@ def test_a_database_the_service_cannot_reach_is_a_clear_error(tmp_path: Path) ->
             store.lock()
     finally:
         store.dispose()
+
+
+def _drop_lock_connection(store: Any) -> None:
+    """End the server session that holds ``store``'s advisory lock, as a server restart or
+    a network fault would."""
+    from sqlalchemy import text
+
+    pid = store._lock_conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    store._lock_conn.commit()
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+
+
+def test_a_lock_whose_connection_dropped_is_taken_again_or_the_store_refuses(
+    pg_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The advisory lock lives with one connection. When it drops, the service takes the
+    lock again once it is free (and reloads its story index: another service may have
+    written); while another service holds it, every request is a 503."""
+    from service.store import Store
+
+    monkeypatch.setattr(Store, "lock_check_s", 0.05)
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
+        service = c.app.state.service  # type: ignore[attr-defined]
+        store = service.store
+        _drop_lock_connection(store)
+        _wait_until(lambda: store.lock_epoch == 1)
+        r = c.post("/v1/articles", json={"articles": seed_payload()})
+        assert r.status_code == 201, r.text
+        assert service._lock_epoch == 1  # the index was reloaded before the write
+        other = Store(pg_url)
+        try:
+            with pytest.raises(ConfigError, match="another storybrief service"):
+                other.lock()  # held again by the first
+            _drop_lock_connection(store)
+            other.lock()  # a second service starts while the first has no lock
+            _wait_until(
+                lambda: store._lock_problem is not None and "holds it now" in store._lock_problem
+            )
+            r = c.get("/v1/stories")
+            assert r.status_code == 503, r.text
+            assert "another storybrief service holds it now" in r.json()["error"]["message"]
+            assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 503
+            assert c.get("/readyz").status_code == 503
+        finally:
+            other.dispose()
+        # the other one stopped: the lock is taken again, and requests are answered
+        _wait_until(lambda: store.lock_epoch == 2)
+        assert c.get("/v1/stories").json()["count"] == 2
+
+
+def _wait_until(done: Any, timeout: float = 10.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)
