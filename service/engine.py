@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -55,11 +55,13 @@ from service.store import (
     Store,
     StoryRow,
     VectorRow,
+    damaged,
+    database_fault,
     utcnow,
 )
 from service.worker import Deadline, Lane
 from summarizer.cluster import StoryIndex
-from summarizer.errors import InputError
+from summarizer.errors import ConfigError, InputError
 from summarizer.generate import (
     PROMPT_OVERHEAD_TOKENS,
     estimate_brief_seconds,
@@ -207,7 +209,19 @@ class StoryService:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Load the story index from the store (rebuild it when it is missing or unreadable)."""
+        """Load the story index from the store (rebuild it when it is missing, unreadable,
+        or disagrees with the stored articles). A damaged database is a ``ConfigError``."""
+        try:
+            self._load_index()
+        except DatabaseError as exc:
+            if not damaged(exc):
+                raise
+            raise ConfigError(
+                f"the database {self.store.url} is damaged ({database_fault(exc)}); restore it "
+                "from a backup, or move it away to start with an empty one"
+            ) from None
+
+    def _load_index(self) -> None:
         retired: list[str] = []
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
@@ -224,8 +238,17 @@ class StoryService:
                     if made_by not in (None, self.pipeline.embedder.name):
                         # its vectors are another model's: they cannot be compared with new ones
                         raise InputError(f"its vectors come from {made_by!r}")
-                    self.index = StoryIndex.from_dict(state.data)
+                    index = StoryIndex.from_dict(state.data)
+                    differ = _disagreeing(index, s)
+                    if differ:
+                        # written over by a second process on the same database, or by hand
+                        raise InputError(
+                            f"it disagrees with the stored articles on {differ} of them"
+                        )
+                    self.index = index
                     return
+                except DatabaseError:
+                    raise
                 except Exception as exc:  # a format this build cannot read
                     log.warning("stored story index unusable (%s); rebuilding", exc)
         if n_articles:
@@ -1019,6 +1042,18 @@ class StoryService:
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def _disagreeing(index: StoryIndex, s: Session) -> int:
+    """How many articles the index puts in another story than the stored articles do (or
+    knows and the store does not, or the reverse)."""
+    stored = {
+        aid: sid
+        for aid, sid in s.execute(select(ArticleRow.id, ArticleRow.story_id)).tuples()
+        if sid is not None
+    }
+    indexed = {aid: st.id for st in index.stories() for aid in st.article_ids}
+    return sum(1 for aid in stored.keys() | indexed.keys() if stored.get(aid) != indexed.get(aid))
 
 
 def with_note(note: str | None, more: str) -> str:

@@ -29,12 +29,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from service.head import HEAD_KEY
-from service.store import DatabaseGone, database_fault
+from service.store import DatabaseGone, damaged, database_fault
 from summarizer.errors import ConfigError, EmptyTextError, InputError, ModelError
 
 log = logging.getLogger(__name__)
@@ -252,16 +252,21 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _database_handler(request: Request, exc: Exception) -> JSONResponse:
-    """The database failed (locked, disk full, gone): nothing was stored by the request,
-    and a retry may succeed, so 503, not the 500 of a bug."""
+    """The database failed (locked, disk full, gone, damaged): nothing was stored by the
+    request, so 503, not the 500 of a bug. A constraint or statement the database refused
+    is a bug, and stays a 500."""
+    if isinstance(exc, IntegrityError | ProgrammingError):
+        return _unexpected_handler(request, exc)
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     reason = database_fault(exc)
-    return error_response(
-        503,
-        "not_ready",
-        f"the database is unavailable ({reason}); nothing was changed, retry later",
-        headers={"Retry-After": "10"},
-    )
+    if damaged(exc):
+        message = (
+            f"the database is damaged ({reason}); nothing was changed. The operator must "
+            "restore it from a backup"
+        )
+    else:
+        message = f"the database is unavailable ({reason}); nothing was changed, retry later"
+    return error_response(503, "not_ready", message, headers={"Retry-After": "10"})
 
 
 def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -276,7 +281,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ModelError, _model_handler)
     app.add_exception_handler(ConfigError, _config_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
-    app.add_exception_handler(OperationalError, _database_handler)
+    app.add_exception_handler(DatabaseError, _database_handler)
     app.add_exception_handler(DatabaseGone, _database_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 

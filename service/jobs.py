@@ -321,6 +321,8 @@ class JobRunner:
                 self._run_stored(job_id, articles, length, results, done_ids)
             else:
                 self._run_stateless(job_id, articles, length, results, done_ids)
+            # inside the try: a database fault on this last write costs no attempt either
+            self._update(job_id, status="done", finished_at=utcnow())
         except _Stopping:
             # a graceful stop is not a failed attempt: only crashes count against the job
             self._update(
@@ -354,7 +356,6 @@ class JobRunner:
                 finished_at=utcnow(),
             )
             return
-        self._update(job_id, status="done", finished_at=utcnow())
 
     def _check_stop(self) -> None:
         if self._stop.is_set():

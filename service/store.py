@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -55,7 +56,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -232,6 +233,12 @@ def database_fault(exc: BaseException) -> str:
     return (lines[0] if lines else type(exc).__name__)[:200]
 
 
+def damaged(exc: BaseException) -> bool:
+    """Whether a database error says the file is damaged (not a fault a retry mends)."""
+    text_ = database_fault(exc).lower()
+    return "malformed" in text_ or "not a database" in text_ or "corrupt" in text_
+
+
 def _sqlite_in_memory(url: URL) -> bool:
     """Whether a SQLite URL names no database file: ``sqlite://``, ``:memory:``, a URI with
     ``mode=memory`` or ``file::memory:``, or an empty name (a temporary database that
@@ -285,6 +292,7 @@ class Store:
         self.sqlite_path: Path | None = None
         self._file_id: tuple[int, int] | None = None
         self._lock_fh: IO[str] | None = None
+        self._db_fh: IO[str] | None = None
         self.is_postgres = backend == "postgresql"
         self._lock_conn: Connection | None = None
         if self.is_sqlite:
@@ -334,56 +342,91 @@ class Store:
         return self._closing
 
     def create_schema(self) -> None:
-        """Create missing tables; refuse a database written by a newer schema, or one that
-        holds other tables and no schema version (another program's: it is not changed)."""
-        self.check_owner()
-        Base.metadata.create_all(self.engine)
-        with self.session() as s:
-            found = s.scalar(
-                select(SchemaVersionRow.version).order_by(SchemaVersionRow.version.desc())
-            )
-            if found is None:
-                s.add(SchemaVersionRow(version=SCHEMA_VERSION))
-            elif found > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"the database {self.url} has schema version {found}; this build knows "
-                    f"up to {SCHEMA_VERSION}"
+        """Create missing tables, after ``check_schema``: a database this build cannot use
+        is refused before anything in it changes."""
+        self.check_schema()
+        try:
+            Base.metadata.create_all(self.engine)
+            with self.session() as s:
+                found = s.scalar(
+                    select(SchemaVersionRow.version).order_by(SchemaVersionRow.version.desc())
                 )
+                if found is None:
+                    s.add(SchemaVersionRow(version=SCHEMA_VERSION))
+        except OperationalError as exc:  # read-only, locked, a full disk ...
+            raise ConfigError(
+                f"cannot set up the database {self.url}: {database_fault(exc)}"
+            ) from None
         if self.sqlite_path is not None:
             self._file_id = _file_id(self.sqlite_path)
 
-    def check_owner(self) -> None:
-        """Refuse a database that holds tables and no schema version: another program's."""
-        existing = self._tables()
-        if existing and SchemaVersionRow.__tablename__ not in existing:
+    def check_schema(self) -> None:
+        """Refuse, without changing anything, a database this build cannot use: another
+        program's (tables and no schema version), one written by a newer schema, or a
+        SQLite file or folder this user cannot write (SQLite writes its journal beside the
+        file)."""
+        path = self.sqlite_path
+        if path is not None:  # first: a read-only folder also stops the reading below
+            folder = path.resolve().parent
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"the data folder {folder} is not writable by this user; the service writes "
+                    "the database and its journal there (set STORYBRIEF_DATA_DIR or --data-dir "
+                    "to a folder this user can write)"
+                )
+            if path.exists() and not os.access(path, os.W_OK):
+                raise ConfigError(
+                    f"the database file {path} is read-only for this user; the service writes "
+                    "to it (make it writable, or set STORYBRIEF_DATA_DIR elsewhere)"
+                )
+
+        tables, version = self._peek()
+        if tables and SchemaVersionRow.__tablename__ not in tables:
             raise ConfigError(
                 f"the database {self.url} holds tables that are not this service's "
-                f"({', '.join(sorted(existing)[:5])}); refusing to change it (point "
+                f"({', '.join(sorted(tables)[:5])}); refusing to change it (point "
                 "STORYBRIEF_DATA_DIR or STORYBRIEF_DATABASE_URL elsewhere)"
             )
+        if version is not None and version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"the database {self.url} has schema version {version}; this build knows up "
+                f"to {SCHEMA_VERSION} (run a newer build, or point STORYBRIEF_DATA_DIR or "
+                "STORYBRIEF_DATABASE_URL elsewhere)"
+            )
 
-    def _tables(self) -> set[str]:
-        """The tables already there, read without changing anything (the engine's own
-        connections would switch the file to WAL, rewriting its header)."""
+    def _peek(self) -> tuple[set[str], int | None]:
+        """The tables already there and the highest schema version stored, read without
+        changing anything (the engine's own connections would switch a SQLite file to WAL,
+        rewriting its header)."""
+        version_q = f"SELECT max(version) FROM {SchemaVersionRow.__tablename__}"
         if self.sqlite_path is None:
-            return set(inspect(self.engine).get_table_names())
+            tables = set(inspect(self.engine).get_table_names())
+            if SchemaVersionRow.__tablename__ not in tables:
+                return tables, None
+            with self.engine.connect() as conn:
+                found = conn.execute(text(version_q)).scalar()
+            return tables, None if found is None else int(found)
         if not self.sqlite_path.exists():
-            return set()
+            return set(), None
         uri = f"{self.sqlite_path.resolve().as_uri()}?mode=ro"
         try:
-            conn = sqlite3.connect(uri, uri=True)
+            db = sqlite3.connect(uri, uri=True)
             try:
-                rows = conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                ).fetchall()
+                rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+                tables = {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
+                found = (
+                    db.execute(version_q).fetchone()[0]
+                    if SchemaVersionRow.__tablename__ in tables
+                    else None
+                )
             finally:
-                conn.close()
+                db.close()
         except sqlite3.Error as exc:
             raise ConfigError(
                 f"the database {self.sqlite_path} cannot be read ({exc}); if it is damaged, "
                 "move it away or restore a backup"
             ) from exc
-        return {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
+        return tables, None if found is None else int(found)
 
     def check_file(self) -> None:
         """Raise ``DatabaseGone`` when the SQLite file was deleted or replaced since start."""
@@ -490,10 +533,13 @@ class Store:
                         self._release()
 
     def ping(self) -> None:
+        """Raise when the database cannot serve: gone, its lock lost, unreachable, or a
+        table that cannot be read (one row of each is read: a damaged page shows)."""
         self.check_file()
         self.check_lock()
         with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            for table in Base.metadata.sorted_tables:
+                conn.execute(select(table).limit(1)).all()  # the rows, not only an index
 
     def journal_mode(self) -> str | None:
         if not self.is_sqlite:
@@ -514,22 +560,35 @@ class Store:
             return
         if self.sqlite_path is None or self._lock_fh is not None:
             return
-        path = self.sqlite_path.with_name(self.sqlite_path.name + ".lock")
+        # The database file itself is locked (flock, which SQLite's own byte-range locks
+        # do not touch), so a link to it, or a lock file deleted under a running service,
+        # does not let a second one in; the lock file beside it, named by the real path,
+        # keeps older builds out too.
+        real = self.sqlite_path.resolve()
+        handles: list[IO[str]] = []
         try:
-            fh = path.open("a")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create the lock file {path} beside the database: {exc.strerror or exc}"
-            ) from exc
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise ConfigError(
-                f"another storybrief service is using the database {self.sqlite_path} "
-                f"(it holds {path}); stop it, or give this one another STORYBRIEF_DATA_DIR"
-            ) from None
-        self._lock_fh = fh
+            for path in (real.with_name(real.name + ".lock"), real):
+                try:
+                    fh = path.open("a")
+                except OSError as exc:
+                    raise ConfigError(
+                        f"cannot open {path} to lock the database: {exc.strerror or exc} "
+                        "(set STORYBRIEF_DATA_DIR or --data-dir to a folder this user can write)"
+                    ) from None
+                handles.append(fh)
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise ConfigError(
+                        f"another storybrief service is using the database {real} (it holds "
+                        f"a lock on {path}); stop it, or give this one another "
+                        "STORYBRIEF_DATA_DIR"
+                    ) from None
+        except BaseException:
+            for opened in handles:
+                opened.close()
+            raise
+        self._lock_fh, self._db_fh = handles
 
     def _lock_postgres(self) -> None:
         if self._lock_conn is not None:
@@ -594,7 +653,8 @@ class Store:
             self._lock_conn.close()  # ends the session, and with it the advisory lock
             self._lock_conn = None
         self.engine.dispose()
-        if self._lock_fh is not None:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
-            self._lock_fh.close()
-            self._lock_fh = None
+        for fh in (self._db_fh, self._lock_fh):  # the database's lock after its connections
+            if fh is not None:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+                fh.close()
+        self._lock_fh = self._db_fh = None

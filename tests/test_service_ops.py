@@ -9,6 +9,7 @@ import contextlib
 import gc
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -768,6 +769,174 @@ def test_another_programs_database_is_refused_and_left_unchanged(
     assert db.read_bytes() == before
 
 
+def test_the_database_lock_holds_through_a_link_and_a_deleted_lock_file(tmp_path: Path) -> None:
+    """The lock is on the database file itself: a second service reaching it through a
+    symbolic link, or after the lock file beside it was deleted, is refused."""
+    from service.store import Store
+    from summarizer.errors import ConfigError
+
+    (tmp_path / "a").mkdir()
+    db = tmp_path / "a" / "storybrief.db"
+    first = Store(f"sqlite:///{db}")
+    first.lock()
+    first.create_schema()
+    try:
+        (tmp_path / "alias").symlink_to(tmp_path / "a")
+        for path in (tmp_path / "alias" / "storybrief.db", db):
+            (tmp_path / "a" / "storybrief.db.lock").unlink(missing_ok=True)
+            second = Store(f"sqlite:///{path}")
+            with pytest.raises(ConfigError, match="another storybrief service is using"):
+                second.lock()
+            second.dispose()
+    finally:
+        first.dispose()
+    third = Store(f"sqlite:///{tmp_path / 'alias' / 'storybrief.db'}")
+    third.lock()  # free once the first has stopped
+    third.dispose()
+
+
+def test_a_database_of_a_newer_schema_is_refused_before_anything_changes(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from service.store import SCHEMA_VERSION, Store
+    from summarizer.errors import ConfigError
+
+    db = tmp_path / "storybrief.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION + 1,))
+        conn.execute("CREATE TABLE stories2 (id TEXT)")
+    conn.close()
+    before = db.read_bytes()
+    store = Store(f"sqlite:///{db}")
+    try:
+        store.lock()
+        with pytest.raises(ConfigError, match=f"has schema version {SCHEMA_VERSION + 1}"):
+            store.create_schema()
+    finally:
+        store.dispose()
+    assert db.read_bytes() == before  # no table added, not switched to WAL
+
+
+_NO_OVERRIDE = [  # root without the capabilities that let it write read-only files
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search,-fowner",
+    "--bounding-set=-dac_override,-dac_read_search,-fowner",
+]
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 and shutil.which("setpriv") is None,
+    reason="root writes read-only files, and setpriv is missing to drop that",
+)
+def test_serve_says_in_one_line_that_the_database_or_its_folder_is_read_only(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'storybrief.db'}")
+    store.lock()
+    store.create_schema()
+    store.dispose()
+    wrap = _NO_OVERRIDE if os.geteuid() == 0 else []
+
+    def serve() -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "summarizer.cli", "serve", "--extractive", "--port", "8799"]
+        return subprocess.run(
+            [*wrap, *cmd, "--data-dir", str(data)], capture_output=True, text=True, timeout=120
+        )
+
+    try:
+        data.chmod(0o555)
+        done = serve()
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"storybrief: error: the data folder {data.resolve()} is not writable by this user; "
+            "the service writes the database and its journal there (set STORYBRIEF_DATA_DIR "
+            "or --data-dir to a folder this user can write)"
+        ]
+        data.chmod(0o755)
+        (data / "storybrief.db").chmod(0o444)
+        done = serve()
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert "storybrief.db" in line and "Permission denied" in line
+    finally:
+        data.chmod(0o755)
+        (data / "storybrief.db").chmod(0o644)
+
+
+def _overwrite_root_page(db: Path, table: str) -> None:
+    """Damage ``table`` of a SQLite file: 64 bytes of its root page overwritten."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,))
+        (number,) = root.fetchone()
+    conn.close()
+    with db.open("r+b") as fh:
+        fh.seek(page * (number - 1))
+        fh.write(b"\xff" * 64)
+
+
+def test_a_damaged_table_is_a_503_and_not_ready(tmp_path: Path, embedder: Embedder) -> None:
+    """A damaged page of a table the service reads only on request: the requests that
+    read it answer 503 saying the database is damaged (a 500 is a bug of ours), and
+    /readyz is not ready. One it reads at start (the articles) stops the start in one line."""
+    from summarizer.errors import ConfigError
+
+    db = tmp_path / "storybrief.db"
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        sid = c.get("/v1/stories").json()["data"][0]["id"]
+    _overwrite_root_page(db, "briefs")
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        r = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"})
+        assert r.status_code == 503, r.text
+        assert "the database is damaged" in r.json()["error"]["message"]
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "malformed" in ready.json()["error"]["message"]
+        assert c.get("/v1/stories").status_code == 200  # what is not damaged is served
+    _overwrite_root_page(db, "articles")
+    with pytest.raises(ConfigError, match="is damaged .* restore it from a backup"):
+        with TestClient(build_app(tmp_path, embedder)):
+            pass
+
+
+def test_a_story_index_that_disagrees_with_the_stored_articles_is_rebuilt_at_start(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A second process on the database (past the lock) or a hand edit leaves the stored
+    index without an article its story holds: the next start notices and rebuilds it from
+    the articles, keeping every story's id."""
+    import sqlite3
+
+    db = tmp_path / "storybrief.db"
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        stories = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+    dropped = max(LAVROV)  # not the story's founder
+    with sqlite3.connect(db) as conn:
+        (data,) = conn.execute("SELECT data FROM index_state").fetchone()
+        state = json.loads(data)
+        state["articles"] = [a for a in state["articles"] if a["id"] != dropped]
+        for story in state["stories"]:
+            story["article_ids"] = [a for a in story["article_ids"] if a != dropped]
+        conn.execute("UPDATE index_state SET data = ?", (json.dumps(state),))
+    conn.close()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        service = c.app.state.service  # type: ignore[attr-defined]
+        assert dropped in service.index
+        again = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+        assert again == stories
+
+
 def test_a_database_file_deleted_under_the_service_is_a_503_not_a_silent_loss(
     make_client: Callable[..., TestClient], tmp_path: Path
 ) -> None:
@@ -825,6 +994,24 @@ def test_a_database_fault_is_a_503_and_a_job_it_hits_is_tried_again(
     done = wait_job(c, job["id"])
     assert done["status"] == "done" and len(calls) == 2
     assert done["attempts"] == 1  # the database fault did not use up an attempt
+    assert done["note"].startswith("the database failed (database is locked)")
+
+    # a fault on the job's last write (marking it done) is the same: tried again, no
+    # attempt used, and the note says why
+    real_update = runner._update
+    failed: list[int] = []
+
+    def done_locked_once(job_id: str, **values: Any) -> None:
+        if values.get("status") == "done" and not failed:
+            failed.append(1)
+            raise locked
+        real_update(job_id, **values)
+
+    monkeypatch.setattr(runner, "_update", done_locked_once)
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and failed == [1]
+    assert done["attempts"] == 1 and done["progress"] == {"done": 2, "total": 2}
     assert done["note"].startswith("the database failed (database is locked)")
 
 

@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.deps import ServiceDep
 from service.errors import NotReady, responses
 from service.schemas import Health, Ready
+from service.store import database_fault
 
 router = APIRouter(tags=["health"])
 
@@ -25,9 +26,10 @@ async def healthz() -> Health:
 )
 async def readyz(service: ServiceDep) -> Ready:
     try:
+        await run_in_threadpool(service.store.ping)
         stories = await run_in_threadpool(service.count_stories)
     except Exception as exc:
-        raise NotReady(f"the database is not reachable: {type(exc).__name__}") from None
+        raise NotReady(f"the database cannot serve: {database_fault(exc)}") from None
     if not service.models_ready.is_set():
         raise NotReady("the models are still loading", headers={"Retry-After": "5"})
     gen = service.pipeline.generator

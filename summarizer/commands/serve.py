@@ -71,12 +71,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_database(url: str) -> None:
     """What would stop the service at start, said in one line before the models load: a
-    service already running on the database, or another program's database."""
+    service already running on the database, another program's database, one of a newer
+    schema, or a file or folder this user cannot write."""
     from service.store import Store
 
     store = Store(url)
     try:
         store.lock()
-        store.check_owner()
+        store.check_schema()
     finally:
         store.dispose()
