@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -50,13 +51,17 @@ def default_pipeline(settings: Settings) -> Pipeline:
     return Pipeline(settings, embedder, generator)
 
 
+EVER = datetime(1970, 1, 1, tzinfo=UTC)  # seeds: a deletion at any time counts
+
+
 def seed(service: StoryService, paths: Sequence[str]) -> None:
     """Ingest the articles at ``paths``; unreadable ones are logged and skipped.
 
     The articles go in as one set (one transaction, grouped together). An article the
     service refuses (a text that cleans to nothing, an id already stored with another
     text) is logged with the reason and left out, and the rest go in without it: one bad
-    seed file does not stop the service from starting.
+    seed file does not stop the service from starting. A seed deleted through the API
+    (``DELETE /v1/articles/{id}``) is not stored again at the next start.
     """
     from summarizer.io import InputProblem, iter_located_inputs
 
@@ -68,7 +73,7 @@ def seed(service: StoryService, paths: Sequence[str]) -> None:
             located.append(item)
     while located:
         try:
-            out = service.ingest([x.article for x in located])
+            out = service.ingest([x.article for x in located], deleted_since=EVER)
         except (InputError, Conflict) as err:
             at = _article_at(err.field, len(located))
             if at is None:  # not said which: each article alone, so only bad ones are lost
@@ -79,6 +84,9 @@ def seed(service: StoryService, paths: Sequence[str]) -> None:
         log.info(
             "seeded %d articles (%d new) into %d stories", out.count, out.created, len(out.stories)
         )
+        gone = [it.id for it in out.data if it.status == "deleted"]
+        if gone:
+            log.info("not seeded again, as deleted through the API: %s", ", ".join(gone))
         return
 
 
@@ -105,7 +113,7 @@ def _seed_one_by_one(
     created = 0
     for item in located:
         try:
-            created += service.ingest([item.article]).created
+            created += service.ingest([item.article], deleted_since=EVER).created
         except (InputError, Conflict) as exc:
             _skipped(item, exc)
     log.info("seeded %d new articles one at a time", created)

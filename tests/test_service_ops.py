@@ -1262,6 +1262,23 @@ def _seeded_app(data_dir: Path, embedder: Embedder, seeds: list[Path]) -> FastAP
     )
 
 
+def test_a_seed_deleted_through_the_api_is_not_seeded_again_at_the_next_start(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """``serve --seed`` runs at every start; a seed article deleted meanwhile (a
+    retraction) stays deleted. Sent again by a client, it is stored."""
+    data = tmp_path / "data"
+    gone = max(LAVROV)
+    with TestClient(_seeded_app(data, embedder, [SEEDS])) as c:
+        assert c.delete(f"/v1/articles/{gone}").status_code == 200
+    with TestClient(_seeded_app(data, embedder, [SEEDS])) as c:
+        assert c.get(f"/v1/articles/{gone}").status_code == 404
+        assert sorted(s["article_count"] for s in c.get("/v1/stories").json()["data"]) == [1, 3]
+        again = next(a for a in seed_payload() if a["id"] == gone)
+        r = c.post("/v1/articles", json={"articles": [again]})
+        assert r.status_code == 201 and r.json()["data"][0]["status"] == "created"
+
+
 def test_an_unusable_seed_is_skipped_with_a_warning_and_the_rest_are_seeded(
     tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1314,7 +1331,7 @@ def test_a_seed_error_that_names_no_article_seeds_one_at_a_time(
     stored: list[str] = []
 
     class FakeService:
-        def ingest(self, articles: list[Article]) -> Any:
+        def ingest(self, articles: list[Article], **_: Any) -> Any:
             if any(a.id == "bad" for a in articles):
                 raise InputError("something about the set")  # no field: which one?
             stored.extend(a.id for a in articles)
