@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
+from starlette.responses import Response
 
 from service.engine import StoryService
-from service.errors import Conflict, install_error_handlers
+from service.errors import Conflict, error_response, install_error_handlers
 from service.head import HeadMiddleware
 from service.jobs import JobRunner
 from service.limits import BodyCheckMiddleware, TimeoutMiddleware
@@ -119,6 +121,24 @@ def _seed_one_by_one(
     log.info("seeded %d new articles one at a time", created)
 
 
+class _CORS(CORSMiddleware):
+    """CORS whose refused preflight answers with the service's JSON error body (the
+    middleware's own is plain text: "Disallowed CORS origin")."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code < 400:
+            return answer
+        refused = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
+        headers = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-")}
+        return error_response(
+            answer.status_code,
+            "bad_request",
+            f"this cross-origin request is not allowed (its {refused} is not allowed here)",
+            headers=headers,
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -189,7 +209,7 @@ def create_app(
     app.include_router(v1)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            _CORS,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],

@@ -147,6 +147,16 @@ def test_cors_is_off_by_default_and_configurable(
     preflight = {**origin, "Access-Control-Request-Method": "DELETE"}
     r = on.options("/v1/articles/a1", headers=preflight)
     assert r.status_code == 200 and "DELETE" in r.headers["access-control-allow-methods"]
+    # a preflight from an origin not allowed is refused with the JSON error body
+    other = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    r = on.options("/v1/stories", headers=other)
+    assert r.status_code == 400 and r.json() == {
+        "error": {
+            "type": "bad_request",
+            "message": "this cross-origin request is not allowed (its origin is not allowed here)",
+            "field": None,
+        }
+    }
 
 
 # ---------------------------------------------------------------- lanes
@@ -950,7 +960,9 @@ def test_a_database_file_deleted_under_the_service_is_a_503_not_a_silent_loss(
     body = r.json()["error"]
     assert body["type"] == "not_ready" and "was deleted or replaced" in body["message"]
     assert r.headers["Retry-After"]
-    assert c.get("/readyz").status_code == 503
+    ready = c.get("/readyz")
+    assert ready.status_code == 503 and ready.headers["Retry-After"] == "10"
+    assert "was deleted or replaced" in ready.json()["error"]["message"]
 
 
 def test_a_database_fault_is_a_503_and_a_job_it_hits_is_tried_again(

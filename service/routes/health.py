@@ -29,7 +29,9 @@ async def readyz(service: ServiceDep) -> Ready:
         await run_in_threadpool(service.store.ping)
         stories = await run_in_threadpool(service.count_stories)
     except Exception as exc:
-        raise NotReady(f"the database cannot serve: {database_fault(exc)}") from None
+        raise NotReady(
+            f"the database cannot serve: {database_fault(exc)}", headers={"Retry-After": "10"}
+        ) from None
     if not service.models_ready.is_set():
         raise NotReady("the models are still loading", headers={"Retry-After": "5"})
     gen = service.pipeline.generator
