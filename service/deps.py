@@ -7,12 +7,12 @@ The lifespan puts the heavy objects on ``app.state``; routes get them through th
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from service.engine import StoryService
-from service.errors import NotReady, Unauthorized
+from service.errors import InvalidQuery, NotReady, Unauthorized, shown
 from service.jobs import JobRunner
 from service.worker import Deadline
 from summarizer.settings import Settings
@@ -46,6 +46,32 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ServiceDep = Annotated[StoryService, Depends(get_service)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 DeadlineDep = Annotated[Deadline, Depends(get_deadline)]
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (422, as for an unknown body
+    field): a misspelt ``?lenght=short`` would otherwise be dropped in silence, and the
+    request answered with another length after seconds of generation."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = [k for k in request.query_params if k not in known]
+    if unknown:
+        takes = ", ".join(sorted(known)) if known else "none"
+        raise InvalidQuery(
+            f"unknown query parameter {shown(unknown[0])}; this route takes: {takes}",
+            unknown[0][:80],
+        )
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route and its dependencies declare."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 def key_matches(token: str, keys: list[str]) -> bool:

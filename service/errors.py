@@ -97,6 +97,11 @@ class NotReady(ServiceError):
     type = "not_ready"
 
 
+class InvalidQuery(ServiceError):
+    status = 422
+    type = "validation_error"
+
+
 class RequestTimeout(ServiceError):
     status = 504
     type = "timeout"

@@ -497,6 +497,25 @@ def test_unknown_route_and_method(client: TestClient) -> None:
     assert r.json()["error"]["message"] == f"no article with id {'x' * 79 + '…'!r}"
 
 
+def test_an_unknown_query_parameter_is_refused_not_ignored(seeded: TestClient) -> None:
+    """A misspelt ``lenght=short`` had been dropped in silence, and a standard brief
+    written instead after seconds of generation."""
+    sid = seeded.get("/v1/stories").json()["data"][0]["id"]
+    r = seeded.get(f"/v1/stories/{sid}/brief", params={"lenght": "short"})
+    assert r.status_code == 422
+    assert r.json() == err(
+        "validation_error",
+        "unknown query parameter 'lenght'; this route takes: length, refresh",
+        "lenght",
+    )
+    r = seeded.get("/v1/articles/x", params={"verbose": "1"})
+    assert r.status_code == 422 and r.json()["error"]["message"].endswith("takes: none")
+    # the parameters a route takes still work, and a POST's query is read the same way
+    assert seeded.get("/v1/stories", params={"limit": 1, "offset": 0}).status_code == 200
+    r = seeded.post("/v1/articles?dry_run=1", json={"articles": seed_payload()})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "dry_run"
+
+
 def test_head_answers_every_get_route_without_a_body(seeded: TestClient) -> None:
     story = seeded.get("/v1/stories").json()["data"][0]["id"]
     for path in ("/healthz", "/readyz", "/v1/stories", f"/v1/stories/{story}", "/v1/articles/nope"):
