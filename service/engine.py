@@ -574,18 +574,7 @@ class StoryService:
             by_id[art.id] = i
             row = s.get(ArticleRow, art.id)
             if row is not None:
-                # the same article: the same text (whitespace aside) or the same url
-                same = (
-                    _same_text(row.text, art.text)
-                    # stored before references were decoded on input
-                    or _same_text(decode_references(row.text), art.text)
-                    or (art.url and row.url == art.url)
-                )
-                if not same:
-                    raise Conflict(
-                        f"article id {art.id!r} is already stored with a different text",
-                        f"articles.{i}.id",
-                    )
+                _check_same(row, art, i)
                 items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
                 continue
             if art.url:
@@ -666,6 +655,26 @@ class StoryService:
             created=sum(1 for it in done if it.status == "created"),
             stories=list(stories),
         )
+
+    def check_articles(self, articles: Sequence[Article], *, stored: bool) -> None:
+        """The input errors ingest would raise for ``articles`` (a text that cleans to
+        nothing; with ``stored``, an id stored with another text), each naming its article,
+        without embedding or storing anything: a job's set is checked before it is
+        accepted, so that it is refused as ``POST /v1/briefs`` would refuse it instead of
+        failing later."""
+        try:
+            self.pipeline.check_texts(articles)
+        except InputError as err:
+            raise _located(err, articles, range(len(articles))) from None
+        if not stored:
+            return
+        at = {a.id: i for i, a in reversed(list(enumerate(articles)))}
+        ids = list(at)
+        with self.store.session() as s:
+            for k in range(0, len(ids), 500):
+                rows = s.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids[k : k + 500])))
+                for row in rows:
+                    _check_same(row, articles[at[row.id]], at[row.id])
 
     def _prepare_located(
         self, articles: list[Article], where: list[int], deadline: Deadline | None = None
@@ -1054,6 +1063,21 @@ def _disagreeing(index: StoryIndex, s: Session) -> int:
     }
     indexed = {aid: st.id for st in index.stories() for aid in st.article_ids}
     return sum(1 for aid in stored.keys() | indexed.keys() if stored.get(aid) != indexed.get(aid))
+
+
+def _check_same(row: ArticleRow, art: Article, i: int) -> None:
+    """``Conflict`` unless ``art``, sent under a stored article's id, is that article: the
+    same text (whitespace aside) or the same url."""
+    same = (
+        _same_text(row.text, art.text)
+        # stored before references were decoded on input
+        or _same_text(decode_references(row.text), art.text)
+        or (art.url and row.url == art.url)
+    )
+    if not same:
+        raise Conflict(
+            f"article id {art.id!r} is already stored with a different text", f"articles.{i}.id"
+        )
 
 
 def with_note(note: str | None, more: str) -> str:

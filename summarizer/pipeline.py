@@ -205,22 +205,7 @@ class Pipeline:
         article under the same id is refused. ``check`` (a deadline's) is called after each
         article is split and before each ``PREPARE_CHUNK`` sentences are embedded, so a
         caller can stop a long preparation by raising from it."""
-        unique: dict[str, Article] = {}
-        for a in articles:
-            first = unique.setdefault(a.id, a)
-            if first is not a and not same_article(first, a):
-                raise InputError(f"duplicate article id {a.id!r} in one request", field="id")
-        articles = list(unique.values())
-        # Lines repeated verbatim across several articles of the set (site furniture
-        # shared by outlets) are boilerplate too. Copies of one text count once, and an
-        # article those lines would empty keeps them (they were its text, not furniture).
-        distinct = list({same_words(a.text): a.text for a in articles}.values())
-        common = find_repeated_lines(distinct) if len(distinct) >= 3 else None
-        cleaned = []
-        for a in articles:
-            cleaned.append(self._prepare_one(a, common))
-            if check is not None:
-                check()
+        articles, cleaned = self._clean_all(articles, check)
         texts = [s.text for _, sents in cleaned for s in sents]
         if not texts:
             vectors = np.zeros((0, 384), np.float32)
@@ -240,6 +225,33 @@ class Pipeline:
             )
             pos += len(sents)
         return out
+
+    def check_texts(self, articles: Sequence[Article]) -> None:
+        """The input errors ``prepare`` would raise (a text that cleans to nothing, one id
+        for two texts), without embedding: a fraction of its cost."""
+        self._clean_all(articles, None)
+
+    def _clean_all(
+        self, articles: Sequence[Article], check: Callable[[], None] | None
+    ) -> tuple[list[Article], list[tuple[CleanText, list[Sentence]]]]:
+        """The distinct articles of a set, each cleaned and split."""
+        unique: dict[str, Article] = {}
+        for a in articles:
+            first = unique.setdefault(a.id, a)
+            if first is not a and not same_article(first, a):
+                raise InputError(f"duplicate article id {a.id!r} in one request", field="id")
+        kept = list(unique.values())
+        # Lines repeated verbatim across several articles of the set (site furniture
+        # shared by outlets) are boilerplate too. Copies of one text count once, and an
+        # article those lines would empty keeps them (they were its text, not furniture).
+        distinct = list({same_words(a.text): a.text for a in kept}.values())
+        common = find_repeated_lines(distinct) if len(distinct) >= 3 else None
+        cleaned = []
+        for a in kept:
+            cleaned.append(self._prepare_one(a, common))
+            if check is not None:
+                check()
+        return kept, cleaned
 
     @staticmethod
     def _prepare_one(article: Article, common: set[str] | None) -> tuple[CleanText, list[Sentence]]:

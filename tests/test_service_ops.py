@@ -450,6 +450,28 @@ def test_an_article_deleted_while_its_job_waits_is_not_ingested_again(
     assert sorted(len(b["article_ids"]) for b in done["results"]) == [1, 3]
 
 
+def test_a_job_set_is_checked_before_it_is_accepted(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """One article that cleans to nothing, or an id stored with another text: refused at
+    once as POST /v1/briefs refuses it, not accepted (202) and then failed as a whole."""
+    c = make_client()
+    seeds = seed_payload()
+    empty = {"id": "empty-1", "outlet": "W", "text": "Advertisement\nFull Screen"}
+    r = c.post("/v1/jobs", json={"articles": [seeds[0], empty]})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["type"] == "empty_text"
+    assert r.json()["error"]["field"] == "articles.1.text"
+    assert c.post("/v1/articles", json={"articles": seeds[:1]}).status_code == 201
+    other = {**seeds[0], "text": EXTRA_TEXT}
+    r = c.post("/v1/jobs", json={"articles": [seeds[1], other]})
+    assert r.status_code == 409 and r.json()["error"]["field"] == "articles.1.id"
+    # without storing, an id already stored names nothing: no conflict
+    r = c.post("/v1/jobs", json={"articles": [other], "store": False})
+    assert r.status_code == 202, r.text
+    assert c.get(f"/v1/articles/{seeds[1]['id']}").status_code == 404  # nothing stored
+
+
 def test_a_job_does_not_store_again_an_article_deleted_after_it_was_submitted(
     make_client: Callable[..., TestClient],
 ) -> None:
@@ -625,10 +647,15 @@ def test_stateless_job_stores_no_articles(make_client: Callable[..., TestClient]
 
 
 def test_job_with_an_unusable_article_fails_with_the_reason(
-    make_client: Callable[..., TestClient],
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     c = make_client()
     arts = [*seed_payload(), {"id": "caption", "outlet": "W", "text": "Full Screen"}]
+    r = c.post("/v1/jobs", json={"articles": arts})  # refused before it is a job
+    assert r.status_code == 422 and r.json()["error"]["field"] == f"articles.{len(arts) - 1}.text"
+    # a job accepted before that check (by an older build) fails with the reason when it runs
+    service = c.app.state.service  # type: ignore[attr-defined]
+    monkeypatch.setattr(service, "check_articles", lambda *_a, **_k: None)
     job = c.post("/v1/jobs", json={"articles": arts}).json()
     done = wait_job(c, job["id"])
     assert done["status"] == "failed"

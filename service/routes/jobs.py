@@ -24,9 +24,12 @@ router = APIRouter(tags=["jobs"])
     description=(
         "Stores the job and answers at once; the job ingests the articles (unless `store` "
         "is false) and writes one brief per story, reporting progress as stories done / "
-        "total. A restart resumes an interrupted job, or marks it failed with the reason."
+        "total. A restart resumes an interrupted job, or marks it failed with the reason. "
+        "The set is checked first, as `POST /v1/briefs` checks it: an article that cleans "
+        "to nothing is a 422 and an id stored with another text a 409, naming the article, "
+        "and no job is made."
     ),
-    responses=responses(400, 401, 413, 422, 503),
+    responses=responses(400, 401, 409, 413, 422, 503),
 )
 async def create_job(
     body: Annotated[JobIn, Body(openapi_examples=BRIEF_EXAMPLES)],
@@ -41,6 +44,8 @@ async def create_job(
         hint="split the set into several jobs",
     )
     articles = body.to_articles()
+    # refused now as POST /v1/briefs would refuse it, not failed later as a whole
+    await run_in_threadpool(jobs.service.check_articles, articles, stored=body.store)
     job = await run_in_threadpool(jobs.create, body, articles)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
