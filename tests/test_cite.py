@@ -18,6 +18,7 @@ from summarizer.cite import (
     copies_quoted_words,
     first_person,
     first_person_at,
+    imported_detail,
     quoted_speech,
     speaker_dropped,
     text_facts,
@@ -1416,3 +1417,66 @@ def test_one_speakers_claim_is_not_put_in_anothers_mouth() -> None:
     ):
         for ev in (evidence, evidence[::-1]):
             assert not check_support(text_facts(draft), [text_facts(e) for e in ev]), draft
+
+
+def test_a_detail_from_a_line_the_draft_does_not_cite_is_not_served() -> None:
+    """The model put Kim at the airport: its cited lines say Lavrov arrived and Kim met
+    him; only a third line has the airport, where the foreign minister greeted him."""
+    a1, (arrived, greeted) = article(
+        "a1",
+        "AP",
+        [
+            "Russian Foreign Minister Sergey Lavrov arrived in Pyongyang on Wednesday for talks.",
+            "He was greeted at the airport by North Korea's foreign minister.",
+        ],
+    )
+    a2, (met, follows) = article(
+        "a2",
+        "CNA",
+        [
+            "North Korean leader Kim Jong Un met Russia's foreign minister Sergey Lavrov.",
+            "Lavrov's visit follows Kim's trip to Russia's Far East last month.",
+        ],
+    )
+    lines = [arrived, met, greeted, follows]
+    axes = [unit(1, 0.2), unit(0.2, 1), unit(0, 0, 1), unit(0, 0, 0, 1)]
+    ev = [
+        Evidence(n=i, group=SentenceGroup(i, m, (m,)), score=1.0)
+        for i, m in enumerate(lines, start=1)
+    ]
+    vecs = {m.key: v for m, v in zip(lines, axes, strict=True)}
+
+    def cite(draft: str, vec: np.ndarray) -> Any:
+        (out,) = cite_drafts(
+            [Draft(draft, ())], ev, vec[None, :], vecs, {"a1": a1, "a2": a2},
+            threshold=0.55, keep_unsupported=True,
+        )  # fmt: skip
+        return out
+
+    both = unit(1, 1)
+    s = cite(
+        "Lavrov arrived in Pyongyang on Wednesday, meeting North Korean leader Kim Jong Un "
+        "at the airport.",
+        both,
+    )
+    assert not s.supported and s.support >= 0.55
+    # without the airport, the same two lines support it
+    s = cite(
+        "Lavrov arrived in Pyongyang on Wednesday and met North Korean leader Kim Jong Un.", both
+    )
+    assert s.supported
+    # a word of the draft that much of the evidence shares is the story's vocabulary
+    assert imported_detail(
+        text_facts("Lavrov met Kim in Pyongyang on his visit."),
+        [text_facts(met.text)],
+        [[text_facts(follows.text)], [text_facts("The visit was planned in May.")],
+         [text_facts("A visit by Putin may follow.")]],
+    ) is None  # fmt: skip
+    assert (
+        imported_detail(
+            text_facts("Lavrov met Kim at the airport."),
+            [text_facts(met.text)],
+            [[text_facts(greeted.text)], [text_facts(follows.text)]],
+        )
+        == "airport"
+    )
