@@ -7,12 +7,13 @@ The lifespan puts the heavy objects on ``app.state``; routes get them through th
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from service.engine import StoryService
-from service.errors import InvalidQuery, NotReady, Unauthorized, shown
+from service.errors import InvalidQuery, NotFound, NotReady, Unauthorized, shown
 from service.jobs import JobRunner
 from service.worker import Deadline
 from summarizer.settings import Settings
@@ -64,6 +65,18 @@ def known_query(request: Request) -> None:
             f"unknown query parameter {shown(unknown[0])}; this route takes: {takes}",
             unknown[0][:80],
         )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_path(request: Request) -> None:
+    """An id in the path with a control character (a NUL, which PostgreSQL cannot even
+    compare) names nothing stored: no ingested id holds one. 404, as for any unknown id."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            kind = name.removesuffix("_id")
+            raise NotFound(f"no {kind} with id {shown(value)}", name)
 
 
 def _query_names(dependant: Any) -> set[str]:

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -122,15 +122,27 @@ class _Member:
 
 
 class PreparedCache:
-    """Prepared articles by id, least recently used dropped first (thread-safe)."""
+    """Prepared articles by id, least recently used dropped first (thread-safe).
 
-    def __init__(self, size: int) -> None:
+    ``epoch`` (the store's lock epoch) emptying it when it changes: after the database lock
+    was lost and taken again, another service may have changed any article."""
+
+    def __init__(self, size: int, epoch: Callable[[], int] = lambda: 0) -> None:
         self.size = size
         self._items: OrderedDict[str, PreparedArticle] = OrderedDict()
         self._lock = threading.Lock()
+        self._epoch = epoch
+        self._seen = epoch()
+
+    def _check_epoch(self) -> None:  # with ``_lock`` held
+        now = self._epoch()
+        if now != self._seen:
+            self._items.clear()
+            self._seen = now
 
     def get(self, article_id: str) -> PreparedArticle | None:
         with self._lock:
+            self._check_epoch()
             item = self._items.get(article_id)
             if item is not None:
                 self._items.move_to_end(article_id)
@@ -140,6 +152,7 @@ class PreparedCache:
         if self.size <= 0:
             return
         with self._lock:
+            self._check_epoch()
             self._items[item.article.id] = item
             self._items.move_to_end(item.article.id)
             while len(self._items) > self.size:
@@ -148,10 +161,6 @@ class PreparedCache:
     def drop(self, article_id: str) -> None:
         with self._lock:
             self._items.pop(article_id, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -165,7 +174,7 @@ class StoryService:
         self.store = store
         self.pipeline = pipeline
         self.index = StoryIndex()
-        self.cache = PreparedCache(settings.prepared_cache_size)
+        self.cache = PreparedCache(settings.prepared_cache_size, lambda: store.lock_epoch)
         budget = settings.request_timeout_s
         self.ingest_lane = Lane(
             "ingest", settings.ingest_queue_size, budget_s=budget, estimate_s=1.0
@@ -459,8 +468,7 @@ class StoryService:
             self.store.check_lock()
             if self.store.lock_epoch != self._lock_epoch:
                 # the database lock was lost and taken again: another service may have
-                # written meanwhile, so nothing held in memory is trusted
-                self.cache.clear()
+                # written meanwhile, so the index is read again (the cache empties itself)
                 self._reload_index()
             elif self._index_dirty:
                 self._reload_index()

@@ -29,7 +29,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -258,10 +264,10 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
 
 def _database_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database failed (locked, disk full, gone, damaged): nothing was stored by the
-    request, so 503, not the 500 of a bug. A constraint or statement the database refused
-    is a bug, and stays a 500."""
-    if isinstance(exc, IntegrityError | ProgrammingError):
-        return _unexpected_handler(request, exc)
+    request, so 503, not the 500 of a bug. A constraint, statement or value the database
+    refused is a bug, and stays a 500."""
+    if isinstance(exc, IntegrityError | ProgrammingError | DataError | NotSupportedError):
+        return _unexpected_handler(request, exc)  # what we sent was wrong: a bug of ours
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     reason = database_fault(exc)
     if damaged(exc):

@@ -503,10 +503,11 @@ class Store:
         self._check_open()
         self.check_file()
         self.check_lock()
+        epoch = self.lock_epoch
         with self._sessions() as s:  # closing the session rolls back what is not committed
             s.begin()
             yield s
-            with self._committing():
+            with self._committing(epoch):
                 s.commit()
 
     def _check_open(self) -> None:
@@ -516,11 +517,22 @@ class Store:
             )
 
     @contextmanager
-    def _committing(self) -> Iterator[None]:
+    def _committing(self, epoch: int | None = None) -> Iterator[None]:
         """Around a commit: refused once the store is closed, and counted, so that
-        ``dispose`` releases the lock only after every commit under way has ended."""
+        ``dispose`` releases the lock only after every commit under way has ended.
+
+        PostgreSQL: refused too while the lock is not held, and when it was lost and taken
+        again since the transaction began (``epoch``): what the transaction read may have
+        been changed by another service meanwhile, and it would write over that."""
         with self._state:
             self._check_open()
+            if self._lock_problem is not None:
+                raise DatabaseGone(self._lock_problem)
+            if epoch is not None and epoch != self.lock_epoch:
+                raise DatabaseGone(
+                    f"the lock on the database {self.url} was lost and taken again while "
+                    "this request ran; nothing was changed, retry"
+                )
             self._commits += 1
         try:
             yield

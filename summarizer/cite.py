@@ -1666,6 +1666,11 @@ _ATTRIBUTING = frozenset(
     confirmed confirms add added adds note noted notes explain explained explains""".split()
 )
 DETAIL_MAX_GROUPS = 2
+# a detail is a thing or a place: a noun after one of these ("at the airport", "a fence")
+_BEFORE_NOUN = frozenset(
+    """the a an his her their its our this that these those at in on near from to by with
+    into inside outside""".split()
+)
 
 
 def imported_detail(
@@ -1677,13 +1682,17 @@ def imported_detail(
     North Korean leader Kim Jong Un at the airport" over "Lavrov arrived in Pyongyang on
     Wednesday" and "Kim Jong Un met Lavrov in Pyongyang", where only a third line has
     "greeted at the airport by North Korea's foreign minister". A word more of the
-    evidence shares is the story's own vocabulary, not a detail; names and numbers have
-    checks of their own."""
+    evidence shares is the story's own vocabulary, not a detail; so is a title ("foreign
+    minister"); names and numbers have checks of their own. Only a noun read as such (after
+    "the", "a", "at", "in" ...) counts: a verb is a paraphrase ("died" for "were killed")
+    more often than a detail."""
     have = set().union(*(f.content for f in cited)) if cited else set()
     groups = [set().union(*(f.content for f in g)) for g in uncited if g]
-    for tok, is_entity in zip(draft.tokens, draft.entity, strict=True):
-        if is_entity or tok in _STOP or len(tok) < 4:
+    for i, (tok, is_entity) in enumerate(zip(draft.tokens, draft.entity, strict=True)):
+        if is_entity or tok in _STOP or tok in _TITLES or len(tok) < 4:
             continue
+        if i == 0 or draft.tokens[i - 1] not in _BEFORE_NOUN or tok.endswith(("ed", "ing")):
+            continue  # a verb ("died" for "were killed") or a word read as one
         stem = _stem(tok)
         if stem in have or stem in _ATTRIBUTING:
             continue

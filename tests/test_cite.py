@@ -1480,3 +1480,14 @@ def test_a_detail_from_a_line_the_draft_does_not_cite_is_not_served() -> None:
         )
         == "airport"
     )
+    # a verb in other words than the cited line's, or a title it leaves out, is no detail
+    assert imported_detail(
+        text_facts("Forty people died in the floods in Bavaria on Monday, officials said."),
+        [text_facts("Officials said 40 people were killed in the floods in Bavaria on Monday.")],
+        [[text_facts("In neighbouring Austria, two hikers died in a landslide.")]],
+    ) is None  # fmt: skip
+    assert imported_detail(
+        text_facts("Kim Jong Un met the Foreign Minister, Sergey Lavrov, in Pyongyang."),
+        [text_facts("Kim Jong Un met Sergey Lavrov in Pyongyang.")],
+        [[text_facts(arrived.text)]],
+    ) is None  # fmt: skip

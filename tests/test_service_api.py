@@ -516,6 +516,18 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(seeded: TestClient) -
     assert r.status_code == 422 and r.json()["error"]["field"] == "dry_run"
 
 
+def test_an_id_with_a_control_character_in_the_path_is_a_404(client: TestClient) -> None:
+    for path, field in (
+        ("/v1/articles/a%00b", "article_id"),
+        ("/v1/stories/a%01b", "story_id"),
+        ("/v1/stories/a%00b/brief", "story_id"),
+        ("/v1/jobs/a%7Fb", "job_id"),
+    ):
+        r = client.get(path)
+        assert r.status_code == 404, (path, r.text)
+        assert r.json()["error"]["field"] == field
+
+
 def test_head_answers_every_get_route_without_a_body(seeded: TestClient) -> None:
     story = seeded.get("/v1/stories").json()["data"][0]["id"]
     for path in ("/healthz", "/readyz", "/v1/stories", f"/v1/stories/{story}", "/v1/articles/nope"):

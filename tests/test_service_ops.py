@@ -147,6 +147,9 @@ def test_cors_is_off_by_default_and_configurable(
     preflight = {**origin, "Access-Control-Request-Method": "DELETE"}
     r = on.options("/v1/articles/a1", headers=preflight)
     assert r.status_code == 200 and "DELETE" in r.headers["access-control-allow-methods"]
+    # and send HEAD, as every GET route answers it
+    r = on.options("/v1/stories", headers={**origin, "Access-Control-Request-Method": "HEAD"})
+    assert r.status_code == 200 and "HEAD" in r.headers["access-control-allow-methods"]
     # a preflight from an origin not allowed is refused with the JSON error body
     other = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
     r = on.options("/v1/stories", headers=other)

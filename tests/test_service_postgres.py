@@ -113,6 +113,18 @@ def test_stories_and_briefs_on_postgres_survive_a_restart(
         assert c2.post("/v1/articles", json={"articles": seed_payload()}).status_code == 200
 
 
+def test_a_nul_in_a_path_id_is_a_404_on_postgres(
+    pg_url: str, tmp_path: Path, embedder: Embedder
+) -> None:
+    """PostgreSQL cannot compare a text with a NUL in it: such an id is refused before the
+    query (it had been a 503, as if the database were down)."""
+    with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
+        for path in ("/v1/articles/a%00b", "/v1/stories/a%00b", "/v1/jobs/a%00b"):
+            r = c.get(path)
+            assert r.status_code == 404, (path, r.text)
+            assert "Retry-After" not in r.headers
+
+
 def test_deleting_articles_on_postgres(pg_url: str, tmp_path: Path, embedder: Embedder) -> None:
     """Foreign keys and cascades as PostgreSQL enforces them: the article's vectors and its
     story's briefs go with it, an emptied story goes too, and its id is not reused."""
@@ -255,14 +267,25 @@ def test_a_lock_whose_connection_dropped_is_taken_again_or_the_store_refuses(
     """The advisory lock lives with one connection. When it drops, the service takes the
     lock again once it is free (and reloads its story index: another service may have
     written); while another service holds it, every request is a 503."""
-    from service.store import Store
+    from sqlalchemy import text
+
+    from service.store import DatabaseGone, Store
 
     monkeypatch.setattr(Store, "lock_check_s", 0.05)
     with TestClient(build_app(tmp_path, embedder, database_url=pg_url)) as c:
         service = c.app.state.service  # type: ignore[attr-defined]
         store = service.store
-        _drop_lock_connection(store)
-        _wait_until(lambda: store.lock_epoch == 1)
+        # a transaction begun before the drop does not commit after the lock is taken
+        # again: another service may have changed what it read
+        assert c.post("/v1/articles", json={"articles": seed_payload()[:1]}).status_code == 201
+        cached = seed_payload()[0]["id"]
+        assert service.cache.get(cached) is not None
+        with pytest.raises(DatabaseGone, match="lost and taken again while this request ran"):
+            with store.session() as s:
+                s.execute(text("SELECT 1"))
+                _drop_lock_connection(store)
+                _wait_until(lambda: store.lock_epoch == 1)
+        assert service.cache.get(cached) is None  # what it held in memory is forgotten
         r = c.post("/v1/articles", json={"articles": seed_payload()})
         assert r.status_code == 201, r.text
         assert service._lock_epoch == 1  # the index was reloaded before the write
