@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -50,6 +50,7 @@ from service.store import (
     ArticleRow,
     BriefRow,
     DeletionRow,
+    IndexProfileRow,
     IndexStateRow,
     JobRow,
     Store,
@@ -60,7 +61,7 @@ from service.store import (
     utcnow,
 )
 from service.worker import Deadline, Lane
-from summarizer.cluster import StoryIndex
+from summarizer.cluster import SPLIT_FORMAT, StoryIndex
 from summarizer.errors import ConfigError, InputError
 from summarizer.generate import (
     PROMPT_OVERHEAD_TOKENS,
@@ -247,7 +248,7 @@ class StoryService:
                     if made_by not in (None, self.pipeline.embedder.name):
                         # its vectors are another model's: they cannot be compared with new ones
                         raise InputError(f"its vectors come from {made_by!r}")
-                    index = StoryIndex.from_dict(state.data)
+                    index = _read_index(s, state.data)
                     differ = _disagreeing(index, s)
                     if differ:
                         # written over by a second process on the same database, or by hand
@@ -294,6 +295,7 @@ class StoryService:
             rest = [p for p in prepared if p.article.id not in self.index]
             joined = self.pipeline.assign(rest, self.index) if rest else {}
             self._sync_stories(s, set(joined.values()), by_id, full=True)
+            s.execute(delete(IndexProfileRow))  # every profile is written anew
             self._save_index(s)
 
     def warm_up(self) -> None:
@@ -560,7 +562,7 @@ class StoryService:
         self._lock_epoch = self.store.lock_epoch
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
-            self.index = StoryIndex.from_dict(state.data) if state is not None else StoryIndex()
+            self.index = _read_index(s, state.data) if state is not None else StoryIndex()
         self._index_dirty = False
 
     def _ingest(
@@ -785,7 +787,19 @@ class StoryService:
         return "Untitled story"
 
     def _save_index(self, s: Session) -> None:
-        data = self.index.to_dict() | {"embedder": self.pipeline.embedder.name}
+        """Write the index: the profiles of the articles added or removed since the last
+        save, and the snapshot of stories (small: no profiles), so that an ingest's cost
+        does not grow with every article stored before it."""
+        changed, removed = self.index.take_changes()
+        ids = sorted(changed | removed)
+        for k in range(0, len(ids), 500):
+            s.execute(
+                delete(IndexProfileRow).where(IndexProfileRow.article_id.in_(ids[k : k + 500]))
+            )
+        rows = [{"article_id": a, "data": self.index.profile_record(a)} for a in sorted(changed)]
+        for k in range(0, len(rows), 500):
+            s.execute(insert(IndexProfileRow), rows[k : k + 500])
+        data = self.index.snapshot() | {"embedder": self.pipeline.embedder.name}
         s.merge(IndexStateRow(id=INDEX_ROW, data=data, updated_at=utcnow()))
 
     # ------------------------------------------------------------------ reading
@@ -1059,6 +1073,21 @@ class StoryService:
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
+
+
+def _read_index(s: Session, data: Mapping[str, Any]) -> StoryIndex:
+    """The stored index: its snapshot and the profile records kept apart, or (as written
+    before profiles were kept apart) a snapshot that holds them, whose profiles the next
+    save writes apart."""
+    if data.get("format") != SPLIT_FORMAT:
+        return StoryIndex.from_dict(data)
+    members = {a for st in data.get("stories", ()) for a in st.get("article_ids", ())}
+    records = {
+        aid: rec
+        for aid, rec in s.execute(select(IndexProfileRow.article_id, IndexProfileRow.data)).tuples()
+        if aid in members
+    }
+    return StoryIndex.from_parts(data, records)
 
 
 def _disagreeing(index: StoryIndex, s: Session) -> int:

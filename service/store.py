@@ -162,6 +162,16 @@ class IndexStateRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class IndexProfileRow(Base):
+    """One article's grouping profile (``StoryIndex.profile_record``), kept apart from the
+    index snapshot so that an ingest writes the new articles' profiles, not every one."""
+
+    __tablename__ = "index_profiles"
+
+    article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class JobRow(Base):
     __tablename__ = "jobs"
 

@@ -57,7 +57,8 @@ import numpy as np
 from summarizer.errors import InputError
 from summarizer.types import Article, Sentence, Story, fold_accents
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 1  # ``to_dict``: every profile inline
+SPLIT_FORMAT = 2  # ``snapshot``: the profiles kept apart (``profile_record``)
 
 # Capitalised words that are not names: function words at a sentence start, titles,
 # calendar words and site furniture. Numbers are kept; single digits are not.
@@ -345,6 +346,10 @@ class StoryIndex:
         # IDF values hold while the set of articles does not change; cleared on every change.
         self._idf_cache: dict[str, float] = {}
         self._weight_cache: dict[frozenset[str], float] = {}
+        # articles added and removed since ``take_changes`` (for a store that writes
+        # profiles one by one instead of the whole snapshot)
+        self._changed: set[str] = set()
+        self._removed: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -483,6 +488,8 @@ class StoryIndex:
         for p in new:
             self._profiles[p.article_id] = p
             self._df.update(p.keywords)
+            self._changed.add(p.article_id)
+            self._removed.discard(p.article_id)
         self._idf_cache.clear()
         self._weight_cache.clear()
         for start in range(0, len(new), chunk):
@@ -517,6 +524,8 @@ class StoryIndex:
         sid = self.story_of(article_id)
         profile = self._profiles.pop(article_id)
         del self._story_of[article_id]
+        self._changed.discard(article_id)
+        self._removed.add(article_id)
         self._df.subtract(profile.keywords)
         for word in profile.keywords:
             if self._df[word] <= 0:
@@ -557,6 +566,7 @@ class StoryIndex:
                 self._profiles[aid] = prof
                 self._df.update(prof.keywords)
                 self._story_of[aid] = sid
+                self._changed.add(aid)
                 state.members.append(aid)
             self._stories[sid] = state
         self._idf_cache.clear()
@@ -837,68 +847,113 @@ class StoryIndex:
     # -------------------------------------------------------------- persistence
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable snapshot (vectors as base64 little-endian float32, exact)."""
+        """A JSON-serialisable snapshot, every profile inline (vectors as base64
+        little-endian float32, exact). Its size grows with the articles; a store that
+        keeps profiles apart writes ``snapshot`` and ``profile_record`` instead."""
         return {
+            **self.snapshot(),
             "format": INDEX_FORMAT,
+            "articles": [{"id": aid, **self.profile_record(aid)} for aid in self._profiles],
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """The index without its profiles (``SPLIT_FORMAT``): parameters, stories and their
+        members, retired ids; a few dozen bytes an article. ``from_parts`` reads it back
+        with the profile records."""
+        return {
+            "format": SPLIT_FORMAT,
             "params": {
                 "threshold": self.params.threshold,
                 "alpha": self.params.alpha,
                 "max_gap_days": self.params.max_gap_days,
             },
-            "articles": [
-                {
-                    "id": p.article_id,
-                    "published": p.published.isoformat() if p.published else None,
-                    "vector": base64.b64encode(p.vector.astype("<f4").tobytes()).decode("ascii"),
-                    "keywords": sorted(p.keywords),
-                    "lead": sorted(p.lead),
-                    "mentions": sorted(p.mentions),
-                }
-                for p in self._profiles.values()
-            ],
             "stories": [
                 {"id": s.id, "article_ids": list(s.members)} for s in self._stories.values()
             ],
             "retired": sorted(self._retired),
         }
 
+    def profile_record(self, article_id: str) -> dict[str, Any]:
+        """One article's profile as JSON (what ``to_dict`` holds inline, less the id)."""
+        p = self.profile(article_id)
+        return {
+            "published": p.published.isoformat() if p.published else None,
+            "vector": base64.b64encode(p.vector.astype("<f4").tobytes()).decode("ascii"),
+            "keywords": sorted(p.keywords),
+            "lead": sorted(p.lead),
+            "mentions": sorted(p.mentions),
+        }
+
+    def take_changes(self) -> tuple[set[str], set[str]]:
+        """The articles added (or to be written again) and removed since the last call,
+        which a store that keeps profiles apart must write and delete; both are cleared."""
+        changed, removed = self._changed, self._removed
+        self._changed, self._removed = set(), set()
+        return changed, removed
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoryIndex:
-        """Rebuild an index from ``to_dict`` output; a malformed snapshot raises InputError."""
+        """Rebuild an index from ``to_dict`` output; a malformed snapshot raises InputError.
+        Every profile counts as changed (``take_changes``): a store moving to separate
+        profile records writes them all."""
+        if data.get("format") != INDEX_FORMAT:
+            raise InputError(f"unknown story index format {data.get('format')!r}")
         try:
-            if data.get("format") != INDEX_FORMAT:
-                raise InputError(f"unknown story index format {data.get('format')!r}")
+            articles = data["articles"]
+            records = {str(item["id"]): item for item in articles}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"malformed story index snapshot: {exc!r}") from exc
+        index = cls._build(data, records)
+        index._changed = set(index._profiles)
+        return index
+
+    @classmethod
+    def from_parts(
+        cls, snapshot: Mapping[str, Any], records: Mapping[str, Mapping[str, Any]]
+    ) -> StoryIndex:
+        """Rebuild an index from ``snapshot`` output and the ``profile_record`` of each
+        article (by id; records of articles in no story are passed over)."""
+        if snapshot.get("format") != SPLIT_FORMAT:
+            raise InputError(f"unknown story index format {snapshot.get('format')!r}")
+        return cls._build(snapshot, records)
+
+    @classmethod
+    def _build(
+        cls, data: Mapping[str, Any], records: Mapping[str, Mapping[str, Any]]
+    ) -> StoryIndex:
+        try:
             index = cls(ClusterParams(**dict(data["params"])))
-            for item in data["articles"]:
-                vec = np.frombuffer(base64.b64decode(item["vector"]), dtype="<f4").copy()
-                published = date.fromisoformat(item["published"]) if item["published"] else None
-                prof = ArticleProfile(
-                    str(item["id"]),
-                    published,
-                    vec,
-                    frozenset(item["keywords"]),
-                    frozenset(item.get("lead", ())),  # absent before lead names: none
-                    frozenset(item.get("mentions", ())),  # absent before mentions: none
-                )
-                index._profiles[prof.article_id] = prof
-                index._df.update(prof.keywords)
             for st in data["stories"]:
                 state = _StoryState(str(st["id"]), [str(a) for a in st["article_ids"]])
                 if not state.members:
                     raise InputError(f"story {state.id} has no articles")
                 index._stories[state.id] = state
                 for a in state.members:
-                    if a not in index._profiles or a in index._story_of:
+                    item = records.get(a)
+                    if item is None or a in index._story_of:
                         raise InputError(f"story {state.id}: article {a!r} unknown or repeated")
+                    vec = np.frombuffer(base64.b64decode(item["vector"]), dtype="<f4").copy()
+                    published = date.fromisoformat(item["published"]) if item["published"] else None
+                    prof = ArticleProfile(
+                        a,
+                        published,
+                        vec,
+                        frozenset(item["keywords"]),
+                        frozenset(item.get("lead", ())),  # absent before lead names: none
+                        frozenset(item.get("mentions", ())),  # absent before mentions: none
+                    )
+                    index._profiles[a] = prof
+                    index._df.update(prof.keywords)
                     index._story_of[a] = state.id
             index._retired = {str(x) for x in data.get("retired", ())}  # absent before deletes
         except InputError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"malformed story index snapshot: {exc!r}") from exc
-        missing = set(index._profiles) - set(index._story_of)
-        if missing:
-            raise InputError(f"articles in no story: {sorted(missing)}")
+        if len(records) > len(index._profiles) and set(records) - set(index._profiles):
+            if "articles" in data:  # inline records: every one must be in a story
+                missing = sorted(set(records) - set(index._profiles))
+                raise InputError(f"articles in no story: {missing}")
         return index
 
 

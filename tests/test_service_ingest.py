@@ -550,3 +550,53 @@ def test_a_brief_rewritten_as_an_article_of_its_story_is_deleted_is_answered_not
         assert r.json()["current"] is False
         again = c.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
         assert again["cached"] is False and victim not in again["article_ids"]
+
+
+def test_an_ingest_writes_the_new_profiles_not_every_stored_one(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The index snapshot holds stories, not profiles (about 2 KB an article, which every
+    ingest had rewritten whole); each profile is a row of its own, written once. A
+    database whose snapshot still holds them (an older build's) is read as it is and
+    moved to rows at the next save."""
+    import logging
+    import sqlite3
+
+    db = tmp_path / "storybrief.db"
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seeds[:3]}).status_code == 201
+        service = c.app.state.service  # type: ignore[attr-defined]
+        (snap,) = _rows(db, "select data from index_state")[0]
+        assert "articles" not in json.loads(snap) and len(snap) < 1000
+        assert {r[0] for r in _rows(db, "select article_id from index_profiles")} == {
+            a["id"] for a in seeds[:3]
+        }
+        assert c.delete(f"/v1/articles/{seeds[0]['id']}").status_code == 200
+        assert c.post("/v1/articles", json={"articles": seeds[3:]}).status_code == 201
+        assert {r[0] for r in _rows(db, "select article_id from index_profiles")} == {
+            a["id"] for a in seeds[1:]
+        }
+        old_form = json.dumps(
+            service.index.to_dict() | {"embedder": service.pipeline.embedder.name}
+        )
+        stories = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+    # as an older build left it: the profiles inline, no rows
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("update index_state set data = ?", (old_form,))
+        con.execute("delete from index_profiles")
+    con.close()
+    with caplog.at_level(logging.WARNING, logger="service.engine"):
+        with TestClient(build_app(tmp_path, embedder)) as c:
+            again = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+            assert again == stories
+            r = c.post("/v1/articles", json={"articles": [seeds[0]]})
+            assert r.status_code == 201 and r.json()["data"][0]["status"] == "created"
+    assert "rebuilding" not in caplog.text  # read as it was, not rebuilt
+    assert {r[0] for r in _rows(db, "select article_id from index_profiles")} == {
+        a["id"] for a in seeds
+    }
+    assert json.loads(_rows(db, "select data from index_state")[0][0])["format"] == 2
+    with TestClient(build_app(tmp_path, embedder)) as c:  # and read back from the rows
+        assert sum(s["article_count"] for s in c.get("/v1/stories").json()["data"]) == 5

@@ -965,10 +965,10 @@ def test_a_story_index_that_disagrees_with_the_stored_articles_is_rebuilt_at_sta
     with sqlite3.connect(db) as conn:
         (data,) = conn.execute("SELECT data FROM index_state").fetchone()
         state = json.loads(data)
-        state["articles"] = [a for a in state["articles"] if a["id"] != dropped]
         for story in state["stories"]:
             story["article_ids"] = [a for a in story["article_ids"] if a != dropped]
         conn.execute("UPDATE index_state SET data = ?", (json.dumps(state),))
+        conn.execute("DELETE FROM index_profiles WHERE article_id = ?", (dropped,))
     conn.close()
     with TestClient(build_app(tmp_path, embedder)) as c:
         service = c.app.state.service  # type: ignore[attr-defined]
