@@ -49,6 +49,7 @@ from service.schemas import (
 from service.store import (
     ArticleRow,
     BriefRow,
+    DatabaseGone,
     DeletionRow,
     IndexProfileRow,
     IndexStateRow,
@@ -454,7 +455,7 @@ class StoryService:
         """
         with self._index_write("ingest"):
             self._index_dirty = True  # articles join the index before the commit
-            with self._stamping(), self.store.session() as s:
+            with self._stamping(), self.store.session(epoch=self._lock_epoch) as s:
                 out = self._ingest(s, articles, deadline, deleted_since)
                 if deadline is not None:
                     deadline.check("ingest")
@@ -495,7 +496,7 @@ class StoryService:
         article is deleted with its briefs.
         """
         with self._index_write("delete"):
-            with self._stamping(), self.store.session() as s:
+            with self._stamping(), self.store.session(epoch=self._lock_epoch) as s:
                 row = s.get(ArticleRow, article_id)
                 if row is None:
                     raise NotFound(f"no article with id {shown(article_id)}", "article_id")
@@ -559,10 +560,22 @@ class StoryService:
             job.updated_at = utcnow()
 
     def _reload_index(self) -> None:
-        self._lock_epoch = self.store.lock_epoch
+        """The index read back from the store. Until that succeeds it counts as dirty, so
+        the next write tries again instead of writing what memory held; the lock epoch it
+        was read under goes with it (``Store.session(epoch=...)``)."""
+        self._index_dirty = True
+        epoch = self.store.lock_epoch
         with self.store.session() as s:
             state = s.get(IndexStateRow, INDEX_ROW)
-            self.index = _read_index(s, state.data) if state is not None else StoryIndex()
+            try:
+                index = _read_index(s, state.data) if state is not None else StoryIndex()
+            except InputError as exc:
+                raise DatabaseGone(
+                    f"the stored story index cannot be read ({exc.message}); nothing was "
+                    "changed: restart the service, which rebuilds it from the stored articles"
+                ) from None
+        self.index = index
+        self._lock_epoch = epoch
         self._index_dirty = False
 
     def _ingest(
@@ -790,8 +803,11 @@ class StoryService:
         """Write the index: the profiles of the articles added or removed since the last
         save, and the snapshot of stories (small: no profiles), so that an ingest's cost
         does not grow with every article stored before it."""
-        changed, removed = self.index.take_changes()
+        changed, removed, everything = self.index.take_changes()
         ids = sorted(changed | removed)
+        if everything:  # read from a snapshot of the older form: no stored row is known
+            s.execute(delete(IndexProfileRow))
+            ids = []
         for k in range(0, len(ids), 500):
             s.execute(
                 delete(IndexProfileRow).where(IndexProfileRow.article_id.in_(ids[k : k + 500]))
@@ -1079,8 +1095,8 @@ def _read_index(s: Session, data: Mapping[str, Any]) -> StoryIndex:
     """The stored index: its snapshot and the profile records kept apart, or (as written
     before profiles were kept apart) a snapshot that holds them, whose profiles the next
     save writes apart."""
-    if data.get("format") != SPLIT_FORMAT:
-        return StoryIndex.from_dict(data)
+    if not isinstance(data, Mapping) or data.get("format") != SPLIT_FORMAT:
+        return StoryIndex.from_dict(data)  # the older form, or a malformed one it refuses
     members = {a for st in data.get("stories", ()) for a in st.get("article_ids", ())}
     records = {
         aid: rec

@@ -504,16 +504,19 @@ class Store:
             log.warning("the database lock was taken again on a new connection")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, epoch: int | None = None) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
         Once the store is closed (``dispose``), ``StoreClosed``: no session opens, and one
-        opened before is rolled back instead of committed.
+        opened before is rolled back instead of committed. ``epoch``: the lock epoch what
+        the transaction writes was read under (default: now); it commits only while the
+        lock has not been lost and taken again since.
         """
         self._check_open()
         self.check_file()
         self.check_lock()
-        epoch = self.lock_epoch
+        if epoch is None:
+            epoch = self.lock_epoch
         with self._sessions() as s:  # closing the session rolls back what is not committed
             s.begin()
             yield s

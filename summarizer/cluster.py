@@ -350,6 +350,7 @@ class StoryIndex:
         # profiles one by one instead of the whole snapshot)
         self._changed: set[str] = set()
         self._removed: set[str] = set()
+        self._rewrite_all = False
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -884,20 +885,21 @@ class StoryIndex:
             "mentions": sorted(p.mentions),
         }
 
-    def take_changes(self) -> tuple[set[str], set[str]]:
+    def take_changes(self) -> tuple[set[str], set[str], bool]:
         """The articles added (or to be written again) and removed since the last call,
-        which a store that keeps profiles apart must write and delete; both are cleared."""
-        changed, removed = self._changed, self._removed
-        self._changed, self._removed = set(), set()
-        return changed, removed
+        which a store that keeps profiles apart must write and delete, and whether every
+        stored profile must go first (the index was read from a ``to_dict`` snapshot: rows
+        left by an older build may name articles it has deleted). All are cleared."""
+        changed, removed, everything = self._changed, self._removed, self._rewrite_all
+        self._changed, self._removed, self._rewrite_all = set(), set(), False
+        return changed, removed, everything
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoryIndex:
         """Rebuild an index from ``to_dict`` output; a malformed snapshot raises InputError.
         Every profile counts as changed (``take_changes``): a store moving to separate
         profile records writes them all."""
-        if data.get("format") != INDEX_FORMAT:
-            raise InputError(f"unknown story index format {data.get('format')!r}")
+        _check_format(data, INDEX_FORMAT)
         try:
             articles = data["articles"]
             records = {str(item["id"]): item for item in articles}
@@ -905,6 +907,7 @@ class StoryIndex:
             raise InputError(f"malformed story index snapshot: {exc!r}") from exc
         index = cls._build(data, records)
         index._changed = set(index._profiles)
+        index._rewrite_all = True
         return index
 
     @classmethod
@@ -913,8 +916,7 @@ class StoryIndex:
     ) -> StoryIndex:
         """Rebuild an index from ``snapshot`` output and the ``profile_record`` of each
         article (by id; records of articles in no story are passed over)."""
-        if snapshot.get("format") != SPLIT_FORMAT:
-            raise InputError(f"unknown story index format {snapshot.get('format')!r}")
+        _check_format(snapshot, SPLIT_FORMAT)
         return cls._build(snapshot, records)
 
     @classmethod
@@ -955,6 +957,13 @@ class StoryIndex:
                 missing = sorted(set(records) - set(index._profiles))
                 raise InputError(f"articles in no story: {missing}")
         return index
+
+
+def _check_format(data: object, expected: int) -> None:
+    if not isinstance(data, Mapping):
+        raise InputError(f"malformed story index snapshot: a {type(data).__name__}, not a mapping")
+    if data.get("format") != expected:
+        raise InputError(f"unknown story index format {data.get('format')!r}")
 
 
 def group_articles(

@@ -426,23 +426,29 @@ def test_a_snapshot_without_profiles_and_the_records_apart_give_the_same_index()
             prof("c", unit(0, 0, 1), None, ()),
         ]
     )
-    assert index.take_changes() == ({"a", "b", "c"}, set())
-    assert index.take_changes() == (set(), set())
+    assert index.take_changes() == ({"a", "b", "c"}, set(), False)
+    assert index.take_changes() == (set(), set(), False)
     snap = json.loads(json.dumps(index.snapshot()))
     assert "articles" not in snap and snap["format"] == 2
     records = {a: json.loads(json.dumps(index.profile_record(a))) for a in "abc"}
     again = StoryIndex.from_parts(snap, {**records, "gone": records["a"]})  # extra: passed over
     assert again.to_dict() == index.to_dict()
-    assert again.take_changes() == (set(), set())  # as stored
+    assert again.take_changes() == (set(), set(), False)  # as stored
     # changes: an article added, one removed, and one added back after its removal
     index.add(prof("d", angled(5), DAY + timedelta(2), ("kim",)))
     index.remove("c")
-    assert index.take_changes() == ({"d"}, {"c"})
+    assert index.take_changes() == ({"d"}, {"c"}, False)
     index.remove("d")
     index.add(prof("d", angled(5), DAY + timedelta(2), ("kim",)))
-    assert index.take_changes() == ({"d"}, set())
-    # a snapshot of the older form (profiles inline) counts every profile as changed
-    assert StoryIndex.from_dict(index.to_dict()).take_changes() == ({"a", "b", "d"}, set())
+    assert index.take_changes() == ({"d"}, set(), False)
+    # a snapshot of the older form (profiles inline) counts every profile as changed, and
+    # every stored row as stale
+    assert StoryIndex.from_dict(index.to_dict()).take_changes() == ({"a", "b", "d"}, set(), True)
+    for bad in ([], None, "x"):
+        with pytest.raises(InputError, match="malformed story index snapshot"):
+            StoryIndex.from_dict(bad)  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="malformed story index snapshot"):
+            StoryIndex.from_parts(bad, {})  # type: ignore[arg-type]
     with pytest.raises(InputError, match="unknown or repeated"):
         StoryIndex.from_parts(snap, {"a": records["a"]})  # a member without its record
     with pytest.raises(InputError, match="unknown story index format"):

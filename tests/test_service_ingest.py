@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from test_service_api import EXTRA_TEXT, build_app, embedder, seed_payload
 
+from service.store import DatabaseGone
 from summarizer.embed import Embedder
+from summarizer.errors import InputError
 
 __all__ = ["embedder"]  # the module-scoped fixture, shared with the other service tests
 
@@ -586,6 +588,8 @@ def test_an_ingest_writes_the_new_profiles_not_every_stored_one(
     with con:
         con.execute("update index_state set data = ?", (old_form,))
         con.execute("delete from index_profiles")
+        # a row an older build left behind for an article it deleted
+        con.execute("insert into index_profiles values ('orphan', '{}')")
     con.close()
     with caplog.at_level(logging.WARNING, logger="service.engine"):
         with TestClient(build_app(tmp_path, embedder)) as c:
@@ -596,7 +600,51 @@ def test_an_ingest_writes_the_new_profiles_not_every_stored_one(
     assert "rebuilding" not in caplog.text  # read as it was, not rebuilt
     assert {r[0] for r in _rows(db, "select article_id from index_profiles")} == {
         a["id"] for a in seeds
-    }
+    }  # the orphan row is gone with the rest of the older form
     assert json.loads(_rows(db, "select data from index_state")[0][0])["format"] == 2
     with TestClient(build_app(tmp_path, embedder)) as c:  # and read back from the rows
         assert sum(s["article_count"] for s in c.get("/v1/stories").json()["data"]) == 5
+
+
+def test_a_write_after_a_failed_reload_reads_the_index_again(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is read back after the database lock was taken again (or a write failed):
+    while that read fails, writes are refused (503) and the next one reads it again, never
+    writing what memory held; an index that cannot be read is a 503, not the client's
+    422."""
+    import service.engine as engine
+
+    real = engine._read_index
+    calls: list[int] = []
+
+    def failing(kind: type[Exception]) -> Any:
+        def read(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) <= 2:  # the write's read, and the retry after it failed
+                if kind is InputError:
+                    raise InputError("unknown story index format 9")
+                raise DatabaseGone("the database is unavailable")
+            return real(*args, **kwargs)
+
+        return read
+
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        service = c.app.state.service  # type: ignore[attr-defined]
+        assert c.post("/v1/articles", json={"articles": seeds[:2]}).status_code == 201
+        for kind in (DatabaseGone, InputError):
+            calls.clear()
+            monkeypatch.setattr(engine, "_read_index", failing(kind))
+            service.store.lock_epoch += 1  # as when the lock is taken again
+            r = c.post("/v1/articles", json={"articles": [seeds[2]]})
+            assert r.status_code == 503, r.text
+            if kind is InputError:
+                assert "the stored story index cannot be read" in r.json()["error"]["message"]
+            assert len(calls) == 2
+            # not read: memory's index is not taken for the current one
+            assert service._lock_epoch != service.store.lock_epoch and service._index_dirty
+            r = c.post("/v1/articles", json={"articles": [seeds[2]]})
+            assert r.status_code in (200, 201), r.text
+            assert len(calls) == 3  # read again before the write
+            assert service._lock_epoch == service.store.lock_epoch
