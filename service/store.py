@@ -48,6 +48,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     create_engine,
     event,
@@ -241,6 +242,17 @@ def database_fault(exc: BaseException) -> str:
     """One line saying what failed in the database (the driver's message, if any)."""
     lines = str(getattr(exc, "orig", None) or exc).splitlines()
     return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def _probe_column(table: Table) -> Any:
+    """A column whose reading needs the table's own pages, not an index (a readiness probe
+    must see a damaged table), and not a large one: the first that is neither a key nor
+    indexed, else the key (a job's first column of that kind is its length, not its
+    payload of thousands of articles)."""
+    for col in table.columns:
+        if not col.primary_key and not col.index and not col.unique:
+            return col
+    return next(iter(table.primary_key.columns))
 
 
 def damaged(exc: BaseException) -> bool:
@@ -564,7 +576,7 @@ class Store:
         self.check_lock()
         with self.engine.connect() as conn:
             for table in Base.metadata.sorted_tables:
-                conn.execute(select(table).limit(1)).all()  # the rows, not only an index
+                conn.execute(select(_probe_column(table)).limit(1)).all()
 
     def journal_mode(self) -> str | None:
         if not self.is_sqlite:
