@@ -282,7 +282,7 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 class Store:
     """The database: engine, sessions, schema creation and the queries the service needs."""
 
-    lock_check_s = 5.0  # PostgreSQL: how often the lock's connection is checked
+    lock_check_s = 1.0  # PostgreSQL: how often the lock's connection is checked (a SELECT 1)
 
     def __init__(self, url: str) -> None:
         try:
