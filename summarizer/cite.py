@@ -195,11 +195,6 @@ class Facts:
     # whether a capitalised word follows it (a full name: "Phil Robertson")
     subject: str | None = None
     subject_named: bool = False
-    # per token: a comma, semicolon, colon or dash stands between it and the one before
-    clause_start: tuple[bool, ...] = ()
-
-
-_CLAUSE_MARK = re.compile(r"[,;:\u2013\u2014]|\s-\s")
 
 
 def text_facts(text: str) -> Facts:
@@ -272,10 +267,6 @@ def text_facts(text: str) -> Facts:
         subject_named = raw[1][0].isupper() and raw[1].lower() not in _STOP
     # "one" is too often a pronoun to be required as a number
     required_numbers = {n for n in numbers if not (n == "1" and "1" not in raw)}
-    clause_start = tuple(
-        i > 0 and _CLAUSE_MARK.search(text, found[i - 1].end(), found[i].start()) is not None
-        for i in range(len(found))
-    )
     return Facts(
         tokens=tuple(tokens),
         entity=tuple(entity),
@@ -286,7 +277,6 @@ def text_facts(text: str) -> Facts:
         subject_named=subject_named,
         content=frozenset(content),
         negations=tuple(negations),
-        clause_start=clause_start,
     )
 
 
@@ -1577,19 +1567,6 @@ def _speaker_window(facts: Facts) -> set[str] | None:
         named = [w for w in run if w not in _TITLES]
         if named and start > 0 and toks[start - 1] in ("the", "a", "an"):
             return None  # "the Kentucky Republican said"
-        marks = facts.clause_start
-        if len(marks) == len(toks):
-            # a name run does not reach back over a comma ("... with Biden, Schumer said")
-            cut = max((j for j in range(start + 1, end) if marks[j]), default=start)
-            run, start = run[cut - start :], cut
-            named = [w for w in run if w not in _TITLES]
-        if named and start > 0 and len(marks) == len(toks) and marks[start]:
-            if not any(marks[start + 1 : k + 1]):
-                # "After a meeting with Biden, Schumer said": the name phrase that opens
-                # the clause of the verb is its speaker, not a name of the clause before
-                # (an apposition, "Romney, R-Utah, said", has a mark before the verb)
-                out.update(run)
-                continue
         if not named:
             j = k + 1
             while j < len(toks) and toks[j] == "the":
