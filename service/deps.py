@@ -58,8 +58,8 @@ def known_query(request: Request) -> None:
     if dependant is None:
         return
     known = _query_names(dependant)
-    # a name starting with "_" is left alone: the cache-buster some clients add (``_=1700...``)
-    unknown = [k for k in request.query_params if k not in known and not k.startswith("_")]
+    # "_" is left alone: the cache-buster some clients add (``_=1700...``)
+    unknown = [k for k in request.query_params if k not in known and k != "_"]
     if unknown:
         takes = ", ".join(sorted(known)) if known else "none"
         raise InvalidQuery(

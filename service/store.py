@@ -246,13 +246,12 @@ def database_fault(exc: BaseException) -> str:
 
 def _probe_column(table: Table) -> Any:
     """A column whose reading needs the table's own pages, not an index (a readiness probe
-    must see a damaged table), and not a large one: the first that is neither a key nor
-    indexed, else the key (a job's first column of that kind is its length, not its
-    payload of thousands of articles)."""
-    for col in table.columns:
-        if not col.primary_key and not col.index and not col.unique:
-            return col
-    return next(iter(table.primary_key.columns))
+    must see a damaged table), and a small one where there is one: the first that is
+    neither a key nor indexed, preferring one that is not text, JSON or bytes (a job's
+    payload of thousands of articles, the index snapshot); else the key."""
+    plain = [c for c in table.columns if not (c.primary_key or c.index or c.unique)]
+    small = [c for c in plain if not isinstance(c.type, Text | JSON | LargeBinary)]
+    return (small or plain or list(table.primary_key.columns))[0]
 
 
 def damaged(exc: BaseException) -> bool:

@@ -514,6 +514,8 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(seeded: TestClient) -
     # a POST's query is read the same way
     assert seeded.get("/v1/stories", params={"limit": 1, "offset": 0}).status_code == 200
     assert seeded.get("/v1/stories", params={"_": "1700000000000"}).status_code == 200
+    r = seeded.get(f"/v1/stories/{sid}/brief", params={"_length": "short"})  # not a buster
+    assert r.status_code == 422 and r.json()["error"]["field"] == "_length"
     r = seeded.post("/v1/articles?dry_run=1", json={"articles": seed_payload()})
     assert r.status_code == 422 and r.json()["error"]["field"] == "dry_run"
 
