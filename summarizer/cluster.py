@@ -906,6 +906,9 @@ class StoryIndex:
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"malformed story index snapshot: {exc!r}") from exc
         index = cls._build(data, records)
+        missing = sorted(set(records) - set(index._profiles))
+        if missing:  # inline, every profile must be in a story
+            raise InputError(f"articles in no story: {missing}")
         index._changed = set(index._profiles)
         index._rewrite_all = True
         return index
@@ -952,10 +955,6 @@ class StoryIndex:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"malformed story index snapshot: {exc!r}") from exc
-        if len(records) > len(index._profiles) and set(records) - set(index._profiles):
-            if "articles" in data:  # inline records: every one must be in a story
-                missing = sorted(set(records) - set(index._profiles))
-                raise InputError(f"articles in no story: {missing}")
         return index
 
 
