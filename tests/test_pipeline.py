@@ -797,3 +797,11 @@ def test_a_headline_cut_from_the_evidence_does_not_open_by_pointing_back() -> No
     # "Butte County" opens with a name, not with "But"
     names = [line(4, "Butte County officials said the river rose 3 feet overnight.", 0.9), lines[2]]
     assert _headline(names, []).startswith("Butte County officials")
+    # a demonstrative early in the line points back too ("that number": test15 of the dev
+    # file); "that" as a conjunction and "this week" do not
+    number = line(5, "Census said that number is up dramatically from 2007 in the survey.", 0.9)
+    assert _headline([number, lines[2]], []).startswith("Weeks of rain")
+    said = line(6, "Officials said that prices rose again this week across the region.", 0.9)
+    assert _headline([said, lines[2]], []).startswith("Officials said that prices rose")
+    claims = line(7, "So far, these claims have generally failed in the courts of the state.", 0.9)
+    assert _headline([claims, lines[2]], []).startswith("Weeks of rain")
