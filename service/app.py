@@ -139,30 +139,46 @@ class _CORS(CORSMiddleware):
         )
 
 
+def open_store(url: str) -> Store:
+    """The service's database, locked for this process (one service per database) and
+    with its tables made; a ``ConfigError`` in one line when that cannot be done."""
+    store = Store(url)
+    try:
+        store.lock()
+        store.create_schema()
+    except BaseException:
+        store.dispose()
+        raise
+    return store
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     pipeline_factory: PipelineFactory | None = None,
     seed_paths: Sequence[str] = (),
+    store: Store | None = None,
 ) -> FastAPI:
     """The storybrief REST app over ``settings`` (default: ``get_settings()``).
 
     ``seed_paths`` (folders, .json, .jsonl) are ingested at start, before the first request
-    (idempotent: a restart on the same database stores nothing twice).
+    (idempotent: a restart on the same database stores nothing twice). ``store``, opened
+    with ``open_store``, serves the first start (``serve`` opens it before the models load,
+    so that a refusal is one line and no second service can slip in between); otherwise
+    the lifespan opens the database itself.
     """
     settings = settings or get_settings()
+    given = store
     owns_models = pipeline_factory is None
     factory = pipeline_factory or default_pipeline
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.sqlalchemy_url)
-        try:
-            store.lock()  # one service per database file
-            store.create_schema()
-        except BaseException:
-            store.dispose()
-            raise
+        nonlocal given
+        if given is not None:  # locked and set up by the caller; used by one start only
+            store, given = given, None
+        else:
+            store = open_store(settings.sqlalchemy_url)
         pipeline = factory(settings)
         service = StoryService(settings, store, pipeline)
         service.start()

@@ -57,7 +57,18 @@ PROGRESS_ALWAYS = 100
 PROGRESS_EVERY_S = 2.0
 
 
-SHUTDOWN_NOTE = "interrupted by a shutdown; resumes at start"
+# A job's note lists what happened to it, "; " between. How its run went (stopped,
+# interrupted, the database failed) is one part, which the next such event replaces; what
+# happened to its articles and stories (deleted) stays.
+_RUN_NOTES = ("interrupted by ", "the database failed")
+SHUTDOWN_NOTE = "interrupted by a shutdown, resumes at start"
+
+
+def run_note(note: str | None, new: str) -> str:
+    """``note`` with its part on how the job ran replaced by ``new``."""
+    kept = [p for p in (note or "").split("; ") if p and not p.startswith(_RUN_NOTES)]
+    return "; ".join([*kept, new])
+
 
 RETRY_FIRST_S = 5.0  # a job hit by a database fault is tried again after this long,
 RETRY_MAX_S = 60.0  # doubling up to this
@@ -151,12 +162,38 @@ class JobRunner:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
         self._retries: dict[str, int] = {}  # job id -> database faults in a row
+        # interrupted jobs not yet put back in the queue (the database failed at start):
+        # the runner tries again from this monotonic time on
+        self._recover_at: float | None = None
+        self._recover_faults = 0
+        # jobs whose last run hit a database fault that could not be written down
+        self._uncounted: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        self.recover()
+        """Queue the stored jobs and start the runner. A database that cannot take the
+        writes this needs (full, locked) does not stop the service from starting: the
+        runner tries again, and the jobs wait as they are stored."""
+        self._try_recover()
         self._thread.start()
+
+    def _try_recover(self) -> None:
+        try:
+            self.recover()
+        except (OperationalError, DatabaseGone) as exc:
+            delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2**self._recover_faults)
+            self._recover_faults += 1
+            self._recover_at = time.monotonic() + delay
+            log.warning(
+                "stored jobs could not be resumed: the database failed (%s); trying again in "
+                "%.0f s",
+                database_fault(exc),
+                delay,
+            )
+        else:
+            self._recover_at = None
+            self._recover_faults = 0
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
@@ -184,12 +221,13 @@ class JobRunner:
                         log.warning("job %s failed: %s", row.id, row.error)
                         continue
                     row.status = "queued"
-                    row.note = (
-                        f"interrupted by a restart at {row.done}/{row.total} stories; "
+                    note = (
+                        f"interrupted by a restart at {row.done}/{row.total} stories, "
                         f"resumed (attempt {row.attempts + 1})"
                     )
+                    row.note = run_note(row.note, note)
                     row.updated_at = utcnow()
-                    log.warning("job %s: %s", row.id, row.note)
+                    log.warning("job %s: %s", row.id, note)
                 requeued.append(row.id)
         for job_id in requeued:
             self._queue.put(job_id)
@@ -237,6 +275,8 @@ class JobRunner:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self._recover_at is not None and time.monotonic() >= self._recover_at:
+                self._try_recover()
             try:
                 job_id = self._queue.get(timeout=0.25)
             except queue.Empty:
@@ -267,13 +307,16 @@ class JobRunner:
         if not self._stop.is_set():
             self._queue.put(job_id)
 
-    def _update(self, job_id: str, **values: Any) -> None:
+    def _update(self, job_id: str, run: str | None = None, **values: Any) -> None:
+        """Set ``values`` on the job; ``run`` replaces its note on how it ran (``run_note``)."""
         with self.store.session() as s:
             row = s.get(JobRow, job_id)
             if row is None:
                 return
             for key, value in values.items():
                 setattr(row, key, value)
+            if run is not None:
+                row.note = run_note(row.note, run)
             row.updated_at = utcnow()
 
     def _add_note(self, job_id: str, note: str, drop_articles: Collection[str] = ()) -> None:
@@ -293,11 +336,15 @@ class JobRunner:
             row = s.get(JobRow, job_id)
             if row is None or row.status not in ("queued", "running"):
                 return
+            # a run whose database fault could not be written down is counted in the row
+            # already (it stayed "running"): this run does not count again
+            if not (job_id in self._uncounted and row.status == "running"):
+                row.attempts += 1
+            self._uncounted.discard(job_id)
             row.status = "running"
-            row.attempts += 1
             attempt = row.attempts
-            if row.note == SHUTDOWN_NOTE:
-                row.note = "interrupted by a shutdown; resumed"
+            if SHUTDOWN_NOTE in (row.note or "").split("; "):
+                row.note = run_note(row.note, "interrupted by a shutdown, resumed")
             row.updated_at = utcnow()
             payload = list(row.payload)
             length: Length = row.length  # type: ignore[assignment]
@@ -329,18 +376,20 @@ class JobRunner:
                 job_id,
                 status="queued",
                 attempts=attempt - 1,
-                note=SHUTDOWN_NOTE,
+                run=SHUTDOWN_NOTE,
             )
             raise
         except (OperationalError, DatabaseGone) as exc:
             reason = database_fault(exc)
-            with contextlib.suppress(Exception):  # the database may still be failing
+            try:
                 self._update(
                     job_id,
                     status="queued",
                     attempts=attempt - 1,
-                    note=f"the database failed ({reason}); tried again shortly",
+                    run=f"the database failed ({reason}), tried again shortly",
                 )
+            except Exception:  # the database is still failing: the attempt stays counted
+                self._uncounted.add(job_id)  # in the row, and the next run does not add one
             raise _DatabaseFault(reason) from exc
         except (StoryBriefError, ServiceError) as exc:
             message = getattr(exc, "message", None) or str(exc)

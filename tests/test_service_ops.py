@@ -711,8 +711,62 @@ def test_interrupted_jobs_resume_or_fail_after_a_restart(
     resumed = wait_job(c, "resume-me")
     assert resumed["status"] == "done"
     assert resumed["attempts"] == 2
-    assert resumed["note"] == "interrupted by a restart at 0/2 stories; resumed (attempt 2)"
+    assert resumed["note"] == "interrupted by a restart at 0/2 stories, resumed (attempt 2)"
     assert resumed["progress"] == {"done": 2, "total": 2}
+
+
+def test_a_restart_the_database_cannot_write_to_still_starts_and_resumes_the_job_later(
+    tmp_path: Path, make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Putting an interrupted job back in the queue is a write: a full or locked database
+    at start does not keep the service from starting, and the runner tries again. A note
+    the job had (a deleted article) stays beside the restart's."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import service.jobs as jobs
+
+    db = tmp_path / "storybrief.db"
+    _put_job(db, "resume-me", "running", attempts=1)
+    store = Store(f"sqlite:///{db}")
+    with store.session() as s:
+        row = s.get(JobRow, "resume-me")
+        assert row is not None
+        row.note = "article 'gone-1' was deleted while the job ran"
+    store.dispose()
+    monkeypatch.setattr(jobs, "RETRY_FIRST_S", 0.3)
+    real = jobs.JobRunner.recover
+    calls: list[int] = []
+
+    def full_once(self: jobs.JobRunner) -> list[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError("disk is full"))
+        return real(self)
+
+    monkeypatch.setattr(jobs.JobRunner, "recover", full_once)
+    c = make_client()
+    assert c.get("/v1/stories").status_code == 200  # the service is up
+    resumed = wait_job(c, "resume-me")
+    assert len(calls) >= 2
+    assert resumed["status"] == "done" and resumed["attempts"] == 2
+    assert resumed["note"] == (
+        "article 'gone-1' was deleted while the job ran; "
+        "interrupted by a restart at 0/2 stories, resumed (attempt 2)"
+    )
+
+
+def test_a_job_note_keeps_what_happened_to_its_articles_and_the_last_word_on_its_run() -> None:
+    from service.jobs import SHUTDOWN_NOTE, run_note
+
+    deleted = "article 'x' was deleted while the job ran"
+    assert run_note(None, SHUTDOWN_NOTE) == SHUTDOWN_NOTE
+    stopped = run_note(deleted, SHUTDOWN_NOTE)
+    assert stopped == f"{deleted}; {SHUTDOWN_NOTE}"
+    # the next word on the run replaces the last one; the deletion stays
+    again = run_note(stopped, "the database failed (disk is full), tried again shortly")
+    assert again == f"{deleted}; the database failed (disk is full), tried again shortly"
 
 
 def test_an_unstored_job_from_before_tmp_ids_resumes_without_repeats(
@@ -761,7 +815,7 @@ def test_a_graceful_stop_leaves_a_waiting_job_queued(
         row = s.get(JobRow, job["id"])
         assert row is not None
         assert (row.status, row.error, row.finished_at) == ("queued", None, None)
-        assert row.note == "interrupted by a shutdown; resumes at start"
+        assert row.note == "interrupted by a shutdown, resumes at start"
         assert row.attempts == 0  # a graceful stop is not a failed attempt
     store.dispose()
     c2 = make_client()
@@ -1057,6 +1111,43 @@ def test_a_database_fault_is_a_503_and_a_job_it_hits_is_tried_again(
     assert done["note"].startswith("the database failed (database is locked)")
 
 
+def test_a_database_fault_that_cannot_be_written_down_uses_no_attempt_either(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the write that puts a faulted job back in the queue fails too, the row still
+    counts that run as an attempt; the next run does not count another."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import service.jobs as jobs
+
+    c = make_client()
+    runner = c.app.state.jobs  # type: ignore[attr-defined]
+    full = OperationalError("INSERT ...", {}, sqlite3.OperationalError("disk is full"))
+    monkeypatch.setattr(jobs, "RETRY_FIRST_S", 0.2)
+    real_run, real_update = runner._run_stored, runner._update
+    runs: list[int] = []
+
+    def twice_full(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        if len(runs) <= 2:
+            raise full
+        return real_run(*args, **kwargs)
+
+    def requeue_fails(job_id: str, run: str | None = None, **values: Any) -> None:
+        if run is not None and run.startswith("the database failed"):
+            raise full
+        real_update(job_id, run=run, **values)
+
+    monkeypatch.setattr(runner, "_run_stored", twice_full)
+    monkeypatch.setattr(runner, "_update", requeue_fails)
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and len(runs) == 3
+    assert done["attempts"] == 1  # two faults, neither written down, counted as nothing
+
+
 def test_a_refresh_request_never_joins_a_task_that_may_answer_from_the_store(
     make_client: Callable[..., TestClient],
 ) -> None:
@@ -1090,6 +1181,37 @@ def test_serve_says_in_one_line_that_the_database_is_taken(
         running.dispose()
     assert code == 2
     assert "another storybrief service is using the database" in capsys.readouterr().err
+
+
+def test_serve_holds_the_database_lock_from_its_check_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command locks and sets up the database before the server starts and hands that
+    store to the app: two starts at the same moment cannot both pass the check and have
+    the loser fail inside the server's start with a traceback."""
+    import uvicorn
+
+    from summarizer.cli import main
+    from summarizer.errors import ConfigError
+
+    seen: list[str] = []
+
+    def fake_run(app: Any, **kwargs: Any) -> None:
+        other = Store(f"sqlite:///{tmp_path / 'storybrief.db'}")
+        try:
+            with pytest.raises(ConfigError, match="another storybrief service is using"):
+                other.lock()
+            seen.append("locked")
+        finally:
+            other.dispose()
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "8798"])
+    assert code == 0 and seen == ["locked"]
+    # and released when the server is done
+    after = Store(f"sqlite:///{tmp_path / 'storybrief.db'}")
+    after.lock()
+    after.dispose()
 
 
 def test_a_damaged_database_file_is_a_one_line_error(

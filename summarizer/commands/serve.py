@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.app import create_app
+    from service.app import create_app, open_store
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -56,28 +56,21 @@ def run(args: argparse.Namespace) -> int:
     if args.extractive:
         overrides["extractive_only"] = True
     settings = make_settings(**overrides) if overrides else get_settings()
-    _check_database(settings.sqlalchemy_url)
+    # Locked and set up here, before the models load: what would stop the service (a
+    # service already running on the database, another program's database, one of a newer
+    # schema, a file or folder this user cannot write, a full disk) is said in one line,
+    # and the lock is held from this check on, so two starts at once cannot both pass it.
+    store = open_store(settings.sqlalchemy_url)
     seeds = [str(p) for p in args.seed]
-    app = create_app(settings, seed_paths=seeds)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=5,
-    )
-    return 0
-
-
-def _check_database(url: str) -> None:
-    """What would stop the service at start, said in one line before the models load: a
-    service already running on the database, another program's database, one of a newer
-    schema, or a file or folder this user cannot write."""
-    from service.store import Store
-
-    store = Store(url)
+    app = create_app(settings, seed_paths=seeds, store=store)
     try:
-        store.lock()
-        store.check_schema()
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=5,
+        )
     finally:
-        store.dispose()
+        store.dispose()  # the lifespan's own, unless the start failed before it
+    return 0
