@@ -71,7 +71,7 @@ from summarizer.generate import (
     headline_from_sentence,
 )
 from summarizer.io import decode_references
-from summarizer.pipeline import Pipeline, PreparedArticle
+from summarizer.pipeline import CleanedSet, Pipeline, PreparedArticle
 from summarizer.sentences import prepare_article
 from summarizer.settings import Settings
 from summarizer.types import (
@@ -445,18 +445,20 @@ class StoryService:
         deadline: Deadline | None = None,
         *,
         deleted_since: datetime | None = None,
+        ready: Mapping[str, PreparedArticle] | None = None,
     ) -> IngestOut:
         """Store new articles and add them to stories; one transaction, idempotent.
 
         An article already stored (same id and text, same url, or same cleaned text) is
         answered with its existing id. With ``deleted_since`` (a job's submission time), an
         article whose cleaned text was deleted at or after it is not stored again (status
-        ``deleted``). Runs in the ingest lane.
+        ``deleted``). ``ready`` holds articles prepared beforehand (``prepare_new``), by
+        id; the others are prepared here. Runs in the ingest lane.
         """
         with self._index_write("ingest"):
             self._index_dirty = True  # articles join the index before the commit
             with self._stamping(), self.store.session(epoch=self._lock_epoch) as s:
-                out = self._ingest(s, articles, deadline, deleted_since)
+                out = self._ingest(s, articles, deadline, deleted_since, ready or {})
                 if deadline is not None:
                     deadline.check("ingest")
         return out
@@ -584,6 +586,7 @@ class StoryService:
         articles: Sequence[Article],
         deadline: Deadline | None,
         deleted_since: datetime | None = None,
+        ready: Mapping[str, PreparedArticle] | None = None,
     ) -> IngestOut:
         items: list[IngestItem | None] = [None] * len(articles)
         alias: dict[int, int] = {}  # a later duplicate within the request -> the first one
@@ -613,9 +616,11 @@ class StoryService:
                 by_url[art.url] = i
             candidates.append((i, art))
 
-        prepared = self._prepare_located(
-            [a for _, a in candidates], [i for i, _ in candidates], deadline
-        )
+        ready = ready or {}
+        todo = [(i, a) for i, a in candidates if _prepared_as(ready, a) is None]
+        made = self._prepare_located([a for _, a in todo], [i for i, _ in todo], deadline)
+        fresh = {i: p for (i, _), p in zip(todo, made, strict=True)}
+        prepared = [fresh[i] if i in fresh else ready[a.id] for i, a in candidates]
         if deadline is not None:
             deadline.check("ingest")
         new: list[tuple[int, PreparedArticle, str]] = []
@@ -678,6 +683,45 @@ class StoryService:
             created=sum(1 for it in done if it.status == "created"),
             stories=list(stories),
         )
+
+    def clean_new(self, articles: Sequence[Article]) -> tuple[CleanedSet, list[int]]:
+        """The articles of ``articles`` that ``ingest`` would prepare (not stored under
+        their id or url), cleaned and split, with their places in ``articles``. With
+        ``embed_part`` of its parts, a job prepares its set a piece at a time, each piece a
+        task of the ingest lane, so that requests get their turn between the pieces; its
+        ``ingest`` then only stores. Runs in the ingest lane."""
+        with self.store.session() as s:
+            stored_ids: set[str] = set()
+            stored_urls: set[str] = set()
+            ids = [a.id for a in articles]
+            urls = [a.url for a in articles if a.url]
+            for k in range(0, len(ids), 500):
+                stored_ids.update(
+                    s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(ids[k : k + 500])))
+                )
+            for k in range(0, len(urls), 500):
+                stored_urls.update(
+                    u
+                    for u in s.scalars(
+                        select(ArticleRow.url).where(ArticleRow.url.in_(urls[k : k + 500]))
+                    )
+                    if u
+                )
+        where = [
+            i
+            for i, a in enumerate(articles)
+            if a.id not in stored_ids and not (a.url and a.url in stored_urls)
+        ]
+        new = [articles[i] for i in where]
+        try:
+            return self.pipeline.clean_set(new), where
+        except InputError as err:
+            raise _located(err, new, where) from None
+
+    def embed_part(self, part: CleanedSet) -> dict[str, PreparedArticle]:
+        """``clean_new``'s articles ``part`` embedded, by id (for ``ingest``'s ``ready``).
+        Runs in the ingest lane."""
+        return {p.article.id: p for p in self.pipeline.embed_cleaned(part)}
 
     def check_articles(self, articles: Sequence[Article], *, stored: bool) -> None:
         """The input errors ingest would raise for ``articles`` (a text that cleans to
@@ -1082,10 +1126,12 @@ class StoryService:
         return out
 
     def group_stateless(
-        self, articles: Sequence[Article]
+        self, articles: Sequence[Article], prepared: Sequence[PreparedArticle] | None = None
     ) -> tuple[list[Story], dict[str, PreparedArticle]]:
-        """Prepare and group an article set into stories, without storing anything."""
-        prepared = self.pipeline.prepare(articles)
+        """Prepare and group an article set into stories, without storing anything;
+        ``prepared``, when given, is the set prepared beforehand (in pieces, by a job)."""
+        if prepared is None:
+            prepared = self.pipeline.prepare(articles)
         index = StoryIndex()
         self.pipeline.assign(prepared, index)
         return list(index.stories()), {p.article.id: p for p in prepared}
@@ -1154,6 +1200,12 @@ def _deleted_since(s: Session, digest: str, since: datetime) -> bool:
 def _ids(rows: Sequence[ArticleRow]) -> list[str]:
     """Article ids in the order a story lists its members: by date, undated last."""
     return [r.id for r in sorted(rows, key=lambda r: _date_key(r.published, r.id))]
+
+
+def _prepared_as(ready: Mapping[str, PreparedArticle], article: Article) -> PreparedArticle | None:
+    """The article prepared beforehand, when it was prepared from this very article."""
+    found = ready.get(article.id)
+    return found if found is not None and found.article == article else None
 
 
 def _located(err: InputError, articles: Sequence[Article], where: Iterable[int]) -> InputError:

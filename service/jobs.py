@@ -40,6 +40,7 @@ from service.schemas import ArticleIn, BriefOut, IngestOut, JobIn, JobOut, Progr
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
 from summarizer.errors import StoryBriefError
+from summarizer.pipeline import PreparedArticle
 from summarizer.types import Article, Length
 
 T = TypeVar("T")
@@ -69,6 +70,8 @@ def run_note(note: str | None, new: str) -> str:
     kept = [p for p in (note or "").split("; ") if p and not p.startswith(_RUN_NOTES)]
     return "; ".join([*kept, new])
 
+
+EMBED_PART = 32  # a job's articles embedded per task of the ingest lane (~1-2 s of work)
 
 RETRY_FIRST_S = 5.0  # a job hit by a database fault is tried again after this long,
 RETRY_MAX_S = 60.0  # doubling up to this
@@ -465,14 +468,17 @@ class JobRunner:
         done_ids: set[str],
     ) -> None:
         svc = self.service
+        ready = self._prepare(job_id, articles)
+
         # The articles still wanted are read inside the ingest lane, where deletes run too:
         # an article deleted while the job waited is not ingested again.
-
         def run_ingest() -> IngestOut:
             wanted, submitted = self._still_wanted(job_id, articles)
-            return svc.ingest(wanted, deleted_since=submitted)
+            return svc.ingest(wanted, deleted_since=submitted, ready=ready)
 
-        ingest = self._result(lambda: svc.ingest_lane.submit(run_ingest, bounded=False))
+        ingest = self._result(
+            lambda: svc.ingest_lane.submit(run_ingest, bounded=False, measure=False)
+        )
         story_ids = ingest.stories
         self._update(job_id, total=len(story_ids), done=len(done_ids & set(story_ids)))
         refused = [it.id for it in ingest.data if it.status == "deleted"]
@@ -503,6 +509,29 @@ class JobRunner:
                 + ", ".join(gone[:10])
                 + (" ..." if len(gone) > 10 else ""),
             )
+
+    def _prepare(self, job_id: str, articles: list[Article]) -> dict[str, PreparedArticle]:
+        """The job's new articles cleaned, split and embedded ahead of its ingest, each
+        ``EMBED_PART`` articles a task of the ingest lane of its own: a job of thousands of
+        articles had held the lane for minutes in one task, and every request that came
+        meanwhile timed out. Its tasks stay out of the lane's mean task time, which sizes
+        the queue for requests."""
+        svc = self.service
+        wanted, _ = self._still_wanted(job_id, articles)
+        cleaned, _ = self._result(
+            lambda: svc.ingest_lane.submit(
+                partial(svc.clean_new, wanted), bounded=False, measure=False
+            )
+        )
+        ready: dict[str, PreparedArticle] = {}
+        for k in range(0, len(cleaned), EMBED_PART):
+            part = cleaned.part(k, k + EMBED_PART)
+            task = partial(svc.embed_part, part)
+            got: dict[str, PreparedArticle] = self._result(
+                partial(svc.ingest_lane.submit, task, bounded=False, measure=False)
+            )
+            ready.update(got)
+        return ready
 
     def _story_brief(self, sid: str, length: Length) -> BriefOut | None:
         """A stored story's brief for a job; None when the story was deleted meanwhile.
@@ -548,8 +577,30 @@ class JobRunner:
             if str(r.get("story_id", "")).startswith("st_"):
                 r["story_id"] = unstored_id(r["story_id"])
         done_ids = {unstored_id(i) if i.startswith("st_") else i for i in done_ids}
+        # prepared a piece at a time, as a stored job's articles are (``_prepare``), in the
+        # lane that briefs requests, so that they get their turn between the pieces
+        cleaned = self._result(
+            partial(
+                svc.brief_lane.submit,
+                partial(svc.pipeline.clean_set, articles),
+                bounded=False,
+                measure=False,
+            )
+        )
+        pieces: list[PreparedArticle] = []
+        for k in range(0, len(cleaned), EMBED_PART):
+            task = partial(svc.pipeline.embed_cleaned, cleaned.part(k, k + EMBED_PART))
+            got: list[PreparedArticle] = self._result(
+                partial(svc.brief_lane.submit, task, bounded=False, measure=False)
+            )
+            pieces.extend(got)
         stories, prepared = self._result(
-            lambda: svc.brief_lane.submit(lambda: svc.group_stateless(articles), bounded=False)
+            partial(
+                svc.brief_lane.submit,
+                partial(svc.group_stateless, articles, pieces),
+                bounded=False,
+                measure=False,
+            )
         )
         self._update(job_id, total=len(stories), done=len(done_ids))
         with _Progress(self._update, job_id, results, done_ids).flushed() as progress:

@@ -99,6 +99,20 @@ class PreparedArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class CleanedSet:
+    """Articles cleaned and split, not yet embedded (``Pipeline.clean_set``)."""
+
+    articles: tuple[Article, ...]
+    cleaned: tuple[tuple[CleanText, list[Sentence]], ...]
+
+    def part(self, start: int, stop: int) -> CleanedSet:
+        return CleanedSet(self.articles[start:stop], self.cleaned[start:stop])
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+
+@dataclass(frozen=True, slots=True)
 class StoryMaterial:
     """What selection reads for one story: its articles deduplicated into sentence groups."""
 
@@ -205,8 +219,23 @@ class Pipeline:
         article under the same id is refused. ``check`` (a deadline's) is called after each
         article is split and before each ``PREPARE_CHUNK`` sentences are embedded, so a
         caller can stop a long preparation by raising from it."""
-        articles, cleaned = self._clean_all(articles, check)
-        texts = [s.text for _, sents in cleaned for s in sents]
+        return self.embed_cleaned(self.clean_set(articles, check=check), check=check)
+
+    def clean_set(
+        self, articles: Sequence[Article], *, check: Callable[[], None] | None = None
+    ) -> CleanedSet:
+        """The first half of ``prepare``: the distinct articles of a set, cleaned and split
+        (lines repeated across the set's articles are site furniture). ``embed_cleaned``
+        of its parts (``CleanedSet.part``) gives what ``prepare`` gives, in pieces that a
+        caller can run one at a time between other work."""
+        kept, cleaned = self._clean_all(articles, check)
+        return CleanedSet(tuple(kept), tuple(cleaned))
+
+    def embed_cleaned(
+        self, cleaned: CleanedSet, *, check: Callable[[], None] | None = None
+    ) -> list[PreparedArticle]:
+        """The second half of ``prepare``: the sentences of ``cleaned`` embedded."""
+        texts = [s.text for _, sents in cleaned.cleaned for s in sents]
         if not texts:
             vectors = np.zeros((0, 384), np.float32)
         elif check is None or len(texts) <= PREPARE_CHUNK:
@@ -219,7 +248,7 @@ class Pipeline:
             vectors = np.vstack(parts)
         out: list[PreparedArticle] = []
         pos = 0
-        for article, (clean, sents) in zip(articles, cleaned, strict=True):
+        for article, (clean, sents) in zip(cleaned.articles, cleaned.cleaned, strict=True):
             out.append(
                 PreparedArticle(article, clean, tuple(sents), vectors[pos : pos + len(sents)])
             )

@@ -641,6 +641,47 @@ def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestCli
     assert r.json() == err("not_found", "no job with id 'nope'", "job_id")
 
 
+def test_a_job_prepares_its_articles_in_pieces_that_leave_the_lane_to_requests(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's articles are embedded a few at a time, each piece a task of the ingest lane
+    (requests queue between them), and its ingest then only stores them; the job's tasks
+    stay out of the mean task time that sizes the queue for requests."""
+    import service.jobs as jobs
+
+    monkeypatch.setattr(jobs, "EMBED_PART", 2)
+    c = make_client()
+    service = c.app.state.service  # type: ignore[attr-defined]
+    assert service.models_ready.wait(180)
+    parts: list[list[str]] = []
+    real_embed = service.embed_part
+
+    def embed_part(part: Any) -> Any:
+        parts.append([a.id for a in part.articles])
+        return real_embed(part)
+
+    prepared_in_ingest: list[int] = []
+    real_prepare = service._prepare_located
+
+    def prepare_located(articles: Any, *args: Any, **kwargs: Any) -> Any:
+        prepared_in_ingest.append(len(articles))
+        return real_prepare(articles, *args, **kwargs)
+
+    monkeypatch.setattr(service, "embed_part", embed_part)
+    monkeypatch.setattr(service, "_prepare_located", prepare_located)
+    mean = service.ingest_lane.mean_task_s
+    payload = seed_payload()
+    job = c.post("/v1/jobs", json={"articles": payload, "length": "short"}).json()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and done["progress"] == {"done": 2, "total": 2}
+    assert parts == [[a["id"] for a in payload[k : k + 2]] for k in range(0, len(payload), 2)]
+    assert prepared_in_ingest == [0]  # everything came prepared
+    assert service.ingest_lane.mean_task_s == mean
+    # the same stories as one request storing the same articles gives
+    stories = c.get("/v1/stories").json()["data"]
+    assert sorted(st["article_count"] for st in stories) == [1, 4]
+
+
 def test_stateless_job_stores_no_articles(make_client: Callable[..., TestClient]) -> None:
     c = make_client()
     job = c.post("/v1/jobs", json={"articles": seed_payload(), "store": False}).json()
