@@ -566,12 +566,35 @@ def _clip_chars(text: str) -> str:
 _ATTRIBUTION_VERBS = r"(?:reported|reports|said|says|stated|states|noted|notes|wrote|writes|added)"
 
 
-def strip_outlet_attribution(text: str, outlets: Sequence[str]) -> str:
+# what a label's removal must not leave at the front: the rest of the reporting clause
+# ("AP reported on Tuesday, citing two sources, that ..." -> "on Tuesday, citing ...")
+_CLAUSE_LEFT = re.compile(
+    r"^(?:on|in|at|last|this|earlier|later|late|citing|quoting|after|before|that|,)\b",
+    re.IGNORECASE,
+)
+
+
+def strip_outlet_attribution(
+    text: str, outlets: Sequence[str], evidence_texts: Sequence[str] = ()
+) -> str:
     """Drop a copied evidence label: ``AP reported that X.`` / ``According to AP, X.`` -> ``X.``
 
     The citations name the outlets; the label in the text only repeats the prompt's layout.
+    An outlet that an evidence text itself names as the source of a claim ("The Daily
+    Sentinel reported ..., citing two sources") is part of the story: the claim is that
+    outlet's, and dropping its name would serve it as fact. Nor is a label dropped when
+    what follows it is the rest of its reporting clause.
     """
-    names = sorted({o for o in outlets if o.strip()}, key=len, reverse=True)
+    said = " ".join(evidence_texts)
+    names = sorted(
+        {
+            o
+            for o in outlets
+            if o.strip() and not re.search(rf"(?<!\w){re.escape(o.strip())}(?!\w)", said, re.I)
+        },
+        key=len,
+        reverse=True,
+    )
     if not names:
         return text
     alt = "|".join(re.escape(o) for o in names)
@@ -581,6 +604,8 @@ def strip_outlet_attribution(text: str, outlets: Sequence[str]) -> str:
         re.IGNORECASE,
     )
     rest = pattern.sub("", text, count=1)
+    if rest != text and _CLAUSE_LEFT.match(rest):
+        return text
     if rest == text:
         # the bare label echoed in front of the sentence: "(AP) X.", "AP: X.", or a label
         # that no sentence would open with ("Yonhap (via a daily) X.")
@@ -720,8 +745,12 @@ def generate_brief_drafts(
     headline, drafts = parse_output(result.text, len(evidence))
     valid = range(1, len(evidence) + 1)
     outlets = [o for e in evidence for o in e.group.outlets]
+    said = [evidence_text(e.group) for e in evidence]
     drafts = [
-        Draft(strip_outlet_attribution(d.text, outlets), tuple(h for h in d.hints if h in valid))
+        Draft(
+            strip_outlet_attribution(d.text, outlets, said),
+            tuple(h for h in d.hints if h in valid),
+        )
         for d in drafts
     ]
     drafts = dedupe_drafts(drafts)[: SPARE_DRAFTS * n_sentences]

@@ -371,6 +371,18 @@ def test_strip_outlet_attribution() -> None:
     keep = "APEC leaders said the ferries were late."
     assert strip_outlet_attribution(keep, outlets) == keep
     assert strip_outlet_attribution("The mayor said so.", []) == "The mayor said so."
+    # an outlet the evidence names as the source of a claim is part of the story: its
+    # name stays, or the claim would be served as fact
+    claim = "The Daily Sentinel reported that Health Minister Clara Vos offered to resign."
+    evidence = ["The Daily Sentinel reported on Tuesday that Vos had offered to step down."]
+    assert strip_outlet_attribution(claim, ["The Daily Sentinel"], evidence) == claim
+    # a name inside another word is no mention ("AP" in "apartment")
+    assert strip_outlet_attribution(
+        "AP reported that the ferries were late.", outlets, ["The apartment was empty."]
+    ) == ("The ferries were late.")
+    # nor is a label dropped when the rest of its clause would open the sentence
+    clause = "AP reported on Tuesday, citing two officials, that the ferries were late."
+    assert strip_outlet_attribution(clause, outlets) == clause
 
 
 @pytest.mark.parametrize(
