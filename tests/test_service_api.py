@@ -733,6 +733,32 @@ def test_briefs_with_store_true_keep_articles_and_briefs(client: TestClient) -> 
     assert client.get(f"/v1/stories/{sid}/brief").json()["cached"] is True
 
 
+def test_a_stored_story_deleted_before_its_brief_is_left_out_of_the_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /v1/briefs with store: the articles are stored first; a story whose articles
+    were deleted before its brief was written has no brief, and the others are answered
+    (the request had answered 404 as a whole, although its articles were stored)."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    real = service.story_brief
+    gone: list[str] = []
+
+    def first_deleted(sid: str, length: str, **kwargs: Any) -> Any:
+        if not gone:
+            gone.append(sid)
+            for art in client.get(f"/v1/stories/{sid}").json()["articles"]:
+                service.delete_article(art["id"])
+        return real(sid, length, **kwargs)
+
+    monkeypatch.setattr(service, "story_brief", first_deleted)
+    r = client.post("/v1/briefs", json={"articles": seed_payload(), "store": True})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(gone) == 1 and body["count"] == 1 and len(body["articles"]) == 5
+    assert body["data"][0]["story_id"] != gone[0]
+    assert client.get(f"/v1/stories/{gone[0]}").status_code == 404
+
+
 # ---------------------------------------------------------------- restart
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
-from service.errors import responses
+from service.errors import NotFound, responses
 from service.limits import check_articles
 from service.routes.articles import _SEED_TEXT
 from service.schemas import BriefOut, BriefsIn, BriefsOut
@@ -69,7 +69,10 @@ async def post_briefs(
         out = []
         for sid in ingest.stories:  # past the deadline the client has its 504: stop
             deadline.check("briefs")
-            out.append(service.story_brief(sid, length))
+            try:
+                out.append(service.story_brief(sid, length))
+            except NotFound:  # its articles were deleted since they were stored: no brief
+                continue
         return out
 
     stored = await service.brief_lane.run(write_all, deadline, "briefs")
