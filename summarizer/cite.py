@@ -631,6 +631,8 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
     new = [w for w in text_facts(headline).content - content if w[:5] not in prefixes]
     if _overcertain(headline, texts):
         return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
+    if wrong_role(headline, texts) is not None:
+        return False  # "Prime Minister Vos Resigns" over "Health Minister Clara Vos"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
 
 
@@ -1885,6 +1887,9 @@ def _cite_one(
         return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
         return refused("first person, not the brief's voice")
+    role = wrong_role(draft.text, [m.text for g in matches for m, _ in g.members])
+    if role is not None:
+        return refused(f"an office ({role!r}) the evidence gives nobody of that name")
     uncited = [g.facts for g in matches if g not in cited]
     detail = imported_detail(dfacts, [f for g in cited for f in g.facts], uncited)
     if detail is not None:
@@ -1892,6 +1897,72 @@ def _cite_one(
     return BriefSentence(
         text=draft.text, support=round(support, 4), citations=citations, supported=True
     )
+
+
+# ---------------------------------------------------------------- roles
+
+# offices a brief names people by ("Health Minister Clara Vos", "the prime minister, Clara
+# Vos"), and the words before an office that make it another one: a health minister is
+# not the prime minister, a deputy mayor not the mayor
+_ROLE_HEADS = (
+    "minister|president|secretary|mayor|governor|chairman|chairwoman|chairperson|ceo|director"
+    "|spokesman|spokeswoman|spokesperson|ambassador|senator|judge|commissioner|premier"
+    "|chancellor|prosecutor|coach|captain|treasurer|speaker"
+)
+_ROLE_KINDS = frozenset(
+    """prime deputy vice former acting interim foreign health finance defence defense interior
+    justice education trade economy economic energy environment labour labor transport
+    agriculture home chief executive assistant associate general attorney district state county
+    city federal supreme senior junior managing first""".split()
+)
+_NAME_SEQ = r"((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)"
+# "Health Minister Clara Vos", "health minister Clara Vos"
+_ROLE_BEFORE = re.compile(rf"((?:[A-Za-z]+\s+){{0,2}})\b(?i:({_ROLE_HEADS}))\s+{_NAME_SEQ}")
+# "the prime minister, Clara Vos," / "Clara Vos, the health minister"
+_ROLE_APPOSED = re.compile(
+    rf"\b(?i:the)\s+((?:[A-Za-z]+\s+){{0,2}})(?i:({_ROLE_HEADS})),\s+{_NAME_SEQ}"
+)
+_ROLE_AFTER = re.compile(
+    rf"{_NAME_SEQ},\s+(?i:the\s+)?((?:[A-Za-z]+\s+){{0,2}})(?i:({_ROLE_HEADS}))\b"
+)
+
+
+def _roles(text: str) -> list[tuple[tuple[str, ...], str, frozenset[str]]]:
+    """(name words, office, the words before the office that make it another) for each
+    person ``text`` names with an office."""
+    out: list[tuple[tuple[str, ...], str, frozenset[str]]] = []
+
+    def add(before: str, head: str, name: str) -> None:
+        words = tuple(re.sub(r"['’]s?$", "", w.lower()) for w in name.split())
+        kinds = frozenset(w.lower() for w in before.split() if w.lower() in _ROLE_KINDS)
+        out.append((words, head.lower(), kinds))
+
+    for m in _ROLE_BEFORE.finditer(text):
+        add(m.group(1), m.group(2), m.group(3))
+    for m in _ROLE_APPOSED.finditer(text):
+        add(m.group(1), m.group(2), m.group(3))
+    for m in _ROLE_AFTER.finditer(text):
+        add(m.group(2), m.group(3), m.group(1))
+    return out
+
+
+def wrong_role(text: str, evidence: Sequence[str]) -> str | None:
+    """A person ``text`` gives an office that the evidence, which names that person with
+    an office, never gives them ("Prime Minister Vos" where every line says "Health
+    Minister Clara Vos"): the office, else None. Saying less ("Minister Vos") is no
+    wrong office, nor is a person the evidence names with no office. A person is known by
+    the family name (the last word of the name); in a title-case headline, where capitals
+    do not end a name ("Prime Minister Vos Resigns Over ..."), by any word of it."""
+    theirs = [(words, head, kinds) for line in evidence for words, head, kinds in _roles(line)]
+    loose = _title_case(text)
+    for words, head, kinds in _roles(text):
+        if loose:
+            known = [(h, k) for w, h, k in theirs if set(w) & set(words) - _STOP]
+        else:
+            known = [(h, k) for w, h, k in theirs if w[-1] == words[-1]]
+        if known and not any(head == h and kinds <= k for h, k in known):
+            return " ".join([*sorted(kinds), head])
+    return None
 
 
 # ---------------------------------------------------------------- reference alignment

@@ -1491,3 +1491,65 @@ def test_a_detail_from_a_line_the_draft_does_not_cite_is_not_served() -> None:
         [text_facts("Kim Jong Un met Sergey Lavrov in Pyongyang.")],
         [[text_facts(arrived.text)]],
     ) is None  # fmt: skip
+
+
+def test_a_sentence_or_headline_that_gives_a_person_another_office_is_refused() -> None:
+    """A role from the review's story set: the evidence says "Health Minister Clara Vos";
+    "The prime minister, Clara Vos, ..." and "Prime Minister Vos Resigns" give her an office
+    nobody gives her. Saying less ("Minister Vos") or naming her office right passes."""
+    from summarizer.cite import headline_grounded, wrong_role
+    from summarizer.types import BriefSentence, Citation
+
+    a1, (offered,) = article(
+        "a1",
+        "Daily Sentinel",
+        [
+            "Health Minister Clara Vos offered her resignation to Prime Minister Henrik Maas "
+            "on Monday, two government sources said."
+        ],
+    )
+    ev = [Evidence(n=1, group=SentenceGroup(1, offered, (offered,)), score=1.0)]
+    vecs = {offered.key: unit(1)}
+
+    def cite(draft: str) -> Any:
+        (out,) = cite_drafts(
+            [Draft(draft, ())], ev, unit(1)[None, :], vecs, {"a1": a1},
+            threshold=0.55, keep_unsupported=True,
+        )  # fmt: skip
+        return out
+
+    wrong = cite(
+        "The prime minister, Clara Vos, offered her resignation to Prime Minister Henrik Maas "
+        "on Monday, two government sources said."
+    )
+    assert not wrong.supported
+    right = cite(
+        "Health Minister Clara Vos offered her resignation to Prime Minister Henrik Maas on "
+        "Monday, two government sources said."
+    )
+    assert right.supported
+    texts = [offered.text]
+    assert wrong_role("Vos, the prime minister, denied it.", texts) == "prime minister"
+    assert wrong_role("Vos, the health minister, denied it.", texts) is None
+    assert wrong_role("Minister Vos denied it.", texts) is None  # says less
+    assert wrong_role("Prime Minister Henrik Maas spoke.", texts) is None
+    assert wrong_role("Mayor Ann Lee spoke.", texts) is None  # nobody the evidence knows
+    served = [
+        BriefSentence(
+            text=right.text,
+            support=1.0,
+            citations=[
+                Citation(
+                    article_id="a1",
+                    outlet="Daily Sentinel",
+                    url=None,
+                    quote=offered.text,
+                    start=offered.start,
+                    end=offered.end,
+                )
+            ],
+            supported=True,
+        )
+    ]
+    assert headline_grounded("Health Minister Vos Offers Resignation", served)
+    assert not headline_grounded("Prime Minister Vos Offers Resignation", served)
