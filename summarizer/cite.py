@@ -1887,6 +1887,8 @@ def _cite_one(
         return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
         return refused("first person, not the brief's voice")
+    if dropped_speaker(draft.text, quotes):
+        return refused("a claim served as fact: every cited line gives it to a speaker")
     role = wrong_role(draft.text, [m.text for g in matches for m, _ in g.members])
     if role is not None:
         return refused(f"an office ({role!r}) the evidence gives nobody of that name")
@@ -1897,6 +1899,47 @@ def _cite_one(
     return BriefSentence(
         text=draft.text, support=round(support, 4), citations=citations, supported=True
     )
+
+
+# ---------------------------------------------------------------- claims and their speakers
+
+# a sentence that gives its words to a speaker it does not name: a pronoun ("he said",
+# "she told reporters"), unnamed sources ("the sources said", "citing two government
+# sources", "according to people familiar with ..."), or a hedge of report ("reportedly").
+# Dropping such a speaker leaves nobody to hold the claim. A named speaker or an office
+# ("officials said", "Arce said") is not among them: briefs condense those as news does.
+_SAYING_VERB = (
+    r"(?:said|says|told|tells|claimed|claims|alleged|alleges|insisted|insists|argued|argues"
+    r"|contended|contends|maintained|maintains)"
+)
+_FRAMED = re.compile(
+    rf"(?i)\b(?:he|she|they|sources?)\s+(?:\w+\s+)?{_SAYING_VERB}\b"
+    rf"|\b{_SAYING_VERB}\s+(?:he|she|they)\b"
+    r"|\bciting\s+(?:\w+\s+){0,3}sources\b"
+    r"|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}(?:sources|people\s+familiar)\b"
+    r"|\b(?:reportedly|allegedly|purportedly)\b"
+)
+# what attributes in a draft: any of those, or another verb that names a source's act
+_ATTRIBUTES = re.compile(
+    r"(?i)\b(?:said|says|say|saying|told|tells|telling|according|claim\w*|alleg\w*"
+    r"|insist\w*|argu\w*|contend\w*|maintain\w*|report\w*|purport\w*|stat(?:ed|es)"
+    r"|announc\w*|added|adds|not(?:ed|es)|explain\w*|confirm\w*|den(?:y|ied|ies)"
+    r"|accus\w*|warn\w*|wr(?:ote|ites)|declar\w*|believ\w*|estimat\w*|describ\w*"
+    r"|acknowledg\w*|admit\w*|disput\w*|suggest\w*|predict\w*|expect\w*"
+    r"|hope[sd]?|fear\w*|think\w*|thought|testif\w*|recall\w*|promis\w*"
+    r"|vow\w*|pledg\w*|sources?)\b"
+)
+
+
+def dropped_speaker(draft: str, quotes: Sequence[str]) -> bool:
+    """Whether the draft states as fact what every sentence it cites gives to a speaker it
+    does not name (``_FRAMED``): "The union had photographs ..." over "He said the union
+    had photographs ..." (a claim, which the brief would serve in its own voice). One
+    cited sentence that states it otherwise is enough; a draft that attributes it in any
+    words ("the union says", "according to", "reportedly") keeps it a claim."""
+    if not quotes or _ATTRIBUTES.search(draft):
+        return False
+    return all(_FRAMED.search(q) for q in quotes)
 
 
 # ---------------------------------------------------------------- roles

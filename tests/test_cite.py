@@ -1553,3 +1553,33 @@ def test_a_sentence_or_headline_that_gives_a_person_another_office_is_refused() 
     ]
     assert headline_grounded("Health Minister Vos Offers Resignation", served)
     assert not headline_grounded("Prime Minister Vos Offers Resignation", served)
+
+
+def test_a_claim_every_cited_line_gives_to_a_speaker_is_not_served_as_fact() -> None:
+    """From a review's story set: "He said the union had photographs ..." cited for "The
+    union had photographs ..." serves the union leader's claim in the brief's own voice."""
+    from summarizer.cite import dropped_speaker
+
+    claim = "He said the union had photographs and a written instruction from a manager."
+    fact = "The union had photographs and a written instruction from a manager."
+    assert dropped_speaker(fact, [claim])
+    # attributed in any words, it stays a claim
+    assert not dropped_speaker("The union says it had photographs from a manager.", [claim])
+    assert not dropped_speaker("According to the union, it had photographs.", [claim])
+    # one outlet stating it in its own voice is enough
+    assert not dropped_speaker(fact, [claim, fact])
+    # "told" as in a story that is told is no speaker
+    story = "It is an awesome story, one that improves the more it is told."
+    assert not dropped_speaker("It is an awesome story that improves.", [story])
+    trailing = "The minister did not accept the offer and asked her to stay on, the sources said."
+    assert dropped_speaker(
+        "The minister did not accept the offer and asked her to stay on.", [trailing]
+    )
+
+    a1, (said,) = article("a1", "Wire", [claim])
+    ev = [Evidence(n=1, group=SentenceGroup(1, said, (said,)), score=1.0)]
+    (out,) = cite_drafts(
+        [Draft(fact, (1,))], ev, unit(1)[None, :], {said.key: unit(1)}, {"a1": a1},
+        threshold=0.55, keep_unsupported=True,
+    )  # fmt: skip
+    assert not out.supported and out.citations
