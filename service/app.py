@@ -200,6 +200,10 @@ def create_app(
             app.state.service = None
             app.state.jobs = None
             jobs.stop()
+            if owns_models and pipeline.generator is not None:
+                # a long brief under way would hold the stop (and the database lock) for
+                # as long as it writes; it ends with no brief, and its request with a 503
+                pipeline.generator.cancel()
             service.close()
             if owns_models:
                 if pipeline.generator is not None:

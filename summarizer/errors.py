@@ -43,5 +43,10 @@ class GenerationError(ModelError):
     """Generation failed or exceeded its time limit."""
 
 
+class GenerationCancelled(GenerationError):
+    """Generation was stopped by ``Generator.cancel`` (the service is stopping): no brief,
+    not even an extractive one, comes of it."""
+
+
 class ConfigError(StoryBriefError):
     """The settings are inconsistent."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
 from summarizer.cite import headline_supported
-from summarizer.errors import InputError
+from summarizer.errors import GenerationCancelled, InputError
 from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
 
 log = logging.getLogger(__name__)
@@ -739,6 +739,8 @@ def generate_brief_drafts(
     config = replace(config, stop=stops)
     try:
         result = generator.generate(messages, config)
+    except GenerationCancelled:
+        raise  # the service is stopping: no brief at all, rather than a stand-in stored
     except Exception as exc:  # any backend failure becomes an extractive brief
         log.exception("generation failed")
         return _fallback(evidence, n_sentences, f"generation failed: {exc}", None)

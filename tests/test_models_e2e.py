@@ -7,6 +7,7 @@ transformers, converted once into the cache) and take about a minute on two core
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +165,39 @@ def test_llama_cpp_time_limit_bounds_the_prefill(llama_small: Generator, seed_di
     assert late.prefill_s < fresh.prefill_s
     again = llama_small.generate(long, config)
     assert again.text == fresh.text and again.finish_reason == fresh.finish_reason
+
+
+def test_llama_cpp_cancel_stops_a_generation_under_way(
+    llama_small: Generator, article: str
+) -> None:
+    """``cancel`` (a service that is stopping) ends a generation at its next token with
+    ``GenerationCancelled``, not with a shortened answer; after ``close`` the generator
+    works as before."""
+    import threading
+
+    from summarizer.errors import GenerationCancelled
+
+    messages = brief_messages(article)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(llama_small.generate(messages, GenerationConfig(max_new_tokens=400)))
+        except GenerationCancelled as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    t0 = time.perf_counter()
+    worker.start()
+    time.sleep(1.0)  # in the prefill or the first tokens
+    llama_small.cancel()
+    worker.join(60)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], GenerationCancelled), outcome
+    assert time.perf_counter() - t0 < 30  # 400 tokens would take far longer
+    llama_small.close()
+    again = llama_small.generate("The capital of France is", GenerationConfig(max_new_tokens=4))
+    assert "Paris" in again.text
 
 
 def test_prompt_lookup_decoding_keeps_the_greedy_answer(

@@ -89,6 +89,12 @@ class Generator(ABC):
     def close(self) -> None:
         """Release the model; a later call loads it again."""
 
+    def cancel(self) -> None:
+        """Stop a generation under way, soon, with ``GenerationCancelled`` (a service that
+        is stopping does not wait for a long brief); later calls generate as before once
+        ``close`` has run. A backend that cannot stop one lets it finish."""
+        return None  # this one cannot
+
     def __enter__(self) -> Generator:
         return self
 

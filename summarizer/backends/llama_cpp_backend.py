@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from summarizer.backends.base import GenerationConfig, GenerationResult, Generator, Prompt
-from summarizer.errors import GenerationError, InputError, ModelError
+from summarizer.errors import GenerationCancelled, GenerationError, InputError, ModelError
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -27,10 +27,13 @@ log = logging.getLogger(__name__)
 class _Watch:
     """A llama-cpp-python stopping criterion: the deadline, and when the first token came."""
 
-    def __init__(self, start: float, timeout_s: float | None) -> None:
+    def __init__(
+        self, start: float, timeout_s: float | None, cancel: threading.Event | None = None
+    ) -> None:
         self.deadline = None if timeout_s is None else start + timeout_s
         self.first_token_at: float | None = None
         self.timed_out = False
+        self.cancel = cancel or threading.Event()
 
     def __call__(self, input_ids: Any, logits: Any) -> bool:
         now = time.perf_counter()
@@ -38,7 +41,13 @@ class _Watch:
             self.first_token_at = now
         if self.deadline is not None and now >= self.deadline:
             self.timed_out = True
-        return self.timed_out
+        return self.timed_out or self.cancel.is_set()
+
+    def stop_prefill(self) -> bool:
+        """Whether the prefill should stop before its next batch."""
+        return self.cancel.is_set() or (
+            self.deadline is not None and time.perf_counter() >= self.deadline
+        )
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
@@ -123,6 +132,7 @@ class LlamaCppGenerator(Generator):
         self._seed = seed
         self.prompt_lookup = prompt_lookup
         self._lock = threading.RLock()
+        self._cancel = threading.Event()  # set by ``cancel``, cleared by ``close``
         self._llm: Llama | None = None
         self._formatter: Any = None
         self.load_s: float | None = None
@@ -167,11 +177,16 @@ class LlamaCppGenerator(Generator):
             return llm
 
     def close(self) -> None:
+        self._cancel.set()  # a generation under way stops at its next token
         with self._lock:
             if self._llm is not None:
                 self._llm.close()
             self._llm = None
             self._formatter = None
+            self._cancel.clear()
+
+    def cancel(self) -> None:
+        self._cancel.set()
 
     def _chat_formatter(self, llm: Llama) -> Any:
         """llama-cpp-python's Jinja2 chat formatter over the GGUF's own template."""
@@ -222,9 +237,9 @@ class LlamaCppGenerator(Generator):
             return len(self._encode(llm, prompt)[0])
 
     @staticmethod
-    def _prefill(llm: Llama, tokens: list[int], cached: int, deadline: float | None) -> bool:
+    def _prefill(llm: Llama, tokens: list[int], cached: int, stop: Callable[[], bool]) -> bool:
         """Evaluate all but the last prompt token without keeping their logits; False when
-        ``deadline`` (a ``perf_counter`` time) passed first.
+        ``stop`` (the deadline passed, or a cancel) came first.
 
         The prompt goes in ``n_batch`` tokens at a time, as ``Llama.eval`` would take it,
         and the deadline is checked before each batch: the stopping criterion of
@@ -244,7 +259,7 @@ class LlamaCppGenerator(Generator):
         todo = tokens[cached:-1]
         try:
             for i in range(0, len(todo), llm.n_batch):
-                if deadline is not None and time.perf_counter() >= deadline:
+                if stop():
                     return False
                 llm.eval(todo[i : i + llm.n_batch])
         finally:
@@ -267,10 +282,12 @@ class LlamaCppGenerator(Generator):
             draft = llm.draft_model if isinstance(llm.draft_model, PromptLookupDraft) else None
             calls0, proposed0 = (draft.calls, draft.proposed) if draft else (0, 0)
             start = time.perf_counter()
-            watch = _Watch(start, cfg.timeout_s)
+            watch = _Watch(start, cfg.timeout_s, self._cancel)
             criteria = StoppingCriteriaList([watch, *(template_criteria or [])])
             try:
-                if not self._prefill(llm, tokens, cached, watch.deadline):
+                if not self._prefill(llm, tokens, cached, watch.stop_prefill):
+                    if self._cancel.is_set():
+                        raise GenerationCancelled(f"{self.name}: stopped (the service is stopping)")
                     now = time.perf_counter()
                     return GenerationResult(
                         text="",
@@ -293,6 +310,8 @@ class LlamaCppGenerator(Generator):
             except (ValueError, RuntimeError) as exc:
                 raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
             end = time.perf_counter()
+            if self._cancel.is_set() and not watch.timed_out:
+                raise GenerationCancelled(f"{self.name}: stopped (the service is stopping)")
         choice = out["choices"][0]
         usage = out["usage"]
         reason: Literal["stop", "length", "timeout"] = (
