@@ -15,6 +15,7 @@ except hidden files, the desktop's own files and Markdown notes (``_skipped_sile
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import html
 import html.entities
@@ -42,6 +43,7 @@ MIN_YEAR, MAX_YEAR = 1800, 2100
 # ``sources[].url`` would be run or opened by a page that renders the brief's links
 WEB_URL = re.compile(r"(?i)https?://[^/?#\s]+")
 URL_SCHEME_MESSAGE = "url must be a web address starting with http:// or https://"
+NUL_HINT = "not plain text (UTF-16, or a binary file?); save it as UTF-8 text"
 # a folder's manifest.json is parsed whole: ≈300 bytes of metadata an article, so this is
 # some 150,000 articles, and a runaway file cannot take all memory
 MAX_MANIFEST_BYTES = 50_000_000
@@ -64,24 +66,41 @@ class InputProblem:
 
 @dataclass(frozen=True, slots=True)
 class Located:
-    """An article with where it was read: ``line`` is the JSONL line, or the 1-based
-    position in a JSON list, or None for a ``.txt`` file."""
+    """An article with where it was read: ``line`` is the JSONL line, ``position`` the
+    1-based place in a JSON list; neither for a ``.txt`` file.
+
+    A place in a list is shown as "article #N of the list", as the list's other problems
+    are: in a pretty-printed list it is no line number.
+    """
 
     article: Article
     path: str
     line: int | None = None
+    position: int | None = None
 
     def __str__(self) -> str:
+        if self.position is not None:
+            return f"{self.path}, article #{self.position} of the list"
         return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def problem(self, message: str) -> InputProblem:
+        """A problem with this article, reported where it was read."""
+        if self.position is not None:
+            message = f"article #{self.position} of the list: {message}"
+        return InputProblem(self.path, self.line, message)
 
 
 def repeated_id(located: Located, first: object) -> InputProblem:
-    """The problem for an article whose id was already read at ``first``."""
-    return InputProblem(
-        located.path,
-        located.line,
-        f"duplicate article id {located.article.id!r} (first read at {first})",
+    """The problem for an article whose id was already read at ``first``. An id the
+    reader derived from the url (none was given) is said to be one: the user never
+    wrote it, and two versions of one page share it."""
+    art = located.article
+    derived = (
+        "derived from the url, as no id was given; "
+        if art.url and art.id == derive_article_id(art.url, art.text)
+        else ""
     )
+    return located.problem(f"duplicate article id {art.id!r} ({derived}first read at {first})")
 
 
 def parse_date(value: object, field: str = "published") -> date | None:
@@ -161,11 +180,14 @@ def _decoded(m: re.Match[str]) -> str:
     return html.entities.html5.get(ref[1:], ref)
 
 
-def article_from_dict(data: Mapping[str, Any]) -> Article:
+def article_from_dict(data: Mapping[str, Any], *, max_chars: int | None = None) -> Article:
     """Validate one article record; unknown fields and wrong types are refused.
 
     HTML character references in ``text``, ``title``, ``outlet`` and ``url`` are decoded
-    (``decode_references``): the article is stored, split and quoted as decoded.
+    (``decode_references``): the article is stored, split and quoted as decoded. A text
+    longer than ``max_chars`` (the service's ``max_chars_per_article``) is refused, and so
+    is a NUL character in any field: no text holds one, while UTF-16 or a binary file read
+    as UTF-8 holds many ("F\x00l\x00o\x00...").
     """
     if not isinstance(data, Mapping):
         raise InputError(f"an article must be a JSON object, not {type(data).__name__}")
@@ -183,6 +205,12 @@ def article_from_dict(data: Mapping[str, Any]) -> Article:
         raise InputError("text is required and must be a string", "text")
     if not text.strip():
         raise InputError("text is empty", "text")
+    if max_chars is not None and len(text) > max_chars:
+        raise InputError(f"text has {len(text):,} characters; the limit is {max_chars:,}", "text")
+    for name in ("text", "outlet", "title", "url", "id"):
+        value = data.get(name)
+        if isinstance(value, str) and "\x00" in value:
+            raise InputError(f"{name} holds NUL characters: {NUL_HINT}", name)
     script = foreign_script(text)
     if script is not None:
         raise InputError(
@@ -235,17 +263,79 @@ def article_to_dict(article: Article) -> dict[str, Any]:
     }
 
 
-def _read_text(path: Path, limit: int | None = None) -> str:
-    """The file as text; with ``limit``, reading stops one byte past it (the size a file
-    reports cannot be trusted: one under /proc says 0) and a longer file is refused."""
+def _read_text(path: Path, limit: int | None = None, over: str | None = None) -> str:
+    """The file as text (``_decode_utf8``); with ``limit``, reading stops one byte past it
+    (the size a file reports cannot be trusted: one under /proc says 0) and a longer file
+    is refused, with ``over`` as the reason when given."""
     with path.open("rb") as fh:
         raw = fh.read() if limit is None else fh.read(limit + 1)
     if limit is not None and len(raw) > limit:
-        raise InputError(f"larger than {limit:,} bytes: not read")
+        raise InputError(over or f"larger than {limit:,} bytes: not read")
+    return _decode_utf8(raw)
+
+
+# control characters no text holds (tab, line breaks and form feed aside)
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _decode_utf8(raw: bytes, *, first: bool = True, of: str = "") -> str:
+    """``raw`` as UTF-8 (a byte order mark dropped when it is the ``first`` bytes of a
+    file), or an ``InputError`` that says what the bytes look like and to save them as
+    UTF-8: UTF-16 (its byte order mark, or NUL bytes), another format (NUL bytes: NUL is
+    valid UTF-8, but no text holds one), or Windows-1252 / Latin-1 (not UTF-8, but
+    readable so). ``of`` follows a byte offset in the message (" of the line")."""
+    if first and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"holds NUL bytes (byte {nul}{of}): {_nul_guess(raw)}; save it as UTF-8")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 (byte {exc.start})") from exc
+        try:
+            legacy = not _NOT_TEXT.search(raw.decode("cp1252"))
+        except UnicodeDecodeError:
+            legacy = False
+        hint = "it looks like Windows-1252 or Latin-1 text; " if legacy else ""
+        raise InputError(f"not valid UTF-8 (byte {exc.start}{of}): {hint}save it as UTF-8") from exc
+
+
+def _nul_guess(raw: bytes) -> str:
+    """What bytes holding NUL are: UTF-16 has one in every other byte (for Latin letters)."""
+    sample = raw[:4096]
+    nuls = sorted((sample[0::2].count(0), sample[1::2].count(0)))
+    if nuls[1] >= len(sample) // 4 and nuls[0] <= nuls[1] // 8:
+        return "it looks like UTF-16 text without a byte order mark"
+    return "not plain text (a binary file?)"
+
+
+def _txt_article(path: Path, fields: Mapping[str, Any], max_chars: int | None) -> Article:
+    """The article of a ``.txt`` file: its text, with ``fields`` (a manifest entry's), the
+    file's name as the id and "unknown" as the outlet when they give none.
+
+    With ``max_chars``, at most 4 bytes a character (and a byte order mark) are read: a
+    longer file has more characters than the limit, and is refused without being read
+    whole (a 50 MB file took minutes and a gigabyte of memory).
+    """
+    data = dict(fields)
+    if "id" not in data:
+        if _SURROGATE.search(path.stem):  # the bytes of the name, as the file system keeps them
+            raise InputError(
+                "the file name is not valid UTF-8, and the article's id is made from it; "
+                "rename the file",
+                "id",
+            )
+        data["id"] = path.stem
+    data.setdefault("outlet", "unknown")
+    cap = over = None
+    if max_chars is not None:
+        cap = 4 * max_chars + len(codecs.BOM_UTF8)
+        over = (
+            f"text has more than {max_chars:,} characters (the file is over {cap:,} bytes); "
+            f"the limit is {max_chars:,}"
+        )
+    data["text"] = _read_text(path, cap, over)
+    return article_from_dict(data, max_chars=max_chars)
 
 
 # ---------------------------------------------------------------- located readers
@@ -294,9 +384,16 @@ def _skipped_silently(name: str) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ManifestEntry:
+    name: str  # the file it names: its "file", or its "id" + ".txt"
+    number: int  # 1-based, in the manifest's list
+    fields: dict[str, Any]
+
+
 def _manifest_targets(
-    meta: Mapping[str, dict[str, Any]], names: Sequence[str], manifest: Path, folder: Path
-) -> Iterator[tuple[str, dict[str, Any]] | InputProblem]:
+    meta: Sequence[_ManifestEntry], names: Sequence[str], manifest: Path, folder: Path
+) -> Iterator[tuple[str, _ManifestEntry] | InputProblem]:
     """Each manifest entry's file (name, entry), or the problem of an entry that names none.
 
     An entry names a file exactly, or (with its id) ``ID.txt``; a ``.txt`` extension matches
@@ -306,7 +403,8 @@ def _manifest_targets(
     by_key: dict[str, list[str]] = {}
     for name in names:
         by_key.setdefault(_txt_key(name), []).append(name)
-    for name, entry in meta.items():
+    for entry in meta:
+        name = entry.name
         if name in present:
             yield name, entry
             continue
@@ -326,6 +424,28 @@ def _manifest_targets(
             )
 
 
+def _manifest_entries(manifest: Path) -> Iterator[_ManifestEntry | InputProblem]:
+    """The entries of a folder's manifest (a list, or ``{"articles": [...]}``), each with
+    the file it names; a bad entry is a problem and costs only itself."""
+    entries: list[Any] = []
+    try:
+        data = json.loads(_read_text(manifest, MAX_MANIFEST_BYTES))
+        listed = data.get("articles") if isinstance(data, dict) else data
+        if not isinstance(listed, list):
+            raise TypeError('expected a list of entries or {"articles": [...]}')
+        entries = listed
+    except RecursionError:
+        yield InputProblem(str(manifest), None, "unreadable manifest: nested too deeply")
+    except (InputError, OSError, ValueError, TypeError) as exc:
+        yield InputProblem(str(manifest), None, f"unreadable manifest: {exc}")
+    for n, entry in enumerate(entries, start=1):
+        name = entry.get("file") or entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            yield InputProblem(str(manifest), None, f"entry #{n}: needs a file or an id")
+            continue
+        yield _ManifestEntry(name if entry.get("file") else f"{name}.txt", n, entry)
+
+
 def _link_targets(folder: Path, names: Iterable[str]) -> set[Path]:
     """The files that the links among ``names`` in ``folder`` lead to."""
     out: set[Path] = set()
@@ -337,15 +457,30 @@ def _link_targets(folder: Path, names: Iterable[str]) -> set[Path]:
     return out
 
 
-def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
+def _file_ids(paths: Iterable[Path]) -> set[tuple[int, int]]:
+    """The (device, inode) of each of ``paths`` that exists: the same file under any name
+    or link."""
+    out: set[tuple[int, int]] = set()
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            st = os.stat(path)
+            out.add((st.st_dev, st.st_ino))
+    return out
+
+
+def _located_folder(
+    folder: Path, max_chars: int | None = None, skip: Iterable[Path] = ()
+) -> Iterator[Located | InputProblem]:
     """A folder's ``.txt`` files (the extension in any letter case), in name order.
 
     Nothing in it is passed over without a word: a subfolder and a file that is not a
     ``.txt`` (nor the manifest) are problems ("not read: ..."), except the hidden files,
-    desktop files and Markdown notes ``_skipped_silently`` names; a hidden ``.txt`` is read
-    only when the manifest names it. Subfolders are not read.
+    desktop files and Markdown notes ``_skipped_silently`` names, and the files of
+    ``skip`` (a command's own output, which it keeps in the folder it reads); a hidden
+    ``.txt`` is read only when the manifest names it. Subfolders are not read. Two
+    entries of the manifest for one file are a problem, and the first is used.
     """
-    meta: dict[str, dict[str, Any]] = {}
+    meta: list[_ManifestEntry] = []
     root = folder.resolve()
     manifest = folder / MANIFEST_NAME
     try:
@@ -359,33 +494,34 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
     if refused is not None:
         yield InputProblem(str(manifest), None, f"unreadable manifest: {refused}")
     elif manifest.exists():
-        entries: list[Any] = []
-        try:
-            data = json.loads(_read_text(manifest, MAX_MANIFEST_BYTES))
-            entries = data["articles"] if isinstance(data, dict) else data
-            if not isinstance(entries, list):
-                raise TypeError('expected a list of entries or {"articles": [...]}')
-        except RecursionError:
-            yield InputProblem(str(manifest), None, "unreadable manifest: nested too deeply")
-        except (InputError, OSError, ValueError, KeyError, TypeError) as exc:
-            yield InputProblem(str(manifest), None, f"unreadable manifest: {exc}")
-        for n, entry in enumerate(entries, start=1):  # a bad entry costs only itself
-            name = entry.get("file") or entry.get("id") if isinstance(entry, dict) else None
-            if not isinstance(name, str) or not name:
-                yield InputProblem(str(manifest), None, f"entry #{n}: needs a file or an id")
-                continue
-            meta[name if entry.get("file") else f"{name}.txt"] = entry
-    entry_of: dict[str, dict[str, Any]] = {}
+        for item in _manifest_entries(manifest):
+            if isinstance(item, InputProblem):
+                yield item
+            else:
+                meta.append(item)
+    entry_of: dict[str, _ManifestEntry] = {}
     linked: set[Path] | None = None
     for target in _manifest_targets(meta, [n for n in names if _is_txt(n)], manifest, folder):
         if isinstance(target, InputProblem):
             yield target
-        else:
-            entry_of[target[0]] = target[1]
+            continue
+        name, entry = target
+        if name in entry_of:
+            yield InputProblem(
+                str(manifest),
+                None,
+                f"entry #{entry.number} for {entry.name!r}: {name} already has entry "
+                f"#{entry_of[name].number}, which is used; give each file one entry",
+            )
+            continue
+        entry_of[name] = entry
+    skipped = _file_ids(skip)
     for name in names:
         path = folder / name
         # a hidden .txt is read only when the manifest names it
         if name == MANIFEST_NAME or (_skipped_silently(name) and name not in entry_of):
+            continue
+        if skipped and _file_ids([path]) & skipped:
             continue
         if not _is_txt(name):
             if linked is None:  # what the links of the folder read: they are read, not lost
@@ -401,33 +537,93 @@ def _located_folder(folder: Path) -> Iterator[Located | InputProblem]:
         if (refused := _refused_in_folder(path, root)) is not None:
             yield InputProblem(str(path), None, refused)
             continue
-        entry = dict(entry_of.get(name, {}))
-        entry.pop("file", None)
-        entry.setdefault("id", path.stem)
-        entry.setdefault("outlet", "unknown")
+        fields = dict(entry_of[name].fields) if name in entry_of else {}
+        fields.pop("file", None)
         try:
-            entry["text"] = _read_text(path)
-            yield Located(article_from_dict(entry), str(path))
+            yield Located(_txt_article(path, fields, max_chars), str(path))
         except InputError as exc:
             yield InputProblem(str(path), None, str(exc))
         except OSError as exc:
             yield InputProblem(str(path), None, f"cannot read: {exc}")
 
 
-def _located_jsonl(lines: Iterable[str | bytes], name: str) -> Iterator[Located | InputProblem]:
+# JSONL line ends: "\n", "\r\n", and a lone "\r" (an old Mac's, some exporters'); a raw
+# CR cannot be inside a JSON string, so none of them splits a record
+_LINE_END = re.compile(rb"\r\n?|\n")
+_TEXT_LINE_END = re.compile(r"\r\n?|\n")
+_READ_CHUNK = 1 << 16
+
+
+def _line_limit(max_chars: int | None) -> int | None:
+    """The longest JSONL line read for an article of at most ``max_chars`` characters:
+    ``\\uXXXX`` escapes take 6 bytes a character, and the other fields have their own
+    limits (a few kB)."""
+    return None if max_chars is None else 6 * max_chars + 65_536
+
+
+def _byte_lines(stream: IO[bytes], limit: int | None) -> Iterator[bytes | None]:
+    """The lines of a binary stream, without their ends (``_LINE_END``). A line longer
+    than ``limit`` bytes comes as None: it is read past in chunks, not kept whole."""
+    read = getattr(stream, "read1", None) or stream.read
+    buf = bytearray()
+    too_long = skip_lf = False
+    while chunk := read(_READ_CHUNK):
+        start = 1 if skip_lf and chunk[:1] == b"\n" else 0  # the "\n" of a "\r\n" cut in two
+        for m in _LINE_END.finditer(chunk, start):
+            piece = chunk[start : m.start()]
+            if limit is not None and len(buf) + len(piece) > limit:
+                too_long = True
+            yield None if too_long else bytes(buf + piece)
+            buf.clear()
+            too_long = False
+            start = m.end()
+        skip_lf = chunk.endswith(b"\r")
+        rest = chunk[start:]
+        if too_long or (limit is not None and len(buf) + len(rest) > limit):
+            too_long = True
+            buf.clear()
+        else:
+            buf += rest
+    if buf or too_long:
+        yield None if too_long else bytes(buf)
+
+
+def _text_lines(stream: Iterable[str], limit: int | None) -> Iterator[str | None]:
+    """The lines of a text stream (a ``StringIO``: no bytes under it), as ``_byte_lines``."""
+    for raw in stream:
+        pieces = _TEXT_LINE_END.split(raw)
+        if pieces[-1] == "":  # what follows the line's own end
+            pieces.pop()
+        for piece in pieces:
+            yield None if limit is not None and len(piece) > limit else piece
+
+
+def _located_jsonl(
+    lines: Iterable[str | bytes | None], name: str, max_chars: int | None = None
+) -> Iterator[Located | InputProblem]:
+    """The articles of JSONL lines (``_byte_lines``, ``_text_lines``; None for a line over
+    ``_line_limit``), each with its line number; blank lines are passed over."""
     for lineno, raw in enumerate(lines, start=1):
+        if raw is None:
+            yield InputProblem(
+                name,
+                lineno,
+                f"longer than {_line_limit(max_chars) or 0:,} bytes: not read (an article's "
+                f"text may have at most {max_chars or 0:,} characters)",
+            )
+            continue
         if isinstance(raw, bytes):
             try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield InputProblem(name, lineno, f"not valid UTF-8 (byte {exc.start} of the line)")
+                line = _decode_utf8(raw, first=lineno == 1, of=" of the line")
+            except InputError as exc:
+                yield InputProblem(name, lineno, exc.message)
                 continue
         else:
             line = raw.removeprefix("\ufeff") if lineno == 1 else raw
         if not line.strip():
             continue
         try:
-            yield Located(article_from_dict(json.loads(line)), name, lineno)
+            yield Located(article_from_dict(json.loads(line), max_chars=max_chars), name, lineno)
         except json.JSONDecodeError as exc:
             yield InputProblem(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
         except InputError as exc:
@@ -438,7 +634,7 @@ def _located_jsonl(lines: Iterable[str | bytes], name: str) -> Iterator[Located 
             yield InputProblem(name, lineno, f"malformed JSON: {exc}")
 
 
-def _located_json(path: Path) -> Iterator[Located | InputProblem]:
+def _located_json(path: Path, max_chars: int | None = None) -> Iterator[Located | InputProblem]:
     try:
         data = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
@@ -461,26 +657,34 @@ def _located_json(path: Path) -> Iterator[Located | InputProblem]:
     if not isinstance(data, list):
         yield InputProblem(str(path), None, 'expected a list of articles or {"articles": [...]}')
         return
-    for i, item in enumerate(data):
+    for i, item in enumerate(data, start=1):
         try:
-            yield Located(article_from_dict(item), str(path), i + 1)
+            yield Located(article_from_dict(item, max_chars=max_chars), str(path), position=i)
         except InputError as exc:
-            yield InputProblem(str(path), None, f"article #{i + 1} of the list: {exc}")
+            yield InputProblem(str(path), None, f"article #{i} of the list: {exc}")
 
 
-def _stdin_lines(stream: IO[Any]) -> Iterable[str | bytes]:
+def _stdin_lines(stream: IO[Any], limit: int | None) -> Iterable[str | bytes | None]:
     """Standard input as raw bytes when it has them (so bad bytes are reported per line)."""
     buffer = getattr(stream, "buffer", None)
-    return buffer if buffer is not None else stream
+    return _byte_lines(buffer, limit) if buffer is not None else _text_lines(stream, limit)
 
 
 def iter_located_inputs(
-    paths: Sequence[str], stdin: TextIO | None = None
+    paths: Sequence[str],
+    stdin: TextIO | None = None,
+    *,
+    max_chars: int | None = None,
+    skip: Iterable[Path] = (),
 ) -> Iterator[Located | InputProblem]:
     """Every article (with where it was read) or problem from the given inputs, in order.
 
     Files are streamed (JSONL line by line, a folder file by file); a JSON list is parsed
-    whole, so its size bounds the memory it takes.
+    whole, so its size bounds the memory it takes. An article whose text is longer than
+    ``max_chars`` is refused, and then no ``.txt`` file or JSONL line is read far past
+    what such an article can take. A path must name a folder or a regular file (a pipe or
+    a device would block the read, or never end): ``-`` reads standard input. The files
+    of ``skip`` (a command's own output) are passed over in a folder without a word.
     """
     for raw in paths:
         if raw == "-":
@@ -488,32 +692,37 @@ def iter_located_inputs(
             if stream is None:
                 yield InputProblem("<stdin>", None, "standard input is closed")
             else:
-                yield from _located_jsonl(_stdin_lines(stream), "<stdin>")
+                lines = _stdin_lines(stream, _line_limit(max_chars))
+                yield from _located_jsonl(lines, "<stdin>", max_chars)
             continue
         path = Path(raw)
         try:
-            is_dir, exists = path.is_dir(), path.exists()
+            is_dir, exists, is_file = path.is_dir(), path.exists(), path.is_file()
         except OSError as exc:  # a name too long, say
             yield InputProblem(raw, None, f"cannot read: {exc.strerror or exc}")
             continue
         if is_dir:
-            yield from _located_folder(path)
+            yield from _located_folder(path, max_chars, skip)
         elif not exists:
             yield InputProblem(raw, None, "no such file or folder")
+        elif not is_file:
+            yield InputProblem(
+                raw,
+                None,
+                "not a regular file (a pipe or a device): not read; give - for standard input",
+            )
         elif path.suffix.lower() == ".jsonl":
             try:
                 with path.open("rb") as fh:
-                    yield from _located_jsonl(fh, raw)
+                    lines = _byte_lines(fh, _line_limit(max_chars))
+                    yield from _located_jsonl(lines, raw, max_chars)
             except OSError as exc:
                 yield InputProblem(raw, None, f"cannot read: {exc}")
         elif path.suffix.lower() == ".json":
-            yield from _located_json(path)
+            yield from _located_json(path, max_chars)
         elif _is_txt(path.name):
             try:
-                art = article_from_dict(
-                    {"id": path.stem, "outlet": "unknown", "text": _read_text(path)}
-                )
-                yield Located(art, raw)
+                yield Located(_txt_article(path, {}, max_chars), raw)
             except InputError as exc:
                 yield InputProblem(raw, None, str(exc))
             except OSError as exc:
@@ -541,7 +750,7 @@ def iter_folder(folder: Path) -> Iterator[Article | InputProblem]:
 
 def iter_jsonl(stream: TextIO, name: str) -> Iterator[Article | InputProblem]:
     """One article per line (blank lines are skipped); problems carry the line number."""
-    return _articles(_located_jsonl(stream, name))
+    return _articles(_located_jsonl(_text_lines(stream, None), name))
 
 
 def iter_json(path: Path) -> Iterator[Article | InputProblem]:

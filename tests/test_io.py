@@ -7,6 +7,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,9 +112,14 @@ def test_json_list_positions_and_errors(tmp_path: Path) -> None:
     good = tmp_path / "list.json"
     good.write_text(json.dumps([rec(1), {"outlet": "x", "text": " "}, rec(3)]))
     items = list(iter_located_inputs([str(good)]))
-    assert [i.line for i in items if isinstance(i, Located)] == [1, 3]
+    located = [i for i in items if isinstance(i, Located)]
+    assert [(i.position, i.line) for i in located] == [(1, None), (3, None)]
     bad = [i for i in items if isinstance(i, InputProblem)]
     assert len(bad) == 1 and "article #2 of the list" in bad[0].message
+    # a later problem with a listed article says where it is in the same words, not as a
+    # line number (in a pretty-printed list, position 3 is no line 3)
+    assert str(located[1]) == f"{good}, article #3 of the list"
+    assert str(located[1].problem("too short")) == f"{good}: article #3 of the list: too short"
 
     wrapped = tmp_path / "wrapped.json"
     wrapped.write_text(json.dumps({"articles": [rec(7)]}))
@@ -604,3 +610,240 @@ def test_single_files_are_known_by_their_extension_in_any_case(tmp_path: Path) -
     names = [str(tmp_path / n) for n in ("ONE.TXT", "TWO.JSONL", "Three.Json")]
     items = list(iter_located_inputs(names))
     assert [i.article.id for i in items if isinstance(i, Located)] == ["ONE", "a2", "a3"]
+
+
+# ---------------------------------------------------------------- encodings, sizes, paths
+
+A_TEXT = (
+    "Flooding in Leeds forced hundreds of residents from their homes on Tuesday. "
+    "Council officials said 300 properties were affected."
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (A_TEXT.encode("utf-16-le"), "holds NUL bytes (byte 1): it looks like UTF-16 text"),
+        (A_TEXT.encode("utf-16-be"), "holds NUL bytes (byte 0): it looks like UTF-16 text"),
+        (A_TEXT.encode("utf-16"), "UTF-16 text (it starts with a UTF-16 byte order mark)"),
+        (A_TEXT.replace(". ", ".\x00 ").encode(), "holds NUL bytes (byte 75): not plain text"),
+        (("Café " + A_TEXT).encode("latin-1"), "not valid UTF-8 (byte 3): it looks like Windows"),
+        (("\u201cWe\u201d " + A_TEXT).encode("cp1252"), "(byte 0): it looks like Windows-1252"),
+        (b"\x81\x8d\x90" + A_TEXT.encode(), "not valid UTF-8 (byte 0): save it as UTF-8"),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_with_what_it_looks_like(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    """UTF-16 without a byte order mark was read as UTF-8 (NUL is valid UTF-8) and briefed
+    as 'F\\x00l\\x00o...' with exit 0; Latin-1 said only "not valid UTF-8 (byte 3)"."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(data)
+    (problem,) = iter_located_inputs([str(path)])
+    assert isinstance(problem, InputProblem)
+    assert message in problem.message and problem.message.endswith("save it as UTF-8")
+    jsonl = tmp_path / "a.jsonl"  # a JSONL line: the same words, its byte in the line
+    jsonl.write_bytes(line(rec(1)) + data.replace(b"\n", b" ") + b"\n")
+    items = list(iter_located_inputs([str(jsonl)]))
+    assert isinstance(items[0], Located) and isinstance(items[1], InputProblem)
+    assert items[1].line == 2 and "save it as UTF-8" in items[1].message
+
+
+def test_a_nul_character_in_an_article_field_is_refused() -> None:
+    with pytest.raises(InputError, match=r"text holds NUL characters: not plain text") as info:
+        article_from_dict({"outlet": "AP", "text": "F\x00l\x00o\x00o\x00d\x00 in Leeds."})
+    assert info.value.field == "text"
+    with pytest.raises(InputError, match="title holds NUL characters"):
+        article_from_dict({"outlet": "AP", "title": "a\x00b", "text": A_TEXT})
+
+
+def test_a_file_name_that_is_not_utf8_is_named_as_the_problem(tmp_path: Path) -> None:
+    import os
+
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text(A_TEXT, encoding="utf-8")
+    for source in (str(tmp_path / name), str(tmp_path)):
+        (problem,) = iter_located_inputs([source])
+        assert isinstance(problem, InputProblem)
+        assert problem.message == (
+            "the file name is not valid UTF-8, and the article's id is made from it; "
+            "rename the file"
+        )
+
+
+def test_jsonl_lines_end_at_cr_crlf_or_lf(tmp_path: Path) -> None:
+    """A file with CR-only line ends was one line: every article but one was lost."""
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(
+        line(rec(1)).replace(b"\n", b"\r")
+        + line(rec(2)).replace(b"\n", b"\r\n")
+        + b"\r"  # a blank line 3
+        + line(rec(4))
+        + b"{oops\r"
+        + line(rec(6)).rstrip(b"\n")
+    )
+    items = list(iter_located_inputs([str(path)]))
+    assert [(type(i).__name__, i.line) for i in items] == [
+        ("Located", 1),
+        ("Located", 2),
+        ("Located", 4),
+        ("InputProblem", 5),
+        ("Located", 6),
+    ]
+    text = io.StringIO(line(rec(1)).decode().replace("\n", "\r") + line(rec(2)).decode())
+    assert [(type(i).__name__, i.line) for i in iter_located_inputs(["-"], text)] == [
+        ("Located", 1),
+        ("Located", 2),
+    ]
+
+
+def test_a_crlf_split_between_two_reads_is_one_line_end() -> None:
+    from summarizer.io import _byte_lines
+
+    class Trickle(io.BytesIO):
+        def read1(self, size: int = -1) -> bytes:
+            return super().read1(3)
+
+    data = b"ab\r\ncd\ref\n\ngh\r"  # chunks: "ab\r" "\ncd" "\ref" "\n\ng" "h\r"
+    assert list(_byte_lines(Trickle(data), None)) == [b"ab", b"cd", b"ef", b"", b"gh"]
+    assert list(_byte_lines(Trickle(b"abcdefgh\nab\n"), 4)) == [None, b"ab"]
+
+
+def test_an_article_over_the_length_limit_is_refused_without_reading_it_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 50 MB .txt ran 15 minutes at 930 MB; the service refuses an article over
+    max_chars_per_article, and so do the readers, a .txt file read no further than the
+    limit allows (4 bytes a character), a JSONL line no further than its escapes do."""
+    limit = 100
+    short = "The council approved the budget on Monday after a long debate."
+    (tmp_path / "ok.txt").write_text(short, encoding="utf-8")
+    (tmp_path / "long.txt").write_text("word " * 100_000, encoding="utf-8")
+    (tmp_path / "just.txt").write_text("x" * (limit + 1), encoding="utf-8")
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(
+        line({"outlet": "AP", "text": "y" * (limit + 1)})
+        + line({"outlet": "AP", "text": "z" * 200_000})
+        + line({"outlet": "AP", "text": short})
+    )
+    sizes: list[int] = []
+    real_open = Path.open
+
+    class Spy:
+        def __init__(self, fh: Any) -> None:
+            self._fh = fh
+
+        def read(self, size: int = -1) -> bytes:
+            sizes.append(size)
+            data: bytes = self._fh.read(size)
+            return data
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._fh, name)
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._fh.close()
+
+    def open_(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        fh = real_open(self, mode, *args, **kwargs)
+        return Spy(fh) if self.suffix == ".txt" else fh
+
+    monkeypatch.setattr(Path, "open", open_)
+    names = [str(tmp_path / n) for n in ("ok.txt", "long.txt", "just.txt", "in.jsonl")]
+    items = list(iter_located_inputs(names, max_chars=limit))
+    assert 0 < max(sizes) <= 4 * limit + 4  # a byte order mark, and one byte past
+    got = [
+        (Path(i.path).name, i.line, str(i) if isinstance(i, Located) else i.message) for i in items
+    ]
+    assert got == [
+        ("ok.txt", None, str(tmp_path / "ok.txt")),
+        (
+            "long.txt",
+            None,
+            "text has more than 100 characters (the file is over 403 bytes); the limit is 100",
+        ),
+        ("just.txt", None, "text has 101 characters; the limit is 100"),
+        ("in.jsonl", 1, "text has 101 characters; the limit is 100"),
+        (
+            "in.jsonl",
+            2,
+            "longer than 66,136 bytes: not read (an article's text may have at most 100 "
+            "characters)",
+        ),
+        ("in.jsonl", 3, f"{jsonl}:3"),
+    ]
+    assert len(list(iter_located_inputs([str(tmp_path / "long.txt")]))) == 1  # no limit
+
+
+@pytest.mark.timeout(30)
+def test_a_path_that_is_not_a_regular_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A named pipe given by path hung the command (a folder's was refused already), and a
+    link to /dev/zero would have been read for ever."""
+    import os
+
+    os.mkfifo(tmp_path / "p.txt")
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    names = [str(tmp_path / "p.txt"), str(tmp_path / "zero.jsonl")]
+    problems = list(iter_located_inputs(names))
+    assert [(p.path, p.message) for p in problems if isinstance(p, InputProblem)] == [
+        (name, "not a regular file (a pipe or a device): not read; give - for standard input")
+        for name in names
+    ]
+
+
+def test_a_folder_passes_over_the_files_it_is_told_to_skip(tmp_path: Path) -> None:
+    """A command's own output in the folder it reads (``batch --out crawl/briefs.txt``)."""
+    (tmp_path / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (tmp_path / "briefs.txt").write_text("A brief of the run before. " * 3, encoding="utf-8")
+    (tmp_path / "briefs.txt.briefs.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "briefs.txt")
+    skip = [tmp_path / "briefs.txt", tmp_path / "briefs.txt.briefs.jsonl", tmp_path / "gone"]
+    items = list(iter_located_inputs([str(tmp_path)], skip=skip))
+    assert [(type(i).__name__, Path(i.path).name) for i in items] == [("Located", "a.txt")]
+    read = {Path(i.path).name for i in iter_located_inputs([str(tmp_path)])}
+    assert read == {"a.txt", "briefs.txt", "briefs.txt.briefs.jsonl", "link.txt"}
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+def test_two_manifest_entries_for_one_file_are_a_problem(tmp_path: Path) -> None:
+    """The later entry silently won (an outlet or id from the wrong entry)."""
+    (tmp_path / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(A_TEXT + " More.", encoding="utf-8")
+    entries = [
+        {"file": "a.txt", "id": "first", "outlet": "AP"},
+        {"file": "b.txt", "outlet": "BBC"},
+        {"id": "a", "outlet": "Reuters"},  # a.txt again, by its id
+        {"file": "a.TXT", "outlet": "AFP"},  # and again, in another case
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"articles": entries}))
+    read, problems = _read_folder(tmp_path)
+    assert read == {"a.txt": "first / AP", "b.txt": "b / BBC"}
+    items = list(iter_located_inputs([str(tmp_path)]))
+    assert [str(p) for p in items if isinstance(p, InputProblem)] == [
+        f"{tmp_path / 'manifest.json'}: entry #3 for 'a.txt': a.txt already has entry #1, "
+        "which is used; give each file one entry",
+        f"{tmp_path / 'manifest.json'}: entry #4 for 'a.TXT': a.txt already has entry #1, "
+        "which is used; give each file one entry",
+    ]
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [{"items": [{"id": "a", "outlet": "AP"}]}, {"articles": "a.txt"}, "a.txt"],
+)
+def test_a_manifest_that_is_no_list_of_entries_says_so_once(
+    tmp_path: Path, manifest: object
+) -> None:
+    """A manifest without "articles" said "unreadable manifest: 'articles'" (a KeyError);
+    one whose "articles" was a string was read as one entry a character."""
+    (tmp_path / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert _manifest_problems(tmp_path) == (
+        ['unreadable manifest: expected a list of entries or {"articles": [...]}'],
+        ["a"],
+    )
