@@ -18,11 +18,12 @@ choice.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -180,7 +181,8 @@ class Embedder:
         device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         precision = resolve_precision(self.precision, torch.device(device).type)
         try:
-            model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            with _loading_bars(log.isEnabledFor(logging.INFO)):
+                model = SentenceTransformer(str(path), device=device, local_files_only=True)
             if precision == "bfloat16":
                 model = model.to(torch.bfloat16)
         except Exception as exc:
@@ -269,6 +271,28 @@ class Embedder:
         norms = np.linalg.norm(arr, axis=1, keepdims=True)
         arr = arr / np.maximum(norms, 1e-12)
         return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+@contextlib.contextmanager
+def _loading_bars(shown: bool) -> Iterator[None]:
+    """transformers' "Loading weights" progress bar, on stderr, only when ``shown`` (the
+    log is at INFO: ``storybrief -v``, the service): a command's stderr carries its
+    messages, and a bar there is noise in a log file."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    if shown == was:
+        yield
+        return
+    switch: dict[bool, Callable[[], None]] = {
+        True: hf_logging.enable_progress_bar,
+        False: hf_logging.disable_progress_bar,
+    }
+    switch[shown]()
+    try:
+        yield
+    finally:
+        switch[was]()
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from summarizer.cli import main
+from summarizer.types import derive_article_id
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TEXT = (
     "Russian Foreign Minister Sergei Lavrov held talks in Pyongyang with North Korean "
@@ -69,3 +76,84 @@ def test_extractive_only_setting_is_honoured_without_the_flag(
     (brief,) = json.loads(out)["briefs"]
     assert brief["extractive_fallback"] is True
     assert brief["model"]["name"] == "extractive" and brief["sentences"]
+
+
+def test_strict_stops_at_the_first_problem_with_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--strict printed "storybrief: skipped ...:2: malformed JSON" and exited 2 without
+    saying that this was the error; batch --strict words it as one."""
+    path = tmp_path / "in.jsonl"
+    good = json.dumps({"id": "x1", "outlet": "AP", "text": TEXT})
+    path.write_text(good + "\n{bad json\n{also bad\n", encoding="utf-8")
+    assert main(["summarize", str(path), "--extractive", "--strict"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"storybrief: error: {path}:2: malformed JSON: Expecting property name enclosed in "
+        "double quotes (column 2) (--strict)\n"
+    )
+
+
+def test_problems_in_a_json_list_are_placed_as_articles_of_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A duplicate in a pretty-printed list was "pretty.json:3: ... (first read at
+    pretty.json:1)", list positions shown as line numbers; an id derived from the url was
+    shown as if the user had written it."""
+    rows = [
+        {"id": "x1", "outlet": "AP", "text": TEXT},
+        {"id": "x2", "outlet": "AP", "text": "Advertisement\nFull Screen\n"},
+        {"id": "x1", "outlet": "AFP", "text": TEXT + " More follows."},
+        {"outlet": "BBC", "url": "https://example.com/1", "text": TEXT + " First version."},
+        {"outlet": "BBC", "url": "https://example.com/1", "text": TEXT + " Second version."},
+    ]
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    assert main(["summarize", str(path), "--extractive", "--format", "json"]) == 1
+    err = capsys.readouterr().err
+    assert f"skipped {path}: article #2 of the list: article 'x2': nothing is left" in err
+    assert (
+        f"skipped {path}: article #3 of the list: duplicate article id 'x1' "
+        f"(first read at {path}, article #1 of the list)"
+    ) in err
+    assert (
+        f"skipped {path}: article #5 of the list: duplicate article id "
+        f"'{derive_article_id('https://example.com/1', '')}' "
+        f"(derived from the url, as no id was given; first read at {path}, article #4 of "
+        "the list)"
+    ) in err
+
+
+def _summarize_process(src: Path, stdout: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "summarizer.cli", "summarize", str(src), "--extractive"],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_and_a_closed_pipe_is_quiet(
+    tmp_path: Path,
+) -> None:
+    """``summarize ... > /dev/full`` was an OSError traceback, ``| head -1`` (once the
+    reader has gone) a BrokenPipeError one; the embedder's "Loading weights" bar went to
+    stderr too, which is no terminal here."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "x1", "outlet": "AP", "text": TEXT}) + "\n")
+    with open("/dev/full", "wb") as full:
+        proc = _summarize_process(src, full)
+        _, err = proc.communicate(timeout=280)
+    assert (proc.returncode, err.decode()) == (
+        2,
+        "storybrief: error: cannot write the output: No space left on device\n",
+    )
+    proc = _summarize_process(src, subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first byte is written
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=280), err.decode()) == (141, "")
