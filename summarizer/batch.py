@@ -266,13 +266,13 @@ class BatchPlan:
                     pairs.extend((c, p) for p in self.pipeline.prepare([c.article]))
                 except InputError as exc:
                     self._stats.skipped += 1
-                    on_problem(InputProblem(c.path, c.line, str(exc)))
+                    on_problem(c.problem(str(exc)))
         for located, p in pairs:
             try:
                 profile = profile_article(p.article, p.sentences, p.vectors)
             except InputError as exc:
                 self._stats.skipped += 1
-                on_problem(InputProblem(located.path, located.line, str(exc)))
+                on_problem(located.problem(str(exc)))
                 continue
             data = pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)
             with _os_errors(_spool_doing(self._spool_dir)):
@@ -365,8 +365,11 @@ class BatchPlan:
         return BatchBrief(planned.story, planned.articles_hash, brief)
 
     def close(self) -> None:
-        """Delete the spool file."""
-        self._spool.close()
+        """Delete the spool file. What is still buffered for it goes with it: a flush that
+        fails here (a full TMPDIR, already reported as the run's error) is no error, and
+        must not take that error's place. The file is closed either way."""
+        with contextlib.suppress(OSError):
+            self._spool.close()
 
     def __enter__(self) -> BatchPlan:
         return self
@@ -438,6 +441,14 @@ class _Stored:
     articles_hash: str
     length: str
     model: str
+    empty: str | None = None  # why, for a brief with no sentence a reader can be served
+
+
+def _empty_reason(brief: Brief) -> str | None:
+    """Why ``brief`` is empty (no supported sentence), or None when it is not."""
+    if any(s.supported for s in brief.sentences):
+        return None
+    return brief.fallback_reason or "no sentence could be served as fact"
 
 
 class RecordLog:
@@ -445,19 +456,24 @@ class RecordLog:
 
     Each record is appended with one ``write`` followed by ``fsync``; when that fails (a
     full disk), what it wrote is cut off again, so the file ends at the last complete
-    record. On open, a last line without its newline (a write cut short, and not cut off:
-    a crash) is dropped by rewriting the file atomically; a file holding other lines than
-    brief records is refused, so a wrong ``--out`` never destroys data.
+    record. A last line without its newline (a write cut short, and not cut off: a crash)
+    is noted on open (``dropped_tail``) and cut off before the next record is appended, or
+    by ``rewrite``: a run that writes nothing leaves the file as it was. Blank lines (an
+    editor's last newline) are passed over; a file holding other lines than brief records
+    is refused, so a wrong ``--out`` never destroys data.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.records: dict[str, _Stored] = {}  # story id -> the last record for it
-        self.dropped_tail = False
+        self.dropped_tail = False  # a record cut short ends the file, to be cut off
+        self._end: int | None = None  # where the file's complete lines end, if not at its end
         self._load()
         self._fh: IO[bytes] | None = None
 
     def _load(self) -> None:
+        self.dropped_tail = False
+        self._end = None
         if not self.path.exists():
             return
         with _os_errors(f"read {self.path}"):
@@ -468,19 +484,22 @@ class RecordLog:
         # Every check comes before the file is touched: a wrong --out is never changed.
         offset = 0
         for lineno, line in enumerate(lines, start=1):
-            stored = _parse_record(line, offset)
-            if stored is None:
-                self._refuse(lineno)
-            sid, rec = stored
-            self.records[sid] = rec
+            if line.strip():
+                stored = _parse_record(line, offset)
+                if stored is None:
+                    self._refuse(lineno)
+                sid, rec = stored
+                self.records[sid] = rec
             offset += len(line)
         if tail:
-            if not (tail.startswith(_RECORD_START) or _RECORD_START.startswith(tail)):
+            if tail.strip() and not (
+                tail.startswith(_RECORD_START) or _RECORD_START.startswith(tail)
+            ):
                 self._refuse(len(lines) + 1)  # not the start of a record cut short
-            log.warning("%s: dropping a truncated last record (%d bytes)", self.path, len(tail))
-            with _os_errors(f"write {self.path}"):
-                write_atomic(self.path, [data[:cut]])
-            self.dropped_tail = True
+            self._end = cut
+            self.dropped_tail = bool(tail.strip())
+            if self.dropped_tail:
+                log.info("%s: a truncated last record (%d bytes) is dropped", self.path, len(tail))
 
     def _refuse(self, lineno: int) -> NoReturn:
         raise InputError(
@@ -503,6 +522,10 @@ class RecordLog:
         with _os_errors(f"write {self.path}"):
             if self._fh is None:
                 self._fh = self.path.open("ab", buffering=0)
+            if self._end is not None:  # the record cut short goes before this one comes
+                self._fh.truncate(self._end)
+                os.fsync(self._fh.fileno())
+                self._end = None
             offset = self._fh.seek(0, os.SEEK_END)
         try:
             view = memoryview(data)
@@ -519,7 +542,7 @@ class RecordLog:
             ) from exc
         b = item.brief
         self.records[item.story.id] = _Stored(
-            offset, len(data), item.articles_hash, b.length, b.model.name
+            offset, len(data), item.articles_hash, b.length, b.model.name, _empty_reason(b)
         )
 
     def _cut_back(self, size: int) -> None:
@@ -561,17 +584,22 @@ class RecordLog:
 
 
 def _parse_record(line: bytes, offset: int) -> tuple[str, _Stored] | None:
+    """The story id and place of a brief record's line; None for any other line (one
+    nested too deeply to parse among them)."""
     try:
         data = json.loads(line)
         if not isinstance(data, dict):
             return None
         digest = data.pop(HASH_KEY)
         brief = Brief.model_validate(data)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, RecursionError):
         return None
     if not isinstance(digest, str):
         return None
-    return brief.story_id, _Stored(offset, len(line), digest, brief.length, brief.model.name)
+    stored = _Stored(
+        offset, len(line), digest, brief.length, brief.model.name, _empty_reason(brief)
+    )
+    return brief.story_id, stored
 
 
 def _seed_sidecar(out: Path, sidecar: Path) -> None:
@@ -580,13 +608,19 @@ def _seed_sidecar(out: Path, sidecar: Path) -> None:
         with _os_errors(f"read {out}"):
             raw = out.read_bytes()
         data = json.loads(raw)
-        records = data["briefs"]
+        records = data.get("briefs") if isinstance(data, dict) else None
         if not isinstance(records, list):
-            raise TypeError("briefs is not a list")
+            raise TypeError('not {"briefs": [...]}')
         lines = [_encode_record(r) for r in records]
         if any(_parse_record(line, 0) is None for line in lines):
             raise ValueError("a brief without its articles hash")
-    except (ValueError, KeyError, TypeError) as exc:
+    except RecursionError:
+        raise InputError(
+            f"{out} is not a briefs file this command wrote (nested too deeply); refusing "
+            "to overwrite it (choose another --out or remove it)",
+            "out",
+        ) from None
+    except (ValueError, TypeError) as exc:
         raise InputError(
             f"{out} is not a briefs file this command wrote ({exc}); refusing to overwrite it "
             "(choose another --out or remove it)",
@@ -755,7 +789,7 @@ class _Runner:
         self.records: RecordLog | None = None
         self.new = 0
         self.failed = 0
-        self.empty = 0  # briefs written with no sentence a reader can be served
+        self.empty: set[str] = set()  # stories briefed with no sentence a reader can be served
         self.plan: BatchPlan | None = None
         self.wanted: tuple[str, str] = ("", "")  # (length, model name) of this run
 
@@ -768,23 +802,33 @@ class _Runner:
 
     def interrupted(self, how: str) -> None:
         self.display.stop()
-        saved = len(self.records.records) if self.records else 0
-        where = self.records.path if self.records else self.out
-        self.err.write(
-            f"storybrief: {how}; {saved} briefs saved in {where}; "
-            "rerun the same command to continue\n"
-        )
+        saved = self._saved() or "no brief saved yet"
+        self.err.write(f"storybrief: {how}; {saved}; rerun the same command to continue\n")
 
     def saved_note(self) -> str:
         """After a file error: where the briefs written so far are, for the rerun."""
         self.display.stop()
-        saved = len(self.records.records) if self.records is not None else 0
-        if self.records is None or not saved:
+        saved = self._saved()
+        return f"; {saved}; rerun the same command to continue" if saved else ""
+
+    def _saved(self) -> str:
+        """How many briefs a rerun will reuse, and where ("2 briefs saved in OUT"), or ""
+        for none. Once the stories are formed, those of this input's stories for the same
+        articles, length and model count; before, those of the same length and model. A
+        record of another length (before a rerun with ``--length short``) is no brief
+        saved, and nothing is saved in a file that does not exist."""
+        records = self.records
+        if records is None or not records.path.exists():
             return ""
-        return (
-            f"; {saved} brief{'' if saved == 1 else 's'} saved in {self.records.path}; "
-            "rerun the same command to continue"
-        )
+        length, model = self.wanted
+        if self.plan is not None and model:
+            n = sum(self._has_brief(p) for p in self.plan.stories)
+        else:
+            n = sum(
+                rec.length == length and model in ("", rec.model)
+                for rec in records.records.values()
+            )
+        return f"{_count(n, 'brief')} saved in {records.path}" if n else ""
 
     def close(self) -> None:
         self.display.stop()
@@ -796,19 +840,36 @@ class _Runner:
     # ------------------------------------------------------------------ the run
 
     def _check_out(self) -> None:
-        check_out_file(self.out)
+        """Refuse OUT before any work is done: a path ``check_out_file`` refuses, and OUT or
+        a records file beside it given as an input (in an input folder they are passed
+        over instead). A link is followed (``_followed``)."""
+        self.out = _followed(self.args.out)
+        inputs = [raw for raw in self.args.inputs if raw != "-"]
+        check_out_file(self.out, inputs=inputs)
+        for own in _own_files(self.out)[1:]:
+            for raw in inputs:
+                with contextlib.suppress(OSError):
+                    if own.exists() and own.samefile(raw):
+                        raise InputError(
+                            f"--out {self.out}: {own} keeps its briefs and is an input of this "
+                            "command; give another input or --out",
+                            "out",
+                        )
 
     def run(self) -> int:
         args = self.args
         self._check_out()
         settings = get_settings()
         length: Length = args.length or settings.length
-        # OUT is checked (and a cut-short last record dropped) before any work is done.
+        self.wanted = (length, "")
+        # OUT is checked before any work is done. An empty OUT (made by touch or mktemp)
+        # is taken for no OUT in every format.
         store_path = _store_path(self.out, self.format)
-        seeded = self.format == "json" and self.out.exists() and not store_path.exists()
+        written = _size(self.out) > 0
+        seeded = self.format == "json" and written and not store_path.exists()
         if seeded:
             _seed_sidecar(self.out, store_path)
-        if self.format == "md" and self.out.exists() and not store_path.exists():
+        if self.format == "md" and written and not store_path.exists():
             with _os_errors(f"read {self.out}"), self.out.open("rb") as fh:
                 if fh.read(len(_DIGEST_START)) != _DIGEST_START:
                     raise InputError(
@@ -819,7 +880,8 @@ class _Runner:
         self.records = records = RecordLog(store_path)
         if records.dropped_tail:
             self.display.message(
-                f"storybrief: {store_path}: dropped a truncated last record (it will be redone)"
+                f"storybrief: {store_path}: its last record was cut short; it will be "
+                "dropped and redone"
             )
         self.display.start()
         with (
@@ -829,7 +891,13 @@ class _Runner:
             ) as pipeline,
         ):
             model_name = pipeline.generator.name if pipeline.generator else EXTRACTIVE_MODEL.name
-            items = iter_located_inputs(args.inputs, self.stdin)
+            self.wanted = (length, model_name)
+            items = iter_located_inputs(
+                args.inputs,
+                self.stdin,
+                max_chars=settings.max_chars_per_article,
+                skip=_own_files(self.out),
+            )
             self.plan = plan = BatchPlan.build(
                 items, pipeline, on_problem=self.problem, on_progress=self.display.update
             )
@@ -840,7 +908,6 @@ class _Runner:
                     f"no readable articles in the input ({plan.skipped} skipped); "
                     f"{self.out} was not written"
                 )
-            self.wanted = (length, model_name)
             total = len(plan.stories)
             self.display.stories(total, sum(self._has_brief(p) for p in plan.stories))
             for planned in plan.stories:
@@ -863,11 +930,9 @@ class _Runner:
                     continue
                 records.append(item)
                 self.new += 1
-                if not any(s.supported for s in item.brief.sentences):
-                    self.empty += 1
-                    self.display.message(
-                        f"storybrief: story {sid}: empty brief: {item.brief.fallback_reason}"
-                    )
+                if (reason := _empty_reason(item.brief)) is not None:
+                    self.empty.add(sid)
+                    self.display.message(f"storybrief: story {sid}: empty brief: {reason}")
                 self.display.advance()
             self.display.stop()
         return self._finish(plan, records)
@@ -895,7 +960,17 @@ class _Runner:
                 records.path.unlink()
             fsync_dir(records.path.parent)
         left = len(order) - len(valid)
-        code = EXIT_SKIPPED if plan.skipped or self.failed or self.empty else EXIT_OK
+        # OUT ends holding every empty brief among its records, this run's or reused ones
+        empty = 0
+        for sid in valid:
+            reason = records.records[sid].empty
+            if reason is not None:
+                empty += 1
+                if sid not in self.empty:
+                    self.err.write(
+                        f"storybrief: story {sid}: empty brief (from an earlier run): {reason}\n"
+                    )
+        code = EXIT_SKIPPED if plan.skipped or self.failed or empty else EXIT_OK
         if not self.args.quiet:
             bits = [
                 f"{plan.articles_read} articles read",
@@ -906,8 +981,8 @@ class _Runner:
             ]
             if self.failed:
                 bits.append(f"{self.failed} stories failed")
-            if self.empty:
-                bits.append(f"{self.empty} empty briefs")
+            if empty:
+                bits.append(f"{empty} empty briefs")
             if left:
                 bits.append(f"{left} stories left (rerun to continue)")
             secs = time.perf_counter() - self.t0
@@ -920,6 +995,34 @@ class _Runner:
 
 def _sidecar(out: Path) -> Path:
     return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def _own_files(out: Path) -> tuple[Path, Path, Path]:
+    """OUT and the records files a run keeps beside it, in any format: never input."""
+    return out, _store_path(out, "json"), _store_path(out, "md")
+
+
+def _followed(out: Path) -> Path:
+    """OUT with a link followed. OUT is replaced whole (``write_atomic``): through a link,
+    that put a file in the link's place and left its target stale, appended to and never
+    rewritten. The target is updated instead, the link kept, and the records files go
+    beside the target."""
+    try:
+        return out.resolve() if out.is_symlink() else out
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise InputError(f"--out {out}: cannot follow the link: {exc}", "out") from exc
+
+
+def _size(path: Path) -> int:
+    """The size of ``path``, 0 when there is none."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _store_path(out: Path, fmt: Format) -> Path:

@@ -217,7 +217,7 @@ def test_ctrl_c_keeps_complete_records_and_a_rerun_finishes(
     pipe.fail_on = 2
     code, err = run([str(SEEDS), "--out", str(out)])
     assert code == 130
-    assert "interrupted; 1 briefs saved" in err
+    assert f"interrupted; 1 brief saved in {out}; rerun the same command" in err
     assert len(records(out)) == 1 and out.read_bytes().endswith(b"\n")
     pipe.fail_on = None
     code, err = run([str(SEEDS), "--out", str(out)])
@@ -234,7 +234,7 @@ def test_sigterm_stops_cleanly_and_a_rerun_finishes(
     handler = signal.getsignal(signal.SIGTERM)
     code, err = run([str(SEEDS), "--out", str(out)])
     assert code == 143
-    assert "terminated; 1 briefs saved" in err
+    assert "terminated; 1 brief saved in" in err
     assert not out.exists()  # a digest is written only at the end of a run
     assert len(records(tmp_path / "digest.md.briefs.jsonl")) == 1
     assert signal.getsignal(signal.SIGTERM) == handler  # the handler is put back
@@ -253,7 +253,7 @@ def test_truncated_last_line_is_dropped_and_redone(
     out.write_bytes(data[: len(data) - 40])  # the second record cut short
     code, err = run([str(SEEDS), "--out", str(out)])
     assert code == 0, err
-    assert "dropped a truncated last record" in err
+    assert err.count("its last record was cut short; it will be dropped and redone") == 1
     assert len(pipe.calls) == 1
     assert without_timings(records(out)) == without_timings(records(reference))
 
@@ -321,7 +321,7 @@ def test_a_full_disk_mid_record_exits_2_and_leaves_only_complete_records(
     assert len(RecordLog(out).records) == whole_records
     code, err = run([str(SEEDS), "--out", str(out)])
     assert code == 0, err
-    assert "dropped a truncated" not in err
+    assert "cut short" not in err
     assert len(pipe.calls) == 2 - whole_records
     assert without_timings(records(out)) == without_timings(records(reference))
 
@@ -801,3 +801,206 @@ def test_an_empty_brief_is_reported_and_exits_1(pipe: CountingPipeline, tmp_path
     assert f"empty brief: {NOTHING_SERVABLE}" in err and "1 empty briefs" in err
     (rec,) = records(out)
     assert rec["sentences"] == [] and rec["fallback_reason"] == NOTHING_SERVABLE
+
+
+# ---------------------------------------------------------------- OUT and its records files
+
+
+def test_out_inside_an_input_folder_is_never_read(pipe: CountingPipeline, tmp_path: Path) -> None:
+    """``batch crawl --out crawl/briefs.txt``: the rerun read briefs.txt as an article; with
+    --out crawl/digest.md every rerun reported its records file, not a .txt, and exit 1."""
+    crawl = tmp_path / "crawl"
+    shutil.copytree(SEEDS, crawl)
+    for name, fmt in (("briefs.txt", "jsonl"), ("digest.md", "md"), ("b.json", "json")):
+        out = crawl / name
+        for limit in ("1", None):  # a JSON run leaves its .partial.jsonl after the first
+            code, err = run(
+                [str(crawl), "--out", str(out), "--format", fmt]
+                + (["--limit", limit] if limit else [])
+            )
+            assert code == 0, err
+            assert "5 articles read, 0 skipped" in err and "storybrief: skipped" not in err
+        assert len(pipe.calls) == 1  # the rerun briefed only the story left
+        code, err = run([str(crawl), "--out", str(out), "--format", fmt])
+        assert code == 0 and pipe.calls == [], err
+        assert "5 articles read, 0 skipped, 2 stories, 2 briefs (0 new, 2 reused)" in err
+        out.unlink()  # the next format reads the folder as the seeds were
+        for sidecar in crawl.glob(name + ".*"):
+            sidecar.unlink()
+
+
+def test_out_or_its_records_given_as_an_input_is_refused(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    """An input l.json used as --out l.json said "(list indices must be integers or
+    slices, not str)"."""
+    listed = tmp_path / "l.json"
+    listed.write_text(json.dumps([article_to_dict(a) for a in seed_articles()]))
+    before = listed.read_bytes()
+    code, err = run([str(listed), "--out", str(listed)])
+    assert (code, err) == (
+        2,
+        f"storybrief: error: --out {listed} is an input of this command; give another file\n",
+    )
+    assert listed.read_bytes() == before
+    digest = tmp_path / "d.md"
+    assert run([str(SEEDS), "--out", str(digest)])[0] == 0
+    kept = tmp_path / "d.md.briefs.jsonl"
+    code, err = run([str(SEEDS), str(kept), "--out", str(digest)])
+    assert code == 2 and f"{kept} keeps its briefs and is an input of this command" in err
+    # a JSON list that is no briefs file is refused in the same words as any other
+    code, err = run([str(SEEDS), "--out", str(listed)])
+    assert code == 2 and 'is not a briefs file this command wrote (not {"briefs": [...]})' in err
+
+
+def test_a_linked_out_updates_its_target_and_keeps_the_link(
+    pipe: CountingPipeline, tmp_path: Path, reference: Path
+) -> None:
+    """A symlinked --out was appended through, then replaced by a regular file: the link
+    was gone and its target left with the records of the first run."""
+    real = tmp_path / "real"
+    real.mkdir()
+    for name in ("target.jsonl", "target.md"):
+        link = tmp_path / ("link" + Path(name).suffix)
+        link.symlink_to(real / name)  # dangling until the first run writes the target
+        assert run([str(SEEDS), "--out", str(link), "--limit", "1"])[0] == 0
+        code, err = run([str(SEEDS), "--out", str(link)])
+        assert code == 0 and len(pipe.calls) == 1, err
+        assert link.is_symlink() and link.resolve() == real / name
+        records_file = real / name if name.endswith(".jsonl") else real / f"{name}.briefs.jsonl"
+        assert without_timings(records(records_file)) == without_timings(records(reference))
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            ["real", "link.jsonl", "link.md"][: 2 + name.endswith(".md")]
+        )
+    assert (real / "target.md").read_text(encoding="utf-8").count("\n---\n") == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("o.jsonl", "jsonl"), ("o.json", "json"), ("o.md", "md")]
+)
+def test_an_empty_out_is_taken_for_none(
+    pipe: CountingPipeline, tmp_path: Path, name: str, fmt: str
+) -> None:
+    """A file made by touch or mktemp was accepted for JSONL but refused for JSON and
+    Markdown as a file this command did not write."""
+    out = tmp_path / name
+    out.touch()
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0, err
+    assert len(pipe.calls) == 2 and out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", ["deep.jsonl", "deep.json"])
+def test_a_deeply_nested_out_is_refused_not_a_traceback(
+    pipe: CountingPipeline, tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / name
+    content = b"[" * 100_000 + b"]" * 100_000 + b"\n"
+    out.write_bytes(content)
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 2 and err.count("\n") == 1 and "refusing to overwrite" in err, err
+    assert out.read_bytes() == content
+
+
+def test_blank_lines_in_out_are_passed_over(pipe: CountingPipeline, tmp_path: Path) -> None:
+    """One blank line appended to OUT (an editor's last newline) made the rerun fatal."""
+    out = tmp_path / "briefs.jsonl"
+    assert run([str(SEEDS), "--out", str(out)])[0] == 0
+    first = out.read_bytes()
+    out.write_bytes(first.replace(b"\n", b"\n\n", 1) + b"\n  \n\t")
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 0 and pipe.calls == [], err
+    assert "cut short" not in err
+    assert out.read_bytes() == first  # the blank lines are gone with the rewrite
+
+
+def test_a_cut_short_record_is_kept_when_nothing_is_written(
+    pipe: CountingPipeline,
+    tmp_path: Path,
+    reference: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An input with no article said "OUT was not written", yet OUT had lost its cut-short
+    last record; the notice came twice, as a log warning and a message."""
+    out = tmp_path / "t.jsonl"
+    data = reference.read_bytes()
+    out.write_bytes(data[:-40])
+    empty = tmp_path / "none.jsonl"
+    empty.write_bytes(b"\n")
+    code, err = run([str(empty), "--out", str(out)])
+    assert code == 2 and f"{out} was not written" in err
+    assert err.count("cut short") == 1
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    assert out.read_bytes() == data[:-40]
+
+
+# ---------------------------------------------------------------- what a run says
+
+
+def test_an_empty_brief_kept_from_an_earlier_run_still_exits_1(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    """A resumed run exited 0 while OUT still held the empty brief of a run before."""
+    from summarizer.pipeline import NOTHING_SERVABLE
+
+    text = (
+        "I went to the harbour market on Saturday morning with my neighbours.\n"
+        "We talked for an hour about the new ferry timetable and the fares.\n"
+    )
+    src = tmp_path / "column.jsonl"
+    src.write_text(json.dumps({"id": "col", "outlet": "Gazette", "text": text}) + "\n")
+    out = tmp_path / "briefs.jsonl"
+    assert run([str(src), "--out", str(out)])[0] == 1
+    code, err = run([str(src), "--out", str(out)])
+    assert code == 1 and pipe.calls == []
+    assert f"empty brief (from an earlier run): {NOTHING_SERVABLE}" in err
+    assert "1 briefs (0 new, 1 reused), 1 empty briefs" in err
+
+
+def test_an_interrupt_counts_only_the_briefs_a_rerun_reuses(
+    pipe: CountingPipeline, tmp_path: Path
+) -> None:
+    """After --length short on an OUT of standard briefs, Ctrl-C before any short brief
+    said "2 briefs saved"; before the first brief of a new OUT, "0 briefs saved in OUT"
+    of a file that did not exist."""
+    out = tmp_path / "briefs.jsonl"
+    pipe.fail_on = 1
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert code == 130 and not out.exists()
+    assert "storybrief: interrupted; no brief saved yet; rerun the same command" in err
+    pipe.fail_on = None
+    assert run([str(SEEDS), "--out", str(out)])[0] == 0
+    pipe.fail_on = 1
+    code, err = run([str(SEEDS), "--out", str(out), "--length", "short"])
+    assert code == 130 and "interrupted; no brief saved yet" in err, err
+    pipe.fail_on = 2
+    code, err = run([str(SEEDS), "--out", str(out), "--length", "short"])
+    assert code == 130 and f"interrupted; 1 brief saved in {out};" in err, err
+
+
+def test_a_full_tmpdir_is_reported_when_the_spool_fails_again_on_close(
+    pipe: CountingPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spool is a buffered file: its close flushed the buffer into the full TMPDIR
+    again, and that second ENOSPC (a bare OSError) took the first one's message's place."""
+
+    class FullDevice(io.FileIO):
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, NO_SPACE)
+
+    def spool(**kwargs: Any) -> io.BufferedRandom:
+        fd, name = tempfile.mkstemp(dir=tmp_path)
+        os.unlink(name)
+        # a buffer that takes the seeds' prepared articles: the flush at the end of
+        # reading is the first write to fail, and close tries the same bytes again
+        return io.BufferedRandom(FullDevice(fd, "r+"), buffer_size=1 << 22)
+
+    fake = types.SimpleNamespace(TemporaryFile=spool, gettempdir=lambda: "/the/tmp")
+    monkeypatch.setattr(batch, "tempfile", fake)
+    out = tmp_path / "briefs.jsonl"
+    code, err = run([str(SEEDS), "--out", str(out)])
+    assert (code, err) == (
+        2,
+        "storybrief: error: cannot write the temporary spool file in /the/tmp "
+        f"(TMPDIR chooses the folder): {NO_SPACE}\n",
+    )

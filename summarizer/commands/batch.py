@@ -58,11 +58,13 @@ exactly the briefs of this input's stories, in story order. JSON and Markdown ar
 at the end of a run. A JSON run keeps its records in OUT.partial.jsonl until every story
 is done (a finished OUT is read back on a rerun); a Markdown digest keeps them in
 OUT.briefs.jsonl, beside it, for the next run (remove that file to brief everything anew).
+OUT and those files are never read as input (in an input folder they are passed over);
+a link as OUT is followed, and its target updated.
 
-Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped, or a story's
-brief came out empty (nothing in it could be served as fact); 2 usage or
-fatal error, including an input with no readable article (OUT is then left alone);
-130/143 interrupted (rerun to continue).
+Exit codes: 0 all good; 1 some input (a line, a file, a story) was skipped, or OUT holds
+a brief that came out empty (nothing in it could be served as fact), this run's or an
+earlier one's; 2 usage or fatal error, including an input with no readable article (OUT
+is then left alone); 130/143 interrupted (rerun to continue).
 """
 
 
