@@ -71,7 +71,8 @@ class ArticleIn(_Input):
     title: str | None = Field(default=None, max_length=1000)
     url: str | None = Field(default=None, max_length=2000)
     published: date | None = Field(
-        None, description="ISO date (a datetime is cut to its date); years 1800-2100"
+        None,
+        description="ISO date (a datetime is cut to its date); from 1800 to 2 days after today",
     )
     text: str = Field(min_length=1, description="the article text as scraped (not HTML)")
 

@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -39,6 +39,9 @@ from summarizer.types import Article, Brief, derive_article_id
 ARTICLE_FIELDS = {"id", "outlet", "title", "url", "published", "text"}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # only a broken escape puts one in a str
 MIN_YEAR, MAX_YEAR = 1800, 2100
+# a publication date this many days past today (UTC) is a mistake, not a time zone: a
+# story dated 2099 would head every "newest first" listing for good
+MAX_DAYS_AHEAD = 2
 # a source link a reader can follow: "javascript:alert(1)" or "file:///etc/passwd" in
 # ``sources[].url`` would be run or opened by a page that renders the brief's links
 WEB_URL = re.compile(r"(?i)https?://[^/?#\s]+")
@@ -131,6 +134,12 @@ def parse_date(value: object, field: str = "published") -> date | None:
         raise InputError(f"{field} must be a string, not {type(value).__name__}", field)
     if not MIN_YEAR <= d.year <= MAX_YEAR:
         raise InputError(f"{field} {d.isoformat()} is not a plausible publication date", field)
+    if d > datetime.now(UTC).date() + timedelta(days=MAX_DAYS_AHEAD):
+        raise InputError(
+            f"{field} {d.isoformat()} is more than {MAX_DAYS_AHEAD} days in the future; an "
+            "article is dated when it is published",
+            field,
+        )
     return d
 
 

@@ -294,6 +294,18 @@ def test_article_dict_round_trip() -> None:
     assert article_from_dict(article_to_dict(art)) == art
     with pytest.raises(InputError, match="plausible"):
         article_from_dict(rec(1, published="0999-01-01"))
+    # a date far ahead would head every newest-first listing for good; a day or two ahead
+    # is a time zone
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    with pytest.raises(InputError, match="more than 2 days in the future") as err:
+        article_from_dict(rec(1, published="2099-12-31"))
+    assert err.value.field == "published"
+    ahead = (today + timedelta(days=1)).isoformat()
+    assert article_from_dict(rec(1, published=ahead)).published == today + timedelta(days=1)
+    with pytest.raises(InputError, match="future"):
+        article_from_dict(rec(1, published=(today + timedelta(days=3)).isoformat()))
     assert article_from_dict(rec(1, published="2023-10-19 08:30:00+14:00")).published
     assert article_from_dict(rec(1, published="  ")).published is None
     for bad in (
