@@ -1889,6 +1889,8 @@ def _cite_one(
         return refused("first person, not the brief's voice")
     if dropped_speaker(draft.text, quotes):
         return refused("a claim served as fact: every cited line gives it to a speaker")
+    if swapped_body(draft.text, quotes):
+        return refused("the statement is another body's in the evidence")
     role = wrong_role(draft.text, [m.text for g in matches for m, _ in g.members])
     if role is not None:
         return refused(f"an office ({role!r}) the evidence gives nobody of that name")
@@ -1940,6 +1942,51 @@ def dropped_speaker(draft: str, quotes: Sequence[str]) -> bool:
     if not quotes or _ATTRIBUTES.search(draft):
         return False
     return all(_FRAMED.search(q) for q in quotes)
+
+
+# a speaker named by what it is, not by a name: "the prime minister's office said",
+# "the national prosecutor's office said", "a defence ministry spokesman told ...": the
+# modifiers, and the noun they modify, right before a verb of saying
+_BODY_NOUNS = (
+    "office|ministry|department|agency|spokesman|spokeswoman|spokesperson|officials?"
+    "|authorities|authority|commission|committee|council|court|police|prosecutors?|army"
+    "|military|government|embassy|service|board|union|company|firm|campaign|team"
+)
+_BODY_SPEAKER = re.compile(
+    rf"(?i)\b((?:[a-z][\w-]*(?:['’]s)?\s+){{1,3}})({_BODY_NOUNS})\s+"
+    r"(?:also\s+|had\s+|has\s+)?(?:said|says|told|stated|announced|confirmed|denied)\b"
+)
+_NOT_MODIFIERS = frozenset("the a an its their his her our this that these those and".split())
+
+
+def _body_speakers(text: str) -> list[tuple[str, frozenset[str]]]:
+    """(noun, its modifiers) for each speaker ``text`` names by what it is."""
+    out = []
+    for m in _BODY_SPEAKER.finditer(text):
+        words = [re.sub(r"['’]s$", "", w.lower()) for w in m.group(1).split()]
+        mods = frozenset(w for w in words if w not in _NOT_MODIFIERS and w not in _STOP)
+        out.append((m.group(2).lower().rstrip("s"), mods))
+    return out
+
+
+def swapped_body(draft: str, quotes: Sequence[str]) -> bool:
+    """Whether the draft gives a statement to another body of the same kind than every
+    cited line: "The prime minister's office said ..." over "The national prosecutor's
+    office said ...". Both name the speaker by what it is, with the same noun; the draft's
+    words for which one (prime, minister) are in no cited line. A draft that names it with
+    fewer words ("the office said") or a cited line without such a speaker is not judged."""
+    mine = _body_speakers(draft)
+    if not mine or not quotes:
+        return False
+    said = set(re.findall(r"[a-z]+", " ".join(quotes).lower()))
+    theirs = [sp for q in quotes for sp in _body_speakers(q)]
+    for noun, mods in mine:
+        same_kind = [m for n, m in theirs if n == noun]
+        if not same_kind or not mods:
+            continue
+        if mods - said and not any(mods <= m for m in same_kind):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- roles

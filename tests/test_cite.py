@@ -1583,3 +1583,27 @@ def test_a_claim_every_cited_line_gives_to_a_speaker_is_not_served_as_fact() -> 
         threshold=0.55, keep_unsupported=True,
     )  # fmt: skip
     assert not out.supported and out.citations
+
+
+def test_a_statement_given_to_another_body_of_the_same_kind_is_refused() -> None:
+    """From a review's story set: "The prime minister's office said ..." over "The
+    national prosecutor's office said ..." (support 0.95: the rest was copied)."""
+    from summarizer.cite import swapped_body
+
+    cited = [
+        "The national prosecutor's office said on Wednesday that it had not opened a "
+        "criminal investigation into the contract."
+    ]
+    assert swapped_body(
+        "The prime minister's office said on Wednesday that it had not opened a criminal "
+        "investigation into the contract.",
+        cited,
+    )
+    # fewer words for the same body, or the body's own words, pass
+    assert not swapped_body("The prosecutor's office said it had opened no inquiry.", cited)
+    assert not swapped_body("The office said it had opened no inquiry.", cited)
+    # a cited line that names no such speaker is not judged here
+    assert not swapped_body(
+        "The prime minister's office said it had opened no inquiry.",
+        ["No criminal investigation into the contract has been opened."],
+    )
