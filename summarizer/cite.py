@@ -1912,14 +1912,16 @@ def _cite_one(
 # ("officials said", "Arce said") is not among them: briefs condense those as news does.
 _SAYING_VERB = (
     r"(?:said|says|told|tells|claimed|claims|alleged|alleges|insisted|insists|argued|argues"
-    r"|contended|contends|maintained|maintains)"
+    r"|contended|contends|maintained|maintains|added|adds)"
 )
 _FRAMED = re.compile(
     rf"(?i)\b(?:he|she|they|sources?)\s+(?:\w+\s+)?{_SAYING_VERB}\b"
-    rf"|\b{_SAYING_VERB}\s+(?:he|she|they)\b"
-    r"|\bciting\s+(?:\w+\s+){0,3}sources\b"
-    r"|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}(?:sources|people\s+familiar)\b"
-    r"|\b(?:reportedly|allegedly|purportedly)\b"
+    r"|\bciting\s+(?:\w+\s+){0,3}sources?\b"
+    r"|\baccording\s+to\s+(?:\w+\s+){0,3}(?:sources?|(?:people|persons?)\s+familiar)\b"
+    r"|\b(?:sources?|people|persons?|officials?)\s+(?:familiar|close\s+to|with\s+knowledge)\b"
+    r"|\bon\s+condition\s+of\s+anonymity\b"
+    r"|\b(?:unnamed|anonymous)\s+(?:\w+\s+)?(?:sources?|officials?|persons?|people)\b"
+    r"|\breportedly\b"
 )
 # what attributes in a draft: any of those, or another verb that names a source's act
 _ATTRIBUTES = re.compile(
@@ -2005,52 +2007,76 @@ _ROLE_KINDS = frozenset(
     agriculture home chief executive assistant associate general attorney district state county
     city federal supreme senior junior managing first""".split()
 )
-_NAME_SEQ = r"((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)"
-# "Health Minister Clara Vos", "health minister Clara Vos"
-_ROLE_BEFORE = re.compile(rf"((?:[A-Za-z]+\s+){{0,2}})\b(?i:({_ROLE_HEADS}))\s+{_NAME_SEQ}")
-# "the prime minister, Clara Vos," / "Clara Vos, the health minister"
-_ROLE_APPOSED = re.compile(
-    rf"\b(?i:the)\s+((?:[A-Za-z]+\s+){{0,2}})(?i:({_ROLE_HEADS})),\s+{_NAME_SEQ}"
-)
-_ROLE_AFTER = re.compile(
-    rf"{_NAME_SEQ},\s+(?i:the\s+)?((?:[A-Za-z]+\s+){{0,2}})(?i:({_ROLE_HEADS}))\b"
-)
+_ROLE_HEAD_WORDS = frozenset(_ROLE_HEADS.split("|"))
+# kinds that make an office a lesser or a past one: "Deputy Prime Minister" is not the
+# prime minister, nor a former mayor the mayor
+_RANKS = frozenset("deputy vice acting former interim assistant associate".split())
+_ROLE_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|[,.;:!?()\"“”]")
+_NAME_WORDS = 3  # a name is at most this many capitalised words
 
 
-def _roles(text: str) -> list[tuple[tuple[str, ...], str, frozenset[str]]]:
-    """(name words, office, the words before the office that make it another) for each
-    person ``text`` names with an office."""
+def _roles(text: str, *, loose: bool = False) -> list[tuple[tuple[str, ...], str, frozenset[str]]]:
+    """(name words, office, the words right before the office that make it another) for
+    each person ``text`` names with an office: "Health Minister Clara Vos", "the prime
+    minister, Clara Vos", "Clara Vos, the health minister". In ``loose`` reading (a
+    title-case headline, where capitals do not end a name) a name is one word."""
+    toks = _ROLE_TOKEN.findall(text)
+    low = [re.sub(r"['’]s$", "", t.lower()) for t in toks]
     out: list[tuple[tuple[str, ...], str, frozenset[str]]] = []
 
-    def add(before: str, head: str, name: str) -> None:
-        words = tuple(re.sub(r"['’]s?$", "", w.lower()) for w in name.split())
-        kinds = frozenset(w.lower() for w in before.split() if w.lower() in _ROLE_KINDS)
-        out.append((words, head.lower(), kinds))
+    def is_name(k: int) -> bool:
+        return toks[k][0].isupper() and low[k] not in _STOP and low[k] not in _ROLE_HEAD_WORDS
 
-    for m in _ROLE_BEFORE.finditer(text):
-        add(m.group(1), m.group(2), m.group(3))
-    for m in _ROLE_APPOSED.finditer(text):
-        add(m.group(1), m.group(2), m.group(3))
-    for m in _ROLE_AFTER.finditer(text):
-        add(m.group(2), m.group(3), m.group(1))
+    def name_after(k: int) -> list[str]:
+        words: list[str] = []
+        while k < len(toks) and len(words) < (1 if loose else _NAME_WORDS) and is_name(k):
+            words.append(low[k])
+            k += 1
+        return words
+
+    for i, head in enumerate(low):
+        if head not in _ROLE_HEAD_WORDS:
+            continue
+        j = i - 1
+        kinds: set[str] = set()
+        while j >= 0 and low[j] in _ROLE_KINDS:  # only the words right before the office
+            kinds.add(low[j])
+            j -= 1
+        name = name_after(i + 1)
+        if name:  # "Health Minister Clara Vos"
+            out.append((tuple(name), head, frozenset(kinds)))
+            continue
+        if j >= 0 and low[j] == "the" and i + 1 < len(toks) and toks[i + 1] == ",":
+            name = name_after(i + 2)  # "the prime minister, Clara Vos"
+            if name:
+                out.append((tuple(name), head, frozenset(kinds)))
+                continue
+        k = j - 1 if j >= 0 and low[j] == "the" else j
+        if k >= 1 and toks[k] == ",":  # "Clara Vos, the health minister": a full name
+            start = k
+            while start > 0 and k - start < _NAME_WORDS and is_name(start - 1):
+                start -= 1
+            if k - start >= 2:
+                out.append((tuple(low[start:k]), head, frozenset(kinds)))
     return out
 
 
 def wrong_role(text: str, evidence: Sequence[str]) -> str | None:
     """A person ``text`` gives an office that the evidence, which names that person with
     an office, never gives them ("Prime Minister Vos" where every line says "Health
-    Minister Clara Vos"): the office, else None. Saying less ("Minister Vos") is no
-    wrong office, nor is a person the evidence names with no office. A person is known by
-    the family name (the last word of the name); in a title-case headline, where capitals
-    do not end a name ("Prime Minister Vos Resigns Over ..."), by any word of it."""
+    Minister Clara Vos", "Prime Minister Freeland" for the deputy prime minister): the
+    office, else None. Saying less ("Minister Vos") is no wrong office, but leaving out
+    what makes an office a lesser or a past one (deputy, vice, former) is; a person the
+    evidence names with no office is not judged. A person is known by the family name
+    (the last word of the name); in a title-case headline by the word after the office."""
     theirs = [(words, head, kinds) for line in evidence for words, head, kinds in _roles(line)]
     loose = _title_case(text)
-    for words, head, kinds in _roles(text):
+    for words, head, kinds in _roles(text, loose=loose):
         if loose:
-            known = [(h, k) for w, h, k in theirs if set(w) & set(words) - _STOP]
+            known = [(h, k) for w, h, k in theirs if words[0] in w]
         else:
             known = [(h, k) for w, h, k in theirs if w[-1] == words[-1]]
-        if known and not any(head == h and kinds <= k for h, k in known):
+        if known and not any(head == h and kinds <= k and k & _RANKS <= kinds for h, k in known):
             return " ".join([*sorted(kinds), head])
     return None
 

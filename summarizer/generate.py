@@ -568,10 +568,29 @@ _ATTRIBUTION_VERBS = r"(?:reported|reports|said|says|stated|states|noted|notes|w
 
 # what a label's removal must not leave at the front: the rest of the reporting clause
 # ("AP reported on Tuesday, citing two sources, that ..." -> "on Tuesday, citing ...")
+# what a label's removal must not leave at the front: the rest of the reporting clause
+# ("AP reported on Tuesday, citing two sources, that ..." -> "on Tuesday, citing ...");
+# only looked at where the label's "that" was not taken with it
 _CLAUSE_LEFT = re.compile(
-    r"^(?:on|in|at|last|this|earlier|later|late|citing|quoting|after|before|that|,)\b",
+    r"^(?:(?:on|in|at|last|this|earlier|later|late|citing|quoting|after|before|that)\b|,)",
     re.IGNORECASE,
 )
+
+
+def _names_as_source(outlet: str, said: str) -> bool:
+    """Whether the evidence gives ``outlet`` (its name as written, capitals and all) as
+    the source of a claim: "The Daily Sentinel reported ...", "according to Reuters",
+    "told the Daily Sentinel". A dateline's "(Yonhap)" or "time" in "the first time" do
+    not count."""
+    name = rf"(?<![\w-]){re.escape(outlet.strip())}(?![\w-])"
+    return (
+        re.search(
+            rf"{name}\s*,?\s+(?i:{_ATTRIBUTION_VERBS})\b"
+            rf"|(?i:according\s+to|told|citing)\s+(?i:the\s+)?{name}",
+            said,
+        )
+        is not None
+    )
 
 
 def strip_outlet_attribution(
@@ -580,32 +599,33 @@ def strip_outlet_attribution(
     """Drop a copied evidence label: ``AP reported that X.`` / ``According to AP, X.`` -> ``X.``
 
     The citations name the outlets; the label in the text only repeats the prompt's layout.
-    An outlet that an evidence text itself names as the source of a claim ("The Daily
+    An outlet that an evidence text itself gives as the source of a claim ("The Daily
     Sentinel reported ..., citing two sources") is part of the story: the claim is that
     outlet's, and dropping its name would serve it as fact. Nor is a label dropped when
-    what follows it is the rest of its reporting clause.
+    what follows it is the rest of its reporting clause ("AP reported on Tuesday, citing
+    ..., that").
     """
     said = " ".join(evidence_texts)
     names = sorted(
-        {
-            o
-            for o in outlets
-            if o.strip() and not re.search(rf"(?<!\w){re.escape(o.strip())}(?!\w)", said, re.I)
-        },
+        {o for o in outlets if o.strip() and not _names_as_source(o, said)},
         key=len,
         reverse=True,
     )
     if not names:
         return text
     alt = "|".join(re.escape(o) for o in names)
-    pattern = re.compile(
-        rf"^(?:(?:the\s+)?(?:{alt})\s*,?\s+{_ATTRIBUTION_VERBS}(?:\s+that)?|"
-        rf"according\s+to\s+(?:the\s+)?(?:{alt})\s*,)\s+(?=\S)",
+    reporting = re.compile(
+        rf"^(?:the\s+)?(?:{alt})\s*,?\s+{_ATTRIBUTION_VERBS}(?P<that>\s+that)?\s+(?=\S)",
         re.IGNORECASE,
     )
-    rest = pattern.sub("", text, count=1)
-    if rest != text and _CLAUSE_LEFT.match(rest):
-        return text
+    according = re.compile(rf"^according\s+to\s+(?:the\s+)?(?:{alt})\s*,\s+(?=\S)", re.IGNORECASE)
+    m = reporting.match(text)
+    if m is not None:
+        rest = text[m.end() :]
+        if m.group("that") is None and _CLAUSE_LEFT.match(rest):
+            return text
+    else:
+        rest = according.sub("", text, count=1)
     if rest == text:
         # the bare label echoed in front of the sentence: "(AP) X.", "AP: X.", or a label
         # that no sentence would open with ("Yonhap (via a daily) X.")

@@ -726,17 +726,19 @@ _CONNECTIVE = re.compile(
 
 # "these claims", "such incidents", "that number" early in a sentence: a thing named in a
 # line before it. "That" is also a conjunction and a relative pronoun ("said that prices
-# rose", "a company that owns"), so it counts only before a noun that stands for
-# something already told; "this week" and the like point at the calendar, not back.
+# rose", "a company that owns"), so it counts only before a singular noun that stands for
+# something already told ("said that students would" is a conjunction); "this week" and
+# the like point at the calendar, not back.
 _DEMONSTRATIVE = re.compile(
     r"\b(?:(?:this|these|those|such)\s+(?!(?:week|weekend|year|month|morning|afternoon"
-    r"|evening|night|spring|summer|fall|autumn|winter|season|time|days?|is|was|are|were"
+    r"|evening|night|spring|summer|fall|autumn|winter|season|time|days?|quarter|term|past"
+    r"|is|was|are|were"
     r"|has|had|have|will|would|could|can|may|might|should|must|the|a|an|and|or|as|of"
     r"|to|in|on|at|for|with|by|from|that|who|which)\b)[a-z]"
     r"|that\s+(?:number|figure|total|amount|count|peak|rate|level|share|decision|move|plan"
     r"|deal|claim|case|incident|issue|report|statement|change|event|attack|effort|sum"
     r"|practice|policy|law|bill|idea|approach|man|woman|person|boy|girl|child|student"
-    r"|company|group|city|country)s?\b)"
+    r"|company|group|city|country)\b)"
 )
 _DEMONSTRATIVE_WORDS = 10  # how far into a sentence a demonstrative still points back
 

@@ -383,6 +383,27 @@ def test_strip_outlet_attribution() -> None:
     # nor is a label dropped when the rest of its clause would open the sentence
     clause = "AP reported on Tuesday, citing two officials, that the ferries were late."
     assert strip_outlet_attribution(clause, outlets) == clause
+    # ... which "that" ends, and "according to X," is a whole clause (a review's cases)
+    for text in (
+        "AP reported that at least 12 people died in the floods.",
+        "According to AP, at least 12 people died in the floods.",
+    ):
+        assert strip_outlet_attribution(text, outlets) == "At least 12 people died in the floods."
+    # a dateline's label, or the name inside another phrase, is no mention as a source
+    assert (
+        strip_outlet_attribution(
+            "Yonhap reported that Kim vowed to deepen the ties.",
+            ["Yonhap"],
+            ["SEOUL, Oct. 20 (Yonhap) -- Kim vowed to deepen the ties."],
+        )
+        == "Kim vowed to deepen the ties."
+    )
+    assert (
+        strip_outlet_attribution(
+            "Time reported that the magazine was sold.", ["Time"], ["It was the first time."]
+        )
+        == "The magazine was sold."
+    )
 
 
 @pytest.mark.parametrize(

@@ -805,3 +805,6 @@ def test_a_headline_cut_from_the_evidence_does_not_open_by_pointing_back() -> No
     assert _headline([said, lines[2]], []).startswith("Officials said that prices rose")
     claims = line(7, "So far, these claims have generally failed in the courts of the state.", 0.9)
     assert _headline([claims, lines[2]], []).startswith("Weeks of rain")
+    # "that" before a plural noun is the conjunction
+    pupils = line(8, "The ministry said that students would return to class on Monday.", 0.9)
+    assert _headline([pupils, lines[2]], []).startswith("The ministry said that students")
