@@ -707,11 +707,14 @@ class StoryService:
                     )
                     if u
                 )
-        where = [
-            i
-            for i, a in enumerate(articles)
-            if a.id not in stored_ids and not (a.url and a.url in stored_urls)
-        ]
+        where = []
+        seen_urls: set[str] = set()
+        for i, a in enumerate(articles):
+            if a.id in stored_ids or (a.url and a.url in stored_urls | seen_urls):
+                continue  # stored, or a later copy by url that ``ingest`` passes over too
+            if a.url:
+                seen_urls.add(a.url)
+            where.append(i)
         new = [articles[i] for i in where]
         try:
             return self.pipeline.clean_set(new), where

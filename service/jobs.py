@@ -40,7 +40,7 @@ from service.schemas import ArticleIn, BriefOut, IngestOut, JobIn, JobOut, Progr
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
 from summarizer.errors import StoryBriefError
-from summarizer.pipeline import PreparedArticle
+from summarizer.pipeline import CleanedSet, PreparedArticle
 from summarizer.types import Article, Length
 
 T = TypeVar("T")
@@ -65,13 +65,46 @@ _RUN_NOTES = ("interrupted by ", "the database failed")
 SHUTDOWN_NOTE = "interrupted by a shutdown, resumes at start"
 
 
+# notes on how a job ran as an older build wrote them, with "; " inside one note
+_OLD_RUN_NOTES = (
+    ("interrupted by a shutdown; resumes at start", "interrupted by a shutdown, resumes at start"),
+    ("interrupted by a shutdown; resumed", "interrupted by a shutdown, resumed"),
+    (" stories; resumed (attempt", " stories, resumed (attempt"),
+    ("); tried again shortly", "), tried again shortly"),
+)
+
+
+def _modern(note: str) -> str:
+    for old, new in _OLD_RUN_NOTES:
+        note = note.replace(old, new)
+    return note
+
+
 def run_note(note: str | None, new: str) -> str:
     """``note`` with its part on how the job ran replaced by ``new``."""
-    kept = [p for p in (note or "").split("; ") if p and not p.startswith(_RUN_NOTES)]
+    parts = _modern(note or "").split("; ")
+    kept = [p for p in parts if p and not p.startswith(_RUN_NOTES)]
     return "; ".join([*kept, new])
 
 
-EMBED_PART = 32  # a job's articles embedded per task of the ingest lane (~1-2 s of work)
+# a job's sentences embedded per task of a lane (~1-2 s of work); an article is not split
+EMBED_PART = 512
+
+
+def pieces(cleaned: CleanedSet, size: int) -> list[CleanedSet]:
+    """``cleaned`` cut into runs of whole articles of about ``size`` sentences each (an
+    article longer than that is a piece of its own)."""
+    out: list[CleanedSet] = []
+    start = count = 0
+    for i, (_, sentences) in enumerate(cleaned.cleaned):
+        if count and count + len(sentences) > size:
+            out.append(cleaned.part(start, i))
+            start, count = i, 0
+        count += len(sentences)
+    if start < len(cleaned):
+        out.append(cleaned.part(start, len(cleaned)))
+    return out
+
 
 RETRY_FIRST_S = 5.0  # a job hit by a database fault is tried again after this long,
 RETRY_MAX_S = 60.0  # doubling up to this
@@ -171,6 +204,7 @@ class JobRunner:
         self._recover_faults = 0
         # jobs whose last run hit a database fault that could not be written down
         self._uncounted: set[str] = set()
+        self._known: set[str] = set()  # jobs this process has queued
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -184,14 +218,19 @@ class JobRunner:
     def _try_recover(self) -> None:
         try:
             self.recover()
-        except (OperationalError, DatabaseGone) as exc:
+        except Exception as exc:  # a database fault, or worse: the runner goes on
             delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2**self._recover_faults)
             self._recover_faults += 1
             self._recover_at = time.monotonic() + delay
+            reason = (
+                database_fault(exc)
+                if isinstance(exc, OperationalError | DatabaseGone)
+                else f"{type(exc).__name__}: {exc}"
+            )
             log.warning(
                 "stored jobs could not be resumed: the database failed (%s); trying again in "
                 "%.0f s",
-                database_fault(exc),
+                reason,
                 delay,
             )
         else:
@@ -203,7 +242,9 @@ class JobRunner:
         self._thread.join(timeout)
 
     def recover(self) -> list[str]:
-        """Requeue queued jobs; resume or fail the ones a restart interrupted."""
+        """Requeue queued jobs; resume or fail the ones a restart interrupted. Jobs this
+        process has queued already (made since it started, or requeued by an earlier
+        call) are left to it: a recovery tried again must not take them for interrupted."""
         requeued: list[str] = []
         with self.store.session() as s:
             rows = s.scalars(
@@ -212,6 +253,8 @@ class JobRunner:
                 .order_by(JobRow.created_at)
             ).all()
             for row in rows:
+                if row.id in self._known or row.id in self._uncounted:
+                    continue
                 if row.status == "running":
                     if row.attempts >= self.settings.job_max_attempts:
                         row.status = "failed"
@@ -233,6 +276,7 @@ class JobRunner:
                     log.warning("job %s: %s", row.id, note)
                 requeued.append(row.id)
         for job_id in requeued:
+            self._known.add(job_id)
             self._queue.put(job_id)
         return requeued
 
@@ -263,6 +307,7 @@ class JobRunner:
                 updated_at=now,
             )
             s.add(row)
+        self._known.add(job_id)
         self._queue.put(job_id)
         return job_public(row)
 
@@ -343,16 +388,17 @@ class JobRunner:
             # already (it stayed "running"): this run does not count again
             if not (job_id in self._uncounted and row.status == "running"):
                 row.attempts += 1
-            self._uncounted.discard(job_id)
             row.status = "running"
             attempt = row.attempts
-            if SHUTDOWN_NOTE in (row.note or "").split("; "):
+            if SHUTDOWN_NOTE in _modern(row.note or "").split("; "):
                 row.note = run_note(row.note, "interrupted by a shutdown, resumed")
             row.updated_at = utcnow()
             payload = list(row.payload)
             length: Length = row.length  # type: ignore[assignment]
             store = row.store
             results: list[dict[str, Any]] = list(row.results or [])
+        # once this run's count is committed: a failure of that write keeps the marker
+        self._uncounted.discard(job_id)
         try:
             # the articles as stored: validated when the job was made, under the rules then
             articles = [
@@ -512,7 +558,7 @@ class JobRunner:
 
     def _prepare(self, job_id: str, articles: list[Article]) -> dict[str, PreparedArticle]:
         """The job's new articles cleaned, split and embedded ahead of its ingest, each
-        ``EMBED_PART`` articles a task of the ingest lane of its own: a job of thousands of
+        piece of about ``EMBED_PART`` sentences a task of the ingest lane: a job of thousands of
         articles had held the lane for minutes in one task, and every request that came
         meanwhile timed out. Its tasks stay out of the lane's mean task time, which sizes
         the queue for requests."""
@@ -524,8 +570,7 @@ class JobRunner:
             )
         )
         ready: dict[str, PreparedArticle] = {}
-        for k in range(0, len(cleaned), EMBED_PART):
-            part = cleaned.part(k, k + EMBED_PART)
+        for part in pieces(cleaned, EMBED_PART):
             task = partial(svc.embed_part, part)
             got: dict[str, PreparedArticle] = self._result(
                 partial(svc.ingest_lane.submit, task, bounded=False, measure=False)
@@ -587,17 +632,17 @@ class JobRunner:
                 measure=False,
             )
         )
-        pieces: list[PreparedArticle] = []
-        for k in range(0, len(cleaned), EMBED_PART):
-            task = partial(svc.pipeline.embed_cleaned, cleaned.part(k, k + EMBED_PART))
+        embedded: list[PreparedArticle] = []
+        for part in pieces(cleaned, EMBED_PART):
+            task = partial(svc.pipeline.embed_cleaned, part)
             got: list[PreparedArticle] = self._result(
                 partial(svc.brief_lane.submit, task, bounded=False, measure=False)
             )
-            pieces.extend(got)
+            embedded.extend(got)
         stories, prepared = self._result(
             partial(
                 svc.brief_lane.submit,
-                partial(svc.group_stateless, articles, pieces),
+                partial(svc.group_stateless, articles, embedded),
                 bounded=False,
                 measure=False,
             )

@@ -644,7 +644,7 @@ def test_job_ingests_and_briefs_with_progress(make_client: Callable[..., TestCli
 def test_a_job_prepares_its_articles_in_pieces_that_leave_the_lane_to_requests(
     make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A job's articles are embedded a few at a time, each piece a task of the ingest lane
+    """A job's articles are embedded some sentences at a time, each piece a task of the ingest lane
     (requests queue between them), and its ingest then only stores them; the job's tasks
     stay out of the mean task time that sizes the queue for requests."""
     import service.jobs as jobs
@@ -674,12 +674,27 @@ def test_a_job_prepares_its_articles_in_pieces_that_leave_the_lane_to_requests(
     job = c.post("/v1/jobs", json={"articles": payload, "length": "short"}).json()
     done = wait_job(c, job["id"])
     assert done["status"] == "done" and done["progress"] == {"done": 2, "total": 2}
-    assert parts == [[a["id"] for a in payload[k : k + 2]] for k in range(0, len(payload), 2)]
+    # every seed article has more than 2 sentences: each is a piece of its own
+    assert parts == [[a["id"]] for a in payload]
     assert prepared_in_ingest == [0]  # everything came prepared
     assert service.ingest_lane.mean_task_s == mean
     # the same stories as one request storing the same articles gives
     stories = c.get("/v1/stories").json()["data"]
     assert sorted(st["article_count"] for st in stories) == [1, 4]
+
+
+def test_a_job_is_cut_into_pieces_of_whole_articles_by_sentences() -> None:
+    from service.jobs import pieces
+    from summarizer.pipeline import CleanedSet
+    from summarizer.types import Article
+
+    def cleaned(*counts: int) -> CleanedSet:
+        arts = tuple(Article(id=f"a{i}", outlet="O", text="x") for i in range(len(counts)))
+        return CleanedSet(arts, tuple((None, [None] * n) for n in counts))  # type: ignore[misc]
+
+    sizes = [[a.id for a in p.articles] for p in pieces(cleaned(3, 4, 2, 9, 1), 6)]
+    assert sizes == [["a0"], ["a1", "a2"], ["a3"], ["a4"]]
+    assert pieces(cleaned(), 6) == []
 
 
 def test_stateless_job_stores_no_articles(make_client: Callable[..., TestClient]) -> None:
@@ -756,15 +771,19 @@ def test_interrupted_jobs_resume_or_fail_after_a_restart(
     assert resumed["progress"] == {"done": 2, "total": 2}
 
 
+@pytest.mark.parametrize("fault", ["disk is full", "database disk image is malformed"])
 def test_a_restart_the_database_cannot_write_to_still_starts_and_resumes_the_job_later(
-    tmp_path: Path, make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    make_client: Callable[..., TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
 ) -> None:
     """Putting an interrupted job back in the queue is a write: a full or locked database
     at start does not keep the service from starting, and the runner tries again. A note
     the job had (a deleted article) stays beside the restart's."""
     import sqlite3
 
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     import service.jobs as jobs
 
@@ -783,7 +802,9 @@ def test_a_restart_the_database_cannot_write_to_still_starts_and_resumes_the_job
     def full_once(self: jobs.JobRunner) -> list[str]:
         calls.append(1)
         if len(calls) == 1:
-            raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError("disk is full"))
+            if fault == "disk is full":
+                raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError(fault))
+            raise DatabaseError("UPDATE ...", {}, sqlite3.DatabaseError(fault))
         return real(self)
 
     monkeypatch.setattr(jobs.JobRunner, "recover", full_once)
@@ -808,6 +829,23 @@ def test_a_job_note_keeps_what_happened_to_its_articles_and_the_last_word_on_its
     # the next word on the run replaces the last one; the deletion stays
     again = run_note(stopped, "the database failed (disk is full), tried again shortly")
     assert again == f"{deleted}; the database failed (disk is full), tried again shortly"
+    # notes as an older build wrote them, with "; " inside one note, are replaced whole
+    assert run_note("interrupted by a shutdown; resumes at start", "x") == "x"
+    old = f"{deleted}; interrupted by a restart at 0/2 stories; resumed (attempt 2)"
+    assert run_note(old, "x") == f"{deleted}; x"
+
+
+def test_a_recovery_tried_again_leaves_the_jobs_this_process_queued(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A job made since the start, or one whose database fault could not be written down
+    (its row still says running), is not taken for one a restart interrupted."""
+    c = make_client()
+    runner = c.app.state.jobs  # type: ignore[attr-defined]
+    job = c.post("/v1/jobs", json={"articles": seed_payload(), "length": "short"}).json()
+    assert job["id"] not in runner.recover()
+    done = wait_job(c, job["id"])
+    assert done["status"] == "done" and done["attempts"] == 1 and done["note"] is None
 
 
 def test_an_unstored_job_from_before_tmp_ids_resumes_without_repeats(

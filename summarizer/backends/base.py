@@ -90,9 +90,10 @@ class Generator(ABC):
         """Release the model; a later call loads it again."""
 
     def cancel(self) -> None:
-        """Stop a generation under way, soon, with ``GenerationCancelled`` (a service that
-        is stopping does not wait for a long brief); later calls generate as before once
-        ``close`` has run. A backend that cannot stop one lets it finish."""
+        """Stop a generation under way, soon, and every later one, with
+        ``GenerationCancelled`` (a service that is stopping does not wait for a long brief,
+        nor start one in a task that reaches the model after the stop). It is for good: a
+        cancelled generator is done with. A backend that cannot stop one lets it finish."""
         return None  # this one cannot
 
     def __enter__(self) -> Generator:

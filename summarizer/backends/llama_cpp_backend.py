@@ -132,7 +132,7 @@ class LlamaCppGenerator(Generator):
         self._seed = seed
         self.prompt_lookup = prompt_lookup
         self._lock = threading.RLock()
-        self._cancel = threading.Event()  # set by ``cancel``, cleared by ``close``
+        self._cancel = threading.Event()  # set by ``cancel``, for good
         self._llm: Llama | None = None
         self._formatter: Any = None
         self.load_s: float | None = None
@@ -177,13 +177,11 @@ class LlamaCppGenerator(Generator):
             return llm
 
     def close(self) -> None:
-        self._cancel.set()  # a generation under way stops at its next token
         with self._lock:
             if self._llm is not None:
                 self._llm.close()
             self._llm = None
             self._formatter = None
-            self._cancel.clear()
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -270,6 +268,8 @@ class LlamaCppGenerator(Generator):
         from llama_cpp import StoppingCriteriaList
 
         cfg = config or GenerationConfig()
+        if self._cancel.is_set():  # a task that reaches the model after the stop
+            raise GenerationCancelled(f"{self.name}: stopped (the service is stopping)")
         llm = self._load()
         with self._lock:
             tokens, template_stop, template_criteria = self._encode(llm, prompt)
