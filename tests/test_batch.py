@@ -786,15 +786,21 @@ def test_extractive_only_setting_means_no_generator(
     assert asked == [False, True, True]
 
 
-def test_an_empty_brief_is_reported_and_exits_1(pipe: CountingPipeline, tmp_path: Path) -> None:
-    from summarizer.pipeline import NOTHING_SERVABLE
-
+def _first_person_column(tmp_path: Path) -> Path:
+    """A one-article set written in the first person: nothing in it is servable."""
     text = (
         "I went to the harbour market on Saturday morning with my neighbours.\n"
         "We talked for an hour about the new ferry timetable and the fares.\n"
     )
     src = tmp_path / "column.jsonl"
     src.write_text(json.dumps({"id": "col", "outlet": "Gazette", "text": text}) + "\n")
+    return src
+
+
+def test_an_empty_brief_is_reported_and_exits_1(pipe: CountingPipeline, tmp_path: Path) -> None:
+    from summarizer.pipeline import NOTHING_SERVABLE
+
+    src = _first_person_column(tmp_path)
     out = tmp_path / "briefs.jsonl"
     code, err = run([str(src), "--out", str(out)])
     assert code == 1
@@ -943,12 +949,7 @@ def test_an_empty_brief_kept_from_an_earlier_run_still_exits_1(
     """A resumed run exited 0 while OUT still held the empty brief of a run before."""
     from summarizer.pipeline import NOTHING_SERVABLE
 
-    text = (
-        "I went to the harbour market on Saturday morning with my neighbours.\n"
-        "We talked for an hour about the new ferry timetable and the fares.\n"
-    )
-    src = tmp_path / "column.jsonl"
-    src.write_text(json.dumps({"id": "col", "outlet": "Gazette", "text": text}) + "\n")
+    src = _first_person_column(tmp_path)
     out = tmp_path / "briefs.jsonl"
     assert run([str(src), "--out", str(out)])[0] == 1
     code, err = run([str(src), "--out", str(out)])
