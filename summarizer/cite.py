@@ -633,7 +633,31 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
         return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
     if wrong_role(headline, texts) is not None:
         return False  # "Prime Minister Vos Resigns" over "Health Minister Clara Vos"
+    if _claim_as_fact(headline, [s.text for s in served if s.supported]):
+        return False  # "Vos Offers Resignation" over "..., citing two unnamed sources"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
+
+
+def _claim_as_fact(headline: str, sentences: Sequence[str]) -> bool:
+    """Whether the headline states, in no words of attribution, what every served sentence
+    that says it (holds half its content words or more, and negates nothing) gives to a
+    speaker it does not name ("Health Minister Clara Vos Offers Resignation" over "The
+    Daily Sentinel reported, citing two unnamed government sources, that ...", where the
+    brief's other such lines are her denials)."""
+    if _ATTRIBUTES.search(headline):
+        return False
+    mine = text_facts(headline).content
+    if not mine:
+        return False
+    prefixes = {w[:5] for w in mine if len(w) >= 5}
+
+    def share(text: str) -> int:
+        theirs = text_facts(text).content
+        return len(mine & theirs) + len({w for w in theirs - mine if w[:5] in prefixes})
+
+    # a sentence that denies it ("I have not offered my resignation") does not say it
+    saying = [t for t in sentences if 2 * share(t) >= len(mine) and not text_facts(t).negations]
+    return bool(saying) and all(_FRAMED.search(t) for t in saying)
 
 
 # verbs that make a claim certain, or settle who is right, with the words of their family
@@ -1921,6 +1945,7 @@ _FRAMED = re.compile(
     r"|\b(?:sources?|people|persons?|officials?)\s+(?:familiar|close\s+to|with\s+knowledge)\b"
     r"|\bon\s+condition\s+of\s+anonymity\b"
     r"|\b(?:unnamed|anonymous)\s+(?:\w+\s+)?(?:sources?|officials?|persons?|people)\b"
+    r"|\b(?:a|an|one|another)\s+(?:\w+\s+)?(?:newspaper|report)s?\b"
     r"|\breportedly\b"
 )
 # what attributes in a draft: any of those, or another verb that names a source's act

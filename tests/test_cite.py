@@ -1568,8 +1568,9 @@ def test_a_sentence_or_headline_that_gives_a_person_another_office_is_refused() 
             supported=True,
         )
     ]
-    assert headline_grounded("Health Minister Vos Offers Resignation", served)
-    assert not headline_grounded("Prime Minister Vos Offers Resignation", served)
+    # (the line gives the offer to unnamed sources: a headline says so too)
+    assert headline_grounded("Health Minister Vos Offers Resignation, Sources Say", served)
+    assert not headline_grounded("Prime Minister Vos Offers Resignation, Sources Say", served)
 
 
 def test_a_claim_every_cited_line_gives_to_a_speaker_is_not_served_as_fact() -> None:
@@ -1643,3 +1644,26 @@ def test_a_statement_given_to_another_body_of_the_same_kind_is_refused() -> None
         "The prime minister's office said it had opened no inquiry.",
         ["No criminal investigation into the contract has been opened."],
     )
+
+
+def test_a_headline_does_not_state_as_fact_a_claim_the_brief_gives_to_unnamed_sources() -> None:
+    """From a review's story set: the brief kept "The Daily Sentinel reported, citing two
+    unnamed government sources, that ..." and served her denials, and the headline said
+    "Health Minister Clara Vos Offers Resignation Over Vaccine Contract"."""
+    from summarizer.cite import headline_grounded
+    from summarizer.types import BriefSentence
+
+    lines = [
+        "The Daily Sentinel reported on Tuesday, citing two unnamed government sources, that "
+        "Health Minister Clara Vos had offered to step down over the vaccine contract.",
+        "Health Minister Clara Vos denied on Wednesday that she intended to resign over the "
+        "vaccine contract, after a newspaper reported that she had offered her resignation.",
+        '"I have not offered my resignation," Vos told reporters outside parliament.',
+    ]
+    served = [BriefSentence(text=t, support=1.0, citations=[], supported=True) for t in lines]
+    assert not headline_grounded(
+        "Health Minister Clara Vos Offers Resignation Over Vaccine Contract", served
+    )
+    # with its attribution, or as the denial, it is the brief's
+    assert headline_grounded("Health Minister Vos Denies Offering Resignation", served)
+    assert headline_grounded("Vos Offered to Step Down, Sources Say", served)
