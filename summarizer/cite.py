@@ -635,6 +635,12 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
         return False  # "Prime Minister Vos Resigns" over "Health Minister Clara Vos"
     if _claim_as_fact(headline, [s.text for s in served if s.supported]):
         return False  # "Vos Offers Resignation" over "..., citing two unnamed sources"
+    if reversed_actors(headline, texts):
+        return False  # "Kestrel Mining Accuses Union" over "The union ... accused the company"
+    if plan_as_fact(headline, texts):
+        return False  # "Plant Closes" over "it would close its Portwell plant"
+    if wrong_casualty(headline, texts):
+        return False  # "Blast Kills 23" over "12 were killed and 23 injured"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
 
 
@@ -687,6 +693,266 @@ def _overcertain(headline: str, texts: Sequence[str]) -> bool:
         if any(w.startswith(verb) for w in words) and not any(f in said for f in family):
             return True
     return False
+
+
+# ---------------------------------------------------------------- headline verbs
+
+_CLAUSE_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[,.;:!?()\[\]\"“”—–]")
+
+
+def _clause_words(text: str) -> list[str]:
+    """Lower-case words of ``text`` with possessives removed, and its punctuation marks as
+    tokens of their own (a phrase ends at one)."""
+    return [re.sub(r"['’]s$", "", w.lower()) for w in _CLAUSE_WORD.findall(text)]
+
+
+def _is_word(tok: str) -> bool:
+    return tok[0].isalnum()
+
+
+# actions with a doer and a done-to, as verb stems with the endings that keep them a verb
+# ("accus": accuse, accuses, accused, accusing; not "accusation")
+_ACTIONS = (
+    "accus", "blam", "attack", "criticis", "criticiz", "condemn", "prais", "thank", "warn",
+    "urg", "endors", "defeat", "replac", "arrest", "kill", "acquir", "hire", "fire", "sack",
+    "oust", "invad", "betray", "threaten", "fine", "punish", "reprimand", "rebuk", "slam",
+)  # fmt: skip
+_ACTION_FORMS = {"sue": "sue", "sues": "sue", "sued": "sue", "suing": "sue", "beat": "beat",
+                 "beats": "beat", "beating": "beat", "bought": "buy", "buys": "buy",
+                 "sold": "sell", "sells": "sell"}  # fmt: skip
+_VERB_ENDINGS = ("", "e", "s", "es", "ed", "d", "ing", "ning", "ned", "ped", "ping")
+_BEFORE_VERB = frozenset(
+    "also again has have had previously repeatedly publicly formally openly then now "
+    "already earlier later once first".split()
+)
+_PHRASE_PREPOSITIONS = frozenset(
+    "at of in on from for with near over under into across after before during".split()
+)
+_DETERMINER_WORDS = frozenset("the a an its his her their our this that these those".split())
+
+
+def _action(tok: str) -> str | None:
+    if tok in _ACTION_FORMS:
+        return _ACTION_FORMS[tok]
+    for stem in _ACTIONS:
+        if tok.startswith(stem) and tok[len(stem) :] in _VERB_ENDINGS:
+            return stem
+    return None
+
+
+def _phrase_before(words: Sequence[str], i: int) -> set[str]:
+    """The noun phrase that does the action of the verb at ``i``: the words right before
+    it, past adverbs and auxiliaries, and past a prepositional phrase that only places it
+    ("The miners' union at Kestrel Mining's site accused ...": the union; "Kestrel Mining
+    on Monday rejected ...": Kestrel Mining)."""
+    j = i - 1
+    while j >= 0 and (words[j] in _BEFORE_VERB or words[j].endswith("ly")):
+        j -= 1
+    while True:
+        phrase: list[str] = []
+        while j >= 0 and _is_word(words[j]) and words[j] not in _STOP:
+            phrase.append(words[j])
+            j -= 1
+        if phrase and j >= 0 and words[j] in _PHRASE_PREPOSITIONS:
+            j -= 1
+            continue
+        return set(phrase)
+
+
+def _phrase_after(words: Sequence[str], i: int) -> set[str]:
+    """The noun phrase right after position ``i``, past its determiner."""
+    j = i + 1
+    while j < len(words) and words[j] in _DETERMINER_WORDS:
+        j += 1
+    phrase: set[str] = set()
+    while j < len(words) and _is_word(words[j]) and words[j] not in _STOP:
+        phrase.add(words[j])
+        j += 1
+    return phrase
+
+
+def _actions(text: str) -> list[tuple[str, set[str], set[str]]]:
+    """(action, who does it, to whom) for each action verb of ``text`` whose sides are
+    noun phrases ("The union accused the company": accus, {union}, {company}); a passive
+    ("was accused by the union", "Kestrel Accused by Union") takes its doer after "by"."""
+    words = _clause_words(text)
+    out: list[tuple[str, set[str], set[str]]] = []
+    for i, w in enumerate(words):
+        verb = _action(w)
+        if verb is None:
+            continue
+        j = i - 1
+        participle = w.endswith("ed") or w in ("sued", "bought", "sold", "beaten")
+        aux = j >= 0 and words[j] in _PASSIVE_AUX
+        passive = aux and participle
+        if passive or (participle and i + 1 < len(words) and words[i + 1] == "by"):
+            k = next((k for k in range(i + 1, min(i + 4, len(words))) if words[k] == "by"), None)
+            doer = _phrase_after(words, k) if k is not None else set()
+            done_to = _phrase_before(words, j if passive else i)
+        else:  # "A North Carolina couple is suing the producers": the couple sues
+            doer, done_to = _phrase_before(words, j if aux else i), _phrase_after(words, i)
+        if doer or done_to:
+            out.append((verb, doer, done_to))
+    return out
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    return any(x == y or _stem(x) == _stem(y) for x in a for y in b)
+
+
+def reversed_actors(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline swaps who did what to whom: "Kestrel Mining Accuses Union of
+    Dumping Tailings" where the texts say "The miners' union ... accused the company". It
+    does when a text with the headline's action has its done-to as the doer, and no text
+    with that action agrees with the headline on either side."""
+    theirs = [a for t in texts for a in _actions(t)]
+    for verb, doer, done_to in _actions(headline):
+        if not doer or not done_to:
+            continue
+        same = [(d, t) for v, d, t in theirs if v == verb]
+        if any(_overlap(doer, d) or _overlap(done_to, t) for d, t in same):
+            continue
+        if any(_overlap(done_to, d) or _overlap(doer, t) for d, t in same):
+            return True
+    return False
+
+
+# what puts an action in the future, or makes it only possible: "would close", "plans to
+# close", "is set to close"
+_PLAN_MODALS = frozenset("will would shall could may might".split())
+_PLAN_BEFORE_TO = frozenset(
+    """plan plans planned planning set due expected expects intend intends intended aim aims
+    aimed going want wants wanted hope hopes hoped propose proposes proposed scheduled poised
+    likely threaten threatens threatened is are was were""".split()
+)
+_IRREGULAR_PAST = {
+    "rise": "rose", "fall": "fell", "win": "won", "lose": "lost", "hit": "hit", "cut": "cut",
+    "shut": "shut", "quit": "quit", "set": "set", "buy": "bought", "sell": "sold",
+    "leave": "left", "meet": "met", "take": "took", "give": "gave", "strike": "struck",
+    "sink": "sank", "fly": "flew", "begin": "began", "run": "ran", "grow": "grew",
+    "hold": "held", "seek": "sought", "make": "made", "pay": "paid", "say": "said",
+    "tell": "told", "find": "found", "keep": "kept", "bring": "brought", "build": "built",
+    "spend": "spent", "send": "sent", "lead": "led", "beat": "beat", "shoot": "shot",
+    "freeze": "froze", "steal": "stole", "break": "broke", "choose": "chose", "drive": "drove",
+    "fight": "fought", "speak": "spoke", "withdraw": "withdrew", "overtake": "overtook",
+    "undergo": "underwent", "go": "went", "come": "came", "become": "became", "eat": "ate",
+    "sweep": "swept", "shake": "shook", "split": "split", "spread": "spread", "draw": "drew",
+    "throw": "threw", "swear": "swore", "forbid": "forbade", "bid": "bid", "put": "put",
+}  # fmt: skip
+
+
+def _bases(word: str) -> list[str]:
+    """The base forms a third-person verb may have: "closes" -> close, "pushes" -> push,
+    "carries" -> carry."""
+    out = [word[:-1]]
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    return out
+
+
+def _planned(words: Sequence[str], k: int) -> bool:
+    """Whether the verb at ``k`` is only planned or possible: "would close", "plans to
+    close", "will be closed", "could soon close"."""
+    j = k - 1
+    if j >= 0 and words[j] in ("soon", "eventually", "also", "not", "then"):
+        j -= 1
+    if j >= 0 and words[j] == "be":
+        j -= 1
+    if j < 0:
+        return False
+    if words[j] in _PLAN_MODALS:
+        return True
+    return words[j] == "to" and j >= 1 and words[j - 1] in _PLAN_BEFORE_TO
+
+
+def plan_as_fact(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline states as done an action the texts only plan or hedge:
+    "Portwell Packaging Plant Closes" where the company "would close its Portwell plant
+    by the end of the year". A headline verb in the present ("Closes") fails when the texts
+    have it only after "will", "would", "could", "plans to", "is set to" and the like, and
+    never in a form that states it ("closes", "closed", "shut")."""
+    mine = _clause_words(headline)
+    said = [_clause_words(t) for t in texts]
+    for w in mine:
+        if len(w) < 4 or not w.endswith("s") or w.endswith(("ss", "us", "is")) or w in _STOP:
+            continue
+        for base in _bases(w):
+            stated = {w, base + "d" if base.endswith("e") else base + "ed"}
+            if base in _IRREGULAR_PAST:
+                stated.add(_IRREGULAR_PAST[base])
+            plan = fact = 0
+            for words in said:
+                for k, t in enumerate(words):
+                    if t == base and _planned(words, k):
+                        plan += 1
+                    elif t in stated:
+                        fact += 1 if not _planned(words, k) else 0
+                        plan += 1 if _planned(words, k) else 0
+            if plan and not fact:
+                return True
+    return False
+
+
+# what a count of people can be: "kills 23" is not "23 were injured"
+_CASUALTIES = (
+    ("dead", ("kill", "dead", "death", "die", "died", "dies", "dying", "fatal", "perish",
+              "toll", "bodies", "drown", "lives")),
+    ("hurt", ("injur", "hurt", "wound")),
+    ("missing", ("missing",)),
+    ("held", ("arrest", "detain", "held", "hostage")),
+    ("rescued", ("rescu", "saved", "evacuat")),
+)  # fmt: skip
+_CASUALTY_REACH = 4
+
+
+def _casualty(word: str) -> str | None:
+    for kind, stems in _CASUALTIES:
+        if any(word.startswith(s) for s in stems):
+            return kind
+    return None
+
+
+def _casualty_counts(text: str) -> list[tuple[str, str]]:
+    """(number, what happened to those it counts) for each count of ``text`` with a word of
+    death, injury, missing, arrest or rescue within four words on either side, the nearest
+    one (after it on a tie), reading neither across punctuation nor past another number."""
+    words = _clause_words(text)
+    out: list[tuple[str, str]] = []
+    for i, w in enumerate(words):
+        value = _norm_number(w) if w[0].isdigit() else _CARDINALS.get(w)
+        if value is None or value in ("1", "2"):
+            continue
+        best: tuple[int, int, str] | None = None
+        for step in (1, -1):
+            for dist in range(1, _CASUALTY_REACH + 1):
+                k = i + step * dist
+                if k < 0 or k >= len(words) or not _is_word(words[k]):
+                    break
+                if words[k][0].isdigit() or words[k] in _CARDINALS:
+                    break
+                kind = _casualty(words[k])
+                if kind is not None:
+                    rank = (dist, 0 if step == 1 else 1, kind)
+                    if best is None or rank < best:
+                        best = rank
+                    break
+        if best is not None:
+            out.append((value, best[2]))
+    return out
+
+
+def wrong_casualty(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline gives a count of people another fate than the texts give it:
+    "Blast Kills 23" where "12 were killed and 23 injured"."""
+    theirs: dict[str, set[str]] = {}
+    for text in texts:
+        for value, kind in _casualty_counts(text):
+            theirs.setdefault(value, set()).add(kind)
+    return any(
+        value in theirs and kind not in theirs[value] for value, kind in _casualty_counts(headline)
+    )
 
 
 # ---------------------------------------------------------------- hard checks
@@ -2038,6 +2304,7 @@ _ROLE_HEAD_WORDS = frozenset(_ROLE_HEADS.split("|"))
 _RANKS = frozenset("deputy vice acting former interim assistant associate".split())
 _ROLE_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|[,.;:!?()\"“”]")
 _NAME_WORDS = 3  # a name is at most this many capitalised words
+_SAYING_BEFORE_NAME = frozenset("said says told added according".split())
 
 
 def _roles(text: str, *, loose: bool = False) -> list[tuple[tuple[str, ...], str, frozenset[str]]]:
@@ -2077,11 +2344,17 @@ def _roles(text: str, *, loose: bool = False) -> list[tuple[tuple[str, ...], str
                 out.append((tuple(name), head, frozenset(kinds)))
                 continue
         k = j - 1 if j >= 0 and low[j] == "the" else j
-        if k >= 1 and toks[k] == ",":  # "Clara Vos, the health minister": a full name
+        if k >= 1 and toks[k] == ",":  # "Clara Vos, the health minister", "Vos, the ..."
             start = k
             while start > 0 and k - start < _NAME_WORDS and is_name(start - 1):
                 start -= 1
-            if k - start >= 2:
+            # one word may be a place or a day ("In Kyiv, the mayor"): it stands alone
+            # only where a clause opens with it ("Vos, the prime minister", "..., said
+            # Vos, the ..."); and only a family name the evidence gives an office is judged
+            lone = k - start == 1 and (
+                start == 0 or toks[start - 1] in ',.;:("“' or low[start - 1] in _SAYING_BEFORE_NAME
+            )
+            if k - start >= 2 or lone:
                 out.append((tuple(low[start:k]), head, frozenset(kinds)))
     return out
 

@@ -1667,3 +1667,120 @@ def test_a_headline_does_not_state_as_fact_a_claim_the_brief_gives_to_unnamed_so
     # with its attribution, or as the denial, it is the brief's
     assert headline_grounded("Health Minister Vos Denies Offering Resignation", served)
     assert headline_grounded("Vos Offered to Step Down, Sources Say", served)
+
+
+def _served(lines: list[str]) -> list[Any]:
+    from summarizer.types import BriefSentence
+
+    return [BriefSentence(text=t, support=1.0, citations=[], supported=True) for t in lines]
+
+
+def test_a_headline_that_swaps_who_did_what_to_whom_is_refused() -> None:
+    """From a review's story set: "Kestrel Mining Accuses Union of Dumping Tailings" over
+    "The miners' union at Kestrel Mining's ... site accused the company ..."; the doer is
+    a common noun, which the name-based reversal check did not read."""
+    from summarizer.cite import headline_grounded, reversed_actors
+
+    lines = [
+        "The miners' union at Kestrel Mining's Dunmore copper site accused the company on "
+        "Monday of secretly releasing untreated tailings into the Rona River.",
+        "Kestrel Mining on Monday rejected claims by the Northern Mineworkers Union that it "
+        "had dumped mine waste into the Rona River.",
+    ]
+    assert reversed_actors("Kestrel Mining Accuses Union of Dumping Tailings", lines)
+    assert not headline_grounded(
+        "Kestrel Mining Accuses Union of Dumping Tailings into Rona River", _served(lines)
+    )
+    # the right way round, the other side's answer, or a passive that keeps the roles
+    for headline in (
+        "Union Accuses Kestrel Mining of Dumping Tailings into Rona River",
+        "Kestrel Mining Rejects Union Claims of Dumping Tailings",
+        "Kestrel Mining Accused by Union of Dumping Tailings",
+    ):
+        assert not reversed_actors(headline, lines), headline
+    assert reversed_actors("Union Accused by Kestrel Mining of Dumping Tailings", lines)
+    # a progressive is not a passive: "A couple is suing the producers" (a dev brief)
+    suing = ["A North Carolina couple is suing the producers of the show."]
+    assert not reversed_actors("North Carolina Couple Sues TV Show Producers", suing)
+    assert reversed_actors("TV Show Producers Sue North Carolina Couple", suing)
+    # both sides accusing each other: either headline is the texts'
+    both = lines + ["Kestrel Mining accused the union of timing the claim to the pay talks."]
+    assert not reversed_actors("Kestrel Mining Accuses Union of Pressure Tactic", both)
+    # a doer the texts give only as a pronoun is not judged
+    assert not reversed_actors("Bekker Accuses Kestrel", ["He accused the company of lying."])
+
+
+def test_a_headline_that_states_a_plan_as_done_is_refused() -> None:
+    """From a review's story set: "Portwell Packaging Plant Closes, 900 Jobs at Risk"
+    where the company "would close its Portwell plant by the end of the year"."""
+    from summarizer.cite import headline_grounded, plan_as_fact
+
+    lines = [
+        "Kingsley Group, the packaging manufacturer, said on Wednesday it would close its "
+        "Portwell plant by the end of the year, putting 900 jobs at risk.",
+        "Ruth Kingsley has called on the government to step in after Kingsley Group "
+        "confirmed the closure of its factory in the town.",
+    ]
+    assert plan_as_fact("Portwell Packaging Plant Closes, 900 Jobs at Risk", lines)
+    assert not headline_grounded(
+        "Portwell Packaging Plant Closes, 900 Jobs at Risk", _served(lines)
+    )
+    assert not plan_as_fact("Kingsley Group to Close Portwell Plant, 900 Jobs at Risk", lines)
+    assert headline_grounded(
+        "Kingsley Group to Close Portwell Plant, 900 Jobs at Risk", _served(lines)
+    )
+    # other plans and hedges
+    for line in (
+        "The company plans to close the plant next year.",
+        "The plant is set to close in June.",
+        "The plant could close within months, the union warned.",
+        "The plant will be closed in June.",
+    ):
+        assert plan_as_fact("Company Closes Plant", [line]), line
+    # once any text states it, the present tense is a headline's ordinary past
+    for line in (
+        "The company closed the plant on Friday.",
+        "The plant closes on Friday, the company said.",
+        "The council voted to approve the budget.",  # a vote that settles it
+    ):
+        assert not plan_as_fact("Company Closes Plant", [line]), line
+        assert not plan_as_fact("Council Approves Budget", [line]), line
+    # irregular past forms state it too
+    rose = ["Inflation rose to 3 percent in May and is expected to rise further."]
+    assert not plan_as_fact("Inflation Rises to 3 Percent", rose)
+    assert plan_as_fact("Inflation Rises Further", ["Inflation is expected to rise further."])
+    # plural nouns the texts use are no verbs in the future
+    assert not plan_as_fact("Plant Closure Puts 900 Jobs at Risk", lines)
+
+
+def test_a_headline_that_gives_a_count_another_fate_is_refused() -> None:
+    """A review's case: "kills 23" where 23 were injured."""
+    from summarizer.cite import headline_grounded, wrong_casualty
+
+    lines = ["The blast killed 12 people and injured 23 others, police said."]
+    assert wrong_casualty("Factory Blast Kills 23", lines)
+    assert not headline_grounded("Factory Blast Kills 23", _served(lines))
+    for headline in (
+        "Factory Blast Kills 12, Injures 23",
+        "23 Injured, 12 Dead in Factory Blast",
+        "Factory Blast Kills 12",
+        "Police Say Factory Blast Was Deadly",
+    ):
+        assert not wrong_casualty(headline, lines), headline
+    assert wrong_casualty("12 Injured in Factory Blast", lines)
+    # a count the texts give with no fate is not judged; nor one they give two fates
+    assert not wrong_casualty("Blast Kills 23", ["The blast hit a plant with 23 workers."])
+    both = lines + ["The toll rose to 23 by Tuesday evening."]
+    assert not wrong_casualty("Factory Blast Kills 23", both)
+
+
+def test_a_one_word_name_before_its_office_is_judged() -> None:
+    """ "Vos, the prime minister, ..." where every line says "Health Minister Clara Vos";
+    a place or a day before a comma is no name ("In Kyiv, the president ...")."""
+    from summarizer.cite import wrong_role
+
+    evidence = ["Health Minister Clara Vos said she would not resign."]
+    assert wrong_role("Vos, the prime minister, said she would not resign.", evidence)
+    assert wrong_role("The deal was signed, said Vos, the prime minister.", evidence)
+    assert wrong_role("Vos, the health minister, said she would stay.", evidence) is None
+    assert wrong_role("In Kyiv, the president spoke.", ["In Kyiv, the mayor spoke."]) is None
