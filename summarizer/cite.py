@@ -943,6 +943,37 @@ def _casualty_counts(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_COUNT_WORD = r"(?:\d[\d,]*|" + "|".join(sorted(_CARDINALS, key=len, reverse=True)) + ")"
+# a toll that a later report raised: "The death toll ... rose to 15", "the number of dead
+# has climbed to at least 40"
+_TOLL_UPDATE = re.compile(
+    r"\b(?:toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|victims|casualties|fatalities)"
+    r"|dead|deaths|fatalities)\b[^.;!?]{0,80}?\b(?:rose|risen|rises|rising|climbed|climbs"
+    r"|climbing|jumped|increased|grew|grown)\b[^.;!?]{0,12}?\bto\s+(?:at\s+least\s+)?"
+    rf"({_COUNT_WORD})\b",
+    re.IGNORECASE,
+)
+
+
+def toll_updates(text: str) -> list[str]:
+    """The tolls ``text`` says a count rose to ("The death toll ... rose to 15": 15)."""
+    out = []
+    for m in _TOLL_UPDATE.finditer(text):
+        word = m.group(1).lower()
+        out.append(_norm_number(word) if word[0].isdigit() else _CARDINALS[word])
+    return out
+
+
+def stale_toll(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline gives a death toll that the texts say has since risen: "12
+    killed in ferry disaster" where "the death toll ... rose to 15". A toll the texts
+    raise to, any of them, is not stale (which update is the latest is not known)."""
+    raised = {v for t in texts for v in toll_updates(t)}
+    return bool(raised) and any(
+        kind == "dead" and value not in raised for value, kind in _casualty_counts(headline)
+    )
+
+
 def wrong_casualty(headline: str, texts: Sequence[str]) -> bool:
     """Whether the headline gives a count of people another fate than the texts give it:
     "Blast Kills 23" where "12 were killed and 23 injured"."""

@@ -25,6 +25,7 @@ from summarizer.cite import (
     first_person_at,
     headline_grounded,
     quoted_speech,
+    stale_toll,
     text_facts,
 )
 from summarizer.clean import find_repeated_lines, lines_outside
@@ -461,10 +462,14 @@ class Pipeline:
         if headline is not None and not headline_grounded(headline, cited):
             log.info("model headline says more than the served brief: %r", headline)
             headline = None
+        story_text = [s.text for p in parts for s in p.sentences]
+        if headline is not None and stale_toll(headline, story_text):
+            log.info("model headline gives a toll the story says has risen: %r", headline)
+            headline = None
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=headline or _headline(evidence, parts, material.reusable),
+            headline=headline or _headline(evidence, parts, material.reusable, story_text),
             sentences=cited,
             sources=sources,
             stats=BriefStats(
@@ -757,10 +762,13 @@ def _headline(
     evidence: Sequence[Evidence],
     parts: Sequence[PreparedArticle],
     reusable: Mapping[int, bool] | None = None,
+    story_text: Sequence[str] = (),
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
-    That of the top evidence's article, else any article's title; a cut-down evidence
+    That of the top evidence's article, else any article's title, passing over a title
+    whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
+    toll rose to 15") while another title is left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
     who speaks); else "Story from <outlet>".
@@ -770,9 +778,10 @@ def _headline(
     ordered = [
         by_id[m.article_id] for e in ranked for m in e.group.members if m.article_id in by_id
     ]
-    for article in [*ordered, *by_id.values()]:
-        if article.title and article.title.strip():
-            return clip_headline(article.title)
+    titled = [a for a in [*ordered, *by_id.values()] if a.title and a.title.strip()]
+    current = [a for a in titled if not stale_toll(a.title or "", story_text)]
+    for article in current or titled:
+        return clip_headline(article.title or "")
     if reusable is not None:
         ranked = [e for e in ranked if reusable.get(e.group.id, False)]
     # "However, people with ...", "She had ...": a line that leans on the one before it

@@ -15,8 +15,10 @@ serve as they stand).
 
 Selection is maximal marginal relevance (MMR) under a token budget, in two passes: first
 every article contributes its best group (so the evidence draws on every outlet, not only
-the first), then MMR fills the rest of the budget. Junk (fragments, questions, short
-quotes, link lines) is never selected unless nothing else is left.
+the first); then a line that says a death toll has risen takes a place (an updated figure,
+which MMR would count as a repeat of the first report's), and MMR fills the rest of the
+budget. Junk (fragments, questions, short quotes, link lines) is never selected unless
+nothing else is left.
 
 The evidence is numbered in *reading order*, not score order: round-robin over articles by
 the position of each group's representative (every article's first selected sentence, then
@@ -34,6 +36,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from summarizer.cite import toll_updates
 from summarizer.errors import InputError
 from summarizer.generate import evidence_line
 from summarizer.types import Evidence, SentenceGroup
@@ -203,6 +206,14 @@ def select_evidence(
             pick = max(options, key=lambda i: (mmr(i), -i))
             chosen.append(pick)
             spent += cost[pick]
+
+    # a line that says a toll has risen ("the death toll ... rose to 15") is the latest
+    # figure, not a repeat of the first one that MMR would count it as: it takes a place
+    updates = [i for i in candidates if toll_updates(groups[i].representative.text)]
+    for i in sorted(updates, key=lambda i: (-float(rel[i]), i)):
+        if len(chosen) < limit and fits(i):
+            chosen.append(i)
+            spent += cost[i]
 
     # pass 2: MMR over the rest while the budget lasts
     while len(chosen) < limit:

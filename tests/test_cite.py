@@ -1784,3 +1784,26 @@ def test_a_one_word_name_before_its_office_is_judged() -> None:
     assert wrong_role("The deal was signed, said Vos, the prime minister.", evidence)
     assert wrong_role("Vos, the health minister, said she would stay.", evidence) is None
     assert wrong_role("In Kyiv, the president spoke.", ["In Kyiv, the mayor spoke."]) is None
+
+
+def test_a_headline_with_a_toll_the_story_says_has_risen_is_stale() -> None:
+    from summarizer.cite import stale_toll, toll_updates
+
+    update = (
+        "The death toll from the capsizing of a passenger ferry off Taliso Island rose to 15 "
+        "on Wednesday evening as divers recovered three more bodies."
+    )
+    assert toll_updates(update) == ["15"]
+    assert toll_updates("The number of dead has climbed to at least forty.") == ["40"]
+    assert toll_updates("Fatalities rose sharply in 2019, to levels not seen in years.") == []
+    assert toll_updates("The price rose to 15 dollars.") == []
+    assert stale_toll("Ferry capsizes off Taliso Island, at least 12 dead", [update])
+    assert stale_toll("12 Killed in Taliso Ferry Disaster", [update])
+    for headline in (
+        "Death toll in Taliso ferry disaster rises to 15",
+        "Ferry capsizes off Taliso Island, 64 rescued",
+        "Ferry capsizes off Taliso Island",
+    ):
+        assert not stale_toll(headline, [update]), headline
+    # with no update in the story, a toll is the story's own
+    assert not stale_toll("12 Killed in Ferry Disaster", ["At least 12 people were killed."])

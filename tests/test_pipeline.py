@@ -808,3 +808,51 @@ def test_a_headline_cut_from_the_evidence_does_not_open_by_pointing_back() -> No
     # "that" before a plural noun is the conjunction
     pupils = line(8, "The ministry said that students would return to class on Monday.", 0.9)
     assert _headline([pupils, lines[2]], []).startswith("The ministry said that students")
+
+
+_FERRY = [
+    Article(
+        id="wire",
+        outlet="Coastal Wire",
+        title="Ferry capsizes off Taliso Island, at least 12 dead",
+        published=date(2026, 3, 4),
+        text="At least 12 people were killed when a passenger ferry capsized in rough seas off "
+        "Taliso Island early on Wednesday, the regional coast guard said.\n\n"
+        "The MV Santa Ines was carrying 87 passengers and 9 crew members when it overturned "
+        "about two nautical miles from the port of Bayan.\n\n"
+        "Rescuers had pulled 64 survivors from the water by mid-morning, the coast guard said.\n",
+    ),
+    Article(
+        id="herald",
+        outlet="National Herald",
+        title="Taliso ferry: search goes on through the night",
+        published=date(2026, 3, 4),
+        text="Seventeen people remain missing, said the head of the provincial disaster "
+        "office, as two navy vessels and a helicopter searched through the night.\n\n"
+        "The death toll from the capsizing of a passenger ferry off Taliso Island rose to 15 "
+        "on Wednesday evening as divers recovered three more bodies from the hull.\n\n"
+        "The coast guard has opened an inquiry into why the ferry left Bayan port despite a "
+        "gale warning.\n",
+    ),
+]
+
+
+def test_a_risen_death_toll_is_in_the_evidence_and_an_outdated_one_heads_no_brief(
+    embedder: Any,
+) -> None:
+    """From a review's story set: three outlets gave 12 dead, then "rose to 15"; selection
+    counted the update as a repeat of the first report, and the brief and its headline
+    said 12."""
+    pipeline = Pipeline(Settings(), embedder, None)
+    by_id = {p.article.id: p for p in pipeline.prepare(_FERRY)}
+    story = Story(id="ferry", article_ids=tuple(by_id))
+    material = pipeline.material(story, by_id)
+    evidence = pipeline.select(material)
+    assert any("rose to 15" in e.group.representative.text for e in evidence)
+    brief = pipeline.brief(story, by_id)
+    # the lead's title says 12 dead: the brief takes the other outlet's
+    assert brief.headline == "Taliso ferry: search goes on through the night"
+    # with no title left that is current, the outdated one is still better than none
+    stale = [dataclasses.replace(a, title=_FERRY[0].title) for a in _FERRY]
+    by_id = {p.article.id: p for p in pipeline.prepare(stale)}
+    assert pipeline.brief(story, by_id).headline == _FERRY[0].title

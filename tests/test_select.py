@@ -236,3 +236,24 @@ def test_a_sentence_that_points_back_gives_way_to_one_that_stands_alone() -> Non
         _one_slot([S[0], S[2]], weights=[0.6])
     with pytest.raises(InputError):
         _one_slot([S[0], S[2]], weights=[1.5, 1.0])
+
+
+def test_a_line_that_says_a_toll_has_risen_takes_a_place() -> None:
+    """ "The death toll ... rose to 15" is close to the first report's "At least 12 people
+    were killed" in meaning, so MMR counted it as a repeat; it is the latest figure."""
+    first = "At least 12 people were killed when a passenger ferry capsized off the island."
+    update = "The death toll from the capsizing of the ferry rose to 15 on Wednesday evening."
+    other = "The coast guard has opened an inquiry into why the ferry left port in a gale."
+    groups = [
+        group(0, sent("a", "A", 0, first)),
+        group(1, sent("a", "A", 1, update)),
+        group(2, sent("a", "A", 2, other)),
+    ]
+    vecs = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(0.7, 0.7, 0)])
+    pick = dict(count_tokens=words, budget_tokens=10_000, n_articles=1, max_items=2)
+    ev = select_evidence(groups, vecs, **pick)  # type: ignore[arg-type]
+    assert {e.group.id for e in ev} == {0, 1}
+    # without the update's words, the near copy gives way to a line that says more
+    groups[1] = group(1, sent("a", "A", 1, "At least 12 people died when a ferry capsized."))
+    ev = select_evidence(groups, vecs, **pick)  # type: ignore[arg-type]
+    assert {e.group.id for e in ev} == {0, 2}
