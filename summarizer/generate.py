@@ -235,6 +235,40 @@ def _clean_line(line: str) -> str:
     return line.strip()
 
 
+# a straight double quote that closes a quotation (after the quoted words' punctuation,
+# before a space or the end) and one that opens one (at the start or after a space, before
+# a word)
+_CLOSING_STRAIGHT = re.compile(r'(?<=[.,!?…])"(?=\s|$)')
+_OPENING_STRAIGHT = re.compile(r'(?:^|(?<=[\s(]))"(?=\w)')
+_END_MARK = re.compile(r"[.!?…]*$")
+
+
+def mend_quotes(sentence: str) -> str:
+    """A sentence cut from a quotation that runs across sentences, with the quotation
+    marks it lacks: ``People were screaming," said Josefina Manalo.`` gets its opening
+    mark, ``"We heard a loud noise.`` its closing one. A sentence whose marks pair up, or
+    that does not plainly start or end inside a quotation, is left as it is."""
+    text = sentence.strip()
+    if not text:
+        return sentence
+    straight = text.count('"')
+    if straight % 2 == 1 and "“" not in text and "”" not in text:
+        first = text.index('"')
+        last = text.rindex('"')
+        if first > 0 and _CLOSING_STRAIGHT.match(text, first):
+            return '"' + text
+        if _OPENING_STRAIGHT.match(text, last) and last == first:
+            return text + '"'
+        return sentence
+    if straight == 0 and text.count("“") != text.count("”"):
+        opens, closes = text.find("“"), text.find("”")
+        if closes != -1 and (opens == -1 or closes < opens):
+            return "“" + text  # the quotation began in the sentence before
+        if opens != -1 and text.rfind("”") < text.rfind("“"):
+            return text + "”"  # it goes on in the next one
+    return sentence
+
+
 def _clean_headline(text: str) -> str | None:
     text = _CITE.sub("", _PLACEHOLDER.sub("", text))
     text = text.strip().strip("\"'“”‘’*").strip()

@@ -42,6 +42,7 @@ from summarizer.generate import (
     generation_config,
     headline_from_sentence,
     make_headline,
+    mend_quotes,
     near_duplicate,
 )
 from summarizer.select import MMR_LAMBDA, back_reference, select_evidence
@@ -432,6 +433,8 @@ class Pipeline:
                         said=repeats,
                     )
 
+        # a line cut from a quotation that runs across sentences gets the marks it lacks
+        cited = [s.model_copy(update={"text": mend_quotes(s.text)}) for s in cited]
         sources = [
             Source(
                 n=i,

@@ -730,3 +730,26 @@ def test_the_models_framing_of_its_input_is_dropped() -> None:
     ):
         (draft,) = parse_output(kept, 5)[1]
         assert draft.text == kept.replace(" [2]", "").replace(" [1]", "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mended"),
+    [
+        ('People were screaming," said Manalo.', '"People were screaming," said Manalo.'),
+        ('"We heard a loud noise.', '"We heard a loud noise."'),
+        ("People were screaming,” said Manalo.", "“People were screaming,” said Manalo."),
+        ("“We heard a noise.", "“We heard a noise.”"),
+        ('It was, he said, "the worst day.', 'It was, he said, "the worst day."'),
+        # marks that pair up, or that are not quotation marks, stay as they are
+        ('He said "no" twice.', 'He said "no" twice.'),
+        ('A 6" pipe burst on Monday.', 'A 6" pipe burst on Monday.'),
+        ('He called it "a disgrace." Then he left.', 'He called it "a disgrace." Then he left.'),
+        ("No quotation here.", "No quotation here."),
+    ],
+)
+def test_a_sentence_cut_from_a_quotation_gets_the_marks_it_lacks(
+    sentence: str, mended: str
+) -> None:
+    from summarizer.generate import mend_quotes
+
+    assert mend_quotes(sentence) == mended

@@ -856,3 +856,26 @@ def test_a_risen_death_toll_is_in_the_evidence_and_an_outdated_one_heads_no_brie
     stale = [dataclasses.replace(a, title=_FERRY[0].title) for a in _FERRY]
     by_id = {p.article.id: p for p in pipeline.prepare(stale)}
     assert pipeline.brief(story, by_id).headline == _FERRY[0].title
+
+
+def test_a_served_line_cut_from_a_longer_quotation_gets_its_quotation_marks(
+    embedder: Any,
+) -> None:
+    """From a review's story set: the splitter cuts '"We heard a loud noise ... left.
+    People were screaming," said Josefina Manalo ...' in two, and the brief served
+    'People were screaming," said Josefina Manalo, ...' with no opening mark."""
+    text = (
+        "Survivors of the ferry disaster described scenes of panic as the vessel tipped "
+        "over in darkness.\n\n"
+        '"We heard a loud noise and then the ferry leaned to the left. People were '
+        'screaming," said Josefina Manalo, 42, who was travelling with her two children.\n'
+    )
+    survivors = Article(id="daily", outlet="Island Daily", published=date(2026, 3, 5), text=text)
+    tail = 'People were screaming," said Josefina Manalo, 42, who was travelling with her two children.'
+    pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([tail]))
+    by_id = {p.article.id: p for p in pipeline.prepare([survivors])}
+    assert any(s.text == tail for s in by_id["daily"].sentences)  # the split this is about
+    brief = pipeline.brief(Story(id="ferry", article_ids=("daily",)), by_id)
+    (served,) = [s for s in brief.sentences if "screaming" in s.text]
+    assert served.text == '"' + tail
+    assert served.citations and served.citations[0].quote == tail  # the quote stays exact
