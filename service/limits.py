@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import ErrorBody, ErrorDetail, PayloadTooLarge
 from service.schemas import ArticleIn
+from summarizer.io import submitted_length
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,8 @@ def check_articles(
     hint: str = "send larger sets to POST /v1/jobs",
 ) -> None:
     """Raise ``PayloadTooLarge`` past the per-request article count or article length;
-    ``hint`` says where a larger set can go."""
+    ``hint`` says where a larger set can go. An article's length is its text as submitted,
+    before character references are decoded (``submitted_length``), as the CLI counts it."""
     if len(articles) > max_articles:
         raise PayloadTooLarge(
             f"{len(articles)} articles in one request; the limit is {max_articles}"
@@ -145,8 +147,8 @@ def check_articles(
             "articles",
         )
     for i, art in enumerate(articles):
-        if len(art.text) > max_chars:
+        if (length := submitted_length(art.text)) > max_chars:
             raise PayloadTooLarge(
-                f"article #{i} has {len(art.text)} characters; the limit is {max_chars}",
+                f"article #{i} has {length} characters; the limit is {max_chars}",
                 f"articles.{i}.text",
             )

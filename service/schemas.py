@@ -22,36 +22,22 @@ from pydantic import (
 )
 
 from summarizer.errors import InputError
-from summarizer.io import URL_SCHEME_MESSAGE, WEB_URL, article_from_dict, parse_date
+from summarizer.io import (
+    HTML_MESSAGE,
+    ID_UNSEEN,
+    URL_SCHEME_MESSAGE,
+    WEB_URL,
+    article_from_dict,
+    control_character_problem,
+    looks_like_html,
+    parse_date,
+)
 from summarizer.types import Article, Brief, Length, same_article
 
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
-# an id is an address: no path separator, whitespace, control character, nor an invisible
-# format character (a soft hyphen, zero-width characters, direction marks and overrides)
-# that would let two ids look alike
-_BAD_ID = re.compile(
-    r"[/\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
-
-
-def markup_share(text: str) -> float:
-    """The share of characters inside HTML tags and entities (0..1)."""
-    if not text:
-        return 0.0
-    inside = sum(len(m.group(0)) for m in _TAG.finditer(text))
-    inside += sum(len(m.group(0)) for m in _ENTITY.finditer(text))
-    return inside / len(text)
-
-
-def looks_like_html(text: str) -> bool:
-    """True for an HTML document or markup-heavy text (tags are ≥15% of it, ≥5 tags)."""
-    if _DOC.match(text):
-        return True
-    tags = len(_TAG.findall(text[:200_000]))
-    return tags >= 5 and markup_share(text[:200_000]) >= 0.15
+# an id is an address: no path separator nor whitespace, besides what no id may hold, in
+# the CLI's files too (``ID_UNSEEN``: control characters, and invisible format characters
+# that would let two ids look alike)
+_BAD_ID = re.compile(r"[/\s]|" + ID_UNSEEN.pattern)
 
 
 class _Input(BaseModel):
@@ -102,9 +88,10 @@ class ArticleIn(_Input):
 
     @field_validator("outlet", "title", "url")
     @classmethod
-    def _no_control_characters(cls, v: str | None) -> str | None:
-        if v is not None and _CONTROL.search(v):
-            raise ValueError("must not contain control characters")
+    def _no_control_characters(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # the library's rule, which the CLI's file readers ask too
+        if v is not None and (problem := control_character_problem(info.field_name or "", v)):
+            raise ValueError(problem)
         return v
 
     @field_validator("url")
@@ -162,7 +149,7 @@ class ArticleIn(_Input):
         if "\x00" in v:
             raise ValueError("text contains NUL characters")
         if looks_like_html(v):
-            raise ValueError("text looks like HTML (markup-heavy); send the article's plain text")
+            raise ValueError(HTML_MESSAGE)
         return v
 
     def to_article(self) -> Article:

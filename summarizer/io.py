@@ -50,10 +50,80 @@ NUL_HINT = "not plain text (UTF-16, or a binary file?); save it as UTF-8 text"
 # a folder's manifest.json is parsed whole: ≈300 bytes of metadata an article, so this is
 # some 150,000 articles, and a runaway file cannot take all memory
 MAX_MANIFEST_BYTES = 50_000_000
+# control characters no one-line field (outlet, title, url) holds: the C0 and C1 controls
+# and DEL (an escape sequence in an outlet would reach a terminal, or a log line). Tab and
+# line breaks are whitespace: a title's and an outlet's are stored as spaces, and a url's
+# are refused with the url's own message
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# what an id may not hold anywhere: every control character (tab and line breaks too), and
+# the invisible format characters (a soft hyphen, zero-width characters, direction marks
+# and overrides, a byte order mark) that would let two ids look alike
+ID_UNSEEN = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
+HTML_MESSAGE = "text looks like HTML (markup-heavy); send the article's plain text"
 # an HTML character reference with its semicolon: scraped text keeps them ("AT&amp;T",
 # "&quot;We will win,&quot; she said", "&#8217;"); without the semicolon "&copy" or "&not"
 # may be the text's own words, so those stay
 _CHARREF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _character_at(m: re.Match[str]) -> str:
+    return f"U+{ord(m[0]):04X} at character {m.start() + 1}"
+
+
+def control_character_problem(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be an article's ``name`` (outlet, title or url): it holds a
+    control character (``CONTROL_CHARACTERS``), named with its place; None when it may be.
+    The REST schema and the file readers (``article_from_dict``) both ask this."""
+    m = CONTROL_CHARACTERS.search(value)
+    if m is None:
+        return None
+    return f"{name} must not contain control characters ({_character_at(m)})"
+
+
+def unseen_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an id: a control character or an invisible format character
+    (``ID_UNSEEN``) in it, named with its place; None when it has none. Spaces, tabs and
+    line breaks around the id are not asked about: the readers strip them."""
+    m = ID_UNSEEN.search(value.strip(" \t\r\n"))
+    if m is None:
+        return None
+    return (
+        f"id must not contain control characters or invisible format characters "
+        f"({_character_at(m)}): two ids would look alike"
+    )
+
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_DOC = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<\?xml)", re.I)
+_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
+
+
+def markup_share(text: str) -> float:
+    """The share of characters inside HTML tags and entities (0..1)."""
+    if not text:
+        return 0.0
+    inside = sum(len(m.group(0)) for m in _TAG.finditer(text))
+    inside += sum(len(m.group(0)) for m in _ENTITY.finditer(text))
+    return inside / len(text)
+
+
+def looks_like_html(text: str) -> bool:
+    """True for an HTML document or markup-heavy text (tags are ≥15% of it, ≥5 tags)."""
+    if _DOC.match(text):
+        return True
+    tags = len(_TAG.findall(text[:200_000]))
+    return tags >= 5 and markup_share(text[:200_000]) >= 0.15
+
+
+def submitted_length(text: str) -> int:
+    """The length counted against ``max_chars_per_article`` (and the outlet's, title's and
+    url's limits): the characters of the text as submitted, before HTML character
+    references are decoded. That is the text a user sees and can shorten; "&amp;" is five
+    characters of it. The REST service (``service.limits.check_articles``) and the file
+    readers (``article_from_dict``) count the same way."""
+    return len(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +264,13 @@ def article_from_dict(data: Mapping[str, Any], *, max_chars: int | None = None) 
 
     HTML character references in ``text``, ``title``, ``outlet`` and ``url`` are decoded
     (``decode_references``): the article is stored, split and quoted as decoded. A text
-    longer than ``max_chars`` (the service's ``max_chars_per_article``) is refused, and so
-    is a NUL character in any field: no text holds one, while UTF-16 or a binary file read
-    as UTF-8 holds many ("F\x00l\x00o\x00...").
+    longer than ``max_chars`` (the service's ``max_chars_per_article``) is refused, counted
+    as submitted, before decoding (``submitted_length``), and so is a NUL character in any
+    field: no text holds one, while UTF-16 or a binary file read as UTF-8 holds many
+    ("F\x00l\x00o\x00..."). The REST schema's field rules are asked here too, in the same
+    words: a text that looks like HTML, a control character in the outlet, title or url
+    (``control_character_problem``), a control or invisible format character in the id
+    (``unseen_id_problem``), and the outlet's, title's and url's lengths as submitted.
     """
     if not isinstance(data, Mapping):
         raise InputError(f"an article must be a JSON object, not {type(data).__name__}")
@@ -206,6 +280,7 @@ def article_from_dict(data: Mapping[str, Any], *, max_chars: int | None = None) 
             f"unknown field(s) {sorted(unknown)}; valid fields: {sorted(ARTICLE_FIELDS)}",
             sorted(unknown)[0],
         )
+    submitted = data  # before decoding: what lengths and markup are measured on
     for name in ("text", "outlet", "title", "url"):
         if isinstance(data.get(name), str) and "&" in data[name]:
             data = {**data, name: decode_references(data[name])}
@@ -214,12 +289,14 @@ def article_from_dict(data: Mapping[str, Any], *, max_chars: int | None = None) 
         raise InputError("text is required and must be a string", "text")
     if not text.strip():
         raise InputError("text is empty", "text")
-    if max_chars is not None and len(text) > max_chars:
-        raise InputError(f"text has {len(text):,} characters; the limit is {max_chars:,}", "text")
+    if max_chars is not None and (length := submitted_length(submitted["text"])) > max_chars:
+        raise InputError(f"text has {length:,} characters; the limit is {max_chars:,}", "text")
     for name in ("text", "outlet", "title", "url", "id"):
         value = data.get(name)
         if isinstance(value, str) and "\x00" in value:
             raise InputError(f"{name} holds NUL characters: {NUL_HINT}", name)
+    if looks_like_html(submitted["text"]):
+        raise InputError(HTML_MESSAGE, "text")
     script = foreign_script(text)
     if script is not None:
         raise InputError(
@@ -237,16 +314,23 @@ def article_from_dict(data: Mapping[str, Any], *, max_chars: int | None = None) 
         value = data.get(name)
         if isinstance(value, str) and _SURROGATE.search(value):
             raise InputError(f"{name} holds a broken character escape (a lone surrogate)", name)
+    for name in ("outlet", "title", "url"):
+        value = data.get(name)
+        if isinstance(value, str) and (problem := control_character_problem(name, value)):
+            raise InputError(problem, name)
+    if isinstance(data.get("id"), str) and (problem := unseen_id_problem(data["id"])):
+        raise InputError(problem, "id")
     url = (data.get("url") or None) and str(data["url"]).strip() or None
     if url is not None and len(url.split()) > 1:
         raise InputError("url must not contain spaces, tabs or line breaks", "url")
     art_id = (data.get("id") or "").strip() or derive_article_id(url, text)
     if len(art_id) > 200:
         raise InputError("id is longer than 200 characters", "id")
-    # the REST service's limits: an outlet is a label shown on every evidence line
+    # the REST service's limits, counted as it counts them (as submitted, before decoding):
+    # an outlet is a label shown on every evidence line
     for name, limit in (("outlet", 300), ("title", 1000), ("url", 2000)):
-        value = data.get(name)
-        if isinstance(value, str) and len(value.strip()) > limit:
+        value = submitted.get(name)
+        if isinstance(value, str) and submitted_length(value) > limit:
             raise InputError(f"{name} is longer than {limit} characters", name)
     if url is not None and not WEB_URL.match(url):
         raise InputError(URL_SCHEME_MESSAGE, "url")
@@ -332,6 +416,12 @@ def _txt_article(path: Path, fields: Mapping[str, Any], max_chars: int | None) -
             raise InputError(
                 "the file name is not valid UTF-8, and the article's id is made from it; "
                 "rename the file",
+                "id",
+            )
+        if (m := ID_UNSEEN.search(path.stem)) is not None:
+            raise InputError(
+                "the file name holds a control character or an invisible format character "
+                f"({_character_at(m)}), and the article's id is made from it; rename the file",
                 "id",
             )
         data["id"] = path.stem

@@ -859,3 +859,187 @@ def test_a_manifest_that_is_no_list_of_entries_says_so_once(
         ['unreadable manifest: expected a list of entries or {"articles": [...]}'],
         ["a"],
     )
+
+
+# ------------------------------------------------ the REST schema's field rules, in files
+
+
+def test_a_control_character_in_outlet_title_or_url_is_refused_where_it_was_read(
+    tmp_path: Path,
+) -> None:
+    """The API refused an escape sequence in an outlet; a file brought it to every
+    evidence line of a brief and to the terminal. The readers refuse it in the same words,
+    naming the file, the line or the list's article, and the field."""
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(
+        line(rec(1))
+        + line(rec(2, outlet="AP\x1b[31m"))
+        + line(rec(3, title="Budget\x07 passes"))
+        + line(rec(4, url="https://news.example/\x7fa"))
+        + line(rec(5, title="Budget\u0085passes"))  # a C1 control (NEL)
+        + line(rec(6, title="Lavrov in\nPyongyang", outlet="Wire\tDesk"))  # whitespace
+    )
+    items = list(iter_located_inputs([str(jsonl)]))
+    got = [(i.line, i.message if isinstance(i, InputProblem) else "read") for i in items]
+    assert got == [
+        (1, "read"),
+        (2, "outlet must not contain control characters (U+001B at character 3)"),
+        (3, "title must not contain control characters (U+0007 at character 7)"),
+        (4, "url must not contain control characters (U+007F at character 22)"),
+        (5, "title must not contain control characters (U+0085 at character 7)"),
+        (6, "read"),
+    ]
+    last = items[-1]
+    assert isinstance(last, Located)
+    assert (last.article.title, last.article.outlet) == ("Lavrov in Pyongyang", "Wire Desk")
+    # a JSON list: the article of the list
+    listed = tmp_path / "in.json"
+    listed.write_text(json.dumps([rec(1), rec(2, outlet="A\x01P")]), encoding="utf-8")
+    problem = list(iter_located_inputs([str(listed)]))[1]
+    assert isinstance(problem, InputProblem)
+    assert str(problem) == (
+        f"{listed}: article #2 of the list: outlet must not contain control characters "
+        "(U+0001 at character 2)"
+    )
+    # a folder's manifest: the .txt file it describes
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps([{"file": "a.txt", "outlet": "AP", "title": "Leeds\x0c floods"}]),
+        encoding="utf-8",
+    )
+    (problem,) = iter_located_inputs([str(folder)])
+    assert isinstance(problem, InputProblem)
+    assert str(problem) == (
+        f"{folder / 'a.txt'}: title must not contain control characters (U+000C at character 6)"
+    )
+    # the library's error carries the field, as the API reports it
+    with pytest.raises(InputError) as info:
+        article_from_dict({"outlet": "AP\x1b", "text": A_TEXT})
+    assert info.value.field == "outlet"
+
+
+def test_a_character_reference_cannot_bring_a_control_character_in() -> None:
+    """References are decoded before the rule is asked: one to a control character is
+    nothing (``decode_references``), so "&#27;" cannot slip an escape past it."""
+    art = article_from_dict({"outlet": "AP&#27;&#x7f;", "title": "A&#7;B", "text": A_TEXT})
+    assert (art.outlet, art.title) == ("AP", "AB")
+
+
+def test_an_id_with_a_control_or_invisible_character_is_refused(tmp_path: Path) -> None:
+    """The API refuses ids that would look like another (a zero-width space, a direction
+    override) or break a line; so do the readers. Spaces inside an id, which a file name
+    gives ("AP story.txt"), and whitespace around it, which is stripped, stay allowed."""
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(
+        line(rec(1, id="ap\u200b-1"))
+        + line(rec(2, id="ap\u202e1-"))
+        + line(rec(3, id="ap\t1"))
+        + line(rec(4, id="ap\x1b1"))
+        + line(rec(5, id="AP story 5"))
+        + line(rec(6, id=" ap-6\n"))
+    )
+    items = list(iter_located_inputs([str(jsonl)]))
+    message = (
+        "id must not contain control characters or invisible format characters ({}): two "
+        "ids would look alike"
+    )
+    assert [i.message if isinstance(i, InputProblem) else i.article.id for i in items] == [
+        message.format("U+200B at character 3"),
+        message.format("U+202E at character 3"),
+        message.format("U+0009 at character 3"),
+        message.format("U+001B at character 3"),
+        "AP story 5",
+        "ap-6",
+    ]
+    assert [i.line for i in items] == [1, 2, 3, 4, 5, 6]
+    # a manifest's id for a .txt file is one too
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps([{"file": "a.txt", "id": "a\u00adb", "outlet": "AP"}]), encoding="utf-8"
+    )
+    (problem,) = iter_located_inputs([str(folder)])
+    assert isinstance(problem, InputProblem)
+    assert problem.path == str(folder / "a.txt")
+    assert problem.message == message.format("U+00AD at character 2")
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("zero\u200bwidth.txt", "U+200B at character 5"), ("bell\x07.txt", "U+0007 at character 5")],
+)
+def test_a_file_name_the_id_cannot_be_made_from_is_named_as_the_problem(
+    tmp_path: Path, name: str, code: str
+) -> None:
+    (tmp_path / name).write_text(A_TEXT, encoding="utf-8")
+    for source in (str(tmp_path / name), str(tmp_path)):
+        (problem,) = iter_located_inputs([source])
+        assert isinstance(problem, InputProblem)
+        assert problem.path == str(tmp_path / name)
+        assert problem.message == (
+            f"the file name holds a control character or an invisible format character "
+            f"({code}), and the article's id is made from it; rename the file"
+        )
+    # a manifest that gives the id makes the file name no matter
+    (tmp_path / "manifest.json").write_text(
+        json.dumps([{"file": name, "id": "fine", "outlet": "AP"}]), encoding="utf-8"
+    )
+    (item,) = iter_located_inputs([str(tmp_path)])
+    assert isinstance(item, Located) and item.article.id == "fine"
+
+
+def test_html_instead_of_text_is_refused_in_files(tmp_path: Path) -> None:
+    """The API refused a page's HTML as an article's text; a saved page in a .txt file
+    was cleaned line by line and briefed."""
+    page = (
+        "<!DOCTYPE html><html><head><title>Floods</title></head><body><p>"
+        + A_TEXT
+        + "</p></body></html>"
+    )
+    (tmp_path / "page.txt").write_text(page, encoding="utf-8")
+    tags = "<div><p>" + "</p><p>".join(["Short line here."] * 20) + "</p></div>"
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(
+        line(rec(1, text=tags))
+        # a text mentioning a tag or two is text
+        + line(rec(2, text=A_TEXT + " Analysts wrote <b> in their notes."))
+    )
+    items = list(iter_located_inputs([str(tmp_path / "page.txt"), str(jsonl)]))
+    html_message = "text looks like HTML (markup-heavy); send the article's plain text"
+    assert [(i.line, i.message) for i in items if isinstance(i, InputProblem)] == [
+        (None, html_message),
+        (1, html_message),
+    ]
+    assert isinstance(items[2], Located) and items[2].line == 2
+
+
+def test_lengths_are_counted_as_submitted_not_as_decoded(tmp_path: Path) -> None:
+    """The readers counted an article's length after decoding "&amp;" to "&", the API
+    before: one text was refused by one and read by the other. Both count the text as
+    submitted, the characters a user sees and can shorten."""
+    limit = 100
+    escaped = "Q&amp;A " * 15  # 120 characters as written, 60 decoded
+    assert len(escaped) == 120 and len(decode_references(escaped)) == 60
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(
+        line(rec(1, text=escaped + "The council met."))
+        + line(rec(2, text="Q&amp;A " * 12))  # 96 as written
+    )
+    items = list(iter_located_inputs([str(jsonl)], max_chars=limit))
+    assert isinstance(items[0], InputProblem)
+    assert items[0].message == "text has 136 characters; the limit is 100"
+    assert isinstance(items[1], Located) and items[1].article.text.startswith("Q&A Q&A")
+    (tmp_path / "a.txt").write_text(escaped, encoding="utf-8")
+    (problem,) = iter_located_inputs([str(tmp_path / "a.txt")], max_chars=limit)
+    assert isinstance(problem, InputProblem)
+    assert problem.message == "text has 120 characters; the limit is 100"
+    # the outlet's, title's and url's limits the same way, whitespace around them included
+    base = {"outlet": "AP", "text": A_TEXT}
+    with pytest.raises(InputError, match="outlet is longer than 300 characters"):
+        article_from_dict({**base, "outlet": "AT&amp;T " * 34})  # 306 written, 170 decoded
+    with pytest.raises(InputError, match="title is longer than 1000 characters"):
+        article_from_dict({**base, "title": "T" * 999 + "  "})
+    assert article_from_dict({**base, "title": "T" * 1000}).title == "T" * 1000

@@ -19,8 +19,8 @@ import pytest
 from test_service_api import CHOE, LAVROV, seed_payload
 
 from service.engine import content_hash
-from service.schemas import looks_like_html
 from summarizer.errors import InputError
+from summarizer.io import looks_like_html
 from summarizer.sentences import prepare_article
 from summarizer.settings import PROJECT_ROOT, Settings
 from summarizer.types import Article

@@ -95,6 +95,26 @@ def test_strict_stops_at_the_first_problem_with_an_error_line(
     )
 
 
+def test_a_field_the_api_refuses_is_one_line_naming_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An escape sequence in an outlet was read and printed on every source line; it is
+    refused as the API refuses it, before any model is loaded."""
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "x1", "outlet": "AP", "text": TEXT},
+        {"id": "x2", "outlet": "AP\x1b[2J", "text": TEXT + " More follows."},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["summarize", str(path), "--extractive", "--strict"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"storybrief: error: {path}:2: outlet must not contain control characters "
+        "(U+001B at character 3) (--strict)\n"
+    )
+
+
 def test_problems_in_a_json_list_are_placed_as_articles_of_the_list(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
