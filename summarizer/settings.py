@@ -96,7 +96,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(10_000_000, ge=1024)
     max_articles_per_request: int = Field(200, ge=1)
-    max_chars_per_article: int = Field(100_000, ge=100)
+    max_chars_per_article: int = Field(
+        100_000,
+        ge=100,
+        description="the longest article text, in characters as submitted (before HTML "
+        "character references are decoded: '&amp;' is five), for the API and the CLI alike",
+    )
     queue_size: int = Field(4, ge=1)
     request_timeout_s: float = Field(300.0, gt=0, allow_inf_nan=False)
     ingest_queue_size: int = Field(64, ge=1, description="ingest requests waiting at most")
