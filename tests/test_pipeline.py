@@ -871,7 +871,10 @@ def test_a_served_line_cut_from_a_longer_quotation_gets_its_quotation_marks(
         'screaming," said Josefina Manalo, 42, who was travelling with her two children.\n'
     )
     survivors = Article(id="daily", outlet="Island Daily", published=date(2026, 3, 5), text=text)
-    tail = 'People were screaming," said Josefina Manalo, 42, who was travelling with her two children.'
+    tail = (
+        'People were screaming," said Josefina Manalo, 42, who was travelling with her two '
+        "children."
+    )
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([tail]))
     by_id = {p.article.id: p for p in pipeline.prepare([survivors])}
     assert any(s.text == tail for s in by_id["daily"].sentences)  # the split this is about
