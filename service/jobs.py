@@ -39,7 +39,7 @@ from service.errors import Busy, NotFound, ServiceError, shown
 from service.schemas import ArticleIn, BriefOut, IngestOut, JobIn, JobOut, Progress
 from service.store import DatabaseGone, JobRow, database_fault, utcnow
 from service.worker import waiters
-from summarizer.errors import StoryBriefError
+from summarizer.errors import InputError, StoryBriefError
 from summarizer.pipeline import CleanedSet, PreparedArticle
 from summarizer.types import Article, Length
 
@@ -404,9 +404,12 @@ class JobRunner:
             articles = [
                 ArticleIn.model_validate(d, context={"stored": True}).to_article() for d in payload
             ]
-        except ValidationError as exc:  # a stored article this build no longer accepts
-            errors = exc.errors()
-            reason = errors[0]["msg"] if errors else str(exc)
+        except (ValidationError, InputError) as exc:  # one this build no longer accepts
+            if isinstance(exc, ValidationError):
+                errors = exc.errors()
+                reason = errors[0]["msg"] if errors else str(exc)
+            else:  # the library's own rules, which the schema calls
+                reason = str(exc)
             message = f"a stored article is no longer valid: {reason}"
             log.warning("job %s failed: %s", job_id, message)
             self._update(job_id, status="failed", error=message, finished_at=utcnow())

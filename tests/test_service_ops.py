@@ -729,6 +729,7 @@ def _put_job(
     attempts: int,
     store_articles: bool = True,
     results: list[dict[str, Any]] | None = None,
+    payload: list[dict[str, Any]] | None = None,
 ) -> None:
     store = Store(f"sqlite:///{db}")
     store.create_schema()
@@ -739,7 +740,7 @@ def _put_job(
                 status=status,
                 length="short",
                 store=store_articles,
-                payload=seed_payload(),
+                payload=payload or seed_payload(),
                 total=2,
                 done=len(results or []),
                 results=results or [],
@@ -769,6 +770,25 @@ def test_interrupted_jobs_resume_or_fail_after_a_restart(
     assert resumed["attempts"] == 2
     assert resumed["note"] == "interrupted by a restart at 0/2 stories, resumed (attempt 2)"
     assert resumed["progress"] == {"done": 2, "total": 2}
+
+
+def test_an_interrupted_job_whose_stored_article_this_build_refuses_fails_with_the_reason(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """A job stored by an older build with an article today's rules refuse (markup for
+    text, a control character in its outlet) fails with the reason when it resumes."""
+    db = tmp_path / "storybrief.db"
+    html = [dict(seed_payload()[0], text="<html><body><p>" + "Story text. " * 40 + "</p>")]
+    _put_job(db, "old-html", "running", attempts=1, payload=html)
+    bell = [dict(seed_payload()[0], outlet="Wire\x07")]
+    _put_job(db, "old-bell", "running", attempts=1, payload=bell)
+    c = make_client()
+    for job_id, words in (("old-html", "HTML"), ("old-bell", "control character")):
+        failed = wait_job(c, job_id)
+        assert failed["status"] == "failed", failed
+        assert failed["error"].startswith("a stored article is no longer valid: ")
+        assert words in failed["error"], failed["error"]
+    assert c.get("/v1/stories").json()["count"] == 0
 
 
 @pytest.mark.parametrize("fault", ["disk is full", "database disk image is malformed"])
