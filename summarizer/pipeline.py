@@ -30,6 +30,7 @@ from summarizer.cite import (
 )
 from summarizer.clean import find_repeated_lines, lines_outside
 from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
+from summarizer.days import date_relative_days
 from summarizer.dedup import dedup_sentences
 from summarizer.embed import Embedder
 from summarizer.errors import EmptyTextError, InputError
@@ -435,6 +436,8 @@ class Pipeline:
 
         # a line cut from a quotation that runs across sentences gets the marks it lacks
         cited = [s.model_copy(update={"text": mend_quotes(s.text)}) for s in cited]
+        # "on Monday" from articles of different days: each gets its date
+        cited = date_relative_days(cited, {p.article.id: p.article.published for p in parts})
         sources = [
             Source(
                 n=i,

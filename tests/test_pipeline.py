@@ -882,3 +882,33 @@ def test_a_served_line_cut_from_a_longer_quotation_gets_its_quotation_marks(
     (served,) = [s for s in brief.sentences if "screaming" in s.text]
     assert served.text == '"' + tail
     assert served.citations and served.citations[0].quote == tail  # the quote stays exact
+
+
+def test_relative_days_from_articles_of_different_days_are_dated_in_the_brief(
+    embedder: Any,
+) -> None:
+    """From a review's story set: "collapsed ... on Monday" (published on a Tuesday) and
+    "the inspections would begin on Monday" (published on the Thursday) were served side
+    by side as if one Monday."""
+    fell = "A section of the Old Mill footbridge collapsed into the River Wend on Monday afternoon."
+    begin = "Council leader Fiona Grant said the inspections would begin on Monday."
+    courier = Article(
+        id="courier",
+        outlet="Eastern Courier",
+        published=date(2026, 9, 15),
+        text=f"{fell}\n\nTwo pedestrians were injured, the county fire service said.\n",
+    )
+    valley = Article(
+        id="valley",
+        outlet="Wend Valley News",
+        published=date(2026, 9, 17),
+        text=f"The council ordered checks of 23 old footbridges.\n\n{begin}\n",
+    )
+    pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([fell, begin]))
+    by_id = {p.article.id: p for p in pipeline.prepare([courier, valley])}
+    brief = pipeline.brief(Story(id="bridge", article_ids=tuple(by_id)), by_id)
+    assert [s.text for s in brief.sentences] == [
+        fell.replace("Monday afternoon", "Monday afternoon (September 14)"),
+        begin.replace("on Monday", "on Monday (September 21)"),
+    ]
+    assert [s.citations[0].quote for s in brief.sentences] == [fell, begin]  # quotes exact
