@@ -9,8 +9,8 @@ import pytest
 from summarizer.days import date_relative_days, resolve_day
 from summarizer.types import BriefSentence, Citation
 
-TUESDAY = date(2026, 9, 15)
-THURSDAY = date(2026, 9, 17)
+TUE = date(2026, 9, 15)
+THU = date(2026, 9, 17)
 
 
 def _at(sentence: str, word: str, published: date) -> date | None:
@@ -25,20 +25,20 @@ def _d(day: int) -> date:
     ("sentence", "word", "published", "expected"),
     [
         # the nearest word that tells is a past: the last such day before publication
-        ("A footbridge collapsed into a river on Monday afternoon.", "on Monday", TUESDAY, _d(14)),
-        ("The council on Wednesday ordered checks of 23 bridges.", "on Wednesday", THURSDAY, _d(16)),
-        ("Engineers who examined it on Tuesday found a rotten beam.", "on Tuesday", THURSDAY, _d(15)),
+        ("A footbridge collapsed into a river on Monday afternoon.", "on Monday", TUE, _d(14)),
+        ("The council on Wednesday ordered checks of 23 bridges.", "on Wednesday", THU, _d(16)),
+        ("Engineers who examined it on Tuesday found a rotten beam.", "on Tuesday", THU, _d(15)),
         # a future: the next such day
-        ("She said the inspections would begin on Monday.", "on Monday", THURSDAY, _d(21)),
-        ("The path is due to reopen on Saturday, the council said.", "on Saturday", TUESDAY, _d(19)),
+        ("She said the inspections would begin on Monday.", "on Monday", THU, _d(21)),
+        ("The path is due to reopen on Saturday, the council said.", "on Saturday", TUE, _d(19)),
         # days counted from publication
-        ("The council met yesterday.", "yesterday", THURSDAY, _d(16)),
-        ("Checks start tomorrow.", "tomorrow", THURSDAY, _d(18)),
+        ("The council met yesterday.", "yesterday", THU, _d(16)),
+        ("Checks start tomorrow.", "tomorrow", THU, _d(18)),
         # not safe to tell
-        ("The bridge collapsed last Monday.", "last Monday", THURSDAY, None),
-        ("Inspections begin next Monday.", "next Monday", THURSDAY, None),
-        ("The bridge collapsed on Tuesday.", "on Tuesday", TUESDAY, None),  # the day itself
-        ("On Monday the bridge.", "On Monday", THURSDAY, None),  # no word that tells
+        ("The bridge collapsed last Monday.", "last Monday", THU, None),
+        ("Inspections begin next Monday.", "next Monday", THU, None),
+        ("The bridge collapsed on Tuesday.", "on Tuesday", TUE, None),  # the day itself
+        ("On Monday the bridge.", "On Monday", THU, None),  # no word that tells
     ],
 )  # fmt: skip
 def test_a_relative_day_is_read_off_its_sentence(
@@ -61,7 +61,7 @@ BEGIN = "Council leader Fiona Grant said the inspections would begin on Monday."
 def test_the_same_weekday_from_articles_of_different_days_gets_each_its_date() -> None:
     """From a review's story set: "collapsed ... on Monday" (published Tuesday) and
     "inspections would begin on Monday" (published Thursday) read as one Monday."""
-    published = {"courier": TUESDAY, "valley": THURSDAY}
+    published = {"courier": TUE, "valley": THU}
     out = date_relative_days(
         [_served(FELL, "courier", FELL), _served(BEGIN, "valley", BEGIN)], published
     )
@@ -70,7 +70,7 @@ def test_the_same_weekday_from_articles_of_different_days_gets_each_its_date() -
         BEGIN.replace("on Monday", "on Monday (September 21)"),
     ]
     # one publication day: every "Monday" is the same one, and the text stays as written
-    same = {"courier": TUESDAY, "valley": TUESDAY}
+    same = {"courier": TUE, "valley": TUE}
     kept = date_relative_days(
         [_served(FELL, "courier", FELL), _served(BEGIN, "valley", BEGIN)], same
     )
@@ -90,6 +90,6 @@ def test_the_same_weekday_from_articles_of_different_days_gets_each_its_date() -
     assert s.text == "The bridge fell on Monday."
     # an article with no date counts for none
     (s, _) = date_relative_days(
-        [_served(FELL, "courier", FELL), _served(BEGIN, "valley", BEGIN)], {"courier": TUESDAY}
+        [_served(FELL, "courier", FELL), _served(BEGIN, "valley", BEGIN)], {"courier": TUE}
     )
     assert s.text == FELL
