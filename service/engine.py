@@ -36,6 +36,7 @@ from service.errors import Conflict, NotFound, shown
 from service.schemas import (
     ArticleDeleted,
     ArticlePublic,
+    ArticleReplaced,
     BriefOut,
     DeletedStory,
     IngestItem,
@@ -502,39 +503,103 @@ class StoryService:
                 row = s.get(ArticleRow, article_id)
                 if row is None:
                     raise NotFound(f"no article with id {shown(article_id)}", "article_id")
-                sid = row.story_id
-                if article_id in self.index:
-                    sid = self.index.remove(article_id)
-                    self._index_dirty = True  # until the transaction commits
-                s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
-                self._drop_from_pending_jobs(s, row)
-                s.add(
-                    DeletionRow(
-                        kind="article",
-                        item_id=article_id,
-                        content_hash=row.content_hash,
-                        deleted_at=utcnow(),
-                    )
-                )
-                s.delete(row)
-                s.flush()
-                left: list[ArticleRow] = []
-                if sid is not None:
-                    s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
-                    left = list(
-                        s.scalars(select(ArticleRow).where(ArticleRow.story_id == sid)).all()
-                    )
-                # the headline may have come from the deleted article: take it anew from
-                # the first article left (restored, so that its first sentence is known)
-                first = sorted(left, key=lambda r: _date_key(r.published, r.id))[:1]
-                fresh = {p.article.id: p for p in self._restore(s, first)}
-                self._sync_stories(s, {sid} if sid is not None and left else set(), fresh)
+                sid, left = self._delete_row(s, row, "deleted")
                 self._save_index(s)
             self.cache.drop(article_id)
         return ArticleDeleted(id=article_id, story_id=sid, story_articles=len(left))
 
+    def _delete_row(self, s: Session, row: ArticleRow, how: str) -> tuple[str | None, list[Any]]:
+        """``delete_article``'s work inside its transaction: the story the article was in
+        and the articles left there. ``how`` names it in the notes of pending jobs."""
+        article_id = row.id
+        sid = row.story_id
+        if article_id in self.index:
+            sid = self.index.remove(article_id)
+            self._index_dirty = True  # until the transaction commits
+        s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
+        self._drop_from_pending_jobs(s, row, how)
+        s.add(
+            DeletionRow(
+                kind="article",
+                item_id=article_id,
+                content_hash=row.content_hash,
+                deleted_at=utcnow(),
+            )
+        )
+        s.delete(row)
+        s.flush()
+        left: list[ArticleRow] = []
+        if sid is not None:
+            s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
+            left = list(s.scalars(select(ArticleRow).where(ArticleRow.story_id == sid)).all())
+        # the headline may have come from the deleted article: take it anew from the first
+        # article left (restored, so that its first sentence is known)
+        first = sorted(left, key=lambda r: _date_key(r.published, r.id))[:1]
+        fresh = {p.article.id: p for p in self._restore(s, first)}
+        self._sync_stories(s, {sid} if sid is not None and left else set(), fresh)
+        return sid, left
+
+    def replace_article(
+        self, article: Article, deadline: Deadline | None = None
+    ) -> ArticleReplaced:
+        """Put ``article`` in place of the stored article of its id: a correction. One
+        transaction, in the ingest lane: the old text leaves its story as a delete does
+        (the story's revision goes up and its stored briefs go), and the new one is stored
+        and joins a story as a new article does, under the same id. A text (and outlet,
+        title, url and date) the same as the stored one changes nothing. Another stored
+        article with the same url or the same cleaned text is a conflict: the text is that
+        article's, not a correction of this one."""
+        prepared = self._prepare_located([article], [0], deadline)[0]
+        digest = content_hash(prepared.clean.text)
+        with self._index_write("replace"):
+            with self._stamping(), self.store.session(epoch=self._lock_epoch) as s:
+                row = s.get(ArticleRow, article.id)
+                if row is None:
+                    raise NotFound(
+                        f"no article with id {shown(article.id)}; POST /v1/articles stores "
+                        "a new one",
+                        "article_id",
+                    )
+                if (
+                    row.text == article.text
+                    and row.outlet == article.outlet
+                    and row.title == article.title
+                    and row.url == article.url
+                    and row.published == article.published
+                ):
+                    return ArticleReplaced(
+                        id=row.id, story_id=row.story_id, previous_story_id=row.story_id,
+                        status="unchanged",
+                    )  # fmt: skip
+                for other, what in (
+                    (s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest)), "text"),
+                    (
+                        s.scalar(select(ArticleRow).where(ArticleRow.url == article.url))
+                        if article.url
+                        else None,
+                        "url",
+                    ),
+                ):
+                    if other is not None and other.id != row.id:
+                        raise Conflict(
+                            f"article {shown(other.id)} is stored with this {what}; a "
+                            "correction replaces the article of its own id only",
+                            "text" if what == "text" else "url",
+                        )
+                previous, _ = self._delete_row(s, row, "replaced")
+                out = self._ingest(s, [article], deadline, None, {article.id: prepared})
+                self._save_index(s)
+                if deadline is not None:
+                    deadline.check("replace")
+            self.cache.drop(article.id)
+            self.cache.put(prepared)
+        (item,) = out.data
+        return ArticleReplaced(
+            id=item.id, story_id=item.story_id, previous_story_id=previous, status="replaced"
+        )
+
     @staticmethod
-    def _drop_from_pending_jobs(s: Session, deleted: ArticleRow) -> None:
+    def _drop_from_pending_jobs(s: Session, deleted: ArticleRow, how: str = "deleted") -> None:
         """Take a deleted article out of the jobs that have not finished, so that a job
         resumed after a restart (which ingests its articles again) does not bring it back:
         the item of its id, and any item that ingest would take for it under another id
@@ -557,7 +622,7 @@ class StoryService:
             job.payload = [p for p in job.payload or [] if str(p.get("id")) not in gone]
             job.article_ids = [a for a in job.article_ids or [] if a not in gone]
             job.note = with_note(
-                job.note, f"article {shown(deleted.id)} was deleted while the job ran"
+                job.note, f"article {shown(deleted.id)} was {how} while the job ran"
             )
             job.updated_at = utcnow()
 
@@ -601,14 +666,18 @@ class StoryService:
             row = s.get(ArticleRow, art.id)
             if row is not None:
                 _check_same(row, art, i)
-                items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
+                items[i] = IngestItem(
+                    index=i, id=row.id, story_id=row.story_id, status="existing",
+                    note=_kept_note(row, art),
+                )  # fmt: skip
                 continue
             if art.url:
                 row = s.scalar(select(ArticleRow).where(ArticleRow.url == art.url))
                 if row is not None:
                     items[i] = IngestItem(
-                        index=i, id=row.id, story_id=row.story_id, status="existing"
-                    )
+                        index=i, id=row.id, story_id=row.story_id, status="existing",
+                        note=_kept_note(row, art),
+                    )  # fmt: skip
                     continue
                 if art.url in by_url:
                     alias[i] = by_url[art.url]
@@ -629,7 +698,10 @@ class StoryService:
             digest = content_hash(item.clean.text)
             row = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest))
             if row is not None:
-                items[i] = IngestItem(index=i, id=row.id, story_id=row.story_id, status="existing")
+                items[i] = IngestItem(
+                    index=i, id=row.id, story_id=row.story_id, status="existing",
+                    note=_other_outlet_note(row, item.article),
+                )  # fmt: skip
             elif deleted_since is not None and _deleted_since(s, digest, deleted_since):
                 items[i] = IngestItem(index=i, id=item.article.id, story_id=None, status="deleted")
             elif digest in by_hash:
@@ -1180,6 +1252,28 @@ def _check_same(row: ArticleRow, art: Article, i: int) -> None:
         raise Conflict(
             f"article id {art.id!r} is already stored with a different text", f"articles.{i}.id"
         )
+
+
+def _kept_note(row: ArticleRow, art: Article) -> str | None:
+    """What an ingest answered ``existing`` left as stored, where the article sent differs
+    from it: its text (the same url, or the same id and url), which a correction replaces."""
+    if _same_text(row.text, art.text) or _same_text(decode_references(row.text), art.text):
+        return None
+    return (
+        f"the stored article {shown(row.id)} has this url and another text, and was kept; "
+        f"PUT /v1/articles/{row.id} replaces it with this one"
+    )
+
+
+def _other_outlet_note(row: ArticleRow, art: Article) -> str | None:
+    """What an ingest answered ``existing`` for the same cleaned text left out: the
+    outlet that sent it, where that is another than the stored article's."""
+    if art.outlet.strip().casefold() == row.outlet.strip().casefold():
+        return None
+    return (
+        f"the same text is stored as article {shown(row.id)} from {row.outlet!r}; this copy "
+        f"from {art.outlet!r} was not stored, and briefs name {row.outlet!r} for it"
+    )
 
 
 def with_note(note: str | None, more: str) -> str:

@@ -222,6 +222,15 @@ class ArticleDeleted(BaseModel):
     )
 
 
+class ArticleReplaced(BaseModel):
+    id: str
+    story_id: str | None = Field(description="the story the corrected article is in now")
+    previous_story_id: str | None = Field(description="the story it was in before")
+    status: Literal["replaced", "unchanged"] = Field(
+        description="replaced, or unchanged (the stored article was already this one)"
+    )
+
+
 class IngestItem(BaseModel):
     index: int = Field(description="position of the article in the request")
     id: str
@@ -230,6 +239,12 @@ class IngestItem(BaseModel):
         description="created, existing (stored before: `id` is the stored article's), or "
         "deleted (in a job only: the same article was deleted after the job was submitted, "
         "and is not stored again)"
+    )
+    note: str | None = Field(
+        None,
+        description="for `existing`: what was kept as stored where the article sent differs "
+        "from it (another text under the same url; `PUT /v1/articles/{id}` corrects it); "
+        "null when there is nothing to say",
     )
 
 

@@ -61,7 +61,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 ID_UNSEEN = re.compile(
     r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 )
-HTML_MESSAGE = "text looks like HTML (markup-heavy); send the article's plain text"
+HTML_MESSAGE = (
+    "text looks like HTML (markup-heavy, or tags that only markup has, such as </p> or "
+    "<br>); send the article's plain text"
+)
 # an HTML character reference with its semicolon: scraped text keeps them ("AT&amp;T",
 # "&quot;We will win,&quot; she said", "&#8217;"); without the semicolon "&copy" or "&not"
 # may be the text's own words, so those stay
@@ -109,9 +112,19 @@ def markup_share(text: str) -> float:
     return inside / len(text)
 
 
+# tags that only markup has: the end of a block or an inline element, a line break, a
+# link ("the <title> tag" or "<b>" in prose is text about markup)
+_MARKUP_ONLY = re.compile(
+    r"</(?:p|div|span|a|li|ul|ol|h[1-6]|strong|em|b|i|u|td|tr|th|table|section|article"
+    r"|blockquote|figure|figcaption|script|style|header|footer|nav)\s*>|<br\s*/?>|<a\s+href=",
+    re.IGNORECASE,
+)
+
+
 def looks_like_html(text: str) -> bool:
-    """True for an HTML document or markup-heavy text (tags are ≥15% of it, ≥5 tags)."""
-    if _DOC.match(text):
+    """True for an HTML document, text with a tag only markup has (``</p>``, ``<br>``,
+    ``<a href=``), or markup-heavy text (tags are ≥15% of it, ≥5 tags)."""
+    if _DOC.match(text) or _MARKUP_ONLY.search(text[:200_000]):
         return True
     tags = len(_TAG.findall(text[:200_000]))
     return tags >= 5 and markup_share(text[:200_000]) >= 0.15

@@ -13,6 +13,7 @@ import pytest
 
 from summarizer.errors import InputError
 from summarizer.io import (
+    HTML_MESSAGE,
     InputProblem,
     Located,
     article_from_dict,
@@ -1008,7 +1009,7 @@ def test_html_instead_of_text_is_refused_in_files(tmp_path: Path) -> None:
         + line(rec(2, text=A_TEXT + " Analysts wrote <b> in their notes."))
     )
     items = list(iter_located_inputs([str(tmp_path / "page.txt"), str(jsonl)]))
-    html_message = "text looks like HTML (markup-heavy); send the article's plain text"
+    html_message = HTML_MESSAGE
     assert [(i.line, i.message) for i in items if isinstance(i, InputProblem)] == [
         (None, html_message),
         (1, html_message),

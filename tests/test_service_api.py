@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from summarizer.embed import Embedder, load_embedder
-from summarizer.io import InputProblem, iter_inputs
+from summarizer.io import HTML_MESSAGE, InputProblem, iter_inputs
 from summarizer.pipeline import Pipeline
 from summarizer.settings import Settings
 from summarizer.types import Article
@@ -169,6 +169,7 @@ def test_same_url_or_same_cleaned_text_is_not_stored_twice(seeded: TestClient) -
         "id": art["id"],
         "story_id": r.json()["data"][0]["story_id"],
         "status": "existing",
+        "note": None,  # the same outlet's same text: nothing was lost
     }
     # Same text with extra whitespace around it: still the same cleaned text.
     r = seeded.post(
@@ -184,7 +185,14 @@ def test_same_url_or_same_cleaned_text_is_not_stored_twice(seeded: TestClient) -
     r2 = seeded.post("/v1/articles", json={"articles": [second]})
     assert r2.status_code == 200
     assert r2.json()["data"][0]["id"] == r1.json()["data"][0]["id"]
+    assert "another text, and was kept" in r2.json()["data"][0]["note"]
     assert seeded.get("/v1/articles/other").status_code == 404
+    # Another outlet's copy of a stored text is answered as the stored article, and the
+    # answer says that outlet is not stored with it.
+    r = seeded.post("/v1/articles", json={"articles": [{**art, "id": "z-1", "outlet": "Z"}]})
+    item = r.json()["data"][0]
+    assert item["id"] == art["id"] and item["status"] == "existing"
+    assert f"from {art['outlet']!r}" in item["note"] and "'Z'" in item["note"]
 
 
 def test_duplicates_within_one_request_share_one_article(client: TestClient) -> None:
@@ -306,14 +314,23 @@ GOOD = {"outlet": "Wire", "text": EXTRA_TEXT}
                 "<span>x</span></div></body></html>",
             },
             (
-                "text looks like HTML (markup-heavy); send the article's plain text",
+                HTML_MESSAGE,
                 "articles.0.text",
             ),
         ),
         (
+            # light markup: two paragraphs in <p> tags had been stored with their tags
+            {**GOOD, "text": "<p>The council met on Tuesday.</p><p>It voted to close it.</p>"},
+            (HTML_MESSAGE, "articles.0.text"),
+        ),
+        (
+            {**GOOD, "text": EXTRA_TEXT + "<br>More lines.<br/>" + EXTRA_TEXT},
+            (HTML_MESSAGE, "articles.0.text"),
+        ),
+        (
             {**GOOD, "text": "<div><p>" + "</p><p>".join(["Short line here."] * 20) + "</p></div>"},
             (
-                "text looks like HTML (markup-heavy); send the article's plain text",
+                HTML_MESSAGE,
                 "articles.0.text",
             ),
         ),

@@ -42,7 +42,14 @@ def test_an_article_sent_again_without_its_id_is_the_stored_one(client: TestClie
     ):
         r = client.post("/v1/articles", json={"articles": [again]})
         assert r.status_code == 200, r.json()
-        assert r.json()["data"][0] == {**first.json()["data"][0], "status": "existing"}
+        # an edited text is kept as stored, and the answer says how to correct it
+        edited = again["text"].strip() != EXTRA_TEXT
+        item = r.json()["data"][0]
+        note = item.pop("note")
+        assert (f"PUT /v1/articles/{stored}" in note) if edited else note is None
+        expected = {**first.json()["data"][0], "status": "existing"}
+        expected.pop("note")
+        assert item == expected
     assert client.get(f"/v1/articles/{stored}").json()["text"] == EXTRA_TEXT  # kept
     # The same id with the same text up to whitespace is the same article too.
     r = client.post(
@@ -648,3 +655,106 @@ def test_a_write_after_a_failed_reload_reads_the_index_again(
             assert r.status_code in (200, 201), r.text
             assert len(calls) == 3  # read again before the write
             assert service._lock_epoch == service.store.lock_epoch
+
+
+def test_a_correction_replaces_an_articles_text_in_its_story(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A newsroom corrects a story it sent: PUT /v1/articles/{id} puts the new text in
+    place of the old under the same id. Before, sending it again was answered `existing`
+    and the old text kept, with nothing to say so."""
+    db = tmp_path / "storybrief.db"
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+        big = {s["article_count"]: s for s in c.get("/v1/stories").json()["data"]}[4]
+        detail = c.get(f"/v1/stories/{big['id']}").json()
+        target = detail["articles"][1]["id"]
+        assert (
+            c.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).status_code == 200
+        )
+        old = next(a for a in seeds if a["id"] == target)
+        fixed = dict(old, title="Corrected: " + (old.get("title") or "story"))
+        fixed["text"] = old["text"].replace("Pyongyang", "Pyongyang, the North Korean capital,", 1)
+        assert fixed["text"] != old["text"]
+        fixed.pop("id")
+        # sent again with its url, the corrected text is answered `existing`, and says so
+        if old.get("url"):
+            r = c.post("/v1/articles", json={"articles": [fixed]})
+            assert r.status_code == 200
+            (item,) = r.json()["data"]
+            assert item["status"] == "existing" and item["id"] == target
+            assert f"PUT /v1/articles/{target}" in item["note"]
+            assert c.get(f"/v1/articles/{target}").json()["text"] == old["text"]
+        r = c.post("/v1/articles", json={"articles": [old]})
+        assert r.json()["data"][0]["note"] is None  # the same text: nothing to say
+        r = c.put(f"/v1/articles/{target}", json=fixed)
+        assert r.status_code == 200, r.json()
+        assert r.json() == {
+            "id": target,
+            "story_id": big["id"],
+            "previous_story_id": big["id"],
+            "status": "replaced",
+        }
+        stored = c.get(f"/v1/articles/{target}").json()
+        assert stored["text"] == fixed["text"] and stored["title"] == fixed["title"]
+        after = c.get(f"/v1/stories/{big['id']}").json()
+        assert after["article_count"] == 4 and after["revision"] > big["revision"]
+        assert after["has_current_brief"] is False
+        assert _rows(db, "select count(*) from briefs where story_id = ?", big["id"]) == [(0,)]
+        brief = c.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).json()
+        text = {a["id"]: a["text"] for a in [stored]}
+        for s in brief["sentences"]:
+            for cite in s["citations"]:
+                if cite["article_id"] == target:
+                    assert text[target][cite["start"] : cite["end"]] == cite["quote"]
+        # the same again changes nothing
+        again = c.put(f"/v1/articles/{target}", json=dict(fixed, id=target))
+        assert again.status_code == 200 and again.json()["status"] == "unchanged"
+        assert c.get(f"/v1/stories/{big['id']}").json()["revision"] == after["revision"]
+        # what a correction may not be
+        other = detail["articles"][2]["id"]
+        other_text = c.get(f"/v1/articles/{other}").json()["text"]
+        r = c.put(f"/v1/articles/{target}", json=dict(fixed, text=other_text))
+        assert r.status_code == 409 and other in r.json()["error"]["message"]
+        r = c.put(f"/v1/articles/{target}", json=dict(fixed, id="someone-else"))
+        assert r.status_code == 422 and r.json()["error"]["field"] == "id"
+        r = c.put("/v1/articles/no-such-id", json=fixed)
+        assert r.status_code == 404 and "POST" in r.json()["error"]["message"]
+        r = c.put(f"/v1/articles/{target}", json=dict(fixed, text=""))
+        assert r.status_code == 422
+        # nothing refused changed what is stored
+        assert c.get(f"/v1/articles/{target}").json()["text"] == fixed["text"]
+        assert c.get(f"/v1/articles/{other}").json()["text"] == other_text
+
+    # a restart reads the corrected article back from the store
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.get(f"/v1/articles/{target}").json()["text"] == fixed["text"]
+        assert c.get(f"/v1/stories/{big['id']}").json()["article_count"] == 4
+
+
+def test_a_correction_that_fails_to_commit_loses_nothing(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, embedder)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        service = app.state.service
+        story = next(s for s in client.get("/v1/stories").json()["data"] if s["article_count"] == 4)
+        victim = client.get(f"/v1/stories/{story['id']}").json()["articles"][1]["id"]
+        before = client.get(f"/v1/articles/{victim}").json()
+
+        def broken(_s: object) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(service, "_save_index", broken)
+        body = {"outlet": before["outlet"], "text": before["text"] + " A line added later."}
+        r = client.put(f"/v1/articles/{victim}", json=body)
+        assert r.status_code == 500
+        monkeypatch.undo()
+        assert client.get(f"/v1/articles/{victim}").json()["text"] == before["text"]
+        assert victim in service.index and service.index.story_of(victim) == story["id"]
+        assert client.get(f"/v1/stories/{story['id']}").json()["article_count"] == 4
+        r = client.put(f"/v1/articles/{victim}", json=body)
+        assert r.status_code == 200 and r.json()["status"] == "replaced"
+        assert client.get(f"/v1/articles/{victim}").json()["text"] == body["text"]

@@ -1,4 +1,5 @@
-"""``POST /v1/articles`` (ingest), ``GET /v1/articles/{id}`` and ``DELETE /v1/articles/{id}``."""
+"""``POST /v1/articles`` (ingest), ``GET``, ``PUT`` (a correction) and ``DELETE``
+``/v1/articles/{id}``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from fastapi.concurrency import run_in_threadpool
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
 from service.errors import responses
 from service.limits import check_articles
-from service.schemas import ArticleDeleted, ArticlePublic, ArticlesIn, IngestOut
+from service.schemas import (
+    ArticleDeleted,
+    ArticleIn,
+    ArticlePublic,
+    ArticleReplaced,
+    ArticlesIn,
+    IngestOut,
+)
 from service.worker import wait_future
+from summarizer.errors import InputError
 
 router = APIRouter(tags=["articles"])
 
@@ -114,3 +123,42 @@ async def delete_article(
 ) -> ArticleDeleted:
     task = service.ingest_lane.submit(lambda: service.delete_article(article_id), measure=False)
     return await wait_future(task, deadline, "delete", lane="ingest")
+
+
+@router.put(
+    "/articles/{article_id}",
+    response_model=ArticleReplaced,
+    summary="Correct a stored article",
+    description=(
+        "Puts the article sent in place of the stored article of this id: a correction of "
+        "its text, title, outlet, url or date. The old text leaves its story as with "
+        "DELETE (the story's revision goes up and its stored briefs are deleted) and the "
+        "new one joins a story as a new article does, under the same id; one transaction. "
+        "`id` in the body may be left out, or must be this id. 404 when no article has "
+        "this id (POST stores new ones); 409 when another stored article has the same url "
+        "or the same cleaned text."
+    ),
+    responses=responses(401, 404, 409, 413, 422, 503, 504),
+)
+async def replace_article(
+    article_id: str,
+    body: ArticleIn,
+    service: ServiceDep,
+    settings: SettingsDep,
+    deadline: DeadlineDep,
+) -> ArticleReplaced:
+    if body.id is not None and body.id != article_id:
+        raise InputError(
+            f"the body's id {body.id!r} is not the id in the path ({article_id!r}); a "
+            "correction keeps the article's id",
+            "id",
+        )
+    check_articles([body], 1, settings.max_chars_per_article)
+    try:
+        article = body.model_copy(update={"id": article_id}).to_article()
+    except InputError as exc:
+        raise InputError(exc.message, exc.field or "text") from None
+    task = service.ingest_lane.submit(
+        lambda: service.replace_article(article, deadline), measure=False
+    )
+    return await wait_future(task, deadline, "replace", lane="ingest")
