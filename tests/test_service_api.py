@@ -583,7 +583,7 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(seeded: TestClient) -
     assert r.status_code == 422
     assert r.json() == err(
         "validation_error",
-        "unknown query parameter 'lenght'; this route takes: length, refresh",
+        "unknown query parameter 'lenght'; this route takes: format, length, refresh",
         "lenght",
     )
     r = seeded.get("/v1/articles/x", params={"verbose": "1"})
@@ -976,3 +976,20 @@ def test_an_ingest_past_its_deadline_stops_embedding_and_stores_nothing(
     finally:
         embedder.encode = real
     assert c.get("/v1/stories").json()["count"] == 0
+
+
+def test_a_brief_comes_as_markdown_on_request(seeded: TestClient) -> None:
+    """`format=markdown`: the brief as the CLI prints it, with its [n] markers and sources;
+    the same brief as the JSON (served from the store the second time)."""
+    sid = stories_by_size(seeded)[4]["id"]
+    as_json = seeded.get(f"/v1/stories/{sid}/brief", params={"length": "short"}).json()
+    r = seeded.get(f"/v1/stories/{sid}/brief", params={"length": "short", "format": "markdown"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/markdown; charset=utf-8"
+    text = r.text
+    assert text.startswith("## ") and "[1]" in text and "Sources:" in text
+    for s in as_json["sentences"]:
+        assert s["text"][:30].replace("*", "") in text.replace("\\", "")
+    r = seeded.get(f"/v1/stories/{sid}/brief", params={"format": "xml"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "format"
+    assert seeded.get("/v1/stories/st_nope/brief", params={"format": "markdown"}).status_code == 404

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator
 
@@ -13,6 +13,7 @@ from service.deps import DeadlineDep, ServiceDep, SettingsDep
 from service.errors import responses
 from service.schemas import BriefOut, StoriesOut, StoryDetail
 from service.worker import wait_future
+from summarizer.io import render_markdown
 from summarizer.types import Length
 
 router = APIRouter(tags=["stories"])
@@ -82,7 +83,10 @@ async def get_story(story_id: str, service: ServiceDep) -> StoryDetail:
         "written anew when articles joined the story since, or with `refresh=true`. "
         "`generated_at` and `article_ids` say when and from which articles it was made."
     ),
-    responses=responses(401, 404, 422, 503, 504),
+    responses={
+        200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
+        **responses(401, 404, 422, 503, 504),
+    },
 )
 async def story_brief(
     story_id: str,
@@ -91,16 +95,23 @@ async def story_brief(
     deadline: DeadlineDep,
     length: Annotated[Length | None, Query(description="short | standard | long")] = None,
     refresh: Annotated[bool, Query(description="write a new brief even if one is stored")] = False,
-) -> BriefOut:
+    format: Annotated[  # noqa: A002 (the query parameter's name)
+        Literal["json", "markdown"],
+        Query(description="json (the Brief), or markdown: the brief as the CLI prints it"),
+    ] = "json",
+) -> BriefOut | Response:
     chosen: Length = length or settings.length
+    brief: BriefOut | None = None
     if not refresh:
-        stored = await run_in_threadpool(service.stored_brief, story_id, chosen)
-        if stored is not None:
-            return stored
-    # it reads the story's revision: a database call, kept off the event loop
-    future = await run_in_threadpool(
-        lambda: service.submit_story_brief(story_id, chosen, refresh=refresh)
-    )
-    # On a timeout the brief is cancelled if it is still queued and no other request (or
-    # job) waits for it; a shared or running one is left to finish and is stored.
-    return await wait_future(future, deadline, "brief", lane="brief")
+        brief = await run_in_threadpool(service.stored_brief, story_id, chosen)
+    if brief is None:
+        # it reads the story's revision: a database call, kept off the event loop
+        future = await run_in_threadpool(
+            lambda: service.submit_story_brief(story_id, chosen, refresh=refresh)
+        )
+        # On a timeout the brief is cancelled if it is still queued and no other request
+        # (or job) waits for it; a shared or running one is left to finish and is stored.
+        brief = await wait_future(future, deadline, "brief", lane="brief")
+    if format == "markdown":
+        return Response(render_markdown(brief), media_type="text/markdown; charset=utf-8")
+    return brief
