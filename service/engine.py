@@ -543,12 +543,13 @@ class StoryService:
         self, article: Article, deadline: Deadline | None = None
     ) -> ArticleReplaced:
         """Put ``article`` in place of the stored article of its id: a correction. One
-        transaction, in the ingest lane: the old text leaves its story as a delete does
-        (the story's revision goes up and its stored briefs go), and the new one is stored
-        and joins a story as a new article does, under the same id. A text (and outlet,
-        title, url and date) the same as the stored one changes nothing. Another stored
-        article with the same url or the same cleaned text is a conflict: the text is that
-        article's, not a correction of this one."""
+        transaction, in the ingest lane. The article keeps its id and its story (which is
+        not grouped again, as after a delete); its text, metadata, sentences and vectors
+        are the new ones, the story's revision goes up and its stored briefs are deleted,
+        since they quote the old text. A text (and outlet, title, url and date) the same
+        as the stored one changes nothing. Another stored article with the same url or
+        the same cleaned text is a conflict: the text is that article's, not a correction
+        of this one."""
         prepared = self._prepare_located([article], [0], deadline)[0]
         digest = content_hash(prepared.clean.text)
         with self._index_write("replace"):
@@ -567,10 +568,7 @@ class StoryService:
                     and row.url == article.url
                     and row.published == article.published
                 ):
-                    return ArticleReplaced(
-                        id=row.id, story_id=row.story_id, previous_story_id=row.story_id,
-                        status="unchanged",
-                    )  # fmt: skip
+                    return ArticleReplaced(id=row.id, story_id=row.story_id, status="unchanged")
                 for other, what in (
                     (s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest)), "text"),
                     (
@@ -584,19 +582,39 @@ class StoryService:
                         raise Conflict(
                             f"article {shown(other.id)} is stored with this {what}; a "
                             "correction replaces the article of its own id only",
-                            "text" if what == "text" else "url",
+                            what,
                         )
-                previous, _ = self._delete_row(s, row, "replaced")
-                out = self._ingest(s, [article], deadline, None, {article.id: prepared})
+                self._drop_from_pending_jobs(s, row, "replaced")
+                if row.content_hash != digest:  # a job resumed later does not bring it back
+                    s.add(
+                        DeletionRow(
+                            kind="article",
+                            item_id=row.id,
+                            content_hash=row.content_hash,
+                            deleted_at=utcnow(),
+                        )
+                    )
+                sid = self.index.replace(self.pipeline.profile(prepared))
+                self._index_dirty = True  # until the transaction commits
+                s.execute(delete(VectorRow).where(VectorRow.article_id == row.id))
+                row.outlet = article.outlet
+                row.title = article.title
+                row.url = article.url
+                row.published = article.published
+                row.text = article.text
+                row.content_hash = digest
+                row.n_sentences = len(prepared.sentences)
+                s.flush()
+                self._put_vectors(s, prepared, self.pipeline.embedder.name)
+                s.execute(delete(BriefRow).where(BriefRow.story_id == sid))
+                # the headline may have come from this article's old title or first line
+                self._sync_stories(s, {sid}, {row.id: prepared})
                 self._save_index(s)
                 if deadline is not None:
                     deadline.check("replace")
             self.cache.drop(article.id)
             self.cache.put(prepared)
-        (item,) = out.data
-        return ArticleReplaced(
-            id=item.id, story_id=item.story_id, previous_story_id=previous, status="replaced"
-        )
+        return ArticleReplaced(id=article.id, story_id=sid, status="replaced")
 
     @staticmethod
     def _drop_from_pending_jobs(s: Session, deleted: ArticleRow, how: str = "deleted") -> None:

@@ -224,8 +224,7 @@ class ArticleDeleted(BaseModel):
 
 class ArticleReplaced(BaseModel):
     id: str
-    story_id: str | None = Field(description="the story the corrected article is in now")
-    previous_story_id: str | None = Field(description="the story it was in before")
+    story_id: str | None = Field(description="the story the article is in (a correction keeps it)")
     status: Literal["replaced", "unchanged"] = Field(
         description="replaced, or unchanged (the stored article was already this one)"
     )

@@ -540,6 +540,29 @@ class StoryIndex:
         self._weight_cache.clear()
         return sid
 
+    def replace(self, profile: ArticleProfile) -> str:
+        """Put ``profile`` in place of the profile of an article already in the index (its
+        text was corrected): the article stays in its story, which is not grouped again;
+        the story's id. An unknown id raises InputError."""
+        aid = profile.article_id
+        old = self._profiles.get(aid)
+        if old is None:
+            raise InputError(f"no article {aid!r} in the story index", "article_id")
+        if old.vector.shape != profile.vector.shape:
+            raise InputError(
+                f"profile vectors of different sizes: {[old.vector.shape, profile.vector.shape]}"
+            )
+        self._df.subtract(old.keywords)
+        for word in old.keywords:
+            if self._df[word] <= 0:
+                del self._df[word]
+        self._df.update(profile.keywords)
+        self._profiles[aid] = profile
+        self._changed.add(aid)
+        self._idf_cache.clear()
+        self._weight_cache.clear()
+        return self._story_of[aid]
+
     def seed(
         self, profiles: Iterable[ArticleProfile], stories: Iterable[tuple[str, Sequence[str]]]
     ) -> None:

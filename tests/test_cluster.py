@@ -1078,3 +1078,23 @@ def test_a_lead_name_given_only_at_a_sentence_start_is_still_mentioned(
     assert index._name_conflict(pa, pb) < cluster.FULL_NAME_CONFLICT
     restored = StoryIndex.from_dict(json.loads(json.dumps(index.to_dict())))
     assert restored.profile("b").mentions == pb.mentions
+
+
+def test_a_corrected_profile_keeps_its_story() -> None:
+    """``replace``: a corrected article's new profile takes the old one's place; the
+    article stays in its story, which is not grouped again."""
+    index = StoryIndex()
+    a = prof("a", unit(1, 0), keywords=("harbour", "budget"))
+    b = prof("b", unit(0, 1), keywords=("election", "poll"))
+    sa, sb = index.add(a), index.add(b)
+    assert sa != sb
+    # a text now about b's story stays in a's: a correction does not regroup
+    moved = prof("a", unit(0, 1), keywords=("election", "poll"))
+    assert index.replace(moved) == sa
+    assert index.story_of("a") == sa and index.profile("a") is moved
+    restored = StoryIndex.from_dict(index.to_dict())
+    assert restored.story_of("a") == sa and restored.profile("a").keywords == moved.keywords
+    # a later article like the corrected text may join either story; b's stays b's
+    assert index.story_of("b") == sb
+    with pytest.raises(InputError):
+        index.replace(prof("zz", unit(1, 0), keywords=("x",)))

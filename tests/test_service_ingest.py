@@ -690,12 +690,7 @@ def test_a_correction_replaces_an_articles_text_in_its_story(
         assert r.json()["data"][0]["note"] is None  # the same text: nothing to say
         r = c.put(f"/v1/articles/{target}", json=fixed)
         assert r.status_code == 200, r.json()
-        assert r.json() == {
-            "id": target,
-            "story_id": big["id"],
-            "previous_story_id": big["id"],
-            "status": "replaced",
-        }
+        assert r.json() == {"id": target, "story_id": big["id"], "status": "replaced"}
         stored = c.get(f"/v1/articles/{target}").json()
         assert stored["text"] == fixed["text"] and stored["title"] == fixed["title"]
         after = c.get(f"/v1/stories/{big['id']}").json()
@@ -727,10 +722,22 @@ def test_a_correction_replaces_an_articles_text_in_its_story(
         assert c.get(f"/v1/articles/{target}").json()["text"] == fixed["text"]
         assert c.get(f"/v1/articles/{other}").json()["text"] == other_text
 
-    # a restart reads the corrected article back from the store
+        # the only article of a story keeps that story, and its id, when corrected
+        lone = {s["article_count"]: s for s in c.get("/v1/stories").json()["data"]}[1]
+        lone_id = c.get(f"/v1/stories/{lone['id']}").json()["articles"][0]["id"]
+        art = c.get(f"/v1/articles/{lone_id}").json()
+        body = {"outlet": art["outlet"], "text": art["text"] + " A correction was appended."}
+        r = c.put(f"/v1/articles/{lone_id}", json=body)
+        assert r.json() == {"id": lone_id, "story_id": lone["id"], "status": "replaced"}
+        listing = c.get("/v1/stories").json()
+        assert sorted(s["id"] for s in listing["data"]) == sorted([big["id"], lone["id"]])
+
+    # a restart reads the corrected articles back from the store, in their stories
     with TestClient(build_app(tmp_path, embedder)) as c:
         assert c.get(f"/v1/articles/{target}").json()["text"] == fixed["text"]
         assert c.get(f"/v1/stories/{big['id']}").json()["article_count"] == 4
+        assert c.get(f"/v1/articles/{lone_id}").json()["text"] == body["text"]
+        assert c.get(f"/v1/articles/{lone_id}").json()["story_id"] == lone["id"]
 
 
 def test_a_correction_that_fails_to_commit_loses_nothing(

@@ -131,12 +131,12 @@ async def delete_article(
     summary="Correct a stored article",
     description=(
         "Puts the article sent in place of the stored article of this id: a correction of "
-        "its text, title, outlet, url or date. The old text leaves its story as with "
-        "DELETE (the story's revision goes up and its stored briefs are deleted) and the "
-        "new one joins a story as a new article does, under the same id; one transaction. "
-        "`id` in the body may be left out, or must be this id. 404 when no article has "
-        "this id (POST stores new ones); 409 when another stored article has the same url "
-        "or the same cleaned text."
+        "its text, title, outlet, url or date. The article keeps its id and its story (which "
+        "is not grouped again, as after a delete); the story's revision goes up and its "
+        "stored briefs are deleted, since they quote the old text; one transaction. `id` in "
+        "the body may be left out, or must be this id. 404 when no article has this id "
+        "(POST stores new ones); 409 when another stored article has the same url or the "
+        "same cleaned text."
     ),
     responses=responses(401, 404, 409, 413, 422, 503, 504),
 )
