@@ -17,12 +17,15 @@ The service's own errors and the library's exception tree map to status codes he
     summarizer.errors.ConfigError     500  config_error
     request validation                422  validation_error (``field`` is the JSON path)
     a body that is not UTF-8          400  bad_request
+    JSON nested too deeply, a number
+    of thousands of digits            400  bad_request
     anything else                     500  internal_error (logged; no stack trace in the body)
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -143,9 +146,19 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
-def validation_message(err: dict[str, Any]) -> tuple[str, str | None]:
-    """A readable message and a field path from one pydantic error."""
-    field = _loc_to_field(err.get("loc", ()))
+def json_position(doc: str, pos: int) -> str:
+    """Where ``pos`` (a character offset) falls in ``doc``: "line L, column C", both
+    counted from 1 in characters, as Python's JSON parser counts them."""
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - doc.rfind("\n", 0, pos)
+    return f"line {line}, column {column}"
+
+
+def validation_message(err: dict[str, Any], body: Any = None) -> tuple[str, str | None]:
+    """A readable message and a field path from one pydantic error; ``body``, the text of
+    a body that is not JSON, places a JSON syntax error in it (line and column)."""
+    loc = err.get("loc", ())
+    field = _loc_to_field(loc)
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
     if msg.startswith("Value error, "):
@@ -156,6 +169,10 @@ def validation_message(err: dict[str, Any]) -> tuple[str, str | None]:
     elif kind == "json_invalid":
         ctx = err.get("ctx") or {}
         msg = f"malformed JSON: {ctx.get('error', msg)}"
+        # FastAPI puts the parser's character offset after "body" in the location
+        pos = loc[1] if len(loc) > 1 else None
+        if isinstance(body, str) and isinstance(pos, int) and 0 <= pos <= len(body):
+            msg += f" ({json_position(body, pos)})"
         field = None
     elif kind == "missing" and field:
         msg = f"{field.rsplit('.', 1)[-1]} is required"
@@ -185,7 +202,7 @@ def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if not errors:
         return error_response(422, "validation_error", "invalid request")
-    message, field = validation_message(errors[0])
+    message, field = validation_message(errors[0], exc.body)
     first = errors[0]
     if tuple(first.get("loc", ())) == ("body",):  # the body as a whole, not one field
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -245,6 +262,25 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
+# FastAPI's answer to a body its JSON parser raised on other than with a syntax error
+_UNPARSED = "There was an error parsing the body"
+
+
+def _unparsed_message(cause: BaseException | None) -> str:
+    """What stopped the JSON parser, in words: nesting deeper than Python's recursion
+    limit, or an integer longer than Python converts (``sys.get_int_max_str_digits``)."""
+    if isinstance(cause, RecursionError):
+        return "malformed JSON: nested too deeply to parse"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return (
+            f"malformed JSON: a number of more than {sys.get_int_max_str_digits():,} digits, "
+            "too long to parse (no field takes a number that long)"
+        )
+    if cause is not None:
+        return f"the body could not be parsed as JSON: {cause}"
+    return "the body could not be parsed as JSON"
+
+
 def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
@@ -257,6 +293,8 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
         if allowed:
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
             message = f"{method} is not allowed here; allowed: {', '.join(allowed)}"
+    elif exc.status_code == 400 and message == _UNPARSED:
+        message = _unparsed_message(exc.__cause__)
     elif exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {method} {shown(request.url.path)}"
     return error_response(exc.status_code, kind, message, headers=headers)

@@ -4,6 +4,7 @@ embedder), exact statuses and exact error bodies."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -419,8 +420,51 @@ def test_request_level_errors(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["error"]["type"] == "validation_error"
-    assert r.json()["error"]["message"].startswith("malformed JSON")
+    assert r.json() == err(
+        "validation_error", "malformed JSON: Expecting value (line 1, column 15)"
+    )
+
+
+def test_malformed_json_says_the_line_and_column_as_the_parser_counts_them(
+    client: TestClient,
+) -> None:
+    """The message placed nothing ("malformed JSON: Expecting value"); the CLI gives a
+    column, the API gives both, counted in characters from 1 as Python's parser does."""
+    body = '{"articles": [\n  {"outlet": "Café AP", "text": "x",}\n]}'
+    with pytest.raises(json.JSONDecodeError) as parsed:
+        json.loads(body)
+    assert (parsed.value.lineno, parsed.value.colno) == (2, 37)  # the "}" after the comma
+    r = client.post(
+        "/v1/articles", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json() == err(
+        "validation_error",
+        "malformed JSON: Expecting property name enclosed in double quotes (line 2, column 37)",
+    )
+
+
+def test_a_body_the_json_parser_gives_up_on_is_a_400_that_says_why(client: TestClient) -> None:
+    """Too deep a nesting and too long an integer were "There was an error parsing the
+    body"; they stay 400, with what stopped the parser."""
+    headers = {"content-type": "application/json"}
+    r = client.post("/v1/articles", content=b"[" * 100_000, headers=headers)
+    assert r.status_code == 400
+    assert r.json() == err("bad_request", "malformed JSON: nested too deeply to parse")
+    digits = sys.get_int_max_str_digits()
+    number = b"9" * 5_000
+    assert len(number) > digits > 0
+    r = client.post(
+        "/v1/articles",
+        content=b'{"articles": [{"outlet": "AP", "text": ' + number + b"}]}",
+        headers=headers,
+    )
+    assert r.status_code == 400
+    assert r.json() == err(
+        "bad_request",
+        f"malformed JSON: a number of more than {digits:,} digits, too long to parse "
+        "(no field takes a number that long)",
+    )
 
 
 def test_non_utf8_body_is_refused(client: TestClient) -> None:
@@ -696,6 +740,34 @@ def test_updated_since_out_of_range_in_utc_is_a_422(seeded: TestClient) -> None:
         r = seeded.get("/v1/stories", params={"updated_since": value})
         assert r.status_code == 200, (value, r.text)
         assert r.json()["count"] == count, value
+
+
+def test_an_offset_whose_plus_came_unencoded_is_refused_saying_to_send_2b(
+    client: TestClient,
+) -> None:
+    """A '+' in a query string is a space: "+05:00" sent as is arrived as " 05:00" and was
+    refused with "unexpected extra characters at the end of the input"."""
+    for sent, shown in (
+        ("2026-11-25T06:07:30+05:00", "2026-11-25T06:07:30%2B05:00"),
+        ("2026-11-25 06:07+0530", "2026-11-25 06:07%2B0530"),
+        ("2026-11-25T06:07:30.25+05:00", "2026-11-25T06:07:30.25%2B05:00"),
+    ):
+        r = client.get(f"/v1/stories?updated_since={sent}")
+        assert r.status_code == 422, (sent, r.text)
+        assert r.json() == err(
+            "validation_error",
+            "the time holds a space where its offset's '+' would be: a '+' in a query "
+            f"string is read as a space, so send it as %2B (updated_since={shown})",
+            "updated_since",
+        )
+        # sent as it says, the same time is taken
+        r = client.get(f"/v1/stories?updated_since={shown}")
+        assert r.status_code == 200, (shown, r.text)
+    # a '-' offset needs no encoding, and other junk keeps the parser's own message
+    assert client.get("/v1/stories?updated_since=2026-11-25T06:07:30-05:00").status_code == 200
+    r = client.get("/v1/stories?updated_since=2026-11-25T06:07:30 later")
+    assert r.status_code == 422
+    assert "unexpected extra characters" in r.json()["error"]["message"]
 
 
 def test_story_detail_has_articles_and_timeline(seeded: TestClient) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
 from service.errors import responses
@@ -17,6 +18,27 @@ from summarizer.io import render_markdown
 from summarizer.types import Length
 
 router = APIRouter(tags=["stories"])
+
+
+# a time whose "+HH:MM" offset came through a query string unencoded: "+" there means a
+# space, so "2026-11-25T06:07:30+05:00" arrives as "2026-11-25T06:07:30 05:00"
+_PLUS_AS_SPACE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?( )\d{2}:?\d{2}"
+)
+
+
+def _plus_sent_as_space(value: Any) -> Any:
+    """Refuse, saying why, a time whose offset's "+" was sent unencoded (it arrives as a
+    space, which the date parser reads as "extra characters")."""
+    if isinstance(value, str) and (m := _PLUS_AS_SPACE.fullmatch(value.strip())):
+        at = m.start(1)
+        sent = value.strip()
+        raise ValueError(
+            "the time holds a space where its offset's '+' would be: a '+' in a query "
+            "string is read as a space, so send it as %2B "
+            f"(updated_since={sent[:at]}%2B{sent[at + 1 :]})"
+        )
+    return value
 
 
 def _in_utc(value: datetime | None) -> datetime | None:
@@ -52,9 +74,11 @@ async def list_stories(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     updated_since: Annotated[
         datetime | None,
+        BeforeValidator(_plus_sent_as_space),
         AfterValidator(_in_utc),
         Query(
-            description="only stories changed at or after this time (ISO 8601)",
+            description="only stories changed at or after this time (ISO 8601, or Unix "
+            "seconds); send the '+' of an offset as %2B",
             examples=["2024-01-15T00:00:00Z"],
         ),
     ] = None,
