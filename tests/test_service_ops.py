@@ -1305,12 +1305,94 @@ def test_serve_holds_the_database_lock_from_its_check_on(
             other.dispose()
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "8798"])
+    # port 0 (any free port): the address check passes whatever this machine runs
+    code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "0"])
     assert code == 0 and seen == ["locked"]
     # and released when the server is done
     after = Store(f"sqlite:///{tmp_path / 'storybrief.db'}")
     after.lock()
     after.dispose()
+
+
+def test_serve_refuses_a_port_in_use_in_one_line_before_the_models_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port another program listens on was found by uvicorn only after the models had
+    loaded: its own "[Errno 98] ... address already in use" and exit 3. It is now exit 2
+    and one line, before the app is made, and the database lock is let go."""
+    import socket
+
+    import uvicorn
+
+    import service.app
+    from summarizer.cli import main
+
+    started: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append("uvicorn"))
+    real_create_app = service.app.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        started.append("app")
+        return real_create_app(*args, **kwargs)
+
+    monkeypatch.setattr(service.app, "create_app", create_app)
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", str(port)])
+    assert code == 2 and started == []
+    err = capsys.readouterr().err
+    assert err == (
+        f"storybrief: error: cannot serve on 127.0.0.1:{port}: the port is already in use "
+        "(another program listens there); stop it, or choose another port with --port or "
+        "STORYBRIEF_PORT\n"
+    )
+    # the database was checked first and is free again
+    after = Store(f"sqlite:///{tmp_path / 'storybrief.db'}")
+    after.lock()
+    after.dispose()
+    # with the port free again, the same command goes on to serve
+    code = main(["serve", "--extractive", "--data-dir", str(tmp_path), "--port", str(port)])
+    assert code == 0 and started == ["app", "uvicorn"]
+
+
+def test_serve_refuses_an_address_it_cannot_have_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from summarizer.cli import main
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the server started"))
+    # TEST-NET-1 (RFC 5737): an address no machine of this test has
+    args = ["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "0"]
+    assert main([*args, "--host", "192.0.2.1"]) == 2
+    assert capsys.readouterr().err == (
+        "storybrief: error: cannot serve on 192.0.2.1:0: Cannot assign requested address\n"
+    )
+
+
+def test_serve_refuses_a_model_name_the_manifest_lacks_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A misspelt STORYBRIEF_GENERATOR failed in the app's start-up: a traceback, exit 3."""
+    import uvicorn
+
+    from summarizer.cli import main
+
+    started: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append("uvicorn"))
+    monkeypatch.setenv("STORYBRIEF_GENERATOR", "qwen-nope")
+    args = ["serve", "--data-dir", str(tmp_path), "--port", "0"]
+    assert main(args) == 2 and started == []
+    assert capsys.readouterr().err == (
+        "storybrief: error: unknown model 'qwen-nope'; the manifest has: "
+        "qwen2.5-coder-1.5b-instruct-q4_k_m, qwen2.5-coder-0.5b-instruct-q4_k_m\n"
+    )
+    # an extractive service loads no generator, so its name does not matter
+    assert main([*args, "--extractive"]) == 0 and started == ["uvicorn"]
 
 
 def test_a_damaged_database_file_is_a_one_line_error(

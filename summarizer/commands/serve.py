@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
-from summarizer.settings import get_settings, make_settings
+from summarizer.errors import ConfigError
+from summarizer.settings import Settings, get_settings, make_settings
 
 
 def add_parser(sub: Any) -> None:
@@ -37,6 +40,53 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line (``ConfigError``: exit 2), an address the server could not
+    listen on: a port another program listens on, a host name that does not resolve, an
+    address this machine does not have, a port below 1024 without the right to it.
+
+    It binds as the server will (every address ``host`` resolves to, ``SO_REUSEADDR``, an
+    IPv6 socket for IPv6 only, as asyncio does) and lets go at once, so that the refusal
+    comes before the models load rather than after, as uvicorn's own error and exit 3.
+    """
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"cannot serve on {where}: the host does not resolve ({exc.strerror})"
+        ) from None
+    for family, kind, proto, _, address in dict.fromkeys(infos):
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise ConfigError(
+                        f"cannot serve on {where}: the port is already in use (another "
+                        "program listens there); stop it, or choose another port with "
+                        "--port or STORYBRIEF_PORT"
+                    ) from None
+                raise ConfigError(f"cannot serve on {where}: {exc.strerror or exc}") from None
+
+
+def check_model_names(settings: Settings) -> None:
+    """Refuse, in one line, a model name the manifest does not have (a misspelt
+    ``STORYBRIEF_GENERATOR``), which the app would find only as it starts: a traceback
+    and exit 3."""
+    from summarizer.backends import get_manifest
+
+    manifest = get_manifest(settings)
+    manifest.get(settings.embedder, role="embedder")
+    if not settings.extractive_only:
+        manifest.get(settings.generator, role="generator")
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -61,6 +111,16 @@ def run(args: argparse.Namespace) -> int:
     # schema, a file or folder this user cannot write, a full disk) is said in one line,
     # and the lock is held from this check on, so two starts at once cannot both pass it.
     store = open_store(settings.sqlalchemy_url)
+    # Then the address and the model names, before the models load: uvicorn binds only
+    # after the application has started, so a port in use would otherwise be found after
+    # the models loaded, with exit 3 (a program that takes the port in between still
+    # meets that), and a model name the manifest lacks as the app starts, in a traceback.
+    try:
+        check_port(settings.host, settings.port)
+        check_model_names(settings)
+    except BaseException:
+        store.dispose()
+        raise
     seeds = [str(p) for p in args.seed]
     app = create_app(settings, seed_paths=seeds, store=store)
     try:
