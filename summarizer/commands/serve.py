@@ -12,12 +12,23 @@ from typing import Any
 from summarizer.errors import ConfigError
 from summarizer.settings import Settings, get_settings, make_settings
 
+DESCRIPTION = """\
+Serve the REST API (settings from STORYBRIEF_* variables; flags override).
+
+Exit codes: 0 stopped with Ctrl-C; 2 refused at start, in one line, before any model
+loads (bad settings; the database in use by another service, unwritable or damaged; the
+port in use or the address unavailable; a model name the manifest lacks); 3 the server
+did not start after those checks (a model failed to load, or another program took the
+port while the models loaded: the log says which).
+"""
+
 
 def add_parser(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "serve",
         help="run the REST service",
-        description="Serve the REST API (settings from STORYBRIEF_* variables; flags override).",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default=None, help="default: settings.host (127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="default: settings.port (8000)")
