@@ -37,8 +37,11 @@ class Settings(BaseSettings):
     # models
     manifest: Path = Field(DEFAULT_MANIFEST, description="model manifest (TOML)")
     cache_dir: Path = Field(DEFAULT_CACHE, description="where assembled model files live")
-    generator: str = Field("qwen2.5-coder-1.5b-instruct-q4_k_m", description="manifest name")
-    small_generator: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m")
+    generator: str = Field(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="the generator's name in the manifest; qwen2.5-coder-0.5b-instruct-q4_k_m "
+        "is the small one",
+    )
     embedder: str = Field("all-minilm-l6-v2")
     embed_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",

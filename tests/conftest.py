@@ -57,10 +57,20 @@ def _generator(settings: Settings, name: str) -> Iterator[Generator]:
     gen.close()
 
 
+# The manifest's small generator (0.5B): the real-model tests that need a model, not its
+# quality, run on it. The library uses it only where STORYBRIEF_GENERATOR names it.
+SMALL_GENERATOR = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+
+
+@pytest.fixture(scope="session")
+def small_generator_name() -> str:
+    return SMALL_GENERATOR
+
+
 @pytest.fixture(scope="session")
 def small_generator(model_settings: Settings) -> Iterator[Generator]:
     """The small real generator (0.5B) on the default backend; loads on first use."""
-    yield from _generator(model_settings, model_settings.small_generator)
+    yield from _generator(model_settings, SMALL_GENERATOR)
 
 
 @pytest.fixture(scope="session")

@@ -52,10 +52,12 @@ def manifest(repo_root: Path) -> Manifest:
     return load_manifest(repo_root / "models" / "manifest.toml")
 
 
-def test_real_manifest_pins_the_configured_models(manifest: Manifest) -> None:
+def test_real_manifest_pins_the_configured_models(
+    manifest: Manifest, small_generator_name: str
+) -> None:
     settings = Settings()
     default = manifest.get(settings.generator, role="generator")
-    small = manifest.get(settings.small_generator, role="generator")
+    small = manifest.get(small_generator_name, role="generator")
     embedder = manifest.get(settings.embedder, role="embedder")
     assert default.size == 1_117_320_768
     assert default.sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"

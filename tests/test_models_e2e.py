@@ -42,24 +42,28 @@ def brief_messages(article: str) -> list[ChatMessage]:
 
 
 @pytest.fixture(scope="module")
-def llama_small(small_generator: Generator, model_settings: Settings) -> Iterator[Generator]:
+def llama_small(
+    small_generator: Generator, model_settings: Settings, small_generator_name: str
+) -> Iterator[Generator]:
     """The 0.5B model on llama.cpp (the session's small generator when it already is)."""
     if small_generator.backend == "llama_cpp":
         yield small_generator
         return
     pytest.importorskip("llama_cpp")
-    gen = load_generator(model_settings, model_settings.small_generator, backend="llama_cpp")
+    gen = load_generator(model_settings, small_generator_name, backend="llama_cpp")
     yield gen
     gen.close()
 
 
 @pytest.fixture(scope="module")
-def hf_small(small_generator: Generator, model_settings: Settings) -> Iterator[Generator]:
+def hf_small(
+    small_generator: Generator, model_settings: Settings, small_generator_name: str
+) -> Iterator[Generator]:
     """The 0.5B model on transformers (converted from the GGUF once, then cached)."""
     if small_generator.backend == "transformers":
         yield small_generator
         return
-    gen = load_generator(model_settings, model_settings.small_generator, backend="transformers")
+    gen = load_generator(model_settings, small_generator_name, backend="transformers")
     yield gen
     gen.close()
 
@@ -168,7 +172,7 @@ def test_llama_cpp_time_limit_bounds_the_prefill(llama_small: Generator, seed_di
 
 
 def test_llama_cpp_cancel_stops_a_generation_under_way(
-    model_settings: Settings, article: str
+    model_settings: Settings, article: str, small_generator_name: str
 ) -> None:
     """``cancel`` (a service that is stopping) ends a generation at its next token with
     ``GenerationCancelled``, not with a shortened answer, and refuses every later one, also
@@ -178,7 +182,7 @@ def test_llama_cpp_cancel_stops_a_generation_under_way(
     from summarizer.errors import GenerationCancelled
 
     pytest.importorskip("llama_cpp")
-    gen = load_generator(model_settings, model_settings.small_generator, backend="llama_cpp")
+    gen = load_generator(model_settings, small_generator_name, backend="llama_cpp")
     messages = brief_messages(article)
     outcome: list[object] = []
 
@@ -206,7 +210,7 @@ def test_llama_cpp_cancel_stops_a_generation_under_way(
 
 
 def test_prompt_lookup_decoding_keeps_the_greedy_answer(
-    model_settings: Settings, article: str
+    model_settings: Settings, article: str, small_generator_name: str
 ) -> None:
     """Draft tokens copied from the prompt are only accepted where greedy agrees."""
     from summarizer.backends.llama_cpp_backend import LlamaCppGenerator
@@ -221,7 +225,7 @@ def test_prompt_lookup_decoding_keeps_the_greedy_answer(
     for lookup in (0, 4):
         gen = load_generator(
             model_settings.model_copy(update={"prompt_lookup": lookup}),
-            model_settings.small_generator,
+            small_generator_name,
             backend="llama_cpp",
         )
         try:
