@@ -2208,6 +2208,10 @@ def _cite_one(
         return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
         return refused("first person, not the brief's voice")
+    if all(opinion_article(articles[c.article_id]) for c in citations) and not _ATTRIBUTES.search(
+        draft.text
+    ):
+        return refused("a view from an opinion piece, served as fact")
     if dropped_speaker(draft.text, quotes):
         return refused("a claim served as fact: every cited line gives it to a speaker")
     if swapped_body(draft.text, quotes):
@@ -2239,6 +2243,9 @@ _FRAMED = re.compile(
     rf"(?i)\b(?:he|she|they|sources?)\s+(?:\w+\s+)?{_SAYING_VERB}\b"
     r"|\bciting\s+(?:\w+\s+){0,3}sources?\b"
     r"|\baccording\s+to\s+(?:\w+\s+){0,3}(?:sources?|(?:people|persons?)\s+familiar)\b"
+    # "according to a union official": someone the line does not name, of one side
+    r"|\baccording\s+to\s+(?:a|an|one)\s+(?:[\w-]+\s+){0,2}(?:official|source|worker"
+    r"|witness|resident|member|employee|insider|person|activist)\b"
     r"|\b(?:sources?|people|persons?|officials?)\s+(?:familiar|close\s+to|with\s+knowledge)\b"
     r"|\bon\s+condition\s+of\s+anonymity\b"
     r"|\b(?:unnamed|anonymous)\s+(?:\w+\s+)?(?:sources?|officials?|persons?|people)\b"
@@ -2255,6 +2262,34 @@ _ATTRIBUTES = re.compile(
     r"|hope[sd]?|fear\w*|think\w*|thought|testif\w*|recall\w*|promis\w*"
     r"|vow\w*|pledg\w*|sources?)\b"
 )
+
+
+# what marks a piece of opinion rather than reporting: a label before its title or text
+# ("Opinion: This charge is a tax ..."), or the disclaimer columns carry
+_OPINION_LABEL = re.compile(
+    r"^\W*(?:opinion|comment|commentary|editorial|op-ed|column|viewpoint|perspective)\s*[:|—–-]",
+    re.IGNORECASE,
+)
+_OPINION_NOTE = re.compile(
+    r"(?i)\b(?:the\s+)?(?:views|opinions)\s+expressed\s+(?:here\s+|in\s+this\s+"
+    r"(?:article|column|piece|commentary)\s+)?are\s+(?:his|her|their|the\s+(?:author|writer)['’]s)"
+    r"\s+own\b"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _opinion_text(title: str, head: str, text: str) -> bool:
+    return bool(
+        _OPINION_LABEL.match(title) or _OPINION_LABEL.match(head) or _OPINION_NOTE.search(text)
+    )
+
+
+def opinion_article(article: Article) -> bool:
+    """Whether ``article`` is a piece of opinion (a column, an editorial, an op-ed): its
+    title or text opens with such a label ("Opinion: ..."), or it says "the views
+    expressed are his own". Its sentences are its writer's views: a brief serves them
+    only as the writer's ("Karl Eng writes that ..."), never in its own voice."""
+    return _opinion_text(article.title or "", article.text[:200], article.text[:100_000])
 
 
 def dropped_speaker(draft: str, quotes: Sequence[str]) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
 from summarizer.cite import headline_supported
 from summarizer.errors import GenerationCancelled, InputError
+from summarizer.sentences import CLOCK_END
 from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,12 @@ def _split_sentences(text: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if m.group(1) == "." and (last in _ABBREV or re.fullmatch(r"[a-z]", last)):
             continue
+        if (
+            m.group(1) == "."
+            and last in ("a.m", "p.m")
+            and not CLOCK_END.match(text, m.start() - 3)
+        ):
+            continue  # "10:12 a.m. Norvik time on Wednesday": the time goes on
         out.append(text[start : m.end(2)].strip())
         start = m.end()
     rest = text[start:].strip()

@@ -24,6 +24,7 @@ from summarizer.cite import (
     cite_drafts,
     first_person_at,
     headline_grounded,
+    opinion_article,
     quoted_speech,
     stale_toll,
     text_facts,
@@ -944,10 +945,14 @@ def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:
 
     Not reusable: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
     speaker comes later), which means little served on its own, and a writer speaking in
-    the first person (``I am not wearing one``, ``Our correspondent says ...``).
+    the first person (``I am not wearing one``, ``Our correspondent says ...``), and any
+    line of an opinion piece (``opinion_article``).
     """
     for m in group.members:
-        text = articles[m.article_id].text
+        article = articles[m.article_id]
+        if opinion_article(article):
+            continue  # its writer's views, which a brief can only give as theirs
+        text = article.text
         if not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end)):
             return True
     return False

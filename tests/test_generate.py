@@ -753,3 +753,22 @@ def test_a_sentence_cut_from_a_quotation_gets_the_marks_it_lacks(
     from summarizer.generate import mend_quotes
 
     assert mend_quotes(sentence) == mended
+
+
+def test_the_models_prose_is_not_split_inside_a_time_that_goes_on() -> None:
+    """From a review's story set: the model wrote "The signal arrived at 10:12 a.m. Norvik
+    time on Wednesday, ..." and the brief served "The signal arrived at 10:12 a.m." and
+    "Norvik time on Wednesday, ..." as two sentences."""
+    from summarizer.generate import _split_sentences
+
+    time = "The signal arrived at 10:12 a.m. Norvik time on Wednesday, station staff said."
+    assert _split_sentences(time + " It was late.") == [time, "It was late."]
+    assert _split_sentences("It began at 9 a.m. ET on Monday. Done.") == [
+        "It began at 9 a.m. ET on Monday.",
+        "Done.",
+    ]
+    # where the next sentence does begin, it still splits
+    assert _split_sentences("The attack began at 3 a.m. Police said it ended.") == [
+        "The attack began at 3 a.m.",
+        "Police said it ended.",
+    ]

@@ -912,3 +912,43 @@ def test_relative_days_from_articles_of_different_days_are_dated_in_the_brief(
         begin.replace("on Monday", "on Monday (September 21)"),
     ]
     assert [s.citations[0].quote for s in brief.sentences] == [fell, begin]  # quotes exact
+
+
+def test_an_opinion_pieces_views_are_not_served_as_the_briefs_own(embedder: Any) -> None:
+    """From a review's story set: a column ("Opinion: This congestion charge is a tax on
+    the people who can least afford it ... The views expressed are his own.") grouped with
+    the news, and its lines were served as plain fact."""
+    from summarizer.cite import opinion_article
+
+    column = Article(
+        id="column",
+        outlet="Lindholm Daily",
+        title="Opinion: This congestion charge is a tax on the people who can least afford it",
+        published=date(2026, 11, 6),
+        text="By Karl Eng. The views expressed are his own.\n\n"
+        "The people who will pay are not the consultants who cycle in from the suburbs.\n\n"
+        "The council should scrap this congestion charge before it does real damage.\n",
+    )
+    news = Article(
+        id="news",
+        outlet="Radio Lindholm",
+        published=date(2026, 11, 6),
+        text="Lindholm city council approved a congestion charge for cars entering the city "
+        "centre on Wednesday.\n\nDrivers will pay 6 crowns per entry on weekdays.\n",
+    )
+    assert opinion_article(column) and not opinion_article(news)
+    view = "The council should scrap this congestion charge before it does real damage."
+    given = "A column argued that the council should scrap this congestion charge."
+    fact = "Drivers will pay 6 crowns per entry on weekdays."
+    pipeline = Pipeline(
+        Settings(top_up=False, keep_unsupported=True), embedder, _ScriptWriter([view, given, fact])
+    )
+    by_id = {p.article.id: p for p in pipeline.prepare([column, news])}
+    brief = pipeline.brief(Story(id="charge", article_ids=tuple(by_id)), by_id)
+    served = {s.text: s.supported for s in brief.sentences}
+    assert served[view] is False  # the column's view in the brief's voice
+    assert served[given] is True and served[fact] is True
+    # a label or the disclaimer alone marks a piece of opinion
+    assert opinion_article(dataclasses.replace(news, title="Editorial: Keep the charge"))
+    assert opinion_article(dataclasses.replace(news, text="Comment: " + news.text))
+    assert not opinion_article(dataclasses.replace(news, title="Council opinion split on charge"))
