@@ -974,6 +974,64 @@ def stale_toll(headline: str, texts: Sequence[str]) -> bool:
     )
 
 
+# a correction: the notice an outlet appends ("Correction: An earlier version of this
+# story ... said three workers had been killed.")
+_NOTICE = re.compile(
+    r"(?i)^\W*(?:correction|clarification)\b|\ban?\s+earlier\s+version\s+of\s+this\s+"
+    r"(?:story|article|report)\b|\b(?:was|were)\s+(?:misstated|misreported|incorrectly\s+"
+    r"(?:reported|stated|given))\b"
+)
+# a figure given up in the text itself: "not 2,000 as initially estimated"
+_NOT_AS_REPORTED = re.compile(
+    rf"(?i)\bnot\s+({_COUNT_WORD})\s+as\s+(?:first|initially|earlier|previously|originally)\s+"
+    r"(?:reported|estimated|stated|said|given|thought)\b"
+)
+
+
+def correction_notice(text: str) -> bool:
+    """Whether ``text`` is a correction an outlet made to its story."""
+    return _NOTICE.search(text) is not None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def withdrawn_counts(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The counts the texts withdraw, with what they count: those of a sentence of a
+    correction notice ("said three workers had been killed": 3, workers) and a figure
+    given up in so many words ("not 2,000 as initially estimated": 2000, nothing named).
+    ``texts`` may be whole articles as sent: the cleaner takes a correction notice out of
+    an article's text, but not out of what the story is known to have got wrong."""
+    out: list[tuple[str, list[str]]] = []
+    for text in texts:
+        if _NOTICE.search(text):
+            for line in text.splitlines():
+                for sentence in _SENTENCE_END.split(line):
+                    if correction_notice(sentence):
+                        out.extend(_counts(sentence, _COUNTED_REACH))
+        for m in _NOT_AS_REPORTED.finditer(text):
+            word = m.group(1).lower()
+            out.append((_norm_number(word) if word[0].isdigit() else _CARDINALS[word], []))
+    return out
+
+
+def states_withdrawn(text: str, withdrawn: Sequence[tuple[str, list[str]]]) -> bool:
+    """Whether ``text`` states a count that ``withdrawn`` (``withdrawn_counts``) gives up:
+    the same number counting the same thing ("killing three workers"), or the number a
+    text gave up with nothing named ("some 2,000 residents")."""
+    if not withdrawn:
+        return False
+    for value, words in _counts(text, _COUNTED_REACH):
+        for gone, what in withdrawn:
+            if value != gone:
+                continue
+            if not what or any(
+                _same_counted(w, x) or _same_counted(x, w) for w in words for x in what
+            ):
+                return True
+    return False
+
+
 def wrong_casualty(headline: str, texts: Sequence[str]) -> bool:
     """Whether the headline gives a count of people another fate than the texts give it:
     "Blast Kills 23" where "12 were killed and 23 injured"."""

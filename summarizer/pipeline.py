@@ -22,12 +22,15 @@ import numpy as np
 from summarizer.backends.base import Generator
 from summarizer.cite import (
     cite_drafts,
+    correction_notice,
     first_person_at,
     headline_grounded,
     opinion_article,
     quoted_speech,
     stale_toll,
+    states_withdrawn,
     text_facts,
+    withdrawn_counts,
 )
 from summarizer.clean import find_repeated_lines, lines_outside
 from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
@@ -435,6 +438,12 @@ class Pipeline:
                         said=repeats,
                     )
 
+        # a count a correction withdrew ("said three workers had been killed") is not
+        # served, unless from the correction itself
+        story_text = [s.text for p in parts for s in p.sentences]
+        withdrawn = withdrawn_counts([p.article.text for p in parts])
+        if withdrawn:
+            cited = _without_withdrawn(cited, withdrawn, self.settings.keep_unsupported)
         # a line cut from a quotation that runs across sentences gets the marks it lacks
         cited = [s.model_copy(update={"text": mend_quotes(s.text)}) for s in cited]
         # "on Monday" from articles of different days: each gets its date
@@ -469,9 +478,10 @@ class Pipeline:
         if headline is not None and not headline_grounded(headline, cited):
             log.info("model headline says more than the served brief: %r", headline)
             headline = None
-        story_text = [s.text for p in parts for s in p.sentences]
-        if headline is not None and stale_toll(headline, story_text):
-            log.info("model headline gives a toll the story says has risen: %r", headline)
+        if headline is not None and (
+            stale_toll(headline, story_text) or states_withdrawn(headline, withdrawn)
+        ):
+            log.info("model headline gives a figure the story has since changed: %r", headline)
             headline = None
         return Brief(
             story_id=story.id,
@@ -786,7 +796,13 @@ def _headline(
         by_id[m.article_id] for e in ranked for m in e.group.members if m.article_id in by_id
     ]
     titled = [a for a in [*ordered, *by_id.values()] if a.title and a.title.strip()]
-    current = [a for a in titled if not stale_toll(a.title or "", story_text)]
+    withdrawn = withdrawn_counts([p.article.text for p in parts])
+    current = [
+        a
+        for a in titled
+        if not stale_toll(a.title or "", story_text)
+        and not states_withdrawn(a.title or "", withdrawn)
+    ]
     for article in current or titled:
         return clip_headline(article.title or "")
     if reusable is not None:
@@ -938,6 +954,27 @@ def _drop_repeats(
             log.info("dropped a sentence that repeats another (cosine %.2f)", cosine)
             break
     return [s for s in out if s is not None], dropped
+
+
+def _without_withdrawn(
+    cited: Sequence[BriefSentence], withdrawn: Sequence[tuple[str, list[str]]], keep: bool
+) -> list[BriefSentence]:
+    """``cited`` less the served sentences that state a count a correction withdrew
+    (``withdrawn_counts``), unless they cite the correction; with ``keep``
+    (``keep_unsupported``) they stay, marked unsupported."""
+    out: list[BriefSentence] = []
+    for s in cited:
+        if (
+            s.supported
+            and states_withdrawn(s.text, withdrawn)
+            and not any(correction_notice(c.quote) for c in s.citations)
+        ):
+            log.info("a figure the story's correction withdrew, not served: %s", s.text)
+            if keep:
+                out.append(s.model_copy(update={"supported": False}))
+            continue
+        out.append(s)
+    return out
 
 
 def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:

@@ -16,9 +16,9 @@ serve as they stand).
 Selection is maximal marginal relevance (MMR) under a token budget, in two passes: first
 every article contributes its best group (so the evidence draws on every outlet, not only
 the first); then a line that says a death toll has risen takes a place (an updated figure,
-which MMR would count as a repeat of the first report's), and MMR fills the rest of the
-budget. Junk (fragments, questions, short quotes, link lines) is never selected unless
-nothing else is left.
+which MMR would count as a repeat of the first report's), as does an outlet's correction
+of its story, and MMR fills the rest of the budget. Junk (fragments, questions, short
+quotes, link lines) is never selected unless nothing else is left.
 
 The evidence is numbered in *reading order*, not score order: round-robin over articles by
 the position of each group's representative (every article's first selected sentence, then
@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from summarizer.cite import toll_updates
+from summarizer.cite import correction_notice, toll_updates
 from summarizer.errors import InputError
 from summarizer.generate import evidence_line
 from summarizer.types import Evidence, SentenceGroup
@@ -209,7 +209,12 @@ def select_evidence(
 
     # a line that says a toll has risen ("the death toll ... rose to 15") is the latest
     # figure, not a repeat of the first one that MMR would count it as: it takes a place
-    updates = [i for i in candidates if toll_updates(groups[i].representative.text)]
+    updates = [
+        i
+        for i in candidates
+        if toll_updates(groups[i].representative.text)
+        or correction_notice(groups[i].representative.text)
+    ]
     for i in sorted(updates, key=lambda i: (-float(rel[i]), i)):
         if len(chosen) < limit and fits(i):
             chosen.append(i)

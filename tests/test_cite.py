@@ -1821,3 +1821,28 @@ def test_a_claim_given_to_a_partisan_speaker_the_line_does_not_name_stays_theirs
     # an office given as the source may be condensed, as before
     spokesman = "The road was closed for six hours, according to a police spokesman."
     assert not dropped_speaker("The road was closed for six hours.", [spokesman])
+
+
+def test_counts_a_correction_withdraws() -> None:
+    from summarizer.cite import correction_notice, states_withdrawn, withdrawn_counts
+
+    correction = (
+        "One worker died, the company said.\n\nCorrection: An earlier version of this story, "
+        "based on a union official's account, said three workers had been killed. The "
+        "company and the fire service say one worker died.\n\nAbout 600 people were moved "
+        "out, not 2,000 as initially estimated."
+    )
+    assert correction_notice("Correction: An earlier version of this story said so.")
+    assert not correction_notice("The council voted for a correction of the budget.")
+    gone = withdrawn_counts([correction])
+    assert gone == [("3", ["workers"]), ("2000", [])]
+    assert states_withdrawn("A leak killed three workers at the plant.", gone)
+    assert states_withdrawn("Three Workers Killed in Chlorine Leak", gone)
+    assert states_withdrawn("Some 2,000 residents were ordered out of their homes.", gone)
+    for text in (
+        "One worker died and two others are in hospital.",
+        "Three primary schools were closed.",  # the same number counting something else
+        "About 600 people in 240 homes were moved out.",
+    ):
+        assert not states_withdrawn(text, gone), text
+    assert withdrawn_counts(["Three workers were killed in the leak, police said."]) == []

@@ -952,3 +952,39 @@ def test_an_opinion_pieces_views_are_not_served_as_the_briefs_own(embedder: Any)
     assert opinion_article(dataclasses.replace(news, title="Editorial: Keep the charge"))
     assert opinion_article(dataclasses.replace(news, text="Comment: " + news.text))
     assert not opinion_article(dataclasses.replace(news, title="Council opinion split on charge"))
+
+
+def test_a_figure_a_correction_withdrew_is_not_served_nor_headlined(embedder: Any) -> None:
+    """From a review's story set: a union official's "three workers were killed" was served
+    and headlined after the outlet's correction ("An earlier version of this story ... said
+    three workers had been killed. ... one worker died"), which the cleaner takes out of
+    the text as an editor's note."""
+    first = Article(
+        id="leak-a",
+        outlet="Carrow Courier",
+        title="Three workers killed in chlorine leak at Carrow plant",
+        published=date(2026, 5, 12),
+        text="Three workers were killed after a chlorine leak at the Vessent Chemicals plant "
+        "on Tuesday morning, a union organiser said.\n\nFire crews sealed the leaking "
+        "storage unit shortly before 10 a.m., the fire service said.\n",
+    )
+    later = Article(
+        id="leak-b",
+        outlet="Carrow Courier",
+        title="One worker dead, two in hospital after Vessent leak",
+        published=date(2026, 5, 13),
+        text="One worker died and two others are in a serious condition in hospital after "
+        "Tuesday's chlorine leak at the Vessent Chemicals plant, the company said.\n\n"
+        "Correction: An earlier version of this story, based on a union official's account, "
+        "said three workers had been killed. The company and the fire service say one "
+        "worker died.\n",
+    )
+    killed = "A chlorine leak at the Vessent Chemicals plant killed three workers on Tuesday."
+    died = "One worker died and two others are in hospital after the chlorine leak."
+    pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([killed, died]))
+    by_id = {p.article.id: p for p in pipeline.prepare([first, later])}
+    brief = pipeline.brief(Story(id="leak", article_ids=tuple(by_id)), by_id)
+    assert [s.text for s in brief.sentences] == [died]
+    # the scripted headline ("Harbour budget") says nothing here; the first outlet's title
+    # gives the withdrawn count, so the later one heads the brief
+    assert brief.headline == "One worker dead, two in hospital after Vessent leak"
