@@ -633,6 +633,8 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
         return False  # "Plouffe Confirms Court Will ..." over "confident that the court will"
     if wrong_role(headline, texts) is not None:
         return False  # "Prime Minister Vos Resigns" over "Health Minister Clara Vos"
+    if dropped_rank(headline, texts) is not None:
+        return False  # "Mayor of Tessby Accused" over "the former mayor of Tessby"
     if _claim_as_fact(headline, [s.text for s in served if s.supported]):
         return False  # "Vos Offers Resignation" over "..., citing two unnamed sources"
     if reversed_actors(headline, texts):
@@ -2123,12 +2125,13 @@ def cite_drafts(
     facts_of = {m.key: text_facts(m.text) for m in members}
     vec_of = {m.key: _unit(member_vectors[m.key]) for m in members}
     story = StoryNames.of(" ".join(a.text.split()) for a in articles.values())
+    withdrawn = withdrawn_reports(list(articles.values()))
 
     out: list[BriefSentence] = []
     for draft, dvec in zip(drafts, draft_vectors, strict=True):
         parts = story_name_parts(draft.text, story)
         sentence = _cite_one(
-            draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold, parts
+            draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold, parts, withdrawn
         )
         if sentence.supported or keep_unsupported:
             out.append(sentence)
@@ -2148,6 +2151,7 @@ def _cite_one(
     articles: Mapping[str, Article],
     threshold: float,
     name_parts: Mapping[str, frozenset[str]] | None = None,
+    withdrawn: frozenset[str] = frozenset(),
 ) -> BriefSentence:
     dfacts = text_facts(draft.text)
 
@@ -2270,6 +2274,8 @@ def _cite_one(
         draft.text
     ):
         return refused("a view from an opinion piece, served as fact")
+    if withdrawn and all(c.article_id in withdrawn for c in citations):
+        return refused("only a report its outlet has withdrawn supports it")
     if dropped_speaker(draft.text, quotes):
         return refused("a claim served as fact: every cited line gives it to a speaker")
     if swapped_body(draft.text, quotes):
@@ -2348,6 +2354,40 @@ def opinion_article(article: Article) -> bool:
     expressed are his own". Its sentences are its writer's views: a brief serves them
     only as the writer's ("Karl Eng writes that ..."), never in its own voice."""
     return _opinion_text(article.title or "", article.text[:200], article.text[:100_000])
+
+
+_WITHDREW = re.compile(
+    r"(?i)\b(?:has|have|had)\s+(?:since\s+)?(?:withdrawn|retracted|pulled)\s+(?:that|its|the|this)"
+    r"\s+(?:\w+\s+)?(?:report|story|article)\b"
+    r"|\b(?:withdrew|retracted)\s+(?:it|that|its|the|this)\b"
+)
+
+
+def withdrawn_reports(articles: Sequence[Article]) -> frozenset[str]:
+    """The ids of the articles whose outlet, the story says, withdrew its report ("The
+    Ledger has withdrawn that report"; "The Ledger, which published the report on Monday,
+    withdrew it on Tuesday"): that outlet's articles published no later than the one that
+    says so, other than any that says so itself (the outlet's own note). A brief serves
+    nothing only such an article supports."""
+    out: set[str] = set()
+    for teller in articles:
+        text = teller.text[:100_000]
+        for m in _WITHDREW.finditer(text):
+            before = text[max(0, m.start() - 200) : m.start()]
+            clause = re.split(r"[.!?]\s", before)[-1]
+            for other in articles:
+                outlet = other.outlet.strip()
+                if (
+                    other.id == teller.id
+                    or len(outlet) < 3
+                    or outlet.casefold() not in clause.casefold()
+                    or _WITHDREW.search(other.text[:100_000])
+                ):
+                    continue
+                if teller.published and other.published and other.published > teller.published:
+                    continue
+                out.add(other.id)
+    return frozenset(out)
 
 
 def dropped_speaker(draft: str, quotes: Sequence[str]) -> bool:
@@ -2481,6 +2521,27 @@ def _roles(text: str, *, loose: bool = False) -> list[tuple[tuple[str, ...], str
             if k - start >= 2 or lone:
                 out.append((tuple(low[start:k]), head, frozenset(kinds)))
     return out
+
+
+def dropped_rank(headline: str, texts: Sequence[str]) -> str | None:
+    """An office the headline gives without the word that makes it a past or lesser one,
+    where every mention of that office in ``texts`` has such a word: "Mayor of Tessby
+    Accused of Bribery" where the texts only ever say "the former mayor of Tessby". The
+    rank word left out (``former``), else None."""
+    mine = [re.sub(r"['’]s$", "", t.lower()) for t in _ROLE_TOKEN.findall(headline)]
+    said = [[re.sub(r"['’]s$", "", t.lower()) for t in _ROLE_TOKEN.findall(x)] for x in texts]
+    for i, head in enumerate(mine):
+        if head not in _ROLE_HEAD_WORDS or _RANKS & set(mine[max(0, i - 3) : i]):
+            continue
+        ranks: list[set[str]] = [
+            set(_RANKS & set(words[max(0, k - 3) : k]))
+            for words in said
+            for k, w in enumerate(words)
+            if w == head
+        ]
+        if ranks and all(ranks):
+            return sorted(set.intersection(*ranks) or ranks[0])[0]
+    return None
 
 
 def wrong_role(text: str, evidence: Sequence[str]) -> str | None:

@@ -31,6 +31,7 @@ from summarizer.cite import (
     states_withdrawn,
     text_facts,
     withdrawn_counts,
+    withdrawn_reports,
 )
 from summarizer.clean import find_repeated_lines, lines_outside
 from summarizer.cluster import ArticleProfile, StoryIndex, profile_article
@@ -534,6 +535,7 @@ class Pipeline:
             if groups
             else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
         )
+        withdrawn = withdrawn_reports(list(articles.values()))
         return StoryMaterial(
             parts=parts,
             articles=articles,
@@ -543,7 +545,7 @@ class Pipeline:
             groups=groups,
             group_vectors=group_vectors,
             stats=stats,
-            reusable={g.id: _reusable(g, articles) for g in groups},
+            reusable={g.id: _reusable(g, articles, withdrawn) for g in groups},
             left_out=left_out,
         )
 
@@ -977,17 +979,20 @@ def _without_withdrawn(
     return out
 
 
-def _reusable(group: SentenceGroup, articles: Mapping[str, Article]) -> bool:
+def _reusable(
+    group: SentenceGroup, articles: Mapping[str, Article], withdrawn: frozenset[str] = frozenset()
+) -> bool:
     """Whether some article carrying ``group`` says it in a voice a brief can reuse.
 
     Not reusable: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
     speaker comes later), which means little served on its own, and a writer speaking in
     the first person (``I am not wearing one``, ``Our correspondent says ...``), and any
-    line of an opinion piece (``opinion_article``).
+    line of an opinion piece (``opinion_article``) or of a report its outlet withdrew
+    (``withdrawn``, ``withdrawn_reports``).
     """
     for m in group.members:
         article = articles[m.article_id]
-        if opinion_article(article):
+        if opinion_article(article) or m.article_id in withdrawn:
             continue  # its writer's views, which a brief can only give as theirs
         text = article.text
         if not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end)):

@@ -1846,3 +1846,22 @@ def test_counts_a_correction_withdraws() -> None:
     ):
         assert not states_withdrawn(text, gone), text
     assert withdrawn_counts(["Three workers were killed in the leak, police said."]) == []
+
+
+def test_a_headline_that_drops_former_from_an_office_is_refused() -> None:
+    """From a review's story set: "Mayor of Tessby Accused of Bribery ..." where every line
+    says "the former mayor of Tessby"."""
+    from summarizer.cite import dropped_rank, headline_grounded
+
+    lines = [
+        "Jan Achterberg, the former mayor of Tessby, went on trial on Monday accused of bribery.",
+        "The former mayor denied all three charges.",
+    ]
+    assert dropped_rank("Mayor of Tessby Accused of Bribery", lines) == "former"
+    assert not headline_grounded("Mayor of Tessby Accused of Bribery", _served(lines))
+    assert headline_grounded("Former Mayor of Tessby Accused of Bribery", _served(lines))
+    # an office the texts also give without the rank, or always with it, is the texts'
+    assert dropped_rank("Mayor Signs Budget", ["The mayor signed the budget."]) is None
+    assert dropped_rank("Deputy Mayor Resigns", ["The deputy mayor resigned."]) is None
+    both = ["The deputy mayor resigned.", "Mayor Lind thanked her."]
+    assert dropped_rank("Mayor Thanks Deputy", both) is None

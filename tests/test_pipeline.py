@@ -988,3 +988,44 @@ def test_a_figure_a_correction_withdrew_is_not_served_nor_headlined(embedder: An
     # the scripted headline ("Harbour budget") says nothing here; the first outlet's title
     # gives the withdrawn count, so the later one heads the brief
     assert brief.headline == "One worker dead, two in hospital after Vessent leak"
+
+
+def test_a_claim_only_a_withdrawn_report_supports_is_not_served(embedder: Any) -> None:
+    """From a review's story set: the short brief served "The people said she would
+    announce her departure on Thursday", from The Ledger's report, which The Ledger had
+    withdrawn ("The Ledger has withdrawn that report")."""
+    from summarizer.cite import withdrawn_reports
+
+    report = Article(
+        id="min-a",
+        outlet="The Ledger",
+        published=date(2026, 1, 19),
+        text="Finance minister Petra Holm will resign this week, two people familiar with her "
+        "plans told The Ledger on Monday.\n\nThe people said she would announce her "
+        "departure on Thursday.\n",
+    )
+    note = Article(
+        id="min-b",
+        outlet="The Ledger",
+        published=date(2026, 1, 20),
+        text="On Monday The Ledger reported that finance minister Petra Holm intended to "
+        "resign this week. The Ledger has withdrawn that report.\n\nSpeaking in parliament "
+        'on Tuesday, Holm said: "I am not going anywhere."\n',
+    )
+    radio = Article(
+        id="min-c",
+        outlet="Public Radio News",
+        published=date(2026, 1, 20),
+        text="Finance minister Petra Holm told parliament on Tuesday that she would not "
+        "resign.\n\nThe Ledger, which published the resignation report on Monday, withdrew "
+        "it on Tuesday.\n",
+    )
+    assert withdrawn_reports([report, note, radio]) == {"min-a"}
+    assert withdrawn_reports([report, radio]) == {"min-a"}
+    assert withdrawn_reports([report]) == frozenset()
+    claim = "The people said she would announce her departure on Thursday."
+    denial = "Finance minister Petra Holm told parliament on Tuesday that she would not resign."
+    pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([claim, denial]))
+    by_id = {p.article.id: p for p in pipeline.prepare([report, note, radio])}
+    brief = pipeline.brief(Story(id="holm", article_ids=tuple(by_id)), by_id)
+    assert [s.text for s in brief.sentences] == [denial]
