@@ -1331,7 +1331,12 @@ def _located(err: InputError, articles: Sequence[Article], where: Iterable[int])
         try:
             prepare_article(art)
         except InputError as inner:
-            return type(inner)(inner.message, f"articles.{i}.text")
+            # by its place in the request first: an id derived from the text is not one
+            # its sender knows
+            message = inner.message.replace(
+                f"article {art.id!r}", f"article #{i} (id {art.id!r})", 1
+            )
+            return type(inner)(message, f"articles.{i}.text")
     return err
 
 
