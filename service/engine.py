@@ -384,7 +384,10 @@ class StoryService:
         model = self.pipeline.embedder.name
         for row in rows:
             hit = self.cache.get(row.id)
-            if hit is not None:
+            # an entry is the row's only while it holds the row's text and metadata: a
+            # brief that restored the article just before a correction may put the old
+            # version back after the correction's own entry
+            if hit is not None and hit.article == _article_of(row):
                 out.append(hit)
                 continue
             article = _article_of(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from test_service_api import EXTRA_TEXT, build_app, embedder, seed_payload
 from service.store import DatabaseGone
 from summarizer.embed import Embedder
 from summarizer.errors import InputError
+from summarizer.types import Article
 
 __all__ = ["embedder"]  # the module-scoped fixture, shared with the other service tests
 
@@ -765,3 +767,34 @@ def test_a_correction_that_fails_to_commit_loses_nothing(
         r = client.put(f"/v1/articles/{victim}", json=body)
         assert r.status_code == 200 and r.json()["status"] == "replaced"
         assert client.get(f"/v1/articles/{victim}").json()["text"] == body["text"]
+
+
+def test_a_brief_after_a_correction_quotes_the_new_text_even_if_the_old_was_cached_again(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A brief that restored the article just before a correction committed puts the old
+    version back into the prepared cache after the correction's entry; the next brief
+    must not quote the old text as current (a review reproduced this race)."""
+    app = build_app(tmp_path, embedder)
+    with TestClient(app) as c:
+        assert c.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+        service = app.state.service
+        big = {s["article_count"]: s for s in c.get("/v1/stories").json()["data"]}[4]
+        target = c.get(f"/v1/stories/{big['id']}").json()["articles"][0]["id"]
+        old = c.get(f"/v1/articles/{target}").json()
+        published = date.fromisoformat(old["published"]) if old["published"] else None
+        before = Article(target, old["outlet"], old["text"], old["title"], old["url"], published)
+        (stale,) = service.pipeline.prepare([before])
+        body = {"outlet": old["outlet"], "title": old["title"], "url": old["url"]}
+        body |= {"published": old["published"]}
+        body["text"] = "Correction first. " + old["text"]
+        assert c.put(f"/v1/articles/{target}", json=body).json()["status"] == "replaced"
+        service.cache.put(stale)  # the racing brief's late write
+        brief = c.get(f"/v1/stories/{big['id']}/brief", params={"length": "short"}).json()
+        stored = c.get(f"/v1/articles/{target}").json()["text"]
+        assert stored == body["text"]
+        for s in brief["sentences"]:
+            for cite in s["citations"]:
+                if cite["article_id"] == target:
+                    assert stored[cite["start"] : cite["end"]] == cite["quote"]
+        assert service.cache.get(target).article.text == body["text"]
