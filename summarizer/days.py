@@ -33,6 +33,7 @@ _MONTHS = (
     "October", "November", "December",
 )  # fmt: skip
 _OFFSETS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
+MAX_QUOTE_CHARS = 2_000
 _DAY = re.compile(
     r"\b(?:(last|next|this|coming|previous|every|each|on)\s+)?"
     r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tonight"
@@ -41,33 +42,54 @@ _DAY = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
-_REACH = 6  # words on either side that may hold the verb a day goes with
+_REACH = 6  # words before a day that may hold the verb it goes with
 _FUTURE = frozenset(
-    """will would shall 'll due scheduled expected planned plans plan set going begins
-    starting start starts from until upcoming""".split()
+    """will would shall 'll due scheduled expected planned plans plan set going upcoming
+    takes begins starts opens ends closes meets holds plays arrives leaves visits faces
+    resumes returns""".split()
 )
 _PAST_IRREGULAR = frozenset(
-    """was were had said fell hit met made took gave went came left told found held broke
-    began saw won lost struck sank shot ran rose spoke wrote got put cut led paid sent spent
-    built kept brought thought bought sold stood felt heard knew became threw drove flew
-    fought caught taught chose froze stole woke swore tore wore""".split()
+    """was were had said fell hit met made took gave went came left told found broke began
+    saw won lost struck sank shot ran rose spoke wrote got put cut led paid sent spent built
+    kept brought thought bought sold stood felt heard knew became threw drove flew fought
+    caught taught chose froze stole woke swore tore wore fled""".split()
 )
 _NOT_PAST = frozenset("need speed red bed shed seed feed breed greed weed hundred".split())
+_BE = frozenset("be been being".split())
+# a day after these is a bound of a span ("closed until Monday", "from Monday"): which
+# side of the publication date it lies on is not told by the verb
+_SPAN = frozenset("until till through since from by before after between".split())
 
 
-def _tense(words: Sequence[str], at: int) -> str | None:
-    """'past', 'future' or None: the nearest word that tells, within ``_REACH`` words
-    before the day at ``at`` (the verb a day goes with mostly comes first: "is due to
-    reopen on Saturday"), else within as many after it ("on Wednesday ordered")."""
-    before = range(at - 1, max(-1, at - 1 - _REACH), -1)
-    after = range(at + 1, min(len(words), at + 1 + _REACH))
-    for side in (before, after):
-        for k in side:
-            w = words[k]
-            if w in _FUTURE:
-                return "future"
-            if w in _PAST_IRREGULAR or (w.endswith("ed") and len(w) > 4 and w not in _NOT_PAST):
-                return "past"
+def _tells(words: Sequence[str], cased: Sequence[str], k: int) -> str | None:
+    w = words[k]
+    if w in _FUTURE:
+        return "future"
+    if w in _PAST_IRREGULAR:
+        return "past"
+    if w.endswith("ed") and len(w) > 4 and w not in _NOT_PAST and not cased[k][:1].isupper():
+        # "will be held", "has been delayed": a participle, the auxiliary before it tells
+        return None if k > 0 and words[k - 1] in _BE else "past"
+    return None
+
+
+def _tense(words: Sequence[str], cased: Sequence[str], at: int) -> str | None:
+    """'past', 'future' or None: the nearest word that tells within ``_REACH`` words before
+    the day at ``at`` (the verb a day goes with mostly comes first: "is due to reopen on
+    Saturday"), else the one word right after it ("on Wednesday ordered"). A participle
+    after "be" tells nothing ("will be held": "will" does), nor does a capitalised word
+    ("Manchester United"); a day that bounds a span ("until Monday") is not judged."""
+    lead = at - 2 if at >= 1 and words[at - 1] == "on" else at - 1
+    if lead >= 0 and words[lead] in _SPAN:
+        return None
+    for k in range(at - 1, max(-1, at - 1 - _REACH), -1):
+        told = _tells(words, cased, k)
+        if told is not None:
+            return told
+    for k in range(at + 1, min(len(words), at + 3)):
+        if words[k] in ("morning", "afternoon", "evening", "night"):
+            continue
+        return _tells(words, cased, k)
     return None
 
 
@@ -86,10 +108,10 @@ def resolve_day(sentence: str, start: int, published: date) -> date | None:
     target = WEEKDAYS.index(word)
     if target == published.weekday():
         return None  # that very day, or a week on: no telling
-    words = [w.lower() for w in _WORD.findall(sentence[: m.start(2)])]
-    at = len(words)
-    words += [w.lower() for w in _WORD.findall(sentence[m.start(2) :])]
-    tense = _tense(words, at)
+    cased = _WORD.findall(sentence[: m.start(2)])
+    at = len(cased)
+    cased += _WORD.findall(sentence[m.start(2) :])
+    tense = _tense([w.lower() for w in cased], cased, at)
     if tense == "past":
         return published - timedelta(days=(published.weekday() - target) % 7)
     if tense == "future":
@@ -128,6 +150,9 @@ def _dated(sentence: BriefSentence, published: Mapping[str, date | None]) -> Bri
         unsure = False
         for c in sentence.citations:
             when = published.get(c.article_id)
+            if len(c.quote) > MAX_QUOTE_CHARS:
+                unsure = True  # a sentence this long is not read word by word for days
+                continue
             for q in _DAY.finditer(c.quote):
                 if q.group(2).lower() != word or (q.group(1) or "").lower() != lead:
                     continue

@@ -39,6 +39,13 @@ def _d(day: int) -> date:
         ("Inspections begin next Monday.", "next Monday", THU, None),
         ("The bridge collapsed on Tuesday.", "on Tuesday", TUE, None),  # the day itself
         ("On Monday the bridge.", "On Monday", THU, None),  # no word that tells
+        # a review's cases (published on Wednesday the 16th)
+        ("The funeral will be held on Monday.", "on Monday", _d(16), _d(21)),
+        ("The newly elected mayor takes office on Friday.", "on Friday", _d(16), _d(18)),
+        ("Residents who fled on Monday are expected back.", "on Monday", _d(16), _d(14)),
+        ("The road was closed until Monday.", "Monday", _d(16), None),  # a span's bound
+        ("The strike continued from Monday.", "Monday", _d(16), None),
+        ("Manchester United play Chelsea on Saturday.", "on Saturday", _d(16), None),
     ],
 )  # fmt: skip
 def test_a_relative_day_is_read_off_its_sentence(
