@@ -877,9 +877,14 @@ def plan_as_fact(headline: str, texts: Sequence[str]) -> bool:
     never in a form that states it ("closes", "closed", "shut")."""
     mine = _clause_words(headline)
     said = [_clause_words(t) for t in texts]
-    for w in mine:
-        if len(w) < 4 or not w.endswith("s") or w.endswith(("ss", "us", "is")) or w in _STOP:
-            continue
+    # the headline's verb: its first word ending in -s after the first word ("Company
+    # Announces Job Cuts": "Announces"; "Cuts" is a noun, and "Workers" the subject)
+    verbs = [
+        w
+        for w in mine[1:]
+        if len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in _STOP
+    ][:1]
+    for w in verbs:
         for base in _bases(w):
             stated = {w, base + "d" if base.endswith("e") else base + "ed"}
             if base in _IRREGULAR_PAST:
@@ -979,7 +984,7 @@ def stale_toll(headline: str, texts: Sequence[str]) -> bool:
 # a correction: the notice an outlet appends ("Correction: An earlier version of this
 # story ... said three workers had been killed.")
 _NOTICE = re.compile(
-    r"(?i)^\W*(?:correction|clarification)\b|\ban?\s+earlier\s+version\s+of\s+this\s+"
+    r"(?i)^\W*(?:correction|clarification)\s*[:—–-]|\ban?\s+earlier\s+version\s+of\s+this\s+"
     r"(?:story|article|report)\b|\b(?:was|were)\s+(?:misstated|misreported|incorrectly\s+"
     r"(?:reported|stated|given))\b"
 )
@@ -988,6 +993,9 @@ _NOT_AS_REPORTED = re.compile(
     rf"(?i)\bnot\s+({_COUNT_WORD})\s+as\s+(?:first|initially|earlier|previously|originally)\s+"
     r"(?:reported|estimated|stated|said|given|thought)\b"
 )
+
+
+_NOTICE_SAID = re.compile(r"(?i)\b(?:said|reported|stated|misstated|gave)\b")
 
 
 def correction_notice(text: str) -> bool:
@@ -1009,8 +1017,12 @@ def withdrawn_counts(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
         if _NOTICE.search(text):
             for line in text.splitlines():
                 for sentence in _SENTENCE_END.split(line):
-                    if correction_notice(sentence):
-                        out.extend(_counts(sentence, _COUNTED_REACH))
+                    # what the story had said: after "said" (or "reported", "stated"); a
+                    # notice that gives only the corrected figure ("updated to say that
+                    # four workers were killed") withdraws nothing here
+                    said = _NOTICE_SAID.search(sentence)
+                    if correction_notice(sentence) and said is not None:
+                        out.extend(_counts(sentence[said.end() :], _COUNTED_REACH))
         for m in _NOT_AS_REPORTED.finditer(text):
             word = m.group(1).lower()
             out.append((_norm_number(word) if word[0].isdigit() else _CARDINALS[word], []))
@@ -2126,12 +2138,22 @@ def cite_drafts(
     vec_of = {m.key: _unit(member_vectors[m.key]) for m in members}
     story = StoryNames.of(" ".join(a.text.split()) for a in articles.values())
     withdrawn = withdrawn_reports(list(articles.values()))
+    opinion = frozenset(aid for aid, a in articles.items() if opinion_article(a))
 
     out: list[BriefSentence] = []
     for draft, dvec in zip(drafts, draft_vectors, strict=True):
         parts = story_name_parts(draft.text, story)
         sentence = _cite_one(
-            draft, _unit(dvec), evidence, facts_of, vec_of, articles, threshold, parts, withdrawn
+            draft,
+            _unit(dvec),
+            evidence,
+            facts_of,
+            vec_of,
+            articles,
+            threshold,
+            parts,
+            withdrawn,
+            opinion,
         )
         if sentence.supported or keep_unsupported:
             out.append(sentence)
@@ -2152,6 +2174,7 @@ def _cite_one(
     threshold: float,
     name_parts: Mapping[str, frozenset[str]] | None = None,
     withdrawn: frozenset[str] = frozenset(),
+    opinion: frozenset[str] = frozenset(),
 ) -> BriefSentence:
     dfacts = text_facts(draft.text)
 
@@ -2270,8 +2293,10 @@ def _cite_one(
         return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
         return refused("first person, not the brief's voice")
-    if all(opinion_article(articles[c.article_id]) for c in citations) and not _ATTRIBUTES.search(
-        draft.text
+    if (
+        opinion
+        and all(c.article_id in opinion for c in citations)
+        and not _ATTRIBUTES.search(draft.text)
     ):
         return refused("a view from an opinion piece, served as fact")
     if withdrawn and all(c.article_id in withdrawn for c in citations):
@@ -2341,26 +2366,25 @@ _OPINION_NOTE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
-def _opinion_text(title: str, head: str, text: str) -> bool:
-    return bool(
-        _OPINION_LABEL.match(title) or _OPINION_LABEL.match(head) or _OPINION_NOTE.search(text)
-    )
-
-
 def opinion_article(article: Article) -> bool:
     """Whether ``article`` is a piece of opinion (a column, an editorial, an op-ed): its
     title or text opens with such a label ("Opinion: ..."), or it says "the views
     expressed are his own". Its sentences are its writer's views: a brief serves them
     only as the writer's ("Karl Eng writes that ..."), never in its own voice."""
-    return _opinion_text(article.title or "", article.text[:200], article.text[:100_000])
+    return bool(
+        _OPINION_LABEL.match(article.title or "")
+        or _OPINION_LABEL.match(article.text[:200])
+        or _OPINION_NOTE.search(article.text[:100_000])
+    )
 
 
 _WITHDREW = re.compile(
-    r"(?i)\b(?:has|have|had)\s+(?:since\s+)?(?:withdrawn|retracted|pulled)\s+(?:that|its|the|this)"
-    r"\s+(?:\w+\s+)?(?:report|story|article)\b"
-    r"|\b(?:withdrew|retracted)\s+(?:it|that|its|the|this)\b"
+    r"(?i)\b(?:(?:has|have|had)\s+(?:since\s+)?(?:withdrawn|retracted|pulled)|withdrew|retracted"
+    r"|pulled)\s+(?:that|its|the|this|their)\s+(?:\w+\s+)?(?:report|story|article)\b"
+    # "The Ledger, which published the report on Monday, withdrew it": a report named first
+    r"|\b(?:report|story|article)\b[^.!?]{0,120}\b(?:withdrew|retracted|pulled)\s+it\b"
 )
+_MAX_WITHDRAWALS = 20  # statements of withdrawal read in one article
 
 
 def withdrawn_reports(articles: Sequence[Article]) -> frozenset[str]:
@@ -2370,9 +2394,10 @@ def withdrawn_reports(articles: Sequence[Article]) -> frozenset[str]:
     says so, other than any that says so itself (the outlet's own note). A brief serves
     nothing only such an article supports."""
     out: set[str] = set()
+    says = {a.id: list(_WITHDREW.finditer(a.text[:100_000]))[:_MAX_WITHDRAWALS] for a in articles}
     for teller in articles:
         text = teller.text[:100_000]
-        for m in _WITHDREW.finditer(text):
+        for m in says[teller.id]:
             before = text[max(0, m.start() - 200) : m.start()]
             clause = re.split(r"[.!?]\s", before)[-1]
             for other in articles:
@@ -2380,8 +2405,8 @@ def withdrawn_reports(articles: Sequence[Article]) -> frozenset[str]:
                 if (
                     other.id == teller.id
                     or len(outlet) < 3
-                    or outlet.casefold() not in clause.casefold()
-                    or _WITHDREW.search(other.text[:100_000])
+                    or not re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", clause, re.IGNORECASE)
+                    or says[other.id]
                 ):
                     continue
                 if teller.published and other.published and other.published > teller.published:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
 from summarizer.cite import headline_supported
 from summarizer.errors import GenerationCancelled, InputError
-from summarizer.sentences import CLOCK_END
 from summarizer.types import Draft, Evidence, Sentence, SentenceGroup
 
 log = logging.getLogger(__name__)
@@ -210,6 +209,18 @@ def _numbers_in(spec: str) -> list[int]:
     return out
 
 
+# what goes on a time after "a.m." or "p.m.": a day, a month, a zone ("9 a.m. ET", "10:12
+# a.m. Norvik time"); a capital after it otherwise opens the next sentence ("8 p.m. US
+# officials said ...")
+_TIME_GOES_ON = re.compile(
+    r"\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d"
+    r"|(?:Eastern|Central|Mountain|Pacific|Atlantic|Alaska|Hawaii|Greenwich)\b"
+    r"|[A-Z][a-z]+\s+time\b|local\s+time\b"
+    r"|(?:GMT|UTC|BST|CET|CEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|ET|PT|CT|MT)\b)"
+)
+
+
 def _split_sentences(text: str) -> list[str]:
     """A small splitter for the model's own prose (abbreviation-aware)."""
     out: list[str] = []
@@ -219,11 +230,7 @@ def _split_sentences(text: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if m.group(1) == "." and (last in _ABBREV or re.fullmatch(r"[a-z]", last)):
             continue
-        if (
-            m.group(1) == "."
-            and last in ("a.m", "p.m")
-            and not CLOCK_END.match(text, m.start() - 3)
-        ):
+        if m.group(1) == "." and last in ("a.m", "p.m") and _TIME_GOES_ON.match(text, m.end(1)):
             continue  # "10:12 a.m. Norvik time on Wednesday": the time goes on
         out.append(text[start : m.end(2)].strip())
         start = m.end()

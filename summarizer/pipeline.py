@@ -535,7 +535,10 @@ class Pipeline:
             if groups
             else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
         )
-        withdrawn = withdrawn_reports(list(articles.values()))
+        # lines a brief cannot serve in its own voice: a withdrawn report's, an opinion's
+        aside = withdrawn_reports(list(articles.values())) | {
+            aid for aid, a in articles.items() if opinion_article(a)
+        }
         return StoryMaterial(
             parts=parts,
             articles=articles,
@@ -545,7 +548,7 @@ class Pipeline:
             groups=groups,
             group_vectors=group_vectors,
             stats=stats,
-            reusable={g.id: _reusable(g, articles, withdrawn) for g in groups},
+            reusable={g.id: _reusable(g, articles, aside) for g in groups},
             left_out=left_out,
         )
 
@@ -980,20 +983,20 @@ def _without_withdrawn(
 
 
 def _reusable(
-    group: SentenceGroup, articles: Mapping[str, Article], withdrawn: frozenset[str] = frozenset()
+    group: SentenceGroup, articles: Mapping[str, Article], aside: frozenset[str] = frozenset()
 ) -> bool:
     """Whether some article carrying ``group`` says it in a voice a brief can reuse.
 
     Not reusable: a speakerless quotation (``"This is a disgrace.`` opening a quote whose
     speaker comes later), which means little served on its own, and a writer speaking in
     the first person (``I am not wearing one``, ``Our correspondent says ...``), and any
-    line of an opinion piece (``opinion_article``) or of a report its outlet withdrew
-    (``withdrawn``, ``withdrawn_reports``).
+    line of an article in ``aside``: an opinion piece (``opinion_article``) or a report its
+    outlet withdrew (``withdrawn_reports``).
     """
     for m in group.members:
         article = articles[m.article_id]
-        if opinion_article(article) or m.article_id in withdrawn:
-            continue  # its writer's views, which a brief can only give as theirs
+        if m.article_id in aside:
+            continue  # its writer's views, or a withdrawn claim
         text = article.text
         if not (quoted_speech(text, m.start, m.end) or first_person_at(text, m.start, m.end)):
             return True

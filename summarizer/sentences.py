@@ -228,7 +228,7 @@ _ASKED_END = re.compile(r"[?!][\"'”’)]*$")
 
 # "a.m." / "p.m." then a capitalised word that opens the next sentence ("... at 6:04 p.m.
 # Gold was never seen ..."), not a day, month or time zone ("3 p.m. Sunday", "9 a.m. ET")
-CLOCK_END = re.compile(
+_CLOCK_END = re.compile(
     r"\b[ap]\.m\.\s+(?=[A-Z])(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
     r"|(?:Eastern|Central|Mountain|Pacific|Atlantic|Alaska|Hawaii|Local|Greenwich)\b"
@@ -243,7 +243,7 @@ def _split_clocks(text: str, spans: Spans) -> Spans:
     reads the abbreviation as one and runs the two sentences together)."""
     out: Spans = []
     for a, b in spans:
-        for m in CLOCK_END.finditer(text, a, b):
+        for m in _CLOCK_END.finditer(text, a, b):
             cut = m.start() + 4  # just after "p.m."
             out.append((a, cut))
             a = m.end()

@@ -1751,6 +1751,14 @@ def test_a_headline_that_states_a_plan_as_done_is_refused() -> None:
     assert plan_as_fact("Inflation Rises Further", ["Inflation is expected to rise further."])
     # plural nouns the texts use are no verbs in the future
     assert not plan_as_fact("Plant Closure Puts 900 Jobs at Risk", lines)
+    # only the headline's verb is read, not a plural noun after it (a review's cases)
+    for headline, line in (
+        ("Company Announces Job Cuts", "The company announced that it would cut 500 jobs."),
+        ("Government Plans Spending Cuts", "The government plans to cut spending."),
+        ("Union Threatens Strikes", "The union threatened to strike."),
+        ("Storm Threatens Floods", "The storm threatened to flood the valley."),
+    ):
+        assert not plan_as_fact(headline, [line]), headline
 
 
 def test_a_headline_that_gives_a_count_another_fate_is_refused() -> None:
@@ -1846,6 +1854,11 @@ def test_counts_a_correction_withdraws() -> None:
     ):
         assert not states_withdrawn(text, gone), text
     assert withdrawn_counts(["Three workers were killed in the leak, police said."]) == []
+    # a notice that gives only the corrected figure withdraws nothing; nor is a line about
+    # correction officers a notice (a review's cases)
+    updated = "Correction: This story was updated to say that four workers were killed."
+    assert withdrawn_counts([updated]) == []
+    assert withdrawn_counts(["Correction officers said three inmates were hurt."]) == []
 
 
 def test_a_headline_that_drops_former_from_an_office_is_refused() -> None:

@@ -767,8 +767,14 @@ def test_the_models_prose_is_not_split_inside_a_time_that_goes_on() -> None:
         "It began at 9 a.m. ET on Monday.",
         "Done.",
     ]
-    # where the next sentence does begin, it still splits
+    # where the next sentence does begin, it still splits (a review's cases too)
     assert _split_sentences("The attack began at 3 a.m. Police said it ended.") == [
         "The attack began at 3 a.m.",
         "Police said it ended.",
     ]
+    for text in (
+        "It ended at 8 p.m. US officials said so.",
+        "It began at 9 A.M. Police said so.",
+        'It began at 9 a.m. "We ran," she said.',
+    ):
+        assert len(_split_sentences(text)) == 2, text

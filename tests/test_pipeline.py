@@ -1023,6 +1023,13 @@ def test_a_claim_only_a_withdrawn_report_supports_is_not_served(embedder: Any) -
     assert withdrawn_reports([report, note, radio]) == {"min-a"}
     assert withdrawn_reports([report, radio]) == {"min-a"}
     assert withdrawn_reports([report]) == frozenset()
+    # something else withdrawn is no withdrawn report (a review's case)
+    troops = Article(
+        id="b",
+        outlet="BBC",
+        text="As The Ledger reported on Monday, Russia withdrew its troops from the border.",
+    )
+    assert withdrawn_reports([report, troops]) == frozenset()
     claim = "The people said she would announce her departure on Thursday."
     denial = "Finance minister Petra Holm told parliament on Tuesday that she would not resign."
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([claim, denial]))
