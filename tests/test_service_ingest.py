@@ -720,6 +720,9 @@ def test_a_correction_replaces_an_articles_text_in_its_story(
         assert r.status_code == 404 and "POST" in r.json()["error"]["message"]
         r = c.put(f"/v1/articles/{target}", json=dict(fixed, text=""))
         assert r.status_code == 422
+        r = c.put(f"/v1/articles/{target}", json=dict(fixed, text="A long line. " * 9_000))
+        assert r.status_code == 413 and r.json()["error"]["field"] == "text"
+        assert r.json()["error"]["message"].startswith("the article has 117000 characters")
         # nothing refused changed what is stored
         assert c.get(f"/v1/articles/{target}").json()["text"] == fixed["text"]
         assert c.get(f"/v1/articles/{other}").json()["text"] == other_text

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.deps import DeadlineDep, ServiceDep, SettingsDep
-from service.errors import responses
+from service.errors import PayloadTooLarge, responses
 from service.limits import check_articles
 from service.schemas import (
     ArticleDeleted,
@@ -21,6 +21,7 @@ from service.schemas import (
 )
 from service.worker import wait_future
 from summarizer.errors import InputError
+from summarizer.io import submitted_length
 
 router = APIRouter(tags=["articles"])
 
@@ -131,7 +132,8 @@ async def delete_article(
     summary="Correct a stored article",
     description=(
         "Puts the article sent in place of the stored article of this id: a correction of "
-        "its text, title, outlet, url or date. The article keeps its id and its story (which "
+        "its text, title, outlet, url or date. The body is the whole article: a field left "
+        "out (title, url, published) is cleared. The article keeps its id and its story (which "
         "is not grouped again, as after a delete); the story's revision goes up and its "
         "stored briefs are deleted, since they quote the old text; one transaction. `id` in "
         "the body may be left out, or must be this id. 404 when no article has this id "
@@ -153,7 +155,11 @@ async def replace_article(
             "correction keeps the article's id",
             "id",
         )
-    check_articles([body], 1, settings.max_chars_per_article)
+    if (length := submitted_length(body.text)) > settings.max_chars_per_article:
+        raise PayloadTooLarge(
+            f"the article has {length} characters; the limit is {settings.max_chars_per_article}",
+            "text",
+        )
     try:
         article = body.model_copy(update={"id": article_id}).to_article()
     except InputError as exc:
