@@ -63,7 +63,8 @@ def seed(service: StoryService, paths: Sequence[str]) -> None:
     service refuses (a text that cleans to nothing, an id already stored with another
     text) is logged with the reason and left out, and the rest go in without it: one bad
     seed file does not stop the service from starting. A seed deleted through the API
-    (``DELETE /v1/articles/{id}``) is not stored again at the next start.
+    (``DELETE /v1/articles/{id}``) is not stored again at the next start, and one
+    corrected through it (``PUT``) keeps its correction.
     """
     from summarizer.io import InputProblem, iter_located_inputs
 
@@ -103,6 +104,14 @@ def _article_at(field: str | None, count: int) -> int | None:
 
 
 def _skipped(item: Located, err: InputError | Conflict) -> None:
+    if isinstance(err, Conflict):
+        log.warning(
+            "seed %s: article %r is already stored with a different text, which is kept "
+            "(corrected through the API, or the seed changed since)",
+            item,
+            item.article.id,
+        )
+        return
     named = f"article {item.article.id!r}"
     why = err.message if named in err.message else f"{named}: {err.message}"
     log.warning("seed skipped: %s: %s", item, why)

@@ -1624,6 +1624,19 @@ def test_a_seed_deleted_through_the_api_is_not_seeded_again_at_the_next_start(
         assert r.status_code == 201 and r.json()["data"][0]["status"] == "created"
 
 
+def test_a_seed_corrected_through_the_api_keeps_its_correction_at_the_next_start(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    data = tmp_path / "data"
+    with TestClient(_seeded_app(data, embedder, [SEEDS])) as c:
+        old = c.get(f"/v1/articles/{CHOE}").json()
+        body = {"outlet": old["outlet"], "text": old["text"] + " A correction was added."}
+        assert c.put(f"/v1/articles/{CHOE}", json=body).json()["status"] == "replaced"
+    with TestClient(_seeded_app(data, embedder, [SEEDS])) as c:
+        assert c.get(f"/v1/articles/{CHOE}").json()["text"] == body["text"]
+        assert c.get("/v1/stories").json()["count"] == 2
+
+
 def test_an_unusable_seed_is_skipped_with_a_warning_and_the_rest_are_seeded(
     tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1663,7 +1676,9 @@ def test_an_unusable_seed_is_skipped_with_a_warning_and_the_rest_are_seeded(
             assert EXTRA_TEXT not in c.get(f"/v1/articles/{CHOE}").json()["text"]
             assert c.get("/v1/stories").json()["count"] == 2
     skipped = [r.getMessage() for r in caplog.records if r.name == "service.app"]
-    assert any(CHOE in m and "already stored with a different text" in m for m in skipped)
+    assert any(
+        CHOE in m and "already stored with a different text, which is kept" in m for m in skipped
+    )
 
 
 def test_a_seed_error_that_names_no_article_seeds_one_at_a_time(
