@@ -254,7 +254,6 @@ def _clean_line(line: str) -> str:
 # a word)
 _CLOSING_STRAIGHT = re.compile(r'(?<=[.,!?…])"(?=\s|$)')
 _OPENING_STRAIGHT = re.compile(r'(?:^|(?<=[\s(]))"(?=\w)')
-_END_MARK = re.compile(r"[.!?…]*$")
 
 
 def mend_quotes(sentence: str) -> str:

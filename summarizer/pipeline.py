@@ -790,7 +790,8 @@ def _headline(
 
     That of the top evidence's article, else any article's title, passing over a title
     whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
-    toll rose to 15") while another title is left; a cut-down evidence
+    toll rose to 15"), or whose count a correction of the story withdrew, while another
+    title is left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
     who speaks); else "Story from <outlet>".

@@ -431,20 +431,25 @@ def test_deleting_an_article_takes_it_out_of_its_story_and_its_briefs(
         assert c.get(f"/v1/stories/{big['id']}").json()["headline"] == big["headline"]
 
 
+def _seeded_victim(client: TestClient) -> tuple[dict[str, Any], str]:
+    """The seeds stored; the four-article story and its second article."""
+    assert client.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
+    story = next(s for s in client.get("/v1/stories").json()["data"] if s["article_count"] == 4)
+    return story, client.get(f"/v1/stories/{story['id']}").json()["articles"][1]["id"]
+
+
+def _disk_full(_s: object) -> None:
+    raise RuntimeError("disk full")
+
+
 def test_a_delete_that_fails_to_commit_loses_nothing(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = build_app(tmp_path, embedder)
     with TestClient(app, raise_server_exceptions=False) as client:
-        assert client.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
         service = app.state.service
-        story = next(s for s in client.get("/v1/stories").json()["data"] if s["article_count"] == 4)
-        victim = client.get(f"/v1/stories/{story['id']}").json()["articles"][1]["id"]
-
-        def broken(_s: object) -> None:
-            raise RuntimeError("disk full")
-
-        monkeypatch.setattr(service, "_save_index", broken)
+        story, victim = _seeded_victim(client)
+        monkeypatch.setattr(service, "_save_index", _disk_full)
         r = client.delete(f"/v1/articles/{victim}")
         assert r.status_code == 500
         monkeypatch.undo()
@@ -750,16 +755,10 @@ def test_a_correction_that_fails_to_commit_loses_nothing(
 ) -> None:
     app = build_app(tmp_path, embedder)
     with TestClient(app, raise_server_exceptions=False) as client:
-        assert client.post("/v1/articles", json={"articles": seed_payload()}).status_code == 201
         service = app.state.service
-        story = next(s for s in client.get("/v1/stories").json()["data"] if s["article_count"] == 4)
-        victim = client.get(f"/v1/stories/{story['id']}").json()["articles"][1]["id"]
+        story, victim = _seeded_victim(client)
         before = client.get(f"/v1/articles/{victim}").json()
-
-        def broken(_s: object) -> None:
-            raise RuntimeError("disk full")
-
-        monkeypatch.setattr(service, "_save_index", broken)
+        monkeypatch.setattr(service, "_save_index", _disk_full)
         body = {"outlet": before["outlet"], "text": before["text"] + " A line added later."}
         r = client.put(f"/v1/articles/{victim}", json=body)
         assert r.status_code == 500
