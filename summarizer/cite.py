@@ -643,6 +643,8 @@ def headline_grounded(headline: str, served: Sequence[BriefSentence]) -> bool:
         return False  # "Plant Closes" over "it would close its Portwell plant"
     if wrong_casualty(headline, texts):
         return False  # "Blast Kills 23" over "12 were killed and 23 injured"
+    if denies_the_brief(headline, [s.text for s in served if s.supported]):
+        return False  # "No injuries in factory fire" over "taken to hospital with burns"
     return len(new) <= HEADLINE_NEW_WORDS and not _miscounted(headline, texts)
 
 
@@ -1043,6 +1045,41 @@ def states_withdrawn(text: str, withdrawn: Sequence[tuple[str, list[str]]]) -> b
                 _same_counted(w, x) or _same_counted(x, w) for w in words for x in what
             ):
                 return True
+    return False
+
+
+# a headline that says nobody came to harm: "No injuries in factory fire", "No one hurt"
+_NO_HARM = re.compile(
+    r"(?i)\b(?:no|none|nobody|no\s+one|not\s+a\s+single)\b(?:\s+[\w-]+){0,2}?\s*"
+    r"\b(?:(injur\w*|hurt|wounded|casualt\w*)|(dead|deaths?|killed|fatalit\w*))\b"
+)
+# what says somebody did: hurt (taken to hospital, burns) or dead
+_HARM = {
+    "hurt": re.compile(
+        r"(?i)\b(?:injur\w*|hurt|wounded|burns|taken\s+to\s+hospital|hospitali[sz]ed"
+        r"|treated\s+for)\b"
+    ),
+    "dead": re.compile(r"(?i)\b(?:killed|died|dead|deaths?|bodies|death\s+toll)\b"),
+}
+_DENIAL = re.compile(r"(?i)\b(?:no|none|nobody|no\s+one|not|never|without)\b")
+
+
+def denies_the_brief(headline: str, texts: Sequence[str]) -> bool:
+    """Whether the headline says nobody was hurt (or killed) where a line of the brief says
+    somebody was: "No injuries in Elmfield factory fire" over "One firefighter was taken to
+    hospital with burns" (two fires one story held). A line that itself denies harm ("no
+    one was hurt") does not count."""
+    m = _NO_HARM.search(headline)
+    if m is None:
+        return False
+    kinds = ["hurt", "dead"] if m.group(1) and m.group(1).lower().startswith("casualt") else []
+    kinds = kinds or (["hurt"] if m.group(1) else ["dead"])
+    for text in texts:
+        for kind in kinds:
+            for hit in _HARM[kind].finditer(text):
+                window = text[max(0, hit.start() - 40) : hit.start()]
+                if not _DENIAL.search(window):
+                    return True
     return False
 
 

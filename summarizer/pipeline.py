@@ -23,6 +23,7 @@ from summarizer.backends.base import Generator
 from summarizer.cite import (
     cite_drafts,
     correction_notice,
+    denies_the_brief,
     first_person_at,
     headline_grounded,
     opinion_article,
@@ -487,7 +488,14 @@ class Pipeline:
         return Brief(
             story_id=story.id,
             article_ids=[p.article.id for p in parts],
-            headline=headline or _headline(evidence, parts, material.reusable, story_text),
+            headline=headline
+            or _headline(
+                evidence,
+                parts,
+                material.reusable,
+                story_text,
+                served=[s.text for s in cited if s.supported],
+            ),
             sentences=cited,
             sources=sources,
             stats=BriefStats(
@@ -785,13 +793,15 @@ def _headline(
     parts: Sequence[PreparedArticle],
     reusable: Mapping[int, bool] | None = None,
     story_text: Sequence[str] = (),
+    served: Sequence[str] = (),
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
     That of the top evidence's article, else any article's title, passing over a title
     whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
-    toll rose to 15"), or whose count a correction of the story withdrew, while another
-    title is left; a cut-down evidence
+    toll rose to 15"), whose count a correction of the story withdrew, or that says
+    nobody was hurt where a ``served`` line says somebody was, while another title is
+    left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
     who speaks); else "Story from <outlet>".
@@ -808,6 +818,7 @@ def _headline(
         for a in titled
         if not stale_toll(a.title or "", story_text)
         and not states_withdrawn(a.title or "", withdrawn)
+        and not denies_the_brief(a.title or "", served)
     ]
     for article in current or titled:
         return clip_headline(article.title or "")

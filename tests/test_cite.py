@@ -1878,3 +1878,24 @@ def test_a_headline_that_drops_former_from_an_office_is_refused() -> None:
     assert dropped_rank("Deputy Mayor Resigns", ["The deputy mayor resigned."]) is None
     both = ["The deputy mayor resigned.", "Mayor Lind thanked her."]
     assert dropped_rank("Mayor Thanks Deputy", both) is None
+
+
+def test_a_headline_that_says_nobody_was_hurt_where_the_brief_says_somebody_was() -> None:
+    """From a review's story set: two fires held as one story, headed "No injuries in
+    Elmfield factory fire" over "One firefighter was taken to hospital with burns"."""
+    from summarizer.cite import denies_the_brief, headline_grounded
+
+    lines = [
+        "About 60 firefighters fought the blaze at the docks warehouse.",
+        "One firefighter was taken to hospital with burns to his hands.",
+        "All 40 staff at the Elmfield factory were evacuated and no one was hurt.",
+    ]
+    assert denies_the_brief("No injuries in Elmfield factory fire", lines)
+    assert denies_the_brief("No one hurt as fires hit docks and factory", lines)
+    assert not headline_grounded("No injuries in Elmfield factory fire", _served(lines))
+    # a brief whose only word of harm is itself a denial bears the headline out
+    assert not denies_the_brief("No injuries in Elmfield factory fire", [lines[0], lines[2]])
+    # deaths are another matter than injuries
+    assert not denies_the_brief("No deaths in docks fire", lines)
+    assert denies_the_brief("No deaths in docks fire", ["Two workers died in the blaze."])
+    assert not denies_the_brief("Firefighter hurt in docks fire", lines)

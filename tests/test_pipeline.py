@@ -1036,3 +1036,22 @@ def test_a_claim_only_a_withdrawn_report_supports_is_not_served(embedder: Any) -
     by_id = {p.article.id: p for p in pipeline.prepare([report, note, radio])}
     brief = pipeline.brief(Story(id="holm", article_ids=tuple(by_id)), by_id)
     assert [s.text for s in brief.sentences] == [denial]
+
+
+def test_an_outlet_title_that_says_nobody_was_hurt_gives_way_where_the_brief_says_otherwise() -> (
+    None
+):
+    from types import SimpleNamespace
+
+    from summarizer.pipeline import _headline
+    from summarizer.types import Evidence, Sentence, SentenceGroup
+
+    factory = Article(id="b", outlet="Elm", title="No injuries in Elmfield factory fire", text="x")
+    docks = Article(id="a", outlet="Port", title="Warehouse fire at the docks", text="x")
+    line = "All 40 staff were evacuated and no one was hurt."
+    sent = Sentence(article_id="b", outlet="Elm", index=0, start=0, end=len(line), text=line)
+    top = Evidence(n=1, group=SentenceGroup(id=1, representative=sent, members=(sent,)), score=1.0)
+    parts: Any = [SimpleNamespace(article=factory), SimpleNamespace(article=docks)]
+    burns = "One firefighter was taken to hospital with burns."
+    assert _headline([top], parts, served=[line]) == factory.title
+    assert _headline([top], parts, served=[line, burns]) == docks.title
