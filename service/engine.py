@@ -761,7 +761,16 @@ class StoryService:
                 j = alias[j]
             first = items[j]
             assert first is not None
-            items[i] = IngestItem(index=i, id=first.id, story_id=first.story_id, status="existing")
+            # what of this copy was not stored: its text under the first's url, or its outlet
+            row = s.get(ArticleRow, first.id)
+            art = articles[i]
+            note = None
+            if row is not None:
+                same_url = bool(art.url) and row.url == art.url
+                note = _kept_note(row, art) if same_url else _other_outlet_note(row, art)
+            items[i] = IngestItem(
+                index=i, id=first.id, story_id=first.story_id, status="existing", note=note
+            )
         done = [it for it in items if it is not None]
         assert len(done) == len(articles)
         for _, item, _ in new:

@@ -194,6 +194,13 @@ def test_same_url_or_same_cleaned_text_is_not_stored_twice(seeded: TestClient) -
     item = r.json()["data"][0]
     assert item["id"] == art["id"] and item["status"] == "existing"
     assert f"from {art['outlet']!r}" in item["note"] and "'Z'" in item["note"]
+    # the same within one request: two outlets' copies of one new text (wire copy)
+    wire = {"outlet": "Wire", "text": EXTRA_TEXT + " It was the first such case."}
+    r = seeded.post("/v1/articles", json={"articles": [wire, {**wire, "outlet": "Daily"}]})
+    first, second = r.json()["data"]
+    assert first["status"] == "created" and first["note"] is None
+    assert second["status"] == "existing" and second["id"] == first["id"]
+    assert "from 'Wire'" in second["note"] and "'Daily' was not stored" in second["note"]
 
 
 def test_duplicates_within_one_request_share_one_article(client: TestClient) -> None:
