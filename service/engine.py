@@ -521,14 +521,7 @@ class StoryService:
             self._index_dirty = True  # until the transaction commits
         s.execute(delete(VectorRow).where(VectorRow.article_id == article_id))
         self._drop_from_pending_jobs(s, row, how)
-        s.add(
-            DeletionRow(
-                kind="article",
-                item_id=article_id,
-                content_hash=row.content_hash,
-                deleted_at=utcnow(),
-            )
-        )
+        _record_deletion(s, row)
         s.delete(row)
         s.flush()
         left: list[ArticleRow] = []
@@ -564,13 +557,7 @@ class StoryService:
                         "a new one",
                         "article_id",
                     )
-                if (
-                    row.text == article.text
-                    and row.outlet == article.outlet
-                    and row.title == article.title
-                    and row.url == article.url
-                    and row.published == article.published
-                ):
+                if _article_of(row) == article:
                     return ArticleReplaced(id=row.id, story_id=row.story_id, status="unchanged")
                 for other, what in (
                     (s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest)), "text"),
@@ -589,14 +576,7 @@ class StoryService:
                         )
                 self._drop_from_pending_jobs(s, row, "replaced")
                 if row.content_hash != digest:  # a job resumed later does not bring it back
-                    s.add(
-                        DeletionRow(
-                            kind="article",
-                            item_id=row.id,
-                            content_hash=row.content_hash,
-                            deleted_at=utcnow(),
-                        )
-                    )
+                    _record_deletion(s, row)
                 sid = self.index.replace(self.pipeline.profile(prepared))
                 self._index_dirty = True  # until the transaction commits
                 s.execute(delete(VectorRow).where(VectorRow.article_id == row.id))
@@ -1282,6 +1262,16 @@ def _check_same(row: ArticleRow, art: Article, i: int) -> None:
         raise Conflict(
             f"article id {art.id!r} is already stored with a different text", f"articles.{i}.id"
         )
+
+
+def _record_deletion(s: Session, row: ArticleRow) -> None:
+    """Note that the text of ``row`` left the store now (a delete, or a correction): a job
+    submitted before does not store it again (``_deleted_since``)."""
+    s.add(
+        DeletionRow(
+            kind="article", item_id=row.id, content_hash=row.content_hash, deleted_at=utcnow()
+        )
+    )
 
 
 def _kept_note(row: ArticleRow, art: Article) -> str | None:

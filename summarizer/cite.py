@@ -2533,13 +2533,18 @@ _NAME_WORDS = 3  # a name is at most this many capitalised words
 _SAYING_BEFORE_NAME = frozenset("said says told added according".split())
 
 
+def _role_words(toks: Sequence[str]) -> list[str]:
+    """``_ROLE_TOKEN`` tokens in lower case, possessives removed ("Mining's": mining)."""
+    return [re.sub(r"['’]s$", "", t.lower()) for t in toks]
+
+
 def _roles(text: str, *, loose: bool = False) -> list[tuple[tuple[str, ...], str, frozenset[str]]]:
     """(name words, office, the words right before the office that make it another) for
     each person ``text`` names with an office: "Health Minister Clara Vos", "the prime
     minister, Clara Vos", "Clara Vos, the health minister". In ``loose`` reading (a
     title-case headline, where capitals do not end a name) a name is one word."""
     toks = _ROLE_TOKEN.findall(text)
-    low = [re.sub(r"['’]s$", "", t.lower()) for t in toks]
+    low = _role_words(toks)
     out: list[tuple[tuple[str, ...], str, frozenset[str]]] = []
 
     def is_name(k: int) -> bool:
@@ -2590,8 +2595,8 @@ def dropped_rank(headline: str, texts: Sequence[str]) -> str | None:
     where every mention of that office in ``texts`` has such a word: "Mayor of Tessby
     Accused of Bribery" where the texts only ever say "the former mayor of Tessby". The
     rank word left out (``former``), else None."""
-    mine = [re.sub(r"['’]s$", "", t.lower()) for t in _ROLE_TOKEN.findall(headline)]
-    said = [[re.sub(r"['’]s$", "", t.lower()) for t in _ROLE_TOKEN.findall(x)] for x in texts]
+    mine = _role_words(_ROLE_TOKEN.findall(headline))
+    said = [_role_words(_ROLE_TOKEN.findall(x)) for x in texts]
     for i, head in enumerate(mine):
         if head not in _ROLE_HEAD_WORDS or _RANKS & set(mine[max(0, i - 3) : i]):
             continue

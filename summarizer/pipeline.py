@@ -495,6 +495,7 @@ class Pipeline:
                 material.reusable,
                 story_text,
                 served=[s.text for s in cited if s.supported],
+                withdrawn=withdrawn,
             ),
             sentences=cited,
             sources=sources,
@@ -794,12 +795,14 @@ def _headline(
     reusable: Mapping[int, bool] | None = None,
     story_text: Sequence[str] = (),
     served: Sequence[str] = (),
+    withdrawn: Sequence[tuple[str, list[str]]] = (),
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
     That of the top evidence's article, else any article's title, passing over a title
     whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
-    toll rose to 15"), whose count a correction of the story withdrew, or that says
+    toll rose to 15"), whose count a correction of the story withdrew (``withdrawn``,
+    ``withdrawn_counts``), or that says
     nobody was hurt where a ``served`` line says somebody was, while another title is
     left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
@@ -812,7 +815,6 @@ def _headline(
         by_id[m.article_id] for e in ranked for m in e.group.members if m.article_id in by_id
     ]
     titled = [a for a in [*ordered, *by_id.values()] if a.title and a.title.strip()]
-    withdrawn = withdrawn_counts([p.article.text for p in parts])
     current = [
         a
         for a in titled
