@@ -181,6 +181,16 @@ class ArticleProfile:
     # names used only at a sentence start (``sentence_start_names``): mentions, for the
     # name-conflict check alone
     mentions: frozenset[str] = frozenset()
+    # what the article says of another event (``other_events``): the kinds of incident its
+    # own lead reports, the names it gives only where it recalls an earlier event, the
+    # names of its own lead (title and two sentences, recalls left out), and whether its
+    # lead calls its event another of a kind ("the second deadly blaze in four days"), and
+    # the named storms its own lead reports ("hurricane jerry")
+    kinds: frozenset[str] = frozenset()
+    recalled: frozenset[str] = frozenset()
+    own_lead: frozenset[str] = frozenset()
+    new_event: bool = False
+    storms: frozenset[str] = frozenset()
 
     @property
     def named(self) -> frozenset[str]:
@@ -198,6 +208,7 @@ class ArticleProfile:
             vec = vec / norm
         object.__setattr__(self, "vector", vec)
         object.__setattr__(self, "lead", frozenset(self.lead) & self.keywords)
+        object.__setattr__(self, "own_lead", frozenset(self.own_lead) & self.keywords)
 
 
 LEAD_SENTENCES = 3
@@ -226,6 +237,14 @@ NAME_CONFLICT_PENALTY = 0.1
 # arrived one at a time: an article then meets only the story there is, not its own event's
 # other reports. No two reports of one event in the pooled evaluation set come near it.
 FULL_NAME_CONFLICT = 0.999
+# An article that recalls an earlier event of its own kind by that event's lead names
+# ("Two killed in shooting at Memphis gas station ... less than a week after three people
+# were killed outside a nightclub near Beale Street"), or whose lead calls its event the
+# second of its kind, reports another event than the story it recalls: the two never share
+# a story when at least this share of its own lead's names (IDF-weighted; title and two
+# sentences) is missing from the other article. Same-kind reports one city apart otherwise
+# joined on their cosine (0.8) and the names the recall shares.
+OTHER_EVENT_SHARE = 0.5
 # Articles agglomerated together at most (StoryIndex.extend): the table of cluster means is
 # chunk x (chunk + stories in reach) float64, about 32 MB at 2,000.
 EXTEND_CHUNK = 2000
@@ -281,9 +300,146 @@ def profile_article(
         total = total + TITLE_WEIGHT * tv
     texts = ([article.title] if article.title else []) + [s.text for s in sentences]
     keywords, starts = _document_names(texts)
-    lead = lead_names(texts[: (1 if article.title else 0) + LEAD_NAME_SENTENCES], keywords)
+    head = 1 if article.title else 0
+    lead = lead_names(texts[: head + LEAD_NAME_SENTENCES], keywords)
     mentions = starts - keywords
-    return ArticleProfile(article.id, article.published, total, keywords, lead, mentions)
+    other = other_events(texts, head, keywords | starts)
+    return ArticleProfile(
+        article.id,
+        article.published,
+        total,
+        keywords,
+        lead,
+        mentions,
+        kinds=other.kinds,
+        recalled=other.recalled,
+        own_lead=other.own_lead & keywords,
+        new_event=other.new_event,
+        storms=other.storms,
+    )
+
+
+# ---------------------------------------------------------------------- other events
+
+# Where a sentence recalls an earlier event: "three days after ...", "less than a week
+# after ...", "a week and a half after ...", "still reeling from ...". What follows the cue,
+# to the end of the sentence, is the recall ("in the days after" looks back on the same
+# event, and is not one).
+_RECALL = re.compile(
+    r"(?<!\bthe )(?<!\bthe next )\b(?:days?|weeks?|hours?|months?)(?: and a half)? "
+    r"(?:after|before|since)\b|\bstill (?:reeling|recovering) from\b",
+    re.IGNORECASE,
+)
+# A recall that opens its sentence ends at the first comma ("Three days after a fire in
+# Korangi killed 17, a blaze in Saddar ...": what follows is the article's own event).
+_OPENING_RECALL = re.compile(r"^\W*(?:[\w'-]+\s+){0,5}$")
+# Kinds of incident: two reports of one kind in one place and week are where grouping goes
+# wrong. "Opened fire" and "came under fire" name no fire.
+_KINDS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(pattern, re.IGNORECASE)
+    for kind, pattern in {
+        "fire": r"(?<!\bopened )(?<!\bopen )(?<!\bopens )(?<!\bunder )(?<!\bcease)"
+        r"\b(?:fire|fires|blaze|blazes|inferno|wildfires?)\b",
+        "shooting": r"\b(?:shootings?|gunman|gunmen|gunfire|shot dead|shot and killed)\b",
+        "quake": r"\b(?:earthquakes?|quakes?|tremors?|aftershocks?)\b",
+        "storm": r"\b(?:hurricanes?|typhoons?|cyclones?|storms?|tornado(?:es)?)\b",
+        "flood": r"\b(?:floods?|flooding)\b",
+        "strike": r"\b(?:strikes?|walkouts?|walked out|walk out|stoppages?|stopped work|"
+        r"downed tools)\b",
+        "explosion": r"\b(?:explosions?|blasts?|exploded)\b",
+        "crash": r"\b(?:crash(?:es|ed)?|collisions?|collided|derail(?:ment|ed))\b",
+        "attack": r"\b(?:bombings?|stabbings?)\b",
+        "landslide": r"\b(?:landslides?|mudslides?|avalanches?)\b",
+    }.items()
+}
+# A lead reports an incident of its own when it names one, not as what its news follows
+# ("Man charged with murder in deadly shooting", "owner arrested after fire": a word of
+# these within five words before) and not as a modifier ("fire officials", "storm damage").
+_FOLLOWS = frozenset(
+    "after over following since from arrested charged detained held accused suspect "
+    "suspects convicted sentenced jailed trial court probe inquiry investigation "
+    "investigators sued lawsuit blamed compensation mourn mourns mourned vigil funeral "
+    "victims survivors anniversary".split()
+)
+_MODIFIER = re.compile(
+    r"\s*(?:safety|services?|officials?|department|chief|brigade|fighters?|crews?|engines?|"
+    r"trucks?|station|alarms?|codes?|exits?|extinguishers?|hydrants?|damage|surge|victims?|"
+    r"survivors?|aftermath|recovery|clean-?up|relief|zone|debris|toll|probe|inquiry|"
+    r"investigation|compensation|anniversary|risk|season)\b",
+    re.IGNORECASE,
+)
+# A named storm: its name is the event's ("Hurricane Jerry", "Tropical Storm Imelda").
+_STORM = re.compile(
+    r"\b(?:[Hh]urricane|[Tt]yphoon|[Cc]yclone|[Tt]ropical [Ss]torm|[Ss]torm)\s+"
+    r"([A-Z][a-z]+)\b(?!\s+(?:[A-Z]|[Cc]enter|[Cc]entre|season|warning|watch))"
+)
+_ANOTHER = re.compile(r"\b(?:second|third|fourth|fifth|another)\b((?:\s+[\w'-]+){1,3})", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class OtherEvents:
+    """What an article says of another event (see ``other_events``)."""
+
+    kinds: frozenset[str]
+    recalled: frozenset[str]
+    own_lead: frozenset[str]
+    new_event: bool
+    storms: frozenset[str] = frozenset()
+
+
+def _own_and_recall(sentence: str) -> tuple[str, str]:
+    """A sentence cut into its own part and the part that recalls another event."""
+    m = _RECALL.search(sentence)
+    if m is None:
+        return sentence, ""
+    end = len(sentence)
+    if _OPENING_RECALL.match(sentence[: m.start()]):
+        comma = sentence.find(",", m.end())
+        if comma >= 0:
+            end = comma + 1
+    return sentence[: m.start()] + " " + sentence[end:], sentence[m.start() : end]
+
+
+def incident_kinds(text: str) -> frozenset[str]:
+    """The kinds of incident ``text`` reports (fire, shooting, quake, storm, ...): named as
+    an incident, not as what its news follows or as a modifier (see ``_FOLLOWS``)."""
+    out: set[str] = set()
+    for kind, pattern in _KINDS.items():
+        for m in pattern.finditer(text):
+            before = {w.lower() for w in _WORD.findall(text[: m.start()])[-5:]}
+            if not before & _FOLLOWS and not _MODIFIER.match(text, m.end()):
+                out.add(kind)
+                break
+    return frozenset(out)
+
+
+def other_events(texts: Sequence[str], head: int, names: frozenset[str]) -> OtherEvents:
+    """What an article (``texts``: its title, when ``head`` is 1, then its sentences) says
+    of another event: the incident kinds of its own lead (title and first sentence), the
+    ``names`` it gives only in a recall of an earlier event ("less than a week after three
+    people were killed outside a nightclub near Beale Street"), the names of its own lead
+    (title and two sentences, recalls left out) and whether that lead calls its event
+    another of its kind ("the second deadly blaze in the city in four days")."""
+    own: list[str] = []
+    recalls: list[str] = []
+    for text in texts:
+        mine, recall = _own_and_recall(text)
+        own.append(mine)
+        recalls.append(recall)
+
+    def named(parts: Iterable[str]) -> set[str]:
+        return {_norm_token(t) for part in parts for t in _WORD.findall(part)} & names
+
+    lead = " ".join(own[: head + 1])
+    kinds = incident_kinds(lead)
+    new_event = any(incident_kinds(m.group(1)) & kinds for m in _ANOTHER.finditer(lead))
+    return OtherEvents(
+        kinds=kinds,
+        recalled=frozenset(named(recalls) - named(own)),
+        own_lead=frozenset(k for k in named(own[: head + 2]) if not k[0].isdigit()),
+        new_event=new_event,
+        storms=frozenset(fold_accents(m.group(1).lower()) for m in _STORM.finditer(lead)),
+    )
 
 
 # ---------------------------------------------------------------------- index
@@ -399,6 +555,21 @@ class StoryIndex:
         that recalls an earlier event names that event's place, so it keeps the credit.
         """
         return min(self._lead_missed(a.lead, b.named), self._lead_missed(b.lead, a.named))
+
+    def _declares(self, p: ArticleProfile, q: ArticleProfile) -> bool:
+        """``p`` reports another event than ``q``: an incident of a kind ``q`` reports too,
+        with ``q``'s lead names only in a recall of an earlier event (or a lead that calls
+        ``p``'s event another of its kind), and most of ``p``'s own lead unknown to ``q``."""
+        if p.storms and q.storms and not p.storms & q.storms:
+            return True  # two named storms
+        if not p.kinds & q.kinds or not (p.new_event or p.recalled & q.lead):
+            return False
+        return self._lead_missed(p.own_lead, q.named) >= OTHER_EVENT_SHARE
+
+    def other_event(self, a: ArticleProfile, b: ArticleProfile) -> bool:
+        """Either article says it reports another event than the other (see
+        ``OTHER_EVENT_SHARE``): their clusters never merge."""
+        return self._declares(a, b) or self._declares(b, a)
 
     def _combine(self, cos: float, a: ArticleProfile, b: ArticleProfile) -> float:
         if not a.keywords or not b.keywords:
@@ -616,6 +787,9 @@ class StoryIndex:
         close = np.zeros((len(new), n), dtype=bool)
         # clash[r, c]: every pair of their articles is in full name conflict; never merge
         clash = np.zeros((len(new), n), dtype=bool)
+        # apart[r, c]: some article of one reports another event than some article of the
+        # other (``other_event``); never merge
+        apart = np.zeros((len(new), n), dtype=bool)
         flat = [p for c in profs for p in c]
         starts = np.cumsum([0] + [len(c) for c in profs])
         scores = self._scores_against(flat, new)
@@ -627,13 +801,16 @@ class StoryIndex:
             if j == 0:
                 continue  # the very first article: nothing to compare with
             end = int(starts[j])  # members of the clusters before j
-            pair, full = scores(r, end)
+            pair, full, veto = scores(r, end)
             row = np.add.reduceat(pair, starts[:j]) / np.diff(starts[: j + 1])
             means[r, :j] = row
             means[:r, j] = row[n_old:]  # the earlier new clusters, against j
             row_clash = np.logical_and.reduceat(full, starts[:j])
             clash[r, :j] = row_clash
             clash[:r, j] = row_clash[n_old:]
+            row_apart = np.logical_or.reduceat(veto, starts[:j])
+            apart[r, :j] = row_apart
+            apart[:r, j] = row_apart[n_old:]
             if pj.published is not None:
                 near = dated[:end] & (
                     np.abs(ordinals[:end] - pj.published.toordinal()) <= self.params.max_gap_days
@@ -655,7 +832,7 @@ class StoryIndex:
             allowed = close[r] | ~has_dated
             if not has_dated[n_old + r]:
                 allowed[:] = True
-            row = np.where(allowed & ~clash[r], means[r], -np.inf)
+            row = np.where(allowed & ~clash[r] & ~apart[r], means[r], -np.inf)
             best_col[r] = c = int(np.argmax(row))
             best_val[r] = row[c]
 
@@ -675,6 +852,8 @@ class StoryIndex:
             cj = close[j - n_old]
             ki = clash[i - n_old] if i >= n_old else self._column(clash, i, n_old, False)
             kj = clash[j - n_old]
+            ai = apart[i - n_old] if i >= n_old else self._column(apart, i, n_old, False)
+            aj = apart[j - n_old]
             both = np.isfinite(si) & np.isfinite(sj)
             merged = np.where(
                 both,
@@ -683,6 +862,7 @@ class StoryIndex:
             )
             merged_close = ci | cj
             merged_clash = ki & kj  # every pair of the merged cluster with another
+            merged_apart = ai | aj  # some pair of the merged cluster with another
             merged[i] = merged[j] = -np.inf
             merged[~alive] = -np.inf
             clusters[i].members += clusters[j].members
@@ -696,12 +876,14 @@ class StoryIndex:
             means[:, i] = merged[n_old:]  # new clusters against the merged one
             close[:, i] = merged_close[n_old:]
             clash[:, i] = merged_clash[n_old:]
+            apart[:, i] = merged_apart[n_old:]
             if i >= n_old:
                 means[i - n_old, :] = merged
                 close[i - n_old, :] = merged_close
                 clash[i - n_old, :] = merged_clash
+                apart[i - n_old, :] = merged_apart
             # Column i changed in every row, column j and row j are gone, row i changed.
-            may = (close[:, i] | ~has_dated[i] | ~has_dated[n_old:]) & ~clash[:, i]
+            may = (close[:, i] | ~has_dated[i] | ~has_dated[n_old:]) & ~clash[:, i] & ~apart[:, i]
             col_i = np.where(may, means[:, i], -np.inf)
             on_i = best_col == i
             stale = (best_col == j) | (on_i & (col_i < best_val))
@@ -757,16 +939,17 @@ class StoryIndex:
             starts = np.cumsum([0] + [len(st.members) for st in stories[lo:hi]])
             scores = self._scores_against(flat, new)
             for r in range(len(new)):
-                row = np.add.reduceat(scores(r, len(flat))[0], starts[:-1]) / np.diff(starts)
+                row = np.add.reduceat(scores(r, len(flat), False)[0], starts[:-1]) / np.diff(starts)
                 keep[lo:hi] |= row >= floor
             lo = hi
         return [st for st, k in zip(stories, keep, strict=True) if k]
 
     def _scores_against(
         self, flat: Sequence[ArticleProfile], new: Sequence[ArticleProfile]
-    ) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
-        """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``, and
-        whether the pair is in full name conflict (``FULL_NAME_CONFLICT``).
+    ) -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``scores(r, end)``: ``pair_score(new[r], flat[k])`` for every ``k < end``,
+        whether the pair is in full name conflict (``FULL_NAME_CONFLICT``) and whether one
+        of the two reports another event than the other (``other_event``).
 
         Cosines come from matrix products, ``SCORE_BLOCK_CELLS`` at a time (one product
         when ``flat`` x ``new`` fits, as callers ask for rows in order); keyword overlaps
@@ -799,9 +982,41 @@ class StoryIndex:
                 lead_postings.setdefault(w, []).append(k)
         lead_index = {w: np.array(ks) for w, ks in lead_postings.items()}
         lead_weights = np.array([self._weight(p.lead) for p in flat])
+        # for ``other_event``, which only an article that recalls another event or calls its
+        # own another of a kind can raise: recalled name -> articles, and those articles
+        recall_postings: dict[str, list[int]] = {}
+        new_events: dict[str, list[int]] = {}
+        for k, p in enumerate(flat):
+            for w in p.recalled:
+                recall_postings.setdefault(w, []).append(k)
+            if p.new_event or p.storms:
+                for kind in p.kinds | {"storm"}:
+                    new_events.setdefault(kind, []).append(k)
         alpha = self.params.alpha
 
-        def scores(r: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        def other(r: int, end: int) -> np.ndarray:
+            p = new[r]
+            out = np.zeros(end, dtype=bool)
+            if not p.kinds and not p.storms:
+                return out
+            if p.new_event or p.storms:
+                candidates = set(range(end))
+            else:
+                candidates = {k for w in p.recalled for k in lead_postings.get(w, ())}
+            candidates.update(k for w in p.lead for k in recall_postings.get(w, ()))
+            candidates.update(
+                k
+                for kind in p.kinds | ({"storm"} if p.storms else set())
+                for k in new_events.get(kind, ())
+            )
+            for k in candidates:
+                if k < end:
+                    out[k] = self.other_event(p, flat[k])
+            return out
+
+        def scores(
+            r: int, end: int, others: bool = True
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             nonlocal cosines, first
             if not first <= r < first + cosines.shape[1]:
                 first = r - r % block
@@ -809,7 +1024,8 @@ class StoryIndex:
             p = new[r]
             cos: np.ndarray = cosines[:end, r - first].astype(np.float64)
             if not p.keywords:
-                return cos, np.zeros(end, dtype=bool)
+                veto = other(r, end) if others else np.zeros(end, dtype=bool)
+                return cos, np.zeros(end, dtype=bool), veto
             shared = np.zeros(len(flat))
             for w in p.keywords:
                 if w in index:
@@ -839,7 +1055,8 @@ class StoryIndex:
             conflict = np.minimum(missed, missed_back)
             combined -= NAME_CONFLICT_PENALTY * conflict
             out: np.ndarray = np.where(has_kw[:end], combined, cos)
-            return out, has_kw[:end] & (conflict >= FULL_NAME_CONFLICT)
+            veto = other(r, end) if others else np.zeros(end, dtype=bool)
+            return out, has_kw[:end] & (conflict >= FULL_NAME_CONFLICT), veto
 
         return scores
 
@@ -906,6 +1123,11 @@ class StoryIndex:
             "keywords": sorted(p.keywords),
             "lead": sorted(p.lead),
             "mentions": sorted(p.mentions),
+            "kinds": sorted(p.kinds),
+            "recalled": sorted(p.recalled),
+            "own_lead": sorted(p.own_lead),
+            "new_event": p.new_event,
+            "storms": sorted(p.storms),
         }
 
     def take_changes(self) -> tuple[set[str], set[str], bool]:
@@ -969,6 +1191,12 @@ class StoryIndex:
                         frozenset(item["keywords"]),
                         frozenset(item.get("lead", ())),  # absent before lead names: none
                         frozenset(item.get("mentions", ())),  # absent before mentions: none
+                        # absent before other events: none, so nothing is kept apart
+                        kinds=frozenset(item.get("kinds", ())),
+                        recalled=frozenset(item.get("recalled", ())),
+                        own_lead=frozenset(item.get("own_lead", ())),
+                        new_event=bool(item.get("new_event", False)),
+                        storms=frozenset(item.get("storms", ())),
                     )
                     index._profiles[a] = prof
                     index._df.update(prof.keywords)

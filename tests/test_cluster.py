@@ -23,12 +23,15 @@ from summarizer.cluster import (
     bcubed,
     extract_keywords,
     group_articles,
+    incident_kinds,
     order_key,
+    other_events,
     profile_article,
     story_id_for,
 )
 from summarizer.embed import Embedder, load_embedder
 from summarizer.errors import InputError
+from summarizer.io import article_from_dict
 from summarizer.settings import Settings
 from summarizer.types import Article, Sentence, Story
 
@@ -986,6 +989,115 @@ def test_reports_of_one_event_in_other_words_still_join(embedder: Embedder) -> N
         index.extend(profiles)
         assert partition(index.stories()) == {frozenset(event)}
         assert all(p.lead for p in profiles)
+
+
+# ---------------------------------------------------------------------- another event
+
+# Same-kind events a few days apart in one city, region or company, each outlet in its own
+# words, and follow-ups of the first event that recall it the same way a second event does
+# ("days after ..."). Before ``other_event``, the second event's reports joined the first
+# one's story on their cosine and the names their recall shares: B-cubed 0.70 one at a
+# time, 0.76 in one batch (precision 0.58 / 0.65).
+SAME_PLACE = Path(__file__).parent / "fixtures" / "same_place_events.jsonl"
+
+
+def _names(*words: str) -> frozenset[str]:
+    return frozenset(words)
+
+
+def test_other_events_reads_recalls_kinds_and_second_events() -> None:
+    names = _names("memphis", "beale", "street", "circle", "fuel", "whitehaven")
+    got = other_events(
+        [
+            "Two killed in shooting at Memphis gas station",
+            "Two people were shot dead at a gas station in Memphis late Thursday, police said, "
+            "less than a week after three people were killed outside a nightclub near Beale "
+            "Street.",
+            "A clerk was shot at a Circle Fuel station in Whitehaven.",
+        ],
+        1,
+        names,
+    )
+    assert got.kinds == {"shooting"}
+    assert got.recalled == {"beale", "street"}  # named only where the earlier event is
+    assert got.own_lead == {"memphis", "circle", "fuel", "whitehaven"}
+    assert not got.new_event
+    # a recall that opens the sentence ends at its comma: the rest is the article's own
+    got = other_events(
+        ["Three days after a fire in Korangi killed 17, a blaze in Saddar killed six."],
+        0,
+        _names("korangi", "saddar"),
+    )
+    assert got.recalled == {"korangi"} and got.own_lead == {"saddar"} and got.kinds == {"fire"}
+    # "in the days after" looks back on the same event
+    got = other_events(["In the days after the fire in Korangi, 17 died."], 0, _names("korangi"))
+    assert got.recalled == frozenset()
+    # a lead that calls its event the second of its kind; "second day" is not one
+    lead = "A fire killed six in Saddar, the second deadly blaze in the city in four days."
+    assert other_events([lead], 0, _names("saddar")).new_event
+    lead = "Workers at the Zwickau plant walked out on the second day of the strike."
+    assert not other_events([lead], 0, _names("zwickau")).new_event
+    got = other_events(
+        ["Hurricane Jerry takes aim at a coast still reeling from Imelda"], 0, _names()
+    )
+    assert got.storms == {"jerry"} and got.kinds == {"storm"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("A fire tore through a garment factory", {"fire"}),
+        ("Six dead, 11 injured in Saddar mall blaze", {"fire"}),
+        ("A gunman opened fire outside a nightclub", {"shooting"}),  # no fire
+        ("Fire officials said the exits were locked", set()),
+        ("Karachi factory owner arrested after fire", set()),  # the news follows a fire
+        ("Man charged with murder in deadly shooting", set()),
+        ("Outer Banks residents return as storm damage assessed", set()),
+        ("The death toll from Monday's fire rose to 17", set()),
+        ("Workers walked out over pay at the Kassel plant", {"strike"}),
+        ("A magnitude 5.9 earthquake struck Malatya", {"quake"}),
+    ],
+)
+def test_incident_kinds(text: str, kinds: set[str]) -> None:
+    assert incident_kinds(text) == kinds
+
+
+def test_events_of_one_kind_in_one_place_stay_apart_and_follow_ups_join(
+    embedder: Embedder,
+) -> None:
+    rows = [json.loads(line) for line in SAME_PLACE.read_text(encoding="utf-8").splitlines()]
+    truth = {r["id"]: r.pop("truth") for r in rows}
+    articles = [article_from_dict(r) for r in rows]
+    by_id = {p.article_id: p for p in _profiles(articles, embedder)}
+    ordered = sorted(by_id.values(), key=order_key)
+    batch = StoryIndex()
+    batch.extend(ordered)
+    one_by_one = StoryIndex()
+    for p in ordered:
+        one_by_one.add(p)
+    for index in (batch, one_by_one):
+        for story in index.stories():
+            # never two events in one story
+            assert len({truth[a] for a in story.article_ids}) == 1, story.article_ids
+        # follow-ups that recall their own event ("two days after a fire at his building
+        # in Korangi killed 14") join it: they report no incident of their own
+        for follow_up, first in (("f1-x", "f1-1"), ("st1-x", "st1-1")):
+            assert index.story_of(follow_up) == index.story_of(first)
+    # the rule, pair by pair: each second event against the first, never a follow-up
+    for a, b in itertools.combinations(ordered, 2):
+        different = truth[a.article_id] != truth[b.article_id]
+        if not different:
+            assert not batch.other_event(a, b), (a.article_id, b.article_id)
+    for second, first in (("f2-1", "f1-1"), ("s2-1", "s1-1"), ("k2-1", "k1-1"), ("st2-1", "st1-1")):
+        assert batch.other_event(by_id[second], by_id[first])
+    # what an article says of another event survives the store's profile records
+    record = batch.profile_record("s2-1")
+    again = StoryIndex.from_parts(
+        batch.snapshot(), {a: batch.profile_record(a) for a in by_id} | {"s2-1": record}
+    )
+    assert again.profile("s2-1").recalled == by_id["s2-1"].recalled == {"beale", "street"}
+    assert again.profile("st2-1").storms == {"jerry"}
+    assert again.stories() == batch.stories()
 
 
 def test_lead_names_are_names_of_the_title_and_first_sentence() -> None:
