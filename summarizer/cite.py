@@ -879,12 +879,19 @@ def plan_as_fact(headline: str, texts: Sequence[str]) -> bool:
     never in a form that states it ("closes", "closed", "shut")."""
     mine = _clause_words(headline)
     said = [_clause_words(t) for t in texts]
+    # words the texts write only with a capital: part of a name ("Castellan
+    # Pharmaceuticals Acquires Norvik": "Pharmaceuticals" is no verb)
+    lower = {w for t in texts for w in _CLAUSE_WORD.findall(t) if w[:1].islower()}
     # the headline's verb: its first word ending in -s after the first word ("Company
     # Announces Job Cuts": "Announces"; "Cuts" is a noun, and "Workers" the subject)
     verbs = [
         w
         for w in mine[1:]
-        if len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in _STOP
+        if len(w) >= 4
+        and w.endswith("s")
+        and not w.endswith(("ss", "us", "is"))
+        and w not in _STOP
+        and (w in lower or not any(w in words for words in said))
     ][:1]
     for w in verbs:
         for base in _bases(w):
@@ -1922,8 +1929,9 @@ def _third_party_speaker(outside: str) -> bool:
 
 def first_person(sentence: str, open_quote: bool | None = None) -> bool:
     """Whether ``sentence`` speaks as "I" or "we" in the voice of its writer, thanks or
-    greets someone as its writer ("Thanks for clearing that up, Paul."), or urges the
-    reader ("It's time to clarify a few details about ...").
+    greets someone as its writer ("Thanks for clearing that up, Paul."), urges the
+    reader ("It's time to clarify a few details about ...") or speaks to the reader as
+    "you" ("If you drive a Tarrant Ridgeline, check your dashboard.").
 
     That is the writer of an article talking (a columnist, a first-hand report, "our
     correspondent says"): not a fact a neutral brief can state in its own voice. Words
@@ -1941,6 +1949,8 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
         _speaks_as_i(outside)
         or _GREETING.match(opening) is not None
         or _EXHORTATION.match(opening) is not None
+        or _READER.search(outside) is not None
+        or _READER_FIRST.match(opening) is not None
     )
     return mine and not _third_party_speaker(outside)
 
@@ -1958,6 +1968,11 @@ _GREETING = re.compile(
 # time we ..."): an opinion of the writer's, not a fact; "It's time for the vote" is left
 _EXHORTATION = re.compile(r"(?i:it['’]s|it\s+is)\s+(?:(?i:high|about)\s+)?time\s+(?:to|we)\b")
 _OPENING_PUNCT = " \t\"'“‘(["
+# the writer speaking to the reader ("If you drive a Tarrant Ridgeline or Vela, check your
+# dashboard."): lower-case "you" outside quotation marks, or "You"/"Your" opening the
+# sentence; a capitalised "You" inside is a title ("Thank You for Your Service")
+_READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b")
+_READER_FIRST = re.compile(r"(?:You|Your)\b(?!['’]s)")
 
 
 def _speaks_as_i(outside: str) -> bool:

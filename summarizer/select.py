@@ -55,6 +55,10 @@ MMR_LAMBDA = 0.7  # relevance (1.0) against novelty (0.0)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
 _LINKISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bclick here\b|\bsign up\b", re.IGNORECASE)
+# a print edition's pointer to another page ("Full league table and fixtures on page 62.")
+_PAGE_POINTER = re.compile(
+    r"\b(?:on|see|turn to|continued on|more on)\s+(?:pages?|p\.)\s*\d+\b", re.IGNORECASE
+)
 _TERMINAL = re.compile(r"[.!?][\"'”’)]*\s*$")
 _BACK_REFERENCE = re.compile(
     r"^\W*(?:He|She|It|They|His|Her|Its|Their|Them|This|That|These|Those|Such)\b(?!['’])"
@@ -78,6 +82,8 @@ def junk_reason(text: str) -> str | None:
         return "no lower-case letters"
     if _LINKISH.search(text):
         return "link or sign-up line"
+    if _PAGE_POINTER.search(text):
+        return "pointer to another page"
     quoted = [len(_WORD.findall(q)) for q in _QUOTED.findall(text)]
     outside = len(_WORD.findall(_QUOTED.sub(" ", text)))
     if quoted and sum(quoted) < MIN_QUOTE_WORDS and outside <= 4:

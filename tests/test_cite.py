@@ -649,6 +649,12 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
         ("It's time to move on, the coach told reporters.", False),
         ("It's time for the vote in Iowa.", False),
         ("Its time to market fell to six months.", False),
+        # the writer speaking to the reader (a review's recall and study sets)
+        ("If you drive a Tarrant Ridgeline or Vela, check your dashboard.", True),
+        ("Good news for coffee lovers: your morning brew could protect your heart.", True),
+        ("You can register at any post office until Friday.", True),
+        ('"You have to go now," the officer told him.', False),
+        ("YouTube removed the video on Monday.", False),
     ],
 )
 def test_first_person_outside_quotation_marks(sentence: str, expected: bool) -> None:
@@ -1749,6 +1755,17 @@ def test_a_headline_that_states_a_plan_as_done_is_refused() -> None:
     rose = ["Inflation rose to 3 percent in May and is expected to rise further."]
     assert not plan_as_fact("Inflation Rises to 3 Percent", rose)
     assert plan_as_fact("Inflation Rises Further", ["Inflation is expected to rise further."])
+    # a plural that the texts write only as part of a name is no verb (a review's merger)
+    agreed = [
+        "Castellan Pharmaceuticals said on Monday it would acquire Norvik Biotech for $62 "
+        "per share in cash.",
+        "Castellan expects the deal to close in the second half of 2027.",
+    ]
+    assert plan_as_fact("Castellan Pharmaceuticals Acquires Norvik Biotech", agreed)
+    assert not plan_as_fact(
+        "Castellan Pharmaceuticals Acquires Norvik Biotech",
+        agreed + ["Castellan Pharmaceuticals acquired Norvik Biotech on Friday."],
+    )
     # plural nouns the texts use are no verbs in the future
     assert not plan_as_fact("Plant Closure Puts 900 Jobs at Risk", lines)
     # only the headline's verb is read, not a plural noun after it (a review's cases)

@@ -107,6 +107,8 @@ def test_nothing_fits_a_tiny_budget() -> None:
         ("FERRY BUDGET APPROVED BY THE ISLAND COUNCIL TODAY.", "no lower-case letters"),
         ("Follow our coverage at https://example.org/harbour for updates.", "link or sign-up line"),
         ("Harbour budget approved by island council", "fragment"),
+        ("Full league table and fixtures on page 62.", "pointer to another page"),
+        ("The council's budget vote, continued on page 4, was close.", "pointer to another page"),
     ],
 )
 def test_junk_is_recognised(text: str, reason: str) -> None:
