@@ -1004,6 +1004,40 @@ _NOT_AS_REPORTED = re.compile(
 )
 
 
+# an amount of money given up: "well short of the 85 million euros some reports claimed"
+_MONEY = (
+    r"(?:[€$£]\s?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|billion|bn|m)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|billion|bn|m)?\s*(?:euros?|dollars?|pounds?)\b"
+    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|billion|bn)\b)"
+)
+_MONEY_GIVEN_UP = re.compile(
+    rf"(?i)\b(?:short\s+of|below|less\s+than|rather\s+than|instead\s+of|not|down\s+from)"
+    rf"\s+(?:the\s+)?({_MONEY})\s+(?:that\s+|which\s+)?(?:some|earlier|initial|first|media|"
+    r"other|press)\s+(?:media\s+)?reports?\s+(?:had\s+)?(?:claimed|suggested|said|put|quoted)"
+)
+_MONEY_AMOUNT = re.compile(rf"(?i)(?<![\w.]){_MONEY}")
+_SCALE = {"m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+MONEY = "money"  # what a withdrawn amount of money counts (``withdrawn_counts``)
+
+
+def _money_value(phrase: str) -> str | None:
+    """``"€85 million"``, ``"85 million euros"``, ``"€85m"``: "85000000"."""
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|bn|m)?\b", phrase, re.IGNORECASE)
+    if m is None:
+        return None
+    try:
+        value = float(m.group(1).replace(",", ""))
+    except ValueError:
+        return None
+    value *= _SCALE.get((m.group(2) or "").lower(), 1.0)
+    return f"{value:.0f}"
+
+
+def gives_up_money(text: str) -> bool:
+    """Whether ``text`` gives up an amount that other reports gave."""
+    return _MONEY_GIVEN_UP.search(text) is not None
+
+
 _NOTICE_SAID = re.compile(r"(?i)\b(?:said|reported|stated|misstated|gave)\b")
 
 
@@ -1018,7 +1052,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z0-9])"
 def withdrawn_counts(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
     """The counts the texts withdraw, with what they count: those of a sentence of a
     correction notice ("said three workers had been killed": 3, workers) and a figure
-    given up in so many words ("not 2,000 as initially estimated": 2000, nothing named).
+    given up in so many words ("not 2,000 as initially estimated": 2000, nothing named;
+    "well short of the 85 million euros some reports claimed": 85000000, ``MONEY``).
     ``texts`` may be whole articles as sent: the cleaner takes a correction notice out of
     an article's text, but not out of what the story is known to have got wrong."""
     out: list[tuple[str, list[str]]] = []
@@ -1035,6 +1070,10 @@ def withdrawn_counts(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
         for m in _NOT_AS_REPORTED.finditer(text):
             word = m.group(1).lower()
             out.append((_norm_number(word) if word[0].isdigit() else _CARDINALS[word], []))
+        for m in _MONEY_GIVEN_UP.finditer(text):
+            value = _money_value(m.group(1))
+            if value is not None:
+                out.append((value, [MONEY]))
     return out
 
 
@@ -1044,6 +1083,9 @@ def states_withdrawn(text: str, withdrawn: Sequence[tuple[str, list[str]]]) -> b
     text gave up with nothing named ("some 2,000 residents")."""
     if not withdrawn:
         return False
+    money = {gone for gone, what in withdrawn if what == [MONEY]}
+    if money and any(_money_value(m.group(0)) in money for m in _MONEY_AMOUNT.finditer(text)):
+        return True
     for value, words in _counts(text, _COUNTED_REACH):
         for gone, what in withdrawn:
             if value != gone:
@@ -2065,6 +2107,45 @@ def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -
     return True
 
 
+# a number placed: "412,380 vehicles in the United States", "38,200 in Canada" (up to three
+# lower-case words between; the place is a capitalised name, "the" left out)
+_PLACED_NUMBER = re.compile(
+    r"(?<![\w.,])(\d[\d,.]*\d|\d)(?:\s+[a-z][\w'’-]*){0,3}?\s+(?:in|across|from)\s+"
+    r"(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
+)
+
+
+def _placed_numbers(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for m in _PLACED_NUMBER.finditer(text):
+        place = tuple(_POSSESSIVE_END.sub("", w).lower() for w in m.group(2).split())
+        out.append((m.group(1).replace(",", "").rstrip("."), place))
+    return out
+
+
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def _same_place(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One place name is the other or starts it ("Gaza", "Gaza City")."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def misplaced_number(text: str, quotes: Sequence[str]) -> bool:
+    """Whether ``text`` places a number where no quote does and a quote places it, or the
+    place, otherwise: "recalling 412,380 vehicles in Canada" cited to "412,380 vehicles in
+    the United States" and "38,200 vehicles in Canada". Two facts of two sentences merged
+    into one that neither says."""
+    theirs = [pair for q in quotes for pair in _placed_numbers(q)]
+    for number, place in _placed_numbers(text):
+        if any(n == number and _same_place(p, place) for n, p in theirs):
+            continue
+        if any((n == number) != _same_place(p, place) for n, p in theirs):
+            return True
+    return False
+
+
 def first_person_at(text: str, start: int, end: int) -> bool:
     """``first_person`` for the sentence ``text[start:end]``, quote state from its paragraph."""
     if not 0 <= start < end <= len(text):
@@ -2345,6 +2426,8 @@ def _cite_one(
         return refused("words given to a source that is not their speaker")
     if first_person(draft.text):
         return refused("first person, not the brief's voice")
+    if misplaced_number(draft.text, quotes):
+        return refused("a number given to another place than its sources give it")
     if (
         opinion
         and all(c.article_id in opinion for c in citations)

@@ -25,6 +25,7 @@ from summarizer.cite import (
     correction_notice,
     denies_the_brief,
     first_person_at,
+    gives_up_money,
     headline_grounded,
     opinion_article,
     quoted_speech,
@@ -986,7 +987,7 @@ def _without_withdrawn(
         if (
             s.supported
             and states_withdrawn(s.text, withdrawn)
-            and not any(correction_notice(c.quote) for c in s.citations)
+            and not any(correction_notice(c.quote) or gives_up_money(c.quote) for c in s.citations)
         ):
             log.info("a figure the story's correction withdrew, not served: %s", s.text)
             if keep:

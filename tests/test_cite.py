@@ -1916,3 +1916,88 @@ def test_a_headline_that_says_nobody_was_hurt_where_the_brief_says_somebody_was(
     assert not denies_the_brief("No deaths in docks fire", lines)
     assert denies_the_brief("No deaths in docks fire", ["Two workers died in the blaze."])
     assert not denies_the_brief("Firefighter hurt in docks fire", lines)
+
+
+def test_a_number_placed_where_no_source_places_it_is_refused() -> None:
+    """From a review's recall set: the model merged "412,380 vehicles in the United
+    States" and "38,200 vehicles in Canada" into "412,380 vehicles in Canada"."""
+    from summarizer.cite import misplaced_number
+
+    quotes = [
+        "Tarrant is also recalling 38,200 vehicles in Canada, Transport Canada said.",
+        "The automaker said it would recall 412,380 Ridgeline and Vela models in the United "
+        "States after finding that a supplier's sensor could crack.",
+    ]
+    assert misplaced_number(
+        "Tarrant Motors is recalling 412,380 vehicles in Canada due to a faulty sensor.", quotes
+    )
+    assert misplaced_number("Tarrant is recalling 38,200 vehicles in the United States.", quotes)
+    # each number where its source puts it
+    assert not misplaced_number(
+        "Tarrant is recalling 412,380 vehicles in the United States and 38,200 in Canada.",
+        quotes,
+    )
+    # a place its source names more fully, and a number no source places
+    assert not misplaced_number(
+        "Twelve died, 12 of them in Gaza.", ["12 were killed in Gaza City."]
+    )
+    assert not misplaced_number("It recalled 412,380 vehicles.", quotes)
+    assert not misplaced_number("It recalled vehicles in Canada.", quotes)
+    # a month is a place of time: the wrong one is refused too
+    assert misplaced_number("Prices rose 3 percent in May.", ["Prices rose 3 percent in April."])
+
+
+def test_a_brief_sentence_that_misplaces_a_number_is_not_served() -> None:
+    us, sus = article(
+        "us",
+        "Wire",
+        [
+            "Tarrant Motors said on Wednesday it would recall 412,380 vehicles in the United "
+            "States because a seat sensor can switch off the airbag in Canada and elsewhere."
+        ],
+    )
+    ca, sca = article(
+        "ca",
+        "Globe",
+        ["Tarrant is also recalling 38,200 vehicles in Canada, Transport Canada said."],
+    )
+    members = (sus[0], sca[0])
+    ev = [Evidence(n=1, group=SentenceGroup(1, members[0], members), score=1.0)]
+    draft = "Tarrant Motors is recalling 412,380 vehicles in Canada."
+    (s,) = cite_drafts(
+        [Draft(draft, (1,))],
+        ev,
+        np.stack([V_DISGRACE]),
+        {m.key: V_DISGRACE for m in members},
+        {"us": us, "ca": ca},
+        threshold=0.55,
+        keep_unsupported=True,
+    )
+    assert not s.supported and s.citations
+
+
+def test_an_amount_other_reports_claimed_and_a_later_one_gives_up_is_withdrawn() -> None:
+    """From a review's transfer set: a rumoured EUR 85 million fee was served where a later
+    article gives the confirmed fee and calls the rumour "well short"."""
+    from summarizer.cite import gives_up_money, states_withdrawn, withdrawn_counts
+
+    later = (
+        "Northfield Rovers will pay 72 million euros for Linares, plus add-ons. That is well "
+        "short of the 85 million euros some reports claimed earlier in the week."
+    )
+    gone = withdrawn_counts([later])
+    assert gone == [("85000000", ["money"])]
+    for text in (
+        "Rovers are closing in on a club-record €85 million move for Linares.",
+        "Rovers are closing in on an €85m move.",
+        "The fee is 85 million euros.",
+    ):
+        assert states_withdrawn(text, gone), text
+    for text in (
+        "Rovers will pay 72 million euros for Linares.",
+        "The squad has 85 players.",  # a count, not the amount
+        "The club spent €8.5 million on its academy.",
+    ):
+        assert not states_withdrawn(text, gone), text
+    assert gives_up_money(later)
+    assert not gives_up_money("The fee is 72 million euros, below the release clause.")
