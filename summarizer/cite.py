@@ -2012,8 +2012,9 @@ _EXHORTATION = re.compile(r"(?i:it['’]s|it\s+is)\s+(?:(?i:high|about)\s+)?time
 _OPENING_PUNCT = " \t\"'“‘(["
 # the writer speaking to the reader ("If you drive a Tarrant Ridgeline or Vela, check your
 # dashboard."): lower-case "you" outside quotation marks, or "You"/"Your" opening the
-# sentence; a capitalised "You" inside is a title ("Thank You for Your Service")
-_READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b")
+# sentence; a capitalised "You" inside is a title ("Thank You for Your Service"), and
+# "mind you" an aside, not an address
+_READER = re.compile(r"(?<!\bmind )\b(?:you|your|yours|yourself|yourselves)\b")
 _READER_FIRST = re.compile(r"(?:You|Your)\b(?!['’]s)")
 
 

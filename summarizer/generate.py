@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from summarizer.backends.base import ChatMessage, GenerationConfig, GenerationResult, Generator
 from summarizer.cite import headline_supported
@@ -86,16 +87,35 @@ def outlet_label(group: SentenceGroup) -> str:
     return shown
 
 
-def evidence_line(n: int, group: SentenceGroup) -> str:
+def evidence_line(n: int, group: SentenceGroup, days: Mapping[str, date] | None = None) -> str:
     """One evidence line exactly as it appears in the prompt: ``(AP, Yonhap) text [3]``.
 
-    The number sits where a citation goes, so a sentence the model copies carries it.
+    The number sits where a citation goes, so a sentence the model copies carries it. With
+    ``days`` (article id -> publication date, for a story reported over several days) the
+    label gives the day the line was first reported: ``(AP, Yonhap; Jan 19)``.
     """
-    return f"({outlet_label(group)}) {evidence_text(group)} [{n}]"
+    label = outlet_label(group)
+    if days:
+        first = min((days[a] for a in group.article_ids if a in days), default=None)
+        if first is not None:
+            label += f"; {first:%b} {first.day}"
+    return f"({label}) {evidence_text(group)} [{n}]"
+
+
+#: Said after dated evidence (a story reported over several days), so a later report's
+#: figure is written instead of the first day's rumour, forecast or early count.
+LATEST_REQUEST = (
+    "Each line gives the day it was first reported. Where a later line updates an "
+    "earlier one, write the later state."
+)
 
 
 def build_messages(
-    evidence: Sequence[Evidence], *, n_sentences: int, headline_hint: str | None = None
+    evidence: Sequence[Evidence],
+    *,
+    n_sentences: int,
+    headline_hint: str | None = None,
+    days: Mapping[str, date] | None = None,
 ) -> list[ChatMessage]:
     """Chat messages asking for a headline and an ``n_sentences`` brief with evidence numbers.
 
@@ -107,10 +127,12 @@ def build_messages(
         raise InputError("no evidence to write a brief from", field="evidence")
     if n_sentences < 1:
         raise InputError(f"n_sentences must be at least 1, not {n_sentences}", "n_sentences")
-    lines = "\n".join(evidence_line(e.n, e.group) for e in evidence)
+    lines = "\n".join(evidence_line(e.n, e.group, days) for e in evidence)
     hint = ""
     if headline_hint and headline_hint.strip():
         hint = f"One outlet's headline: {' '.join(headline_hint.split())}\n"
+    if days:
+        hint += LATEST_REQUEST + "\n"
     form = "\n".join(f"{i}. <sentence> [<evidence numbers>]" for i in range(1, n_sentences + 1))
     user = (
         f"Evidence, one numbered fact per line:\n{lines}\n\n{hint}"
@@ -790,6 +812,7 @@ def generate_brief_drafts(
     n_sentences: int,
     config: GenerationConfig,
     headline_hint: str | None = None,
+    days: Mapping[str, date] | None = None,
 ) -> GenerationOutcome:
     """Ask the model for a brief; fall back to the evidence itself if nothing usable comes.
 
@@ -801,7 +824,9 @@ def generate_brief_drafts(
     """
     if not evidence:
         return _fallback(evidence, n_sentences, "no evidence fits the model's budget", None)
-    messages = build_messages(evidence, n_sentences=n_sentences, headline_hint=headline_hint)
+    messages = build_messages(
+        evidence, n_sentences=n_sentences, headline_hint=headline_hint, days=days
+    )
     stops = tuple(dict.fromkeys(config.stop + DEFAULT_STOP))
     config = replace(config, stop=stops)
     try:

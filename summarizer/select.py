@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 import numpy as np
 
@@ -155,13 +156,15 @@ def select_evidence(
     lambda_: float = MMR_LAMBDA,
     max_items: int | None = None,
     weights: Sequence[float] | None = None,
+    days: Mapping[str, date] | None = None,
 ) -> list[Evidence]:
     """Relevant, diverse groups that fit ``budget_tokens``, numbered 1..k in reading order.
 
     ``group_vectors`` holds one vector per group (the representative's); ``count_tokens``
     measures each group's prompt line exactly as ``generate.evidence_line`` renders it.
     ``lambda_`` trades relevance (1.0) against novelty (0.0) in MMR. ``weights`` (one per
-    group, 0..1) multiply the relevance.
+    group, 0..1) multiply the relevance. ``days`` (article id -> publication date) dates
+    the lines as ``generate.evidence_line`` does for a story reported over several days.
     """
     _check_inputs(groups, group_vectors, budget_tokens, n_articles, lambda_, max_items)
     if weights is not None and (
@@ -184,7 +187,7 @@ def select_evidence(
         log.warning("every sentence group looks like junk; selecting among all of them")
         candidates = list(range(len(groups)))
     width = max(10, len(groups))  # numbers are rendered with as many digits as the final ones
-    cost = {i: count_tokens(evidence_line(width, groups[i])) + 1 for i in candidates}
+    cost = {i: count_tokens(evidence_line(width, groups[i], days)) + 1 for i in candidates}
     limit = max_items if max_items is not None else len(candidates)
 
     chosen: list[int] = []

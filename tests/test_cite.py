@@ -655,6 +655,7 @@ def test_quoted_speech_matches_a_character_walk_on_random_text() -> None:
         ("You can register at any post office until Friday.", True),
         ('"You have to go now," the officer told him.', False),
         ("YouTube removed the video on Monday.", False),
+        ("The tree, first erected, mind you, by an Italian in 1931, was mocked.", False),
     ],
 )
 def test_first_person_outside_quotation_marks(sentence: str, expected: bool) -> None:

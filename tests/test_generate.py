@@ -93,6 +93,50 @@ def test_messages_number_and_label_the_evidence() -> None:
     assert user.index("[1]") < user.index("[4]")
 
 
+def test_evidence_of_a_story_reported_over_days_is_dated() -> None:
+    """A story whose articles came out on different days gets the day each line was first
+    reported, and the request to write the later state (a review's transfer set served a
+    rumoured fee next to the signing)."""
+    from datetime import date
+
+    from summarizer.generate import LATEST_REQUEST
+
+    ev = make_evidence()
+    days = {"a": date(2026, 1, 19), "b": date(2026, 1, 24)}
+    user = build_messages(ev, n_sentences=3, days=days)[1]["content"]
+    # a line both outlets carry was first reported on the earlier day
+    assert "(Harbour Post, Coast Radio; Jan 19) The island council approved" in user
+    assert "(Coast Radio; Jan 24) The budget pays for" in user
+    assert LATEST_REQUEST in user
+    plain = build_messages(ev, n_sentences=3)[1]["content"]
+    assert "Jan 19" not in plain and LATEST_REQUEST not in plain
+    assert evidence_line(2, ev[1].group, days) == (
+        "(Coast Radio; Jan 24) The budget pays for two new ferries and a passenger terminal. [2]"
+    )
+
+
+def test_story_days_only_for_a_story_of_several_days() -> None:
+    from datetime import date
+
+    import numpy as np
+
+    from summarizer.pipeline import PreparedArticle, story_days
+    from summarizer.sentences import prepare_article
+    from summarizer.types import Article
+
+    def part(aid: str, day: date | None) -> PreparedArticle:
+        art = Article(aid, "Outlet", "The council met on Monday.", published=day)
+        clean, sentences = prepare_article(art)
+        return PreparedArticle(art, clean, tuple(sentences), np.zeros((len(sentences), 4)))
+
+    one_day = [part("a", date(2023, 10, 19)), part("b", date(2023, 10, 19)), part("c", None)]
+    assert story_days(one_day) is None
+    # a day apart (the seeds: one visit, dated in two time zones) is one day's news
+    assert story_days([*one_day, part("d", date(2023, 10, 20))]) is None
+    days = story_days([*one_day, part("d", date(2023, 10, 21))])
+    assert days == {"a": date(2023, 10, 19), "b": date(2023, 10, 19), "d": date(2023, 10, 21)}
+
+
 def test_prompt_is_compact() -> None:
     ev = make_evidence()
     msgs = build_messages(ev, n_sentences=5)
