@@ -1006,31 +1006,45 @@ _NOT_AS_REPORTED = re.compile(
 
 # an amount of money given up: "well short of the 85 million euros some reports claimed"
 _MONEY = (
-    r"(?:[€$£]\s?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|billion|bn|m)\b)?"
-    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|billion|bn|m)?\s*(?:euros?|dollars?|pounds?)\b"
-    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|billion|bn)\b)"
+    r"(?:(?:US|A|C|NZ|HK)?[€$£]\s?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s*(?:million|billion|trillion|bn|tn|m|k)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|billion|trillion|bn|tn|m|k)?\s*"
+    r"(?:euros?|dollars?|pounds?)\b)"
 )
 _MONEY_GIVEN_UP = re.compile(
     rf"(?i)\b(?:short\s+of|below|less\s+than|rather\s+than|instead\s+of|not|down\s+from)"
-    rf"\s+(?:the\s+)?({_MONEY})\s+(?:that\s+|which\s+)?(?:some|earlier|initial|first|media|"
-    r"other|press)\s+(?:media\s+)?reports?\s+(?:had\s+)?(?:claimed|suggested|said|put|quoted)"
+    rf"\s+(?:the\s+)?({_MONEY})\s+(?:that\s+|which\s+|as\s+)?(?:some|earlier|initial|first|"
+    r"media|other|press)\s+(?:media\s+)?reports?\s+(?:had\s+)?"
+    r"(?:claimed|suggested|said|put|quoted)"
 )
 _MONEY_AMOUNT = re.compile(rf"(?i)(?<![\w.]){_MONEY}")
-_SCALE = {"m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_SCALE = {"k": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9, "tn": 1e12}
+_SCALE |= {"trillion": 1e12}
+_CURRENCY: tuple[tuple[str, str], ...] = (
+    ("€", "eur"),
+    ("euro", "eur"),
+    ("£", "gbp"),
+    ("pound", "gbp"),
+    ("$", "usd"),
+    ("dollar", "usd"),
+)
 MONEY = "money"  # what a withdrawn amount of money counts (``withdrawn_counts``)
 
 
 def _money_value(phrase: str) -> str | None:
-    """``"€85 million"``, ``"85 million euros"``, ``"€85m"``: "85000000"."""
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|bn|m)?\b", phrase, re.IGNORECASE)
-    if m is None:
+    """``"€85 million"``, ``"85 million euros"``, ``"€85m"``: "eur 85000000" (currency and
+    value; None without a currency)."""
+    low = phrase.lower()
+    currency = next((c for sign, c in _CURRENCY if sign in low), None)
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|trillion|bn|tn|m|k)?\b", phrase, re.I)
+    if m is None or currency is None:
         return None
     try:
         value = float(m.group(1).replace(",", ""))
     except ValueError:
         return None
     value *= _SCALE.get((m.group(2) or "").lower(), 1.0)
-    return f"{value:.0f}"
+    return f"{currency} {value:.0f}"
 
 
 def gives_up_money(text: str) -> bool:
@@ -1991,7 +2005,7 @@ def first_person(sentence: str, open_quote: bool | None = None) -> bool:
         _speaks_as_i(outside)
         or _GREETING.match(opening) is not None
         or _EXHORTATION.match(opening) is not None
-        or _READER.search(outside) is not None
+        or _READER.search(_SINGLE_QUOTED.sub(" ", outside)) is not None
         or _READER_FIRST.match(opening) is not None
     )
     return mine and not _third_party_speaker(outside)
@@ -2014,8 +2028,12 @@ _OPENING_PUNCT = " \t\"'“‘(["
 # dashboard."): lower-case "you" outside quotation marks, or "You"/"Your" opening the
 # sentence; a capitalised "You" inside is a title ("Thank You for Your Service"), and
 # "mind you" an aside, not an address
-_READER = re.compile(r"(?<!\bmind )\b(?:you|your|yours|yourself|yourselves)\b")
-_READER_FIRST = re.compile(r"(?:You|Your)\b(?!['’]s)")
+_READER = re.compile(
+    r"(?<!\bmind )(?<!\bMind )(?<!\bthank-)(?<!\bThank-)\b(?:you|your|yours|yourself|yourselves)\b"
+)
+_READER_FIRST = re.compile(r"(?:You|Your)\s+[a-z]")
+# words in single quotation marks ("signs reading 'We see you'"): not the writer's
+_SINGLE_QUOTED = re.compile(r"(?<!\w)['‘][^'‘’\n]+['’](?!\w)")
 
 
 def _speaks_as_i(outside: str) -> bool:
@@ -2108,10 +2126,11 @@ def speaker_dropped(sentence: str, cited: Sequence[str], quoted: bool = False) -
     return True
 
 
-# a number placed: "412,380 vehicles in the United States", "38,200 in Canada" (up to three
-# lower-case words between; the place is a capitalised name, "the" left out)
+# a number placed: "412,380 vehicles in the United States", "38,200 in Canada" (up to four
+# words between; the place is a capitalised name, "the" left out)
 _PLACED_NUMBER = re.compile(
-    r"(?<![\w.,])(\d[\d,.]*\d|\d)(?:\s+[a-z][\w'’-]*){0,3}?\s+(?:in|across|from)\s+"
+    r"(?<![\w.,])(\d[\d,.]*\d|\d)(\s+(?:million|billion|trillion))?"
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:in|across|from)\s+"
     r"(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
 )
 
@@ -2119,8 +2138,8 @@ _PLACED_NUMBER = re.compile(
 def _placed_numbers(text: str) -> list[tuple[str, tuple[str, ...]]]:
     out = []
     for m in _PLACED_NUMBER.finditer(text):
-        place = tuple(_POSSESSIVE_END.sub("", w).lower() for w in m.group(2).split())
-        out.append((m.group(1).replace(",", "").rstrip("."), place))
+        place = tuple(_POSSESSIVE_END.sub("", w).lower() for w in m.group(3).split())
+        out.append((m.group(1).replace(",", "").rstrip(".") + (m.group(2) or ""), place))
     return out
 
 
@@ -2134,15 +2153,15 @@ def _same_place(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def misplaced_number(text: str, quotes: Sequence[str]) -> bool:
-    """Whether ``text`` places a number where no quote does and a quote places it, or the
-    place, otherwise: "recalling 412,380 vehicles in Canada" cited to "412,380 vehicles in
+    """Whether ``text`` places a number where no quote does while a quote places that
+    number elsewhere: "recalling 412,380 vehicles in Canada" cited to "412,380 vehicles in
     the United States" and "38,200 vehicles in Canada". Two facts of two sentences merged
-    into one that neither says."""
+    into one that neither says. (Another number in the same place is no conflict: "killed
+    30 people in Gaza" beside "2 million people live in Gaza".)"""
     theirs = [pair for q in quotes for pair in _placed_numbers(q)]
     for number, place in _placed_numbers(text):
-        if any(n == number and _same_place(p, place) for n, p in theirs):
-            continue
-        if any((n == number) != _same_place(p, place) for n, p in theirs):
+        same = [p for n, p in theirs if n == number]
+        if same and not any(_same_place(p, place) for p in same):
             return True
     return False
 

@@ -20,6 +20,11 @@ IDF-weighted share missed (``StoryIndex._name_conflict``); the cosine of two rep
 kind of event would otherwise join them with no name in common; and two clusters whose
 every pair of articles misses all of each other's lead names (``FULL_NAME_CONFLICT``) never
 merge, which keeps an article arriving alone out of the one same-kind story there is.
+Nor do two clusters merge when an article of one says it reports another event than an
+article of the other (``StoryIndex.other_event``): an incident of the same kind in its own
+lead, the other's lead names only where it recalls an earlier event ("less than a week
+after three people were killed outside a nightclub near Beale Street"), and most of its
+own lead unknown to the other; or two named storms.
 Dated articles more than ``max_gap_days`` from every member of a story never join it (a
 later, related event is another story).
 
@@ -354,7 +359,8 @@ _KINDS: dict[str, re.Pattern[str]] = {
 }
 # A lead reports an incident of its own when it names one, not as what its news follows
 # ("Man charged with murder in deadly shooting", "owner arrested after fire": a word of
-# these within five words before) and not as a modifier ("fire officials", "storm damage").
+# these within five words before), not as a modifier ("fire officials", "storm damage") and
+# not as a headline's topic ("Turkey earthquake: Erdogan visits disaster zone").
 _FOLLOWS = frozenset(
     "after over following since from arrested charged detained held accused suspect "
     "suspects convicted sentenced jailed trial court probe inquiry investigation "
@@ -368,12 +374,27 @@ _MODIFIER = re.compile(
     r"investigation|compensation|anniversary|risk|season)\b",
     re.IGNORECASE,
 )
-# A named storm: its name is the event's ("Hurricane Jerry", "Tropical Storm Imelda").
+# A named storm: its name is the event's ("Hurricane Jerry", "Tropical Storm Imelda"); read
+# in the lead sentence, not a title in title case ("After Storm Hits"), and never a word
+# of the storm business ("National Hurricane Center", "Hurricane Warning", "Storm Shadow").
 _STORM = re.compile(
     r"\b(?:[Hh]urricane|[Tt]yphoon|[Cc]yclone|[Tt]ropical [Ss]torm|[Ss]torm)\s+"
-    r"([A-Z][a-z]+)\b(?!\s+(?:[A-Z]|[Cc]enter|[Cc]entre|season|warning|watch))"
+    r"([A-Z][^\W\d_]+)\b(?!\s+[A-Z])"
 )
-_ANOTHER = re.compile(r"\b(?:second|third|fourth|fifth|another)\b((?:\s+[\w'-]+){1,3})", re.I)
+_NOT_STORM_NAMES = frozenset(
+    "center centre warning warnings watch watches hunter hunters season surge shadow "
+    "prediction tracker alert damage relief recovery shelter victims force strength "
+    "category hits".split()
+)
+# A lead that calls its event another of its kind within a span of time ("the second deadly
+# blaze in the city in four days", "another shooting this week"); "a second gunman", "a
+# second explosion minutes after the first" are parts of one event.
+_ANOTHER = re.compile(
+    r"\b(?:second|third|fourth|fifth|another)\b((?:\s+[\w'-]+){1,3}?)"
+    r"(?:\s+in\s+(?:the\s+)?[\w'-]+)?\s+(?:in|within|this|over)\s+(?:(?:a|the|just|only|"
+    r"less\s+than|[\w-]+)\s+){0,2}(?:days?|weeks?|months?|year)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +428,8 @@ def incident_kinds(text: str) -> frozenset[str]:
     for kind, pattern in _KINDS.items():
         for m in pattern.finditer(text):
             before = {w.lower() for w in _WORD.findall(text[: m.start()])[-5:]}
-            if not before & _FOLLOWS and not _MODIFIER.match(text, m.end()):
+            label = text[m.end() : m.end() + 1] == ":"  # a topic: "Turkey earthquake: ..."
+            if not before & _FOLLOWS and not label and not _MODIFIER.match(text, m.end()):
                 out.add(kind)
                 break
     return frozenset(out)
@@ -433,12 +455,14 @@ def other_events(texts: Sequence[str], head: int, names: frozenset[str]) -> Othe
     lead = " ".join(own[: head + 1])
     kinds = incident_kinds(lead)
     new_event = any(incident_kinds(m.group(1)) & kinds for m in _ANOTHER.finditer(lead))
+    first = own[head] if len(own) > head else ""
+    storms = {fold_accents(m.group(1).lower()) for m in _STORM.finditer(first)}
     return OtherEvents(
         kinds=kinds,
         recalled=frozenset(named(recalls) - named(own)),
         own_lead=frozenset(k for k in named(own[: head + 2]) if not k[0].isdigit()),
         new_event=new_event,
-        storms=frozenset(fold_accents(m.group(1).lower()) for m in _STORM.finditer(lead)),
+        storms=frozenset(storms - _NOT_STORM_NAMES),
     )
 
 
@@ -561,7 +585,10 @@ class StoryIndex:
         with ``q``'s lead names only in a recall of an earlier event (or a lead that calls
         ``p``'s event another of its kind), and most of ``p``'s own lead unknown to ``q``."""
         if p.storms and q.storms and not p.storms & q.storms:
-            return True  # two named storms
+            # two named storms, unless each article names the other's (one storm with two
+            # names: "Typhoon Rai, known locally as Odette")
+            if not (q.storms <= p.named and p.storms <= q.named):
+                return True
         if not p.kinds & q.kinds or not (p.new_event or p.recalled & q.lead):
             return False
         return self._lead_missed(p.own_lead, q.named) >= OTHER_EVENT_SHARE
@@ -986,12 +1013,20 @@ class StoryIndex:
         # own another of a kind can raise: recalled name -> articles, and those articles
         recall_postings: dict[str, list[int]] = {}
         new_events: dict[str, list[int]] = {}
+        kind_postings: dict[str, list[int]] = {}
+        storm_articles: list[int] = []
+        storm_postings: dict[str, list[int]] = {}
         for k, p in enumerate(flat):
             for w in p.recalled:
                 recall_postings.setdefault(w, []).append(k)
-            if p.new_event or p.storms:
-                for kind in p.kinds | {"storm"}:
+            for kind in p.kinds:
+                kind_postings.setdefault(kind, []).append(k)
+                if p.new_event:
                     new_events.setdefault(kind, []).append(k)
+            for w in p.storms:
+                storm_postings.setdefault(w, []).append(k)
+            if p.storms:
+                storm_articles.append(k)
         alpha = self.params.alpha
 
         def other(r: int, end: int) -> np.ndarray:
@@ -999,16 +1034,22 @@ class StoryIndex:
             out = np.zeros(end, dtype=bool)
             if not p.kinds and not p.storms:
                 return out
-            if p.new_event or p.storms:
-                candidates = set(range(end))
-            else:
-                candidates = {k for w in p.recalled for k in lead_postings.get(w, ())}
+            if p.storms:
+                # two named storms (``_declares``), for every article with one at once:
+                # apart unless they share a storm or each names the other's
+                storms = np.array(storm_articles, dtype=np.intp)
+                out[storms[storms < end]] = True
+                for w in p.storms:
+                    out[[k for k in storm_postings.get(w, ()) if k < end]] = False
+                naming = set.intersection(*({*mentioned.get(w, ())} for w in p.storms))
+                for k in naming:
+                    if k < end and flat[k].storms <= p.named:
+                        out[k] = False
+            candidates = {k for w in p.recalled for k in lead_postings.get(w, ())}
+            if p.new_event:  # against every article of its kind
+                candidates.update(k for kind in p.kinds for k in kind_postings.get(kind, ()))
             candidates.update(k for w in p.lead for k in recall_postings.get(w, ()))
-            candidates.update(
-                k
-                for kind in p.kinds | ({"storm"} if p.storms else set())
-                for k in new_events.get(kind, ())
-            )
+            candidates.update(k for kind in p.kinds for k in new_events.get(kind, ()))
             for k in candidates:
                 if k < end:
                     out[k] = self.other_event(p, flat[k])

@@ -58,7 +58,8 @@ _QUOTED = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
 _LINKISH = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bclick here\b|\bsign up\b", re.IGNORECASE)
 # a print edition's pointer to another page ("Full league table and fixtures on page 62.")
 _PAGE_POINTER = re.compile(
-    r"\b(?:on|see|turn to|continued on|more on)\s+(?:pages?|p\.)\s*\d+\b", re.IGNORECASE
+    r"\b(?:on|see|turn to|continued on|more on)\s+(?:pages?|p\.)\s*\d+\b(?!\s+of\b)",
+    re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?][\"'”’)]*\s*$")
 _BACK_REFERENCE = re.compile(

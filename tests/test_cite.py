@@ -1987,7 +1987,7 @@ def test_an_amount_other_reports_claimed_and_a_later_one_gives_up_is_withdrawn()
         "short of the 85 million euros some reports claimed earlier in the week."
     )
     gone = withdrawn_counts([later])
-    assert gone == [("85000000", ["money"])]
+    assert gone == [("eur 85000000", ["money"])]
     for text in (
         "Rovers are closing in on a club-record €85 million move for Linares.",
         "Rovers are closing in on an €85m move.",

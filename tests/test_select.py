@@ -118,6 +118,9 @@ def test_junk_is_recognised(text: str, reason: str) -> None:
 def test_ordinary_sentences_are_not_junk() -> None:
     for text in S:
         assert junk_reason(text) is None
+    # a page of a document is not a pointer to another page of the paper
+    assert junk_reason("The apology was printed on page 2 of Thursday's edition.") is None
+    assert junk_reason("On page 47 of the report, investigators say the valve failed.") is None
     assert (
         junk_reason('"We are delighted with the vote and the new ferries," the mayor said.') is None
     )
