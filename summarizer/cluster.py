@@ -410,6 +410,8 @@ class OtherEvents:
 
 def _own_and_recall(sentence: str) -> tuple[str, str]:
     """A sentence cut into its own part and the part that recalls another event."""
+    if not any(w in sentence for w in (" after", " before", " since", " from")):
+        return sentence, ""  # most sentences: no cue word, no search
     m = _RECALL.search(sentence)
     if m is None:
         return sentence, ""
@@ -457,9 +459,10 @@ def other_events(texts: Sequence[str], head: int, names: frozenset[str]) -> Othe
     new_event = any(incident_kinds(m.group(1)) & kinds for m in _ANOTHER.finditer(lead))
     first = own[head] if len(own) > head else ""
     storms = {fold_accents(m.group(1).lower()) for m in _STORM.finditer(first)}
+    recalled = named(recalls) - named(own) if any(recalls) else set()
     return OtherEvents(
         kinds=kinds,
-        recalled=frozenset(named(recalls) - named(own)),
+        recalled=frozenset(recalled),
         own_lead=frozenset(k for k in named(own[: head + 2]) if not k[0].isdigit()),
         new_event=new_event,
         storms=frozenset(storms - _NOT_STORM_NAMES),
