@@ -1227,14 +1227,25 @@ def _read_index(s: Session, data: Mapping[str, Any]) -> StoryIndex:
     before profiles were kept apart) a snapshot that holds them, whose profiles the next
     save writes apart."""
     if not isinstance(data, Mapping) or data.get("format") != SPLIT_FORMAT:
-        return StoryIndex.from_dict(data)  # the older form, or a malformed one it refuses
+        index = StoryIndex.from_dict(data)  # the older form, or a malformed one it refuses
+        _check_profiles(data.get("articles", ()))
+        return index
     members = {a for st in data.get("stories", ()) for a in st.get("article_ids", ())}
     records = {
         aid: rec
         for aid, rec in s.execute(select(IndexProfileRow.article_id, IndexProfileRow.data)).tuples()
         if aid in members
     }
+    _check_profiles(records.values())
     return StoryIndex.from_parts(data, records)
+
+
+def _check_profiles(records: Iterable[Any]) -> None:
+    """Refuse profiles written before they said what an article tells of another event
+    (``StoryIndex.other_event``): read as they are, a story of theirs would keep no other
+    event apart. The index is then rebuilt from the stored articles, stories as stored."""
+    if any(isinstance(rec, Mapping) and "kinds" not in rec for rec in records):
+        raise InputError("its profiles predate the other-event fields")
 
 
 def _disagreeing(index: StoryIndex, s: Session) -> int:

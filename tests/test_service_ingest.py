@@ -620,6 +620,38 @@ def test_an_ingest_writes_the_new_profiles_not_every_stored_one(
         assert sum(s["article_count"] for s in c.get("/v1/stories").json()["data"]) == 5
 
 
+def test_profiles_from_before_the_other_event_fields_are_rebuilt_with_them(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A profile stored before it said what an article tells of another event would keep
+    nothing apart: at the next start the index is rebuilt from the stored articles, its
+    stories as they were, and every profile gets the new fields."""
+    import logging
+    import sqlite3
+
+    db = tmp_path / "storybrief.db"
+    seeds = seed_payload()
+    with TestClient(build_app(tmp_path, embedder)) as c:
+        assert c.post("/v1/articles", json={"articles": seeds}).status_code == 201
+        stories = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+    fields = ("kinds", "recalled", "own_lead", "new_event", "storms")
+    con = sqlite3.connect(db)
+    with con:  # as the last build wrote them
+        for aid, data in con.execute("select article_id, data from index_profiles").fetchall():
+            old = {k: v for k, v in json.loads(data).items() if k not in fields}
+            con.execute(
+                "update index_profiles set data = ? where article_id = ?", (json.dumps(old), aid)
+            )
+    con.close()
+    with caplog.at_level(logging.WARNING, logger="service.engine"):
+        with TestClient(build_app(tmp_path, embedder)) as c:
+            again = {s["id"]: s["article_count"] for s in c.get("/v1/stories").json()["data"]}
+    assert again == stories
+    assert "predate the other-event fields" in caplog.text and "rebuilding" in caplog.text
+    rows = _rows(db, "select data from index_profiles")
+    assert len(rows) == len(seeds) and all(set(fields) <= set(json.loads(r[0])) for r in rows)
+
+
 def test_a_write_after_a_failed_reload_reads_the_index_again(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
