@@ -72,6 +72,16 @@ def back_reference(text: str) -> bool:
     return _BACK_REFERENCE.match(text) is not None
 
 
+# a line of a match report's or a results table's box ("Sent off: Moen (Kingsbridge) 80,
+# second yellow card.", "Goals: Vela 19; Reyes 40, 71 pen"): a label, then names and
+# numbers with hardly a word of prose; a correction or an update under its label is prose
+_LABEL = re.compile(
+    r"^(?!(?:Correction|Clarification|Update|Editor's note)\b)[A-Z][\w'’ ]{0,24}:\s"
+)
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+MAX_LABEL_LOWER_WORDS = 3
+
+
 def junk_reason(text: str) -> str | None:
     """Why a sentence is not worth showing the model, or None if it is fine."""
     text = " ".join(text.split())
@@ -86,6 +96,9 @@ def junk_reason(text: str) -> str | None:
         return "link or sign-up line"
     if _PAGE_POINTER.search(text):
         return "pointer to another page"
+    label = _LABEL.match(text)
+    if label and len(_LOWER_WORD.findall(text[label.end() :])) <= MAX_LABEL_LOWER_WORDS:
+        return "a labelled list line"
     quoted = [len(_WORD.findall(q)) for q in _QUOTED.findall(text)]
     outside = len(_WORD.findall(_QUOTED.sub(" ", text)))
     if quoted and sum(quoted) < MIN_QUOTE_WORDS and outside <= 4:

@@ -108,6 +108,11 @@ def test_nothing_fits_a_tiny_budget() -> None:
         ("Follow our coverage at https://example.org/harbour for updates.", "link or sign-up line"),
         ("Harbour budget approved by island council", "fragment"),
         ("Full league table and fixtures on page 62.", "pointer to another page"),
+        ("Sent off: Moen (Kingsbridge) 80, second yellow card.", "a labelled list line"),
+        (
+            "Goals: Vela 19 (Kingsbridge); Reyes 40, Reyes 71 pen, Okafor 88.",
+            "a labelled list line",
+        ),
         ("The council's budget vote, continued on page 4, was close.", "pointer to another page"),
     ],
 )
@@ -118,6 +123,10 @@ def test_junk_is_recognised(text: str, reason: str) -> None:
 def test_ordinary_sentences_are_not_junk() -> None:
     for text in S:
         assert junk_reason(text) is None
+    # a label before prose is no list line
+    assert junk_reason("Correction: An earlier version said three workers were killed.") is None
+    assert junk_reason("Update: The death toll rose to 15 on Tuesday, officials said.") is None
+    assert junk_reason("Referee: Andrew Kilby showed six yellow cards in the second half.") is None
     # a page of a document is not a pointer to another page of the paper
     assert junk_reason("The apology was printed on page 2 of Thursday's edition.") is None
     assert junk_reason("On page 47 of the report, investigators say the valve failed.") is None
