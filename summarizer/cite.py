@@ -2139,11 +2139,14 @@ def _placed_numbers(text: str) -> list[tuple[str, tuple[str, ...]]]:
     out = []
     for m in _PLACED_NUMBER.finditer(text):
         place = tuple(_POSSESSIVE_END.sub("", w).lower() for w in m.group(3).split())
+        if place[0] in _WEEKDAYS:
+            continue  # "5 people in Monday's attack" places them in no place
         out.append((m.group(1).replace(",", "").rstrip(".") + (m.group(2) or ""), place))
     return out
 
 
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 
 def _same_place(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

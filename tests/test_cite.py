@@ -2002,3 +2002,52 @@ def test_an_amount_other_reports_claimed_and_a_later_one_gives_up_is_withdrawn()
         assert not states_withdrawn(text, gone), text
     assert gives_up_money(later)
     assert not gives_up_money("The fee is 72 million euros, below the release clause.")
+
+
+def test_a_number_beside_another_number_in_the_same_place_is_no_conflict() -> None:
+    """A review's probes: each was refused before only a number placed elsewhere counted."""
+    from summarizer.cite import misplaced_number
+
+    gaza = [
+        "At least 30 people were killed, the Gaza health ministry said.",
+        "More than 2 million people live in Gaza.",
+    ]
+    assert not misplaced_number("Strikes killed 30 people in Gaza, the ministry said.", gaza)
+    jobs = ["The carmaker employs about 120,000 people in Germany."]
+    assert not misplaced_number("Volkswagen will cut 35,000 jobs in Germany.", jobs)
+    # scale words are part of the number
+    assert not misplaced_number("About 2 million live in Gaza.", ["2 people died in Rafah."])
+    # a day is no place: "in Monday's attack" beside "5 people in Kabul on Monday"
+    kabul = ["The attack killed 5 people in Kabul on Monday, police said."]
+    assert not misplaced_number("The bomb killed 5 people in Monday's attack.", kabul)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Mind you, the figures are provisional.",
+        "The company sent thank-you letters to 2,000 volunteers.",
+        "Protesters carried signs reading 'We see you'.",
+        "Your Party, founded by Jeremy Corbyn, won two seats.",
+        "The tree, first erected, mind you, by an Italian in 1931, was mocked.",
+    ],
+)
+def test_you_that_is_no_address_to_the_reader(sentence: str) -> None:
+    assert first_person(sentence) is False
+
+
+def test_a_withdrawn_amount_needs_and_keeps_its_currency() -> None:
+    from summarizer.cite import states_withdrawn, withdrawn_counts
+
+    gone = withdrawn_counts(["That is well short of the 85 million euros some reports claimed."])
+    assert gone == [("eur 85000000", ["money"])]
+    assert not states_withdrawn("The club has 85 million followers online.", gone)
+    assert not states_withdrawn("The stadium cost $85 million.", gone)
+    assert states_withdrawn("Rovers agreed an €85m fee.", gone)
+    # no currency, nothing withdrawn; a sign with a scale is read
+    assert (
+        withdrawn_counts(["It has 85 million users, not the 100 million some reports said."]) == []
+    )
+    assert withdrawn_counts(["The fee was not £60m as some reports claimed."]) == [
+        ("gbp 60000000", ["money"])
+    ]

@@ -1210,3 +1210,50 @@ def test_a_corrected_profile_keeps_its_story() -> None:
     assert index.story_of("b") == sb
     with pytest.raises(InputError):
         index.replace(prof("zz", unit(1, 0), keywords=("x",)))
+
+
+def test_parts_of_one_event_and_words_of_the_storm_business_are_no_other_event() -> None:
+    """A review's probes: each of these had split a story in two."""
+    for lead in (
+        "Police are searching for a second gunman after the shooting at Bondi Junction.",
+        "A second explosion shook the port minutes after the first.",
+        "Another blast hit the port an hour later.",
+    ):
+        assert not other_events([lead], 0, _names()).new_event, lead
+    lead = "A fire killed six in Saddar, the second deadly blaze in the city in four days."
+    assert other_events([lead], 0, _names()).new_event
+    lead = "A Hurricane Warning was issued for Tampa Bay on Monday as Ian approached."
+    assert other_events([lead], 0, _names()).storms == frozenset()
+    lead = "The National Hurricane Center said Hurricane Fiona had winds of 100 mph."
+    assert other_events([lead], 0, _names()).storms == {"fiona"}
+    title = "Trees Down After Storm Hits Coast"  # a title in title case is not read
+    assert other_events([title, "Trees fell on Monday."], 1, _names()).storms == frozenset()
+    # a kind that is a headline's topic reports no incident
+    assert incident_kinds("Turkey earthquake: Erdogan visits disaster zone") == frozenset()
+
+
+def _storm_profile(aid: str, storms: set[str], named: set[str]) -> ArticleProfile:
+    return ArticleProfile(
+        aid,
+        None,
+        np.ones(4, dtype=np.float32),
+        frozenset(named),
+        kinds=frozenset({"storm"}),
+        storms=frozenset(storms),
+    )
+
+
+def test_two_named_storms_are_two_events_unless_each_names_the_other() -> None:
+    jerry = _storm_profile("j", {"jerry"}, {"jerry", "imelda", "carolina"})
+    imelda = _storm_profile("i", {"imelda"}, {"imelda", "carolina"})
+    index = StoryIndex()
+    index.extend([jerry, imelda])
+    assert index.other_event(jerry, imelda)  # Jerry's article recalls Imelda: still two
+    assert len(index.stories()) == 2
+    # one storm under two names ("Typhoon Rai, known locally as Odette"), each naming both
+    rai = _storm_profile("r", {"rai"}, {"rai", "odette"})
+    odette = _storm_profile("o", {"odette"}, {"odette", "rai"})
+    index = StoryIndex()
+    index.extend([rai, odette])
+    assert not index.other_event(rai, odette)
+    assert len(index.stories()) == 1
