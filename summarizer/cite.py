@@ -2146,7 +2146,6 @@ def _placed_numbers(text: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s?$")
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 
 def _same_place(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -2167,6 +2166,153 @@ def misplaced_number(text: str, quotes: Sequence[str]) -> bool:
         if same and not any(_same_place(p, place) for p in same):
             return True
     return False
+
+
+# ---------------------------------------------------------------- who "he" is
+
+# a personal pronoun of the third person singular: a brief must have told who it is
+_PERSONAL = re.compile(r"\b(?:[Hh]e|him|[Hh]is|himself|[Ss]he|[Hh]er|hers|herself)\b")
+# people named by what they are ("a Texas tourist", "the soldier"): a pronoun may stand for
+# one, and a brief that has one has told who "she" may be
+_PERSON_NOUNS = frozenset(
+    """man woman men women boy girl child baby son daughter father mother husband wife
+    brother sister grandfather grandmother grandson granddaughter uncle aunt nephew niece
+    friend boyfriend girlfriend stepdaughter stepson stepfather stepmother tourist visitor
+    student teacher pupil soldier suspect victim officer driver pilot passenger worker
+    employee manager coach player patient doctor nurse lawyer judge defendant plaintiff
+    owner resident neighbour neighbor gunman attacker witness survivor singer actor
+    actress author writer rancher farmer teenager customer prisoner inmate detainee
+    refugee migrant""".split()
+)  # not offices ("also president for Scott Valley ..."): mostly said of a named person
+_NAME_WORD = re.compile(r"[A-Z][\w'’-]*")
+_OPENS_SENTENCE = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(\[]*$")
+_AFTER_OPEN_QUOTE = re.compile(r"[\"“‘(\[]$")
+_WORD_TOKEN = re.compile(r"[\w'’-]+")
+_CALENDAR = _WEEKDAYS | frozenset(_MONTHS.values()) | frozenset({"may"})
+
+
+def story_name_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words a story writes capitalised inside a sentence (name keys): which of the
+    words that open a sentence are names ("Shaw said ..."), and which only capitalised
+    there ("Ask me in April")."""
+    out: set[str] = set()
+    for text in texts:
+        for m in _NAME_WORD.finditer(text):
+            if not _opens(text, m.start()):
+                out.add(_name_key(m.group(0)))
+    return frozenset(out)
+
+
+def _opens(text: str, start: int) -> bool:
+    before = text[max(0, start - 8) : start]
+    return _OPENS_SENTENCE.search(before) is not None or (
+        _AFTER_OPEN_QUOTE.search(before) is not None
+    )
+
+
+def _name_runs(text: str, known: frozenset[str]) -> list[list[str]]:
+    """The names of ``text`` as runs of name keys ("Sergio Paletti"): capitalised words
+    that are neither function words nor titles nor days and months; one that opens a
+    sentence only when the story writes it capitalised elsewhere (``known``)."""
+    runs: list[list[str]] = []
+    end: int | None = None
+    for m in _NAME_WORD.finditer(text):
+        key = _name_key(m.group(0))
+        if not _is_name_word(key) or key in _CALENDAR:
+            end = None
+            continue
+        if _opens(text, m.start()) and key not in known:
+            continue
+        if runs and end is not None and not text[end : m.start()].strip():
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+        end = m.end()
+    return runs
+
+
+def _names(text: str, known: frozenset[str]) -> set[str]:
+    return {key for run in _name_runs(text, known) for key in run}
+
+
+def _spoken(text: str) -> str:
+    """``text`` outside its quotation marks: names inside a quotation are not who speaks
+    it, nor whom "he" stands for."""
+    return _outside_quotes(text, _starts_open(text))
+
+
+def _people(text: str, known: frozenset[str]) -> set[str]:
+    """Who ``text`` names, as far as words tell, by surname: the last word of each of its
+    full names ("Aldermoor manager Sergio Paletti": paletti) where it has any, else of
+    every name in it; words inside quotation marks left out."""
+    runs = _name_runs(_spoken(text), known)
+    full = [run for run in runs if len(run) > 1]
+    return {run[-1] for run in full or runs}
+
+
+# "Mark Baird, a Scott Valley rancher": the noun is said of a name before it
+_APPOSITION = re.compile(r"[A-Z][\w'’-]*,\s+(?:a|an|the)\s+(?:[\w'’-]+\s+){0,4}$")
+
+
+def _unnamed_person(text: str) -> bool:
+    """Whether ``text`` mentions a person by what they are and not by name: "a Texas
+    tourist", "the man"; not "manager Sergio Paletti", "her father, Daniel Gold" nor
+    "Mark Baird, a Scott Valley rancher"."""
+    for m in _WORD_TOKEN.finditer(text):
+        if m.group(0).lower() not in _PERSON_NOUNS:
+            continue
+        rest = text[m.end() : m.end() + 3].lstrip(" ,")
+        if rest[:1].isupper() or _APPOSITION.search(text[max(0, m.start() - 60) : m.start()]):
+            continue
+        return True
+    return False
+
+
+_CONTEXT_SENTENCES = 3  # how far back in its article a pronoun's person is looked for
+
+
+def dangling_pronoun(
+    text: str,
+    told: Sequence[str],
+    sources: Sequence[tuple[str, Sequence[str]]],
+    known: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``text`` says "he" or "she" of a person the brief never named.
+
+    ``told`` is what the brief says before ``text``; ``sources`` gives, for each cited
+    sentence, its text and the sentences before it in its article (nearest last). The
+    pronoun dangles when ``text`` names nobody and no person before it, and every cited
+    sentence tells who it is only through names (in itself before its pronoun, or in the
+    nearest sentence before it that names anyone) that the brief has not given: "By
+    Monday lunchtime the arithmetic had turned against him." after a line on Lena Varga,
+    where its article's line before names Adrian Kos. Where a cited sentence's person is
+    someone unnamed ("the soldier"), or the brief has told of one ("a Texas tourist"),
+    a pronoun may stand for them, and nothing is refused.
+    """
+    m = _PERSONAL.search(text)
+    if m is None:
+        return False
+    if _names(_spoken(text), known) or _unnamed_person(text[: m.start()]):
+        return False
+    said = set().union(*(_names(t, known) for t in told)) if told else set()
+    if any(_unnamed_person(t) for t in told):
+        return False
+    for quote, before in sources:
+        q = _PERSONAL.search(quote)
+        head = quote[: q.start()] if q else quote
+        if _unnamed_person(head):
+            return False
+        people = _people(head, known)
+        if not people and q is not None:
+            for line in list(before)[::-1][:_CONTEXT_SENTENCES]:
+                if _unnamed_person(line):
+                    return False
+                people = _people(line, known)
+                if people:
+                    break
+        if not people or people & said:
+            return False
+    return bool(sources)
 
 
 def first_person_at(text: str, start: int, end: int) -> bool:

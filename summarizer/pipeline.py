@@ -10,6 +10,7 @@ the embedder and the generator once and passes them in. Two ways in:
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import time
@@ -24,6 +25,7 @@ from summarizer.backends.base import Generator
 from summarizer.cite import (
     cite_drafts,
     correction_notice,
+    dangling_pronoun,
     denies_the_brief,
     first_person_at,
     gives_up_money,
@@ -32,6 +34,7 @@ from summarizer.cite import (
     quoted_speech,
     stale_toll,
     states_withdrawn,
+    story_name_words,
     text_facts,
     withdrawn_counts,
     withdrawn_reports,
@@ -450,6 +453,8 @@ class Pipeline:
             else:
                 cited, repeats = _drop_repeats(cited, draft_vectors)
                 cited = _first_served(cited, n_sentences)
+                # before the top-up, so that it fills the place of a line refused here
+                cited, dangling = _without_dangling(cited, parts, self.settings.keep_unsupported)
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -459,8 +464,11 @@ class Pipeline:
                         articles,
                         n_sentences,
                         draft_vectors,
-                        said=repeats,
+                        said=[*repeats, *dangling],
                     )
+
+            # an extract, or a top-up line, may say "he" of a person no line has named
+            cited, _ = _without_dangling(cited, parts, self.settings.keep_unsupported)
 
         # a count a correction withdrew ("said three workers had been killed") is not
         # served, unless from the correction itself
@@ -1024,6 +1032,41 @@ def _without_withdrawn(
             continue
         out.append(s)
     return out
+
+
+def _without_dangling(
+    cited: Sequence[BriefSentence], parts: Sequence[PreparedArticle], keep: bool
+) -> tuple[list[BriefSentence], list[BriefSentence]]:
+    """``cited`` less the served sentences that say "he" or "she" of a person the brief
+    has not named (``dangling_pronoun``), and those: each is read after the served ones
+    before it, and each cited sentence with up to three sentences before it in its
+    article. With ``keep`` (``keep_unsupported``) they stay, marked unsupported."""
+    if not any(s.supported for s in cited):
+        return list(cited), []
+    lines = {p.article.id: p.sentences for p in parts}
+    starts = {aid: [x.start for x in sents] for aid, sents in lines.items()}
+    known = story_name_words(x.text for sents in lines.values() for x in sents)
+    told: list[str] = []
+    out: list[BriefSentence] = []
+    refused: list[BriefSentence] = []
+    for s in cited:
+        if not s.supported:
+            out.append(s)
+            continue
+        sources = []
+        for c in s.citations:
+            sents = lines.get(c.article_id, ())
+            i = bisect.bisect_right(starts.get(c.article_id, []), c.start) - 1
+            sources.append((c.quote, [x.text for x in sents[max(0, i - 3) : max(0, i)]]))
+        if dangling_pronoun(s.text, told, sources, known):
+            log.info("a line that says 'he' or 'she' of nobody named, not served: %s", s.text)
+            refused.append(s)
+            if keep:
+                out.append(s.model_copy(update={"supported": False}))
+            continue
+        told.append(s.text)
+        out.append(s)
+    return out, refused
 
 
 def _reusable(

@@ -2051,3 +2051,75 @@ def test_a_withdrawn_amount_needs_and_keeps_its_currency() -> None:
     assert withdrawn_counts(["The fee was not £60m as some reports claimed."]) == [
         ("gbp 60000000", ["money"])
     ]
+
+
+def test_a_pronoun_for_a_person_the_brief_never_named_dangles() -> None:
+    """From a review's election and football sets: "him" and "he" whose person only the
+    article's line before names (Adrian Kos, Sergio Paletti), served in a brief that never
+    names them."""
+    from summarizer.cite import dangling_pronoun, story_name_words
+
+    kos = "For a few hours on Sunday night, Adrian Kos looked like Estravia's next prime minister."
+    arithmetic = "By Monday lunchtime the arithmetic had turned against him."
+    varga = (
+        "The Social Democrats of Prime Minister Lena Varga narrowly won Sunday's "
+        "parliamentary election, near-final results showed on Monday."
+    )
+    known = story_name_words([kos, arithmetic, varga])
+    assert dangling_pronoun(arithmetic, [varga], [(arithmetic, [kos])], known)
+    # the brief has named him before: served
+    assert not dangling_pronoun(
+        arithmetic, [varga, "Adrian Kos's National Alliance came second."], [(arithmetic, [kos])]
+    )
+
+    paletti = (
+        "Aldermoor manager Sergio Paletti, whose side were 12th a year ago, refused to talk "
+        "about the title."
+    )
+    april = '"Ask me in April," he said.'
+    before = [paletti, '"Thirteen games, that is nothing.']
+    told = ["Tomas Reyes scored twice as Aldermoor United won 3-1 at Kingsbridge City."]
+    known = story_name_words([*before, april, *told])
+    # "Ask" opens the quotation and is no name; "Aldermoor" is no person's surname
+    assert dangling_pronoun(april, told, [('Ask me in April," he said.', before)], known)
+    assert not dangling_pronoun(
+        april, [*told, "Sergio Paletti would not talk about the title."], [(april, before)], known
+    )
+    # names inside a quotation are not who speaks it
+    jefferson = (
+        '"I was one of the people who thinks the state of Jefferson wasn\'t a bad idea," he '
+        "told the newspaper."
+    )
+    bohn = "Humboldt County Supervisor Rex Bohn told the Times-Standard his board would meet."
+    assert dangling_pronoun(
+        jefferson,
+        ["The Siskiyou County Board of Supervisors voted 4-1 on Tuesday to secede."],
+        [(jefferson, [bohn])],
+    )
+
+
+def test_a_pronoun_a_reader_can_resolve_does_not_dangle() -> None:
+    """ "She" after "a Texas tourist", "he" in a line that names him or "the soldier", and a
+    line whose person the sources do not name are all served."""
+    from summarizer.cite import dangling_pronoun
+
+    tourist = "A Texas tourist who collected 40 queen conchs is going to jail for 15 days."
+    she = "She said she didn't know it was illegal to take conchs."
+    diana = "Prosecutors charged Diana Fiscal-Gonzalez of Dallas with taking the shells."
+    assert not dangling_pronoun(she, [tourist], [(she, [diana])])
+    # the line names its person, before the pronoun or after it
+    assert not dangling_pronoun("Reyes took his tally to 11 goals.", [], [("x", [diana])])
+    assert not dangling_pronoun("In his speech, Kos conceded.", [], [("x", [diana])])
+    # a person named by what he is, in the line or in the sources' line before it
+    soldier = "The soldier said he shot two officers before crossing."
+    assert not dangling_pronoun(soldier, [], [(soldier, [diana])])
+    said = "He said he had shot two officers."
+    assert not dangling_pronoun(said, [], [(said, ["A North Korean soldier crossed the line."])])
+    # "Mark Baird, a Scott Valley rancher" names him: a rancher is no one else here
+    baird = "Mark Baird, a Scott Valley rancher, is vice president of the water users."
+    assert dangling_pronoun(said, [baird], [(said, [diana])])
+    # nothing in the sources tells who he is: nothing to refuse on
+    assert not dangling_pronoun(said, [], [(said, ["The vote was held on Tuesday."])])
+    assert not dangling_pronoun(said, [], [])
+    # no person pronoun: nothing to resolve
+    assert not dangling_pronoun("It rained on Tuesday.", [], [("x", [diana])])

@@ -1055,3 +1055,41 @@ def test_an_outlet_title_that_says_nobody_was_hurt_gives_way_where_the_brief_say
     burns = "One firefighter was taken to hospital with burns."
     assert _headline([top], parts, served=[line]) == factory.title
     assert _headline([top], parts, served=[line, burns]) == docks.title
+
+
+def test_a_line_that_says_he_or_she_of_nobody_named_is_not_served(embedder: Any) -> None:
+    """From a review's election set: "By Monday lunchtime the arithmetic had turned against
+    him." was served where no line of the brief named him; the top-up must not bring the
+    line back as an extract either."""
+    articles = [
+        _harbour(
+            "vote-1",
+            "Harbour Post",
+            "The island council approved a budget of 12,000 pounds for the harbour on Monday.",
+            "For most of the evening, harbour master Ines Varga looked set to win the vote.",
+            "By midnight the arithmetic had turned against her.",
+            "Two new ferries will be built at the Varna yard, the council said.",
+        ),
+        _harbour(
+            "vote-2",
+            "Coast Radio",
+            "Each of the new ferries will carry 300 passengers and 40 cars.",
+            "Work on the quay is due to start in the autumn, officials said.",
+        ),
+    ]
+    budget = "The island council approved a budget of 12,000 pounds for the harbour on Monday."
+    against = "By midnight the arithmetic had turned against her."
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([budget, against]))
+    story, by_id = _as_story(pipeline, articles)
+    brief = pipeline.brief(story, by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert not by_text[against].supported
+    served = [s.text for s in brief.sentences if s.supported]
+    assert against not in served and served[0] == budget, served
+    assert len(served) >= 3, served  # the top-up filled its place with other lines
+
+    # named first, she is someone: the line is served
+    named = "Harbour master Ines Varga had looked set to win the vote for most of the evening."
+    pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([named, against]))
+    brief = pipeline.brief(story, by_id)
+    assert [s.text for s in brief.sentences] == [named, against]
