@@ -1052,6 +1052,49 @@ def gives_up_money(text: str) -> bool:
     return _MONEY_GIVEN_UP.search(text) is not None
 
 
+# a story that says its study shows no cause: "cannot show that coffee causes the lower
+# risk", "does not show that coffee protects the heart", "reverse causation cannot be
+# excluded", "an association, not causation"
+_NOT_A_CAUSE = re.compile(
+    r"(?i)\b(?:cannot|can\s*not|can['’]t|could\s+not|couldn['’]t|does\s+not|doesn['’]t|do\s+not"
+    r"|don['’]t|did\s+not|didn['’]t)\s+(?:show|prove|establish|demonstrate|mean)\s+"
+    r"(?:that\s+)?(?:[\w'’-]+\s+){0,8}?(?:causes?|caused|causal|causation|protects?|prevents?"
+    r"|reduces?|cuts?|lowers?|raises?|increases?|leads?\s+to)\b"
+    r"|\breverse\s+causation\b"
+    r"|\b(?:association|correlation|link)s?\W+(?:and\s+)?not\s+(?:a\s+)?caus"
+)
+# a line that states an effect on a risk as caused ("drinking coffee cuts the risk of
+# atrial fibrillation", "protects the heart"; not "a lower risk")
+_CAUSAL_CLAIM = re.compile(
+    r"(?i)\b(?:cuts?|cutting|reduces?|reducing|lowers|lowering"
+    r"|lower(?=\s+(?:the|your|their|its|his|her|one['’]s)\s)|slash(?:es)?|halves|halving"
+    r"|prevents?|preventing|protects?|protecting|boosts?|boosting|raises?|raising"
+    r"|increases?|increasing|doubles?|doubling|causes?|causing)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:risks?|chances?|odds|likelihood|incidence|heart|brain|health)\b"
+)
+_HEDGED = re.compile(
+    r"(?i)\b(?:may|might|could|associated|association|linked|link|links|linking|suggests?"
+    r"|suggested"
+    r"|tied|correlat\w*|possibly|perhaps)\b"
+)
+
+
+def causation_denied(texts: Sequence[str]) -> bool:
+    """Whether a line of the story says its finding shows no cause (``_NOT_A_CAUSE``)."""
+    return any(_NOT_A_CAUSE.search(t) for t in texts)
+
+
+def cause_as_fact(text: str) -> bool:
+    """Whether ``text`` states a cause ("cuts the risk") without a hedge ("may", "linked
+    to", "associated with") and without denying it. Read where the story says its study
+    shows none (``causation_denied``): an association served as a cause."""
+    return (
+        _CAUSAL_CLAIM.search(text) is not None
+        and _HEDGED.search(text) is None
+        and _NOT_A_CAUSE.search(text) is None
+    )
+
+
 _NOTICE_SAID = re.compile(r"(?i)\b(?:said|reported|stated|misstated|gave)\b")
 
 

@@ -23,6 +23,8 @@ import numpy as np
 
 from summarizer.backends.base import Generator
 from summarizer.cite import (
+    causation_denied,
+    cause_as_fact,
     cite_drafts,
     correction_notice,
     dangling_pronoun,
@@ -435,6 +437,10 @@ class Pipeline:
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
+        # "cuts the risk" is not served where a line of the story says its study shows no
+        # cause ("cannot show that coffee causes the lower risk")
+        story_text = [s.text for p in parts for s in p.sentences]
+        no_cause = causation_denied(story_text)
         with timer.step("cite"):
             draft_vectors: dict[str, np.ndarray] = {}
             cited = self._cite(outcome, evidence, member_vectors, articles, draft_vectors)
@@ -455,6 +461,7 @@ class Pipeline:
                 cited = _first_served(cited, n_sentences)
                 # before the top-up, so that it fills the place of a line refused here
                 cited, dangling = _without_dangling(cited, parts, self.settings.keep_unsupported)
+                cited, causes = _without_causes(cited, no_cause, self.settings.keep_unsupported)
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -464,15 +471,15 @@ class Pipeline:
                         articles,
                         n_sentences,
                         draft_vectors,
-                        said=[*repeats, *dangling],
+                        said=[*repeats, *dangling, *causes],
                     )
 
             # an extract, or a top-up line, may say "he" of a person no line has named
             cited, _ = _without_dangling(cited, parts, self.settings.keep_unsupported)
+            cited, _ = _without_causes(cited, no_cause, self.settings.keep_unsupported)
 
         # a count a correction withdrew ("said three workers had been killed") is not
         # served, unless from the correction itself
-        story_text = [s.text for p in parts for s in p.sentences]
         withdrawn = withdrawn_counts([p.article.text for p in parts])
         if withdrawn:
             cited = _without_withdrawn(cited, withdrawn, self.settings.keep_unsupported)
@@ -511,9 +518,11 @@ class Pipeline:
             log.info("model headline says more than the served brief: %r", headline)
             headline = None
         if headline is not None and (
-            stale_toll(headline, story_text) or states_withdrawn(headline, withdrawn)
+            stale_toll(headline, story_text)
+            or states_withdrawn(headline, withdrawn)
+            or (no_cause and cause_as_fact(headline))
         ):
-            log.info("model headline gives a figure the story has since changed: %r", headline)
+            log.info("model headline gives what the story has changed or denied: %r", headline)
             headline = None
         return Brief(
             story_id=story.id,
@@ -526,6 +535,7 @@ class Pipeline:
                 story_text,
                 served=[s.text for s in cited if s.supported],
                 withdrawn=withdrawn,
+                no_cause=no_cause,
             ),
             sentences=cited,
             sources=sources,
@@ -834,6 +844,7 @@ def _headline(
     story_text: Sequence[str] = (),
     served: Sequence[str] = (),
     withdrawn: Sequence[tuple[str, list[str]]] = (),
+    no_cause: bool = False,
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
@@ -841,7 +852,8 @@ def _headline(
     whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
     toll rose to 15"), whose count a correction of the story withdrew (``withdrawn``,
     ``withdrawn_counts``), or that says
-    nobody was hurt where a ``served`` line says somebody was, while another title is
+    nobody was hurt where a ``served`` line says somebody was, or that states a cause
+    where the story says its study shows none (``no_cause``), while another title is
     left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
@@ -859,6 +871,7 @@ def _headline(
         if not stale_toll(a.title or "", story_text)
         and not states_withdrawn(a.title or "", withdrawn)
         and not denies_the_brief(a.title or "", served)
+        and not (no_cause and cause_as_fact(a.title or ""))
     ]
     for article in current or titled:
         return clip_headline(article.title or "")
@@ -1032,6 +1045,27 @@ def _without_withdrawn(
             continue
         out.append(s)
     return out
+
+
+def _without_causes(
+    cited: Sequence[BriefSentence], no_cause: bool, keep: bool
+) -> tuple[list[BriefSentence], list[BriefSentence]]:
+    """``cited`` less the served sentences that state a cause as fact (``cause_as_fact``),
+    and those, for a story a line of which says its finding shows none (``no_cause``);
+    with ``keep`` (``keep_unsupported``) they stay, marked unsupported."""
+    if not no_cause:
+        return list(cited), []
+    out: list[BriefSentence] = []
+    refused: list[BriefSentence] = []
+    for s in cited:
+        if s.supported and cause_as_fact(s.text):
+            log.info("a cause the story says is not shown, not served: %s", s.text)
+            refused.append(s)
+            if keep:
+                out.append(s.model_copy(update={"supported": False}))
+            continue
+        out.append(s)
+    return out, refused
 
 
 def _without_dangling(

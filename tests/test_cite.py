@@ -2123,3 +2123,42 @@ def test_a_pronoun_a_reader_can_resolve_does_not_dangle() -> None:
     assert not dangling_pronoun(said, [], [])
     # no person pronoun: nothing to resolve
     assert not dangling_pronoun("It rained on Tuesday.", [], [("x", [diana])])
+
+
+def test_a_cause_the_story_says_its_study_does_not_show() -> None:
+    """From a review's medical set: "drinking two to three cups of coffee a day cuts the
+    risk of atrial fibrillation" was served, where the study "cannot show that coffee
+    causes the lower risk" and cardiologists say "it does not show that coffee protects
+    the heart"."""
+    from summarizer.cite import causation_denied, cause_as_fact
+
+    for denial in [
+        "The study was observational and cannot show that coffee causes the lower risk.",
+        "Cardiologists say it does not show that coffee protects the heart.",
+        "The authors note that reverse causation cannot be excluded.",
+        "It is an association, not causation, experts stressed.",
+        "The trial didn't prove the drug reduces strokes.",
+    ]:
+        assert causation_denied(["Coffee drinkers had fewer cases.", denial]), denial
+    for other in [
+        "The storm caused widespread damage.",
+        "Police cannot show that the fire was set on purpose yet.",  # no effect on a risk
+        "The study found a link between coffee and rhythm.",
+    ]:
+        assert not causation_denied([other]), other
+
+    cuts = (
+        "A huge study has found that drinking two to three cups of coffee a day cuts the "
+        "risk of atrial fibrillation by 12 per cent."
+    )
+    assert cause_as_fact(cuts)
+    assert cause_as_fact("Coffee Protects the Heart, Study Finds")
+    assert cause_as_fact("Daily walks lower the risk of dementia.")
+    for hedged in [
+        "Moderate coffee consumption is associated with a modestly lower risk of AF.",
+        "Coffee may cut the risk of atrial fibrillation.",
+        "A study linking coffee to a lower risk has drawn a cautious response.",
+        "It does not show that coffee protects the heart.",
+        "The study found that coffee cuts nothing.",  # no risk named
+    ]:
+        assert not cause_as_fact(hedged), hedged

@@ -1093,3 +1093,45 @@ def test_a_line_that_says_he_or_she_of_nobody_named_is_not_served(embedder: Any)
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([named, against]))
     brief = pipeline.brief(story, by_id)
     assert [s.text for s in brief.sentences] == [named, against]
+
+
+def test_a_cause_the_story_says_is_not_shown_is_not_served(embedder: Any) -> None:
+    """From a review's medical set: a tabloid's "cuts the risk" served beside the
+    authors' "cannot show that coffee causes the lower risk"; nor does it head the brief,
+    and the top-up does not bring it back."""
+    cuts = (
+        "A huge Scandinavian study has found that drinking three cups of coffee a day cuts "
+        "the risk of atrial fibrillation by 12 per cent."
+    )
+    articles = [
+        _harbour(
+            "coffee-1",
+            "Daily Courier",
+            cuts,
+            "The researchers followed 48,612 adults in Sweden and Norway for 11 years.",
+        ),
+        _harbour(
+            "coffee-2",
+            "Medical Wire",
+            "Moderate coffee consumption is associated with a modestly lower incidence of "
+            "atrial fibrillation, according to a cohort analysis of 48,612 adults.",
+            "The study was observational and cannot show that coffee causes the lower risk, "
+            "the authors wrote.",
+            "The findings appear in the European Journal of Preventive Cardiology.",
+        ),
+    ]
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([cuts]))
+    story, by_id = _as_story(pipeline, articles)
+    brief = pipeline.brief(story, by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert not by_text[cuts].supported
+    served = [s.text for s in brief.sentences if s.supported]
+    assert cuts not in served and len(served) >= 3, served
+    assert not any("cuts the risk" in t for t in served), served
+    assert "cuts" not in brief.headline.lower() or "risk" not in brief.headline.lower()
+
+    # without the authors' caveat the line is the outlet's report, and served
+    plain = [articles[0], _harbour("coffee-3", "Medical Wire", articles[1].text.split("\n")[0])]
+    story, by_id = _as_story(pipeline, plain)
+    brief = pipeline.brief(story, by_id)
+    assert any(s.text == cuts and s.supported for s in brief.sentences)
