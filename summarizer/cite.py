@@ -990,6 +990,58 @@ def stale_toll(headline: str, texts: Sequence[str]) -> bool:
     )
 
 
+# how far a count had gone: "With 62 percent of polling stations reporting", "with 98% of
+# votes counted", "(98% counted)"
+_COUNTED = re.compile(
+    r"(?i)\b(?:with\s+)?(?:about\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?"
+    r"(\d{1,3}(?:\.\d+)?)\s*(?:percent|per\s+cent|%)\s+(?:of\s+(?:the\s+|all\s+)?"
+    r"(?:votes?|ballots|polling\s+stations|precincts|districts|constituencies|returns)\s+)?"
+    r"(?:counted|reporting|tallied|processed)\b"
+)
+# a count told as early: "held a narrow lead early on Monday as votes were counted",
+# "early results", "a partial count"
+_EARLY_COUNT = re.compile(
+    r"(?i)\b(?:early|partial|preliminary|initial)\s+(?:count|results|returns|figures|tally)"
+    r"\b|\bas\s+(?:the\s+)?(?:votes?|ballots)\s+(?:were|are|was|is)\s+(?:still\s+)?"
+    r"(?:being\s+)?counted\b"
+)
+# a count told as (nearly) complete: "near-final results showed", "final results gave"
+_FINAL_COUNT = re.compile(
+    r"(?i)\bnear[\s-]final\b|\b(?:final|official|complete)\s+(?:results|figures|count)\s+"
+    r"(?:showed|show|gave|give|confirmed|confirm)\b"
+)
+_NEAR_COMPLETE = 90.0  # percent counted from which a count reads as (nearly) complete
+
+
+def count_progress(texts: Sequence[str]) -> float | None:
+    """How far the latest count a story reports had gone, in percent counted (a line that
+    calls its results final or near-final counts as ``_NEAR_COMPLETE``); None when it
+    reports no count."""
+    best: float | None = None
+    for t in texts:
+        values = [float(m.group(1)) for m in _COUNTED.finditer(t)]
+        if _FINAL_COUNT.search(t):
+            values.append(_NEAR_COMPLETE)
+        values = [v for v in values if v <= 100.0]
+        if values:
+            best = max(best or 0.0, *values)
+    return best
+
+
+def stale_count(text: str, progress: float | None) -> bool:
+    """Whether ``text`` gives a count the story has since taken further (``progress``,
+    ``count_progress``): "With 62 percent of polling stations reporting, the National
+    Alliance had 30.1 percent" where a later line has 98 percent counted, or a lead "early
+    on Monday as votes were counted" where results are near-final. A line that says how
+    the count ended, or one nearly done, is not stale."""
+    if progress is None or _FINAL_COUNT.search(text):
+        return False
+    counted = [float(m.group(1)) for m in _COUNTED.finditer(text)]
+    if counted:  # two counts near the end ("95 percent" and "98 percent") say alike
+        return max(counted) < min(progress, _NEAR_COMPLETE)
+    return _EARLY_COUNT.search(text) is not None and progress >= _NEAR_COMPLETE
+
+
 # a correction: the notice an outlet appends ("Correction: An earlier version of this
 # story ... said three workers had been killed.")
 _NOTICE = re.compile(

@@ -27,6 +27,7 @@ from summarizer.cite import (
     cause_as_fact,
     cite_drafts,
     correction_notice,
+    count_progress,
     dangling_pronoun,
     denies_the_brief,
     first_person_at,
@@ -34,6 +35,7 @@ from summarizer.cite import (
     headline_grounded,
     opinion_article,
     quoted_speech,
+    stale_count,
     stale_toll,
     states_withdrawn,
     story_name_words,
@@ -437,10 +439,11 @@ class Pipeline:
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
-        # "cuts the risk" is not served where a line of the story says its study shows no
-        # cause ("cannot show that coffee causes the lower risk")
+        # an early count where the story has a later one, and "cuts the risk" where a line
+        # of the story says its study shows no cause, are not served
         story_text = [s.text for p in parts for s in p.sentences]
-        no_cause = causation_denied(story_text)
+        outdates = _stale_or_uncaused(story_text)
+        keep = self.settings.keep_unsupported
         with timer.step("cite"):
             draft_vectors: dict[str, np.ndarray] = {}
             cited = self._cite(outcome, evidence, member_vectors, articles, draft_vectors)
@@ -460,8 +463,8 @@ class Pipeline:
                 cited, repeats = _drop_repeats(cited, draft_vectors)
                 cited = _first_served(cited, n_sentences)
                 # before the top-up, so that it fills the place of a line refused here
-                cited, dangling = _without_dangling(cited, parts, self.settings.keep_unsupported)
-                cited, causes = _without_causes(cited, no_cause, self.settings.keep_unsupported)
+                cited, dangling = _without_dangling(cited, parts, keep)
+                cited, outdated = _refuse(cited, outdates, keep, "outdated or denied by the story")
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -471,18 +474,18 @@ class Pipeline:
                         articles,
                         n_sentences,
                         draft_vectors,
-                        said=[*repeats, *dangling, *causes],
+                        said=[*repeats, *dangling, *outdated],
                     )
 
             # an extract, or a top-up line, may say "he" of a person no line has named
-            cited, _ = _without_dangling(cited, parts, self.settings.keep_unsupported)
-            cited, _ = _without_causes(cited, no_cause, self.settings.keep_unsupported)
+            cited, _ = _without_dangling(cited, parts, keep)
+            cited, _ = _refuse(cited, outdates, keep, "outdated or denied by the story")
 
         # a count a correction withdrew ("said three workers had been killed") is not
         # served, unless from the correction itself
         withdrawn = withdrawn_counts([p.article.text for p in parts])
         if withdrawn:
-            cited = _without_withdrawn(cited, withdrawn, self.settings.keep_unsupported)
+            cited = _without_withdrawn(cited, withdrawn, keep)
         # a line cut from a quotation that runs across sentences gets the marks it lacks
         cited = [s.model_copy(update={"text": mend_quotes(s.text)}) for s in cited]
         # "on Monday" from articles of different days: each gets its date
@@ -520,7 +523,7 @@ class Pipeline:
         if headline is not None and (
             stale_toll(headline, story_text)
             or states_withdrawn(headline, withdrawn)
-            or (no_cause and cause_as_fact(headline))
+            or (outdates is not None and outdates(headline))
         ):
             log.info("model headline gives what the story has changed or denied: %r", headline)
             headline = None
@@ -535,7 +538,7 @@ class Pipeline:
                 story_text,
                 served=[s.text for s in cited if s.supported],
                 withdrawn=withdrawn,
-                no_cause=no_cause,
+                outdated=outdates,
             ),
             sentences=cited,
             sources=sources,
@@ -844,7 +847,7 @@ def _headline(
     story_text: Sequence[str] = (),
     served: Sequence[str] = (),
     withdrawn: Sequence[tuple[str, list[str]]] = (),
-    no_cause: bool = False,
+    outdated: Callable[[str], bool] | None = None,
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
@@ -852,9 +855,9 @@ def _headline(
     whose death toll ``story_text`` says has since risen ("at least 12 dead" where "the
     toll rose to 15"), whose count a correction of the story withdrew (``withdrawn``,
     ``withdrawn_counts``), or that says
-    nobody was hurt where a ``served`` line says somebody was, or that states a cause
-    where the story says its study shows none (``no_cause``), while another title is
-    left; a cut-down evidence
+    nobody was hurt where a ``served`` line says somebody was, or that the story
+    outdates or denies (``outdated``: an early count, a cause its study does not show),
+    while another title is left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
     who speaks); else "Story from <outlet>".
@@ -871,7 +874,7 @@ def _headline(
         if not stale_toll(a.title or "", story_text)
         and not states_withdrawn(a.title or "", withdrawn)
         and not denies_the_brief(a.title or "", served)
-        and not (no_cause and cause_as_fact(a.title or ""))
+        and not (outdated is not None and outdated(a.title or ""))
     ]
     for article in current or titled:
         return clip_headline(article.title or "")
@@ -1047,25 +1050,42 @@ def _without_withdrawn(
     return out
 
 
-def _without_causes(
-    cited: Sequence[BriefSentence], no_cause: bool, keep: bool
+def _refuse(
+    cited: Sequence[BriefSentence], test: Callable[[str], bool] | None, keep: bool, what: str
 ) -> tuple[list[BriefSentence], list[BriefSentence]]:
-    """``cited`` less the served sentences that state a cause as fact (``cause_as_fact``),
-    and those, for a story a line of which says its finding shows none (``no_cause``);
-    with ``keep`` (``keep_unsupported``) they stay, marked unsupported."""
-    if not no_cause:
+    """``cited`` less the served sentences ``test`` refuses, and those (none when ``test``
+    is None); with ``keep`` (``keep_unsupported``) they stay, marked unsupported. ``what``
+    names the fault in the log."""
+    if test is None:
         return list(cited), []
     out: list[BriefSentence] = []
     refused: list[BriefSentence] = []
     for s in cited:
-        if s.supported and cause_as_fact(s.text):
-            log.info("a cause the story says is not shown, not served: %s", s.text)
+        if s.supported and test(s.text):
+            log.info("%s, not served: %s", what, s.text)
             refused.append(s)
             if keep:
                 out.append(s.model_copy(update={"supported": False}))
             continue
         out.append(s)
     return out, refused
+
+
+def _stale_or_uncaused(story_text: Sequence[str]) -> Callable[[str], bool] | None:
+    """The test for lines a story's own text outdates or denies, or None when it gives no
+    ground: a count it has since taken further (``stale_count``: "With 62 percent of
+    polling stations reporting ..." beside "With 98 percent of votes counted ..."), and a
+    cause where a line says its study shows none (``cause_as_fact``: "cuts the risk"
+    beside "cannot show that coffee causes the lower risk")."""
+    progress = count_progress(story_text)
+    no_cause = causation_denied(story_text)
+    if progress is None and not no_cause:
+        return None
+
+    def test(text: str) -> bool:
+        return stale_count(text, progress) or (no_cause and cause_as_fact(text))
+
+    return test
 
 
 def _without_dangling(

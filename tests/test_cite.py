@@ -2162,3 +2162,40 @@ def test_a_cause_the_story_says_its_study_does_not_show() -> None:
         "The study found that coffee cuts nothing.",  # no risk named
     ]:
         assert not cause_as_fact(hedged), hedged
+
+
+def test_an_early_count_the_story_has_taken_further_is_stale() -> None:
+    """From a review's election set: the 62-percent count and the early lead were served
+    beside the near-final result."""
+    from summarizer.cite import count_progress, stale_count
+
+    early = (
+        "With 62 percent of polling stations reporting, the National Alliance had 30.1 "
+        "percent of the vote, the central election commission said."
+    )
+    lead = (
+        "The opposition held a narrow lead early on Monday as votes were counted, setting "
+        "up a tense wait for the final result."
+    )
+    later = "With 98 percent of votes counted, the Social Democrats had 31.4 percent."
+    final = "The Social Democrats finished first, according to near-final figures."
+    progress = count_progress([early, lead, later, final])
+    assert progress == 98.0
+    assert stale_count(early, progress) and stale_count(lead, progress)
+    assert not stale_count(later, progress) and not stale_count(final, progress)
+    assert not stale_count("Turnout was 71.3 percent, the commission said.", progress)
+    # two counts near the end say alike
+    assert not stale_count("With 95% of ballots counted, the result held.", progress)
+    # near-final results alone outdate an early lead; the wait for "the final result" and
+    # a count far from done do not
+    assert count_progress([lead, final]) == 90.0 and stale_count(lead, 90.0)
+    assert count_progress([lead]) is None
+    assert not stale_count(lead, count_progress([lead, early]))
+    assert stale_count(early, count_progress([early, "(80% counted) Greens 12.2%"]))
+    # percentages of other things are no counts
+    for other in [
+        "Prices rose 5 percent in March.",
+        "The party won 30.1 percent of the vote in the capital.",
+        "Support fell to 40 percent, a poll showed.",
+    ]:
+        assert count_progress([other]) is None, other
