@@ -1013,6 +1013,24 @@ _FINAL_COUNT = re.compile(
 _NEAR_COMPLETE = 90.0  # percent counted from which a count reads as (nearly) complete
 
 
+# a line that gives a forecast: "Forecasters said Delia could bring winds of up to 120 mph",
+# "The storm was forecast to make landfall late Thursday"; not a company's forecast (a
+# figure it gave) nor a forecast a line of the outcome recalls ("well below the 9 to 12
+# feet forecast earlier in the week": no verb of forecasting)
+_FORECAST = re.compile(
+    r"(?i)\bforecasters\b|\b(?:is|was|are|were|been)\s+(?:still\s+)?forecast\s+to\b"
+    r"|\bforecast(?:ed|s)?\s+that\b|\b(?:forecast|forecasted|predicted|warned)\s+"
+    r"(?:that\s+)?[\w'’ -]{0,40}?\b(?:could|would|will|might|may)\b"
+    r"|\b(?:is|was|are|were)\s+expected\s+to\s+(?:make\s+landfall|strengthen|intensify"
+    r"|weaken|hit|strike|bring)\b"
+)
+
+
+def forecast(text: str) -> bool:
+    """Whether ``text`` reports a forecast (``_FORECAST``)."""
+    return _FORECAST.search(text) is not None
+
+
 def count_progress(texts: Sequence[str]) -> float | None:
     """How far the latest count a story reports had gone, in percent counted (a line that
     calls its results final or near-final counts as ``_NEAR_COMPLETE``); None when it
@@ -2410,6 +2428,35 @@ def dangling_pronoun(
     return bool(sources)
 
 
+# a change to a value, and its direction: "weakened to a Category 3", "rose to 4.1 percent"
+_CHANGE_TO = re.compile(
+    r"(?i)\b(strengthen|weaken|intensif|rose|rise|rising|risen|fell|fall|fallen|climb|drop"
+    r"|decreas|increas|jump|slump|slipp|slip|surg|plung|gain|lost|lose|losing|rais|upgrad"
+    r"|downgrad)\w*\s+(?:back\s+)?(?:to|into)\s+(?:an?\s+|the\s+)?(?:[A-Za-z$£€]+\s+){0,2}?"
+    r"\$?(\d+(?:[.,]\d+)*)"
+)
+_UP = frozenset(
+    "strengthen intensif rose rise rising risen climb increas jump surg gain rais upgrad".split()
+)
+
+
+def _changes(text: str) -> set[tuple[bool, str]]:
+    return {
+        (m.group(1).lower() in _UP, m.group(2).replace(",", "")) for m in _CHANGE_TO.finditer(text)
+    }
+
+
+def reversed_change(text: str, quotes: Sequence[str]) -> bool:
+    """Whether ``text`` has a value reached in the direction opposite to its sources: "as
+    it weakened to a Category 3 storm" cited to "strengthened to a Category 3 storm" (the
+    storm later came ashore as a Category 1). Only where a source names the same value
+    reached the other way and none names it reached this way."""
+    theirs = set().union(*(_changes(q) for q in quotes)) if quotes else set()
+    return any(
+        (not up, value) in theirs and (up, value) not in theirs for up, value in _changes(text)
+    )
+
+
 def first_person_at(text: str, start: int, end: int) -> bool:
     """``first_person`` for the sentence ``text[start:end]``, quote state from its paragraph."""
     if not 0 <= start < end <= len(text):
@@ -2692,6 +2739,8 @@ def _cite_one(
         return refused("first person, not the brief's voice")
     if misplaced_number(draft.text, quotes):
         return refused("a number given to another place than its sources give it")
+    if reversed_change(draft.text, quotes):
+        return refused("a value reached the other way than its sources say")
     if (
         opinion
         and all(c.article_id in opinion for c in citations)

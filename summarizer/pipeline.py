@@ -31,6 +31,7 @@ from summarizer.cite import (
     dangling_pronoun,
     denies_the_brief,
     first_person_at,
+    forecast,
     gives_up_money,
     headline_grounded,
     opinion_article,
@@ -439,10 +440,12 @@ class Pipeline:
         member_vectors = {
             m.key: vectors[row_of[m.key]] for ev in evidence for m in ev.group.members
         }
-        # an early count where the story has a later one, and "cuts the risk" where a line
-        # of the story says its study shows no cause, are not served
+        # an early count where the story has a later one, a forecast where later days tell
+        # what came, and "cuts the risk" where a line of the story says its study shows no
+        # cause are not served
         story_text = [s.text for p in parts for s in p.sentences]
         outdates = _stale_or_uncaused(story_text)
+        overtaken = _overtaken(parts, outdates)
         keep = self.settings.keep_unsupported
         with timer.step("cite"):
             draft_vectors: dict[str, np.ndarray] = {}
@@ -464,7 +467,7 @@ class Pipeline:
                 cited = _first_served(cited, n_sentences)
                 # before the top-up, so that it fills the place of a line refused here
                 cited, dangling = _without_dangling(cited, parts, keep)
-                cited, outdated = _refuse(cited, outdates, keep, "outdated or denied by the story")
+                cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
                 if self.settings.top_up:
                     cited = self._top_up(
                         cited,
@@ -479,7 +482,7 @@ class Pipeline:
 
             # an extract, or a top-up line, may say "he" of a person no line has named
             cited, _ = _without_dangling(cited, parts, keep)
-            cited, _ = _refuse(cited, outdates, keep, "outdated or denied by the story")
+            cited, _ = _refuse(cited, overtaken, keep, "overtaken or denied")
 
         # a count a correction withdrew ("said three workers had been killed") is not
         # served, unless from the correction itself
@@ -1051,7 +1054,10 @@ def _without_withdrawn(
 
 
 def _refuse(
-    cited: Sequence[BriefSentence], test: Callable[[str], bool] | None, keep: bool, what: str
+    cited: Sequence[BriefSentence],
+    test: Callable[[BriefSentence], bool] | None,
+    keep: bool,
+    what: str,
 ) -> tuple[list[BriefSentence], list[BriefSentence]]:
     """``cited`` less the served sentences ``test`` refuses, and those (none when ``test``
     is None); with ``keep`` (``keep_unsupported``) they stay, marked unsupported. ``what``
@@ -1061,7 +1067,7 @@ def _refuse(
     out: list[BriefSentence] = []
     refused: list[BriefSentence] = []
     for s in cited:
-        if s.supported and test(s.text):
+        if s.supported and test(s):
             log.info("%s, not served: %s", what, s.text)
             refused.append(s)
             if keep:
@@ -1069,6 +1075,31 @@ def _refuse(
             continue
         out.append(s)
     return out, refused
+
+
+def _overtaken(
+    parts: Sequence[PreparedArticle], text_test: Callable[[str], bool] | None
+) -> Callable[[BriefSentence], bool] | None:
+    """The test for served lines the story has overtaken: those ``text_test`` refuses
+    (``_stale_or_uncaused``), and, in a story of several days (``story_days``), a forecast
+    (``forecast``: "The storm was forecast to make landfall near Carrow Bay late
+    Thursday") that only articles of days before its latest report, where a later one
+    tells what came; or None when there is no ground for either."""
+    days = story_days(parts)
+    latest = max(days.values()) if days else None
+    if latest is None and text_test is None:
+        return None
+
+    def test(s: BriefSentence) -> bool:
+        if text_test is not None and text_test(s.text):
+            return True
+        if days is None or latest is None or not forecast(s.text) or not s.citations:
+            return False
+        return all(
+            (day := days.get(c.article_id)) is not None and day < latest for c in s.citations
+        )
+
+    return test
 
 
 def _stale_or_uncaused(story_text: Sequence[str]) -> Callable[[str], bool] | None:

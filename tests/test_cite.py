@@ -2199,3 +2199,46 @@ def test_an_early_count_the_story_has_taken_further_is_stale() -> None:
         "Support fell to 40 percent, a poll showed.",
     ]:
         assert count_progress([other]) is None, other
+
+
+def test_a_value_reached_the_other_way_than_its_sources_say_is_refused() -> None:
+    """From a review's storm set: "came ashore ... as it weakened to a Category 3 storm",
+    cited to "strengthened to a Category 3 storm" and "came ashore ... as a Category 1"."""
+    from summarizer.cite import reversed_change
+
+    quotes = [
+        "Hurricane Delia strengthened to a Category 3 storm on Wednesday as it churned "
+        "toward the Texas coast.",
+        "Hurricane Delia came ashore near Carrow Bay early on Friday as a Category 1 storm.",
+    ]
+    assert reversed_change(
+        "Hurricane Delia came ashore early on Friday as it weakened to a Category 3 storm.",
+        quotes,
+    )
+    assert not reversed_change("Delia strengthened to a Category 3 storm on Wednesday.", quotes)
+    assert reversed_change("Inflation fell to 3.1 percent.", ["Inflation rose to 3.1 percent."])
+    # the same direction in other words, a value no source reaches, and both ways named
+    assert not reversed_change("Unemployment dropped to 4%.", ["Unemployment fell to 4%."])
+    assert not reversed_change("Inflation fell to 2.8 percent.", ["Inflation rose to 3.1 percent."])
+    assert not reversed_change(
+        "Shares fell to 40 pence.", ["Shares rose to 40 pence, then fell to 40 pence again."]
+    )
+
+
+def test_a_forecast_is_told_from_what_recalls_one() -> None:
+    from summarizer.cite import forecast
+
+    for line in [
+        "Forecasters said Delia could bring winds of up to 120 mph.",
+        "The storm was forecast to make landfall near Carrow Bay late Thursday.",
+        "The hurricane center forecasted that Delia could bring a storm surge of 12 feet.",
+        "Delia is expected to strengthen into a major hurricane before landfall.",
+    ]:
+        assert forecast(line), line
+    for line in [
+        "The surge reached about 5 feet, well below the 9 to 12 feet forecast earlier.",
+        "Halvorsen cut its full-year forecast, citing cocoa costs.",
+        "The company forecast revenue of $2 billion for 2027.",
+        "Evacuation orders were issued for three coastal counties.",
+    ]:
+        assert not forecast(line), line

@@ -1173,3 +1173,48 @@ def test_an_early_count_is_not_served_beside_a_later_one(embedder: Any) -> None:
     assert early not in served and len(served) >= 2, served
     # the scripted headline says nothing here, and the early count's title gives way
     assert brief.headline == "Social Democrats win Estravia election"
+
+
+def test_a_forecast_from_earlier_days_is_not_served_where_later_days_tell_what_came(
+    embedder: Any,
+) -> None:
+    """From a review's storm set: the forecast landfall and winds were served beside the
+    landfall they foretold; a forecast of the latest day, and any forecast in a story of
+    one day, are served."""
+    told = "The storm was forecast to make landfall near Carrow Bay late Thursday."
+    came = (
+        "Hurricane Delia came ashore near Carrow Bay early on Friday as a Category 1 storm "
+        "and killed four people."
+    )
+    later = "Forecasters said the remnants could bring heavy rain to Oklahoma on Saturday."
+
+    def storm(first: date) -> list[Article]:
+        return [
+            Article(
+                id="storm-1",
+                outlet="Lone Star Daily",
+                title="Delia strengthens as Texans flee coast",
+                published=first,
+                text=f"{told}\nLong lines of cars clogged Interstate 37 heading north.\n",
+            ),
+            Article(
+                id="storm-2",
+                outlet="Gulf Wire",
+                title="Delia makes landfall in Texas, four dead",
+                published=date(2026, 10, 9),
+                text=f"{came}\n{later}\nAbout 210,000 homes were without power.\n",
+            ),
+        ]
+
+    pipeline = Pipeline(
+        Settings(keep_unsupported=True), embedder, _ScriptWriter([came, told, later])
+    )
+    by_id = {p.article.id: p for p in pipeline.prepare(storm(date(2026, 10, 7)))}
+    brief = pipeline.brief(Story(id="storm", article_ids=tuple(by_id)), by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert not by_text[told].supported
+    assert by_text[came].supported and by_text[later].supported
+    # one day's story: nothing has come yet that the forecast foretold
+    by_id = {p.article.id: p for p in pipeline.prepare(storm(date(2026, 10, 9)))}
+    brief = pipeline.brief(Story(id="storm", article_ids=tuple(by_id)), by_id)
+    assert all(s.supported for s in brief.sentences)
