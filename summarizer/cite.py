@@ -1031,6 +1031,36 @@ def forecast(text: str) -> bool:
     return _FORECAST.search(text) is not None
 
 
+# a matter still open: a deal in talks ("have opened talks", "clubs remain apart", "have not
+# made a formal bid", "a bid that would smash their record", "not for sale"), or a thing
+# expected to come ("is set to", "is expected to")
+_PENDING = re.compile(
+    r"(?i)\b(?:in\s+talks|opened\s+talks|closing\s+in\s+on|close\s+to\s+(?:a\s+|an\s+)?"
+    r"(?:deal|agreement|signing)|(?:is|are|was|were)\s+(?:expected|set|poised|likely)\s+to"
+    r"|ha(?:ve|s)\s+not\s+(?:yet\s+)?made|not\s+for\s+sale|remain(?:s|ed)?\s+apart"
+    r"|(?:bid|offer|deal|move)\s+that\s+would|opening\s+offer|remain(?:s|ed)?\s+interested"
+    r"|ha(?:ve|s)\s+sanctioned\s+a\s+bid)\b"
+)
+# the matter settled: "have signed", "confirmed the signing", "came ashore", "lifted off"
+_SETTLED = re.compile(
+    r"(?i)\b(?:ha(?:ve|s)\s+(?:signed|completed|agreed|sealed|finali[sz]ed|confirmed)"
+    r"|confirmed\s+the\s+(?:signing|deal|sale|merger|takeover|acquisition|transfer)"
+    r"|(?:came|has\s+come)\s+ashore|made\s+landfall|lifted\s+off"
+    r"|(?:was|were)\s+(?:found\s+guilty|convicted|acquitted|sentenced|approved|signed))\b"
+)
+
+
+def pending(text: str) -> bool:
+    """Whether ``text`` tells of a matter still open: a forecast (``forecast``) or a deal
+    in talks, a thing expected (``_PENDING``)."""
+    return forecast(text) or _PENDING.search(text) is not None
+
+
+def settled(text: str) -> bool:
+    """Whether ``text`` tells that a matter was settled or came (``_SETTLED``)."""
+    return _SETTLED.search(text) is not None
+
+
 def count_progress(texts: Sequence[str]) -> float | None:
     """How far the latest count a story reports had gone, in percent counted (a line that
     calls its results final or near-final counts as ``_NEAR_COMPLETE``); None when it

@@ -35,7 +35,9 @@ from summarizer.cite import (
     gives_up_money,
     headline_grounded,
     opinion_article,
+    pending,
     quoted_speech,
+    settled,
     stale_count,
     stale_toll,
     states_withdrawn,
@@ -131,6 +133,11 @@ class CleanedSet:
         return len(self.articles)
 
 
+# a test of a line (its text, the ids of the articles that carry it) against what its story
+# says later or elsewhere (``overtaken_lines``)
+Overtaken = Callable[[str, Sequence[str]], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class StoryMaterial:
     """What selection reads for one story: its articles deduplicated into sentence groups."""
@@ -145,6 +152,7 @@ class StoryMaterial:
     stats: DedupStats
     reusable: dict[int, bool]  # group id -> some article states it in a voice a brief can serve
     left_out: int = 0  # sentences past ``Settings.max_story_sentences`` (``_leading_sentences``)
+    overtaken: Overtaken | None = None  # lines the story overtakes or denies (``overtaken_lines``)
 
 
 # A story whose dated articles span this many days or more gets dated evidence: reports of
@@ -442,10 +450,14 @@ class Pipeline:
         }
         # an early count where the story has a later one, a forecast where later days tell
         # what came, and "cuts the risk" where a line of the story says its study shows no
-        # cause are not served
+        # cause are not served (nor shown to the model as a line it may serve)
         story_text = [s.text for p in parts for s in p.sentences]
-        outdates = _stale_or_uncaused(story_text)
-        overtaken = _overtaken(parts, outdates)
+        outdates = material.overtaken
+        overtaken = (
+            None
+            if outdates is None
+            else lambda s: outdates(s.text, [c.article_id for c in s.citations])
+        )
         keep = self.settings.keep_unsupported
         with timer.step("cite"):
             draft_vectors: dict[str, np.ndarray] = {}
@@ -526,7 +538,7 @@ class Pipeline:
         if headline is not None and (
             stale_toll(headline, story_text)
             or states_withdrawn(headline, withdrawn)
-            or (outdates is not None and outdates(headline))
+            or (outdates is not None and outdates(headline, ()))
         ):
             log.info("model headline gives what the story has changed or denied: %r", headline)
             headline = None
@@ -594,6 +606,8 @@ class Pipeline:
         aside = withdrawn_reports(list(articles.values())) | {
             aid for aid, a in articles.items() if opinion_article(a)
         }
+        # and lines the story has overtaken or denies: an early count, an old forecast
+        overtaken = overtaken_lines(parts)
         return StoryMaterial(
             parts=parts,
             articles=articles,
@@ -603,8 +617,16 @@ class Pipeline:
             groups=groups,
             group_vectors=group_vectors,
             stats=stats,
-            reusable={g.id: _reusable(g, articles, aside) for g in groups},
+            reusable={
+                g.id: _reusable(g, articles, aside)
+                and not (
+                    overtaken is not None
+                    and overtaken(g.representative.text, [m.article_id for m in g.members])
+                )
+                for g in groups
+            },
             left_out=left_out,
+            overtaken=overtaken,
         )
 
     def select(
@@ -850,7 +872,7 @@ def _headline(
     story_text: Sequence[str] = (),
     served: Sequence[str] = (),
     withdrawn: Sequence[tuple[str, list[str]]] = (),
-    outdated: Callable[[str], bool] | None = None,
+    outdated: Overtaken | None = None,
 ) -> str:
     """The headline of a brief the model gave none for: an outlet's own headline first.
 
@@ -859,7 +881,7 @@ def _headline(
     toll rose to 15"), whose count a correction of the story withdrew (``withdrawn``,
     ``withdrawn_counts``), or that says
     nobody was hurt where a ``served`` line says somebody was, or that the story
-    outdates or denies (``outdated``: an early count, a cause its study does not show),
+    outdates or denies (``outdated``, ``overtaken_lines``: an early count, a forecast),
     while another title is left; a cut-down evidence
     sentence only when no article of the story has a title, and only one a brief could
     serve (``reusable``: not the writer's "I" or "we", nor a quotation that does not say
@@ -877,7 +899,7 @@ def _headline(
         if not stale_toll(a.title or "", story_text)
         and not states_withdrawn(a.title or "", withdrawn)
         and not denies_the_brief(a.title or "", served)
-        and not (outdated is not None and outdated(a.title or ""))
+        and not (outdated is not None and outdated(a.title or "", [a.id]))
     ]
     for article in current or titled:
         return clip_headline(article.title or "")
@@ -1077,44 +1099,39 @@ def _refuse(
     return out, refused
 
 
-def _overtaken(
-    parts: Sequence[PreparedArticle], text_test: Callable[[str], bool] | None
-) -> Callable[[BriefSentence], bool] | None:
-    """The test for served lines the story has overtaken: those ``text_test`` refuses
-    (``_stale_or_uncaused``), and, in a story of several days (``story_days``), a forecast
-    (``forecast``: "The storm was forecast to make landfall near Carrow Bay late
-    Thursday") that only articles of days before its latest report, where a later one
-    tells what came; or None when there is no ground for either."""
-    days = story_days(parts)
-    latest = max(days.values()) if days else None
-    if latest is None and text_test is None:
-        return None
+def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
+    """The test for lines the story itself has overtaken or denies, given a line's text
+    and the ids of the articles that carry it; None when the story gives no ground:
 
-    def test(s: BriefSentence) -> bool:
-        if text_test is not None and text_test(s.text):
-            return True
-        if days is None or latest is None or not forecast(s.text) or not s.citations:
-            return False
-        return all(
-            (day := days.get(c.article_id)) is not None and day < latest for c in s.citations
-        )
-
-    return test
-
-
-def _stale_or_uncaused(story_text: Sequence[str]) -> Callable[[str], bool] | None:
-    """The test for lines a story's own text outdates or denies, or None when it gives no
-    ground: a count it has since taken further (``stale_count``: "With 62 percent of
-    polling stations reporting ..." beside "With 98 percent of votes counted ..."), and a
-    cause where a line says its study shows none (``cause_as_fact``: "cuts the risk"
-    beside "cannot show that coffee causes the lower risk")."""
+    * a count the story has since taken further (``stale_count``: "With 62 percent of
+      polling stations reporting ..." beside "With 98 percent of votes counted ...");
+    * a cause where a line says its study shows none (``cause_as_fact``: "cuts the risk"
+      beside "cannot show that coffee causes the lower risk");
+    * in a story of several days (``story_days``), a line that only articles of days
+      before its latest carry: a forecast (``forecast``: "The storm was forecast to make
+      landfall near Carrow Bay late Thursday"), and, where the latest day tells that the
+      matter was settled (``settled``: "have signed"), a matter told as still open
+      (``pending``: "Northfield Rovers have not made a formal bid").
+    """
+    story_text = [x.text for p in parts for x in p.sentences]
     progress = count_progress(story_text)
     no_cause = causation_denied(story_text)
-    if progress is None and not no_cause:
+    days = story_days(parts)
+    latest = max(days.values()) if days else None
+    if progress is None and not no_cause and latest is None:
         return None
+    closed = days is not None and any(
+        settled(x.text) for p in parts if days.get(p.article.id) == latest for x in p.sentences
+    )
 
-    def test(text: str) -> bool:
-        return stale_count(text, progress) or (no_cause and cause_as_fact(text))
+    def test(text: str, article_ids: Sequence[str]) -> bool:
+        if stale_count(text, progress) or (no_cause and cause_as_fact(text)):
+            return True
+        if days is None or latest is None or not article_ids:
+            return False
+        if not (forecast(text) or (closed and pending(text))):
+            return False
+        return all((day := days.get(a)) is not None and day < latest for a in article_ids)
 
     return test
 

@@ -2242,3 +2242,32 @@ def test_a_forecast_is_told_from_what_recalls_one() -> None:
         "Evacuation orders were issued for three coastal counties.",
     ]:
         assert not forecast(line), line
+
+
+def test_a_matter_told_as_open_and_one_told_as_settled() -> None:
+    """From a review's transfer set: the rumour-stage lines, and the signing that settled
+    them."""
+    from summarizer.cite import pending, settled
+
+    for line in [
+        "Northfield Rovers have not made a formal bid.",
+        "The club's owners have sanctioned a bid that would smash their previous record.",
+        'Aravel president Rui Matos said Linares was "not for sale in January".',
+        "Rovers have opened talks with Aravel, but the two clubs remain apart on the fee.",
+        "Kingsport Albion remain interested in the player, one person said.",
+        "The deal is expected to be completed next week.",
+        "Forecasters said the storm could strengthen.",
+    ]:
+        assert pending(line) and not settled(line), line
+    for line in [
+        "Northfield Rovers have signed Argentine winger Mateo Linares.",
+        "The club confirmed the signing of the winger on Saturday afternoon.",
+        "Hurricane Delia came ashore near Carrow Bay early on Friday.",
+        "The former mayor was found guilty of fraud on Monday.",
+    ]:
+        assert settled(line) and not pending(line), line
+    for line in [
+        "Linares, 22, joined Aravel from Rosario Central in 2023 for 9 million euros.",
+        "The January transfer window in England closes on February 2.",
+    ]:
+        assert not pending(line) and not settled(line), line

@@ -1218,3 +1218,51 @@ def test_a_forecast_from_earlier_days_is_not_served_where_later_days_tell_what_c
     by_id = {p.article.id: p for p in pipeline.prepare(storm(date(2026, 10, 9)))}
     brief = pipeline.brief(Story(id="storm", article_ids=tuple(by_id)), by_id)
     assert all(s.supported for s in brief.sentences)
+
+
+def test_rumour_stage_lines_give_way_once_a_later_day_tells_the_deal_was_done(
+    embedder: Any,
+) -> None:
+    """From a review's transfer set: "Northfield Rovers have not made a formal bid." and
+    the like were served beside the signing, from articles days older; nor are they left
+    to the top-up. Without a later day that settles the matter they are served."""
+    talks = "Northfield Rovers have not made a formal bid for Mateo Linares, the people said."
+    signed = (
+        "Northfield Rovers have signed Mateo Linares from Sporting Aravel for 72 million euros."
+    )
+    older = Article(
+        id="deal-1",
+        outlet="Press Wire",
+        title="Rovers in talks for Linares",
+        published=date(2026, 1, 20),
+        text=f"{talks}\nKingsport Albion remain interested in the player, one person said.\n"
+        "Linares, 22, joined Aravel from Rosario Central in 2023 for 9 million euros.\n",
+    )
+    later = Article(
+        id="deal-2",
+        outlet="Sports Agency",
+        title="Rovers sign Linares in club-record deal",
+        published=date(2026, 1, 24),
+        text=f"{signed}\nLinares has signed a contract until June 2031, the club said.\n",
+    )
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([signed, talks]))
+    by_id = {p.article.id: p for p in pipeline.prepare([older, later])}
+    brief = pipeline.brief(Story(id="deal", article_ids=tuple(by_id)), by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert by_text[signed].supported and not by_text[talks].supported
+    served = [s.text for s in brief.sentences if s.supported]
+    assert not any("remain interested" in t for t in served), served
+    assert any("Rosario Central" in t for t in served), served  # background stays
+
+    # the talks alone, over days: nothing has settled them
+    undone = Article(
+        id="deal-3",
+        outlet="Sports Agency",
+        title="Rovers and Aravel still apart",
+        published=date(2026, 1, 24),
+        text="Talks between Rovers and Aravel resumed on Saturday, the clubs said.\n",
+    )
+    by_id = {p.article.id: p for p in pipeline.prepare([older, undone])}
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([talks]))
+    brief = pipeline.brief(Story(id="deal", article_ids=tuple(by_id)), by_id)
+    assert brief.sentences[0].text == talks and brief.sentences[0].supported
