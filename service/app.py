@@ -240,7 +240,7 @@ def create_app(
         app.add_middleware(
             _CORS,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "HEAD", "POST", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_s + 5.0)

@@ -475,6 +475,8 @@ def _refused_in_folder(path: Path, root: Path) -> str | None:
 FOLDER_JUNK = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
 FOLDER_NOTES_SUFFIXES = frozenset({".md", ".markdown"})
 MANIFEST_NAME = "manifest.json"
+# the fields of a manifest entry, beside "file": an article's, less its text (the file)
+MANIFEST_FIELDS = ARTICLE_FIELDS - {"text"}
 
 
 def _is_txt(name: str) -> bool:
@@ -651,6 +653,14 @@ def _located_folder(
             continue
         fields = dict(entry_of[name].fields) if name in entry_of else {}
         fields.pop("file", None)
+        if unknown := sorted(set(fields) - MANIFEST_FIELDS):
+            yield InputProblem(
+                str(path),
+                None,
+                f"its manifest entry has unknown field(s) {unknown} (the file is the text); "
+                f"valid fields: {sorted({'file', *MANIFEST_FIELDS})}",
+            )
+            continue
         try:
             yield Located(_txt_article(path, fields, max_chars), str(path))
         except InputError as exc:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -174,16 +175,26 @@ def make_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'STORYBRIEF_' + '_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-            if e["loc"]
-            else e["msg"]
-            for e in exc.errors()
-        )
+        problems = "; ".join(_named(e["loc"], overrides) + e["msg"] for e in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from exc
     except SettingsError as exc:  # e.g. a list setting that is not JSON
+        field = _SETTINGS_FIELD.search(str(exc))
+        what = f"STORYBRIEF_{field.group(1).upper()} is not valid" if field else str(exc)
         cause = f": {exc.__cause__}" if exc.__cause__ else ""
         raise ConfigError(
-            f"invalid settings: {exc}{cause} (list settings take JSON, e.g. "
+            f"invalid settings: {what}{cause} (list settings take JSON, e.g. "
             '\'["key-one", "key-two"]\')'
         ) from exc
+
+
+_SETTINGS_FIELD = re.compile(r'field "(\w+)"')
+
+
+def _named(loc: Sequence[int | str], overrides: Mapping[str, Any]) -> str:
+    """Where a bad value came from: the variable, or the value given in the call (a
+    command-line option), with a colon; nothing for an error of no field."""
+    if not loc:
+        return ""
+    if len(loc) == 1 and loc[0] in overrides:
+        return f"{loc[0]} {overrides[str(loc[0])]!r}: "
+    return "STORYBRIEF_" + "_".join(str(p) for p in loc).upper() + ": "

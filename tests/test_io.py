@@ -173,6 +173,30 @@ def test_a_bad_manifest_entry_costs_only_itself(tmp_path: Path) -> None:
     assert outlets == {"a": "AP", "b": "BBC"}
 
 
+def test_a_manifest_entry_with_a_text_or_an_unknown_field_is_refused(tmp_path: Path) -> None:
+    """The file is the text: a "text" in its entry was silently dropped; the list of valid
+    fields named "text" and left out "file"."""
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(f"Article {name} text here.", encoding="utf-8")
+    entries = [
+        {"file": "a.txt", "outlet": "BBC", "text": "Other text. Here it is."},
+        {"file": "b.txt", "outlet": "AP", "colour": "red"},
+        {"file": "c.txt", "outlet": "AFP", "title": "C"},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
+    items = list(iter_located_inputs([str(tmp_path)]))
+    problems = {Path(x.path).name: x.message for x in items if isinstance(x, InputProblem)}
+    valid = (
+        "(the file is the text); valid fields: ['file', 'id', 'outlet', 'published', 'title', "
+        "'url']"
+    )
+    assert problems == {
+        "a.txt": f"its manifest entry has unknown field(s) ['text'] {valid}",
+        "b.txt": f"its manifest entry has unknown field(s) ['colour'] {valid}",
+    }
+    assert [x.article.id for x in items if isinstance(x, Located)] == ["c"]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

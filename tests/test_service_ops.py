@@ -143,10 +143,11 @@ def test_cors_is_off_by_default_and_configurable(
     assert r.headers["access-control-allow-origin"] == "https://reader.example"
     r = on.get("/v1/stories", headers={"Origin": "https://other.example"})
     assert "access-control-allow-origin" not in r.headers
-    # a page may delete an article too
-    preflight = {**origin, "Access-Control-Request-Method": "DELETE"}
-    r = on.options("/v1/articles/a1", headers=preflight)
-    assert r.status_code == 200 and "DELETE" in r.headers["access-control-allow-methods"]
+    # a page may delete an article too, and correct one (every method the API has)
+    for method in ("DELETE", "PUT"):
+        preflight = {**origin, "Access-Control-Request-Method": method}
+        r = on.options("/v1/articles/a1", headers=preflight)
+        assert r.status_code == 200 and method in r.headers["access-control-allow-methods"]
     # and send HEAD, as every GET route answers it
     r = on.options("/v1/stories", headers={**origin, "Access-Control-Request-Method": "HEAD"})
     assert r.status_code == 200 and "HEAD" in r.headers["access-control-allow-methods"]
@@ -1372,6 +1373,22 @@ def test_serve_refuses_an_address_it_cannot_have_in_one_line(
     assert capsys.readouterr().err == (
         "storybrief: error: cannot serve on 192.0.2.1:0: Cannot assign requested address\n"
     )
+
+
+def test_serve_refuses_a_seed_path_that_names_nothing_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistyped --seed started an empty service, with one warning among uvicorn's."""
+    import uvicorn
+
+    from summarizer.cli import main
+
+    started: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append("uvicorn"))
+    args = ["serve", "--extractive", "--data-dir", str(tmp_path), "--port", "0"]
+    gone = tmp_path / "no-such-seeds"
+    assert main([*args, "--seed", "seeds", "--seed", str(gone)]) == 2 and started == []
+    assert capsys.readouterr().err == f"storybrief: error: --seed {gone}: no such file or folder\n"
 
 
 def test_serve_refuses_a_model_name_the_manifest_lacks_in_one_line(

@@ -31,7 +31,7 @@ def fresh_settings() -> Iterator[None]:
         ("STORYBRIEF_DATA_DIR", "  ", "STORYBRIEF_DATA_DIR: Value error, must not be empty"),
         ("STORYBRIEF_REQUEST_TIMEOUT_S", "inf", "STORYBRIEF_REQUEST_TIMEOUT_S: Input should be"),
         ("STORYBRIEF_GENERATION_TIMEOUT_S", "nan", "STORYBRIEF_GENERATION_TIMEOUT_S:"),
-        ("STORYBRIEF_API_KEYS", "abc", 'error parsing value for field "api_keys"'),
+        ("STORYBRIEF_API_KEYS", "abc", "STORYBRIEF_API_KEYS is not valid: Expecting value"),
         ("STORYBRIEF_CORS_ORIGINS", "http://x", "list settings take JSON"),
     ],
 )
@@ -76,12 +76,18 @@ def test_the_default_thread_count_stays_within_its_limit(monkeypatch: pytest.Mon
     assert get_settings().threads == 256
 
 
-def test_command_line_overrides_are_checked_like_the_environment() -> None:
+def test_command_line_overrides_are_checked_like_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bad option is named as the value given, not as a variable nobody set."""
     from summarizer.settings import make_settings
 
-    with pytest.raises(ConfigError, match="invalid settings: STORYBRIEF_PORT: Input should be"):
+    with pytest.raises(ConfigError, match="invalid settings: port 70000: Input should be"):
         make_settings(port=70000)
     assert make_settings(port=8001).port == 8001
+    monkeypatch.setenv("STORYBRIEF_PORT", "70000")
+    with pytest.raises(ConfigError, match="invalid settings: STORYBRIEF_PORT: Input should be"):
+        make_settings(host="127.0.0.1")
 
 
 def test_an_evidence_budget_the_context_cannot_hold_is_refused(

@@ -98,6 +98,15 @@ def check_model_names(settings: Settings) -> None:
         manifest.get(settings.generator, role="generator")
 
 
+def check_seed_paths(paths: list[Path]) -> None:
+    """Refuse, in one line, a ``--seed`` path that names nothing: a mistyped path would
+    start an empty service with one warning among the server's lines. (What a seed that
+    exists holds is read at start, and a bad article in it is skipped with a warning.)"""
+    for path in paths:
+        if not os.path.lexists(path):
+            raise ConfigError(f"--seed {path}: no such file or folder")
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -129,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_port(settings.host, settings.port)
         check_model_names(settings)
+        check_seed_paths(args.seed)
     except BaseException:
         store.dispose()
         raise
