@@ -724,7 +724,8 @@ def _located_jsonl(
     lines: Iterable[str | bytes | None], name: str, max_chars: int | None = None
 ) -> Iterator[Located | InputProblem]:
     """The articles of JSONL lines (``_byte_lines``, ``_text_lines``; None for a line over
-    ``_line_limit``), each with its line number; blank lines are passed over."""
+    ``_line_limit``), each with its line number; blank lines are passed over. A file whose
+    first line is UTF-16 is one problem, not one a line."""
     for lineno, raw in enumerate(lines, start=1):
         if raw is None:
             yield InputProblem(
@@ -738,6 +739,10 @@ def _located_jsonl(
             try:
                 line = _decode_utf8(raw, first=lineno == 1, of=" of the line")
             except InputError as exc:
+                if lineno == 1 and "UTF-16" in exc.message:
+                    # every line of it would be refused alike: one problem for the file
+                    yield InputProblem(name, None, f"{exc.message}; the file was not read")
+                    return
                 yield InputProblem(name, lineno, exc.message)
                 continue
         else:

@@ -686,6 +686,17 @@ def test_text_that_is_not_utf8_is_refused_with_what_it_looks_like(
     assert items[1].line == 2 and "save it as UTF-8" in items[1].message
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16"])
+def test_a_utf16_jsonl_file_is_one_problem_not_one_a_line(tmp_path: Path, encoding: str) -> None:
+    """Each of its lines was refused alike: thousands of lines of stderr for a big file."""
+    records = "".join(json.dumps(rec(i)) + "\n" for i in range(1, 200))
+    path = tmp_path / "wide.jsonl"
+    path.write_bytes(records.encode(encoding))
+    (problem,) = iter_located_inputs([str(path)])
+    assert isinstance(problem, InputProblem) and problem.line is None
+    assert "UTF-16" in problem.message and problem.message.endswith("the file was not read")
+
+
 def test_a_nul_character_in_an_article_field_is_refused() -> None:
     with pytest.raises(InputError, match=r"text holds NUL characters: not plain text") as info:
         article_from_dict({"outlet": "AP", "text": "F\x00l\x00o\x00o\x00d\x00 in Leeds."})

@@ -1790,3 +1790,18 @@ def test_a_long_jobs_progress_is_committed_in_batches_and_never_lost_at_its_end(
         for k in range(5):
             progress.add({"story_id": f"s{k}"}, f"s{k}")
     assert writes == [(k, k) for k in range(1, 6)]  # the interval passed: every story
+
+
+def test_every_request_body_in_the_openapi_document_has_an_example(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """API.md promises examples for every body; the correction (PUT) had none."""
+    doc = make_client().get("/openapi.json").json()
+    bodies = {
+        f"{method.upper()} {path}": op["requestBody"]["content"]["application/json"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if "requestBody" in op
+    }
+    assert "PUT /v1/articles/{article_id}" in bodies
+    assert [k for k, v in bodies.items() if not (v.get("examples") or v.get("example"))] == []

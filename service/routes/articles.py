@@ -60,6 +60,18 @@ INGEST_EXAMPLES: dict[str, Any] = {
         },
     },
 }
+CORRECTION_EXAMPLES: dict[str, Any] = {
+    "correction": {
+        "summary": "A corrected text, the other fields sent again",
+        "value": {
+            "outlet": "AP",
+            "title": "Russia's foreign minister visits Pyongyang",
+            "url": "https://news.example/2023/10/lavrov-pyongyang",
+            "published": "2023-10-19",
+            "text": _SEED_TEXT,
+        },
+    },
+}
 
 
 @router.post(
@@ -144,7 +156,7 @@ async def delete_article(
 )
 async def replace_article(
     article_id: str,
-    body: ArticleIn,
+    body: Annotated[ArticleIn, Body(openapi_examples=CORRECTION_EXAMPLES)],
     service: ServiceDep,
     settings: SettingsDep,
     deadline: DeadlineDep,
