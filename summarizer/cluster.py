@@ -8,7 +8,8 @@ score
     alpha * cosine(vectors) + (1 - alpha) * keyword overlap
 
 where the keyword overlap is IDF-weighted (document frequencies over the articles in the
-index) and normalised by the smaller keyword set, so a short article about the same event
+index, with ``IDF_PRIOR_DOCS`` more that lack every word, so that in a young index the
+words one story's reports share are not taken for common ones) and normalised by the smaller keyword set, so a short article about the same event
 is not punished for being short. A set of fewer than ``KEYWORD_FLOOR`` words says too
 little to be trusted that far (an article whose only name is "Pyongyang" shares it with
 every story from there), so it earns only its share ``n / KEYWORD_FLOOR`` of that credit
@@ -250,6 +251,10 @@ FULL_NAME_CONFLICT = 0.999
 # sentences) is missing from the other article. Same-kind reports one city apart otherwise
 # joined on their cosine (0.8) and the names the recall shares.
 OTHER_EVENT_SHARE = 0.5
+# Keyword weights (IDF) as if this many articles without the word were stored besides: in
+# a young index (a service's first story, a batch of one story's reports) every word the
+# story's reports share looks common, and their overlap weighed next to nothing
+IDF_PRIOR_DOCS = 50
 # Articles agglomerated together at most (StoryIndex.extend): the table of cluster means is
 # chunk x (chunk + stories in reach) float64, about 32 MB at 2,000.
 EXTEND_CHUNK = 2000
@@ -547,7 +552,9 @@ class StoryIndex:
         idf = self._idf_cache.get(word)
         if idf is None:
             n = len(self._profiles)
-            idf = self._idf_cache[word] = math.log((n + 1) / (self._df[word] + 0.5))
+            idf = self._idf_cache[word] = math.log(
+                (n + 1 + IDF_PRIOR_DOCS) / (self._df[word] + 0.5)
+            )
         return idf
 
     def _weight(self, keywords: frozenset[str]) -> float:

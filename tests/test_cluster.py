@@ -1257,3 +1257,35 @@ def test_two_named_storms_are_two_events_unless_each_names_the_other() -> None:
     index.extend([rai, odette])
     assert not index.other_event(rai, odette)
     assert len(index.stories()) == 1
+
+
+# Three stories of four reports each (a data breach, layoffs, a summit), from a review's
+# story sets: in an index that holds only them, a word all four reports of a story share
+# looked common, and weighed next to nothing: the breach's local piece and the summit's
+# host-country piece were each a story of their own.
+YOUNG_INDEX = Path(__file__).parent / "fixtures" / "young_index_stories.jsonl"
+
+
+def test_a_young_index_weighs_the_words_a_storys_reports_share(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer import cluster
+    from summarizer.pipeline import Pipeline
+    from summarizer.settings import Settings
+
+    rows = [json.loads(line) for line in YOUNG_INDEX.read_text(encoding="utf-8").splitlines()]
+    truth = {r["id"]: r.pop("truth") for r in rows}
+    pipeline = Pipeline(Settings(), embedder, None)
+    prepared = pipeline.prepare([article_from_dict(r) for r in rows])
+
+    def stories() -> list[set[str]]:
+        index = StoryIndex()
+        pipeline.assign(prepared, index)
+        return [{truth[a] for a in st.article_ids} for st in index.stories()]
+
+    got = stories()
+    assert sorted(min(s) for s in got) == ["breach", "layoffs", "summit"], got
+    assert all(len(s) == 1 for s in got)
+    # without the prior documents, two reports split off
+    monkeypatch.setattr(cluster, "IDF_PRIOR_DOCS", 0)
+    assert len(stories()) == 5
