@@ -9,8 +9,9 @@ score
 
 where the keyword overlap is IDF-weighted (document frequencies over the articles in the
 index, with ``IDF_PRIOR_DOCS`` more that lack every word, so that in a young index the
-words one story's reports share are not taken for common ones) and normalised by the smaller keyword set, so a short article about the same event
-is not punished for being short. A set of fewer than ``KEYWORD_FLOOR`` words says too
+words one story's reports share are not taken for common ones) and normalised by the
+smaller keyword set, so a short article about the same event is not punished for being
+short. A set of fewer than ``KEYWORD_FLOOR`` words says too
 little to be trusted that far (an article whose only name is "Pyongyang" shares it with
 every story from there), so it earns only its share ``n / KEYWORD_FLOOR`` of that credit
 and cannot carry a join on keywords alone. When either article has no keywords the score
