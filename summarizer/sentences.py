@@ -62,7 +62,7 @@ _ABBREV_END = re.compile(
     r"(?:^|[\s(\"'“‘])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Gov|Govs|Sen|Sens|Rep|Reps|Gen|Lt|Col|Sgt|Capt"
     r"|Cmdr|Cpl|Pvt|Maj|Adm|Brig|Supt|Insp|Det|Rev|Fr|Msgr|Hon|Pres|Amb|Atty|Sr|Jr|St|Mt|Ft"
     r"|No|Nos|Vol|Fig|Art|Sec|Dept|Univ|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-    r"|[A-Z])\.$"
+    r"|v|vs|[A-Z])\.$"  # "v." and "vs." of a case name: "State v. Pell"
 )
 # words that open a sentence and do not follow "Jr." or "D." inside one
 _OPENER = re.compile(

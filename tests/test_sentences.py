@@ -89,6 +89,10 @@ def test_backend_is_blingfire() -> None:
             "It was 3 p.m. Sunday when police arrived. They found two men.",
             ["It was 3 p.m. Sunday when police arrived.", "They found two men."],
         ),
+        (  # a case name (a review's court set served "The 4-3 ruling in State v." alone)
+            "The 4-3 ruling in State v. Pell means police need a warrant. Pell was freed.",
+            ["The 4-3 ruling in State v. Pell means police need a warrant.", "Pell was freed."],
+        ),
         (
             "The vote was held under U.N. Security Council rules. No. 2 on the list was St. Louis.",
             [
