@@ -1179,6 +1179,34 @@ _HEDGED = re.compile(
 )
 
 
+# proof claimed ("Scientists have proved ...", "Scientists PROVE ..."), not denied ("does not
+# prove", "not proven", "no proof")
+_PROOF = re.compile(r"(?i)\bprov(?:e|es|ed|en|ing)\b|\bproof\b|\bdefinitively\b")
+_NO_PROOF = re.compile(
+    r"(?i)\b(?:not|n['’]t|no|never|without|cannot|yet\s+to)\s+(?:\w+\s+){0,2}?"
+    r"(?:prov(?:e|es|ed|en|ing)|proof|definitively)\b"
+)
+# a report that doubts or hedges a finding
+_DOUBT = re.compile(
+    r"(?i)\b(?:sceptic\w*|skeptic\w*|not\s+(?:everyone|all)\s+(?:is\s+|are\s+)?convinced"
+    r"|extraordinary\s+claims|doubts?|doubted|disputed?|questioned|may\s+be|might\s+be"
+    r"|suggests?|cautious)\b"
+)
+
+
+def proof_contested(texts: Sequence[str]) -> bool:
+    """Whether more of a story's articles (``texts``) doubt or hedge than claim proof: a
+    tabloid's "Scientists have proved ..." beside "may be the oldest known traces" and
+    "Not everyone is convinced"."""
+    proving = sum(1 for t in texts if claims_proof(t))
+    return proving > 0 and sum(1 for t in texts if _DOUBT.search(t)) > proving
+
+
+def claims_proof(text: str) -> bool:
+    """Whether ``text`` says something was proved (``_PROOF``), and does not deny it."""
+    return _PROOF.search(_NO_PROOF.sub(" ", text)) is not None
+
+
 def causation_denied(texts: Sequence[str]) -> bool:
     """Whether a line of the story says its finding shows no cause (``_NOT_A_CAUSE``)."""
     return any(_NOT_A_CAUSE.search(t) for t in texts)

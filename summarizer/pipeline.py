@@ -26,6 +26,7 @@ from summarizer.cite import (
     causation_denied,
     cause_as_fact,
     cite_drafts,
+    claims_proof,
     correction_notice,
     count_progress,
     dangling_pronoun,
@@ -36,6 +37,7 @@ from summarizer.cite import (
     headline_grounded,
     opinion_article,
     pending,
+    proof_contested,
     quoted_speech,
     settled,
     stale_count,
@@ -1107,6 +1109,8 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
       polling stations reporting ..." beside "With 98 percent of votes counted ...");
     * a cause where a line says its study shows none (``cause_as_fact``: "cuts the risk"
       beside "cannot show that coffee causes the lower risk");
+    * proof, where more of its articles doubt or hedge than claim it (``proof_contested``:
+      "Scientists have proved ..." beside "may be the oldest known traces");
     * in a story of several days (``story_days``), a line that only articles of days
       before its latest carry: a forecast (``forecast``: "The storm was forecast to make
       landfall near Carrow Bay late Thursday"), and, where the latest day tells that the
@@ -1116,16 +1120,21 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     story_text = [x.text for p in parts for x in p.sentences]
     progress = count_progress(story_text)
     no_cause = causation_denied(story_text)
+    contested = proof_contested([p.article.text for p in parts])
     days = story_days(parts)
     latest = max(days.values()) if days else None
-    if progress is None and not no_cause and latest is None:
+    if progress is None and not no_cause and not contested and latest is None:
         return None
     closed = days is not None and any(
         settled(x.text) for p in parts if days.get(p.article.id) == latest for x in p.sentences
     )
 
     def test(text: str, article_ids: Sequence[str]) -> bool:
-        if stale_count(text, progress) or (no_cause and cause_as_fact(text)):
+        if (
+            stale_count(text, progress)
+            or (no_cause and cause_as_fact(text))
+            or (contested and claims_proof(text))
+        ):
             return True
         if days is None or latest is None or not article_ids:
             return False

@@ -2271,3 +2271,25 @@ def test_a_matter_told_as_open_and_one_told_as_settled() -> None:
         "The January transfer window in England closes on February 2.",
     ]:
         assert not pending(line) and not settled(line), line
+
+
+def test_proof_claimed_where_most_reports_doubt_it() -> None:
+    """From a review's science set: a tabloid's "Scientists PROVE life walked on land 12
+    million years earlier" headed the brief, beside "may be the oldest known traces" and
+    "Not everyone is convinced"."""
+    from summarizer.cite import claims_proof, proof_contested
+
+    tabloid = "Scientists have proved that animals with legs were walking on land earlier."
+    wire = "Footprints in a quarry may be the oldest known traces of animals on land."
+    review = "Not everyone is convinced. Extraordinary claims need extraordinary evidence."
+    assert proof_contested([tabloid, wire, review])
+    assert not proof_contested([tabloid, "The footprints are 402 million years old."])
+    assert not proof_contested([wire, review])  # nobody claims proof
+    assert claims_proof("Scientists PROVE life walked on land 12 million years earlier")
+    for line in [
+        "The study does not prove that animals walked on land.",
+        "It has not been proven, the authors said.",
+        "There is no proof yet.",
+        "Scientists found 46 footprints.",
+    ]:
+        assert not claims_proof(line), line

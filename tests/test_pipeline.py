@@ -1266,3 +1266,41 @@ def test_rumour_stage_lines_give_way_once_a_later_day_tells_the_deal_was_done(
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([talks]))
     brief = pipeline.brief(Story(id="deal", article_ids=tuple(by_id)), by_id)
     assert brief.sentences[0].text == talks and brief.sentences[0].supported
+
+
+def test_proof_is_not_served_nor_headlined_where_most_reports_doubt_it(embedder: Any) -> None:
+    """From a review's science set: the tabloid's title and its "have proved" line."""
+    proved = (
+        "Scientists have proved that animals with legs were walking on land 12 million years "
+        "earlier than anyone thought."
+    )
+    articles = [
+        Article(
+            id="sci-1",
+            outlet="Daily Flash",
+            title="Scientists PROVE life walked on land 12 million years earlier",
+            published=date(2026, 9, 16),
+            text=f"{proved}\nThe footprints were found in a quarry at Vellum Ridge.\n",
+        ),
+        Article(
+            id="sci-2",
+            outlet="Press Wire",
+            title="Fossil footprints may push back first steps on land",
+            published=date(2026, 9, 16),
+            text="Footprints in a quarry at Vellum Ridge may be the oldest known traces of "
+            "four-limbed animals walking on land, researchers said.\n",
+        ),
+        Article(
+            id="sci-3",
+            outlet="Science Weekly",
+            title="Are these the first footprints on land?",
+            published=date(2026, 9, 16),
+            text="The claim about the Vellum Ridge footprints is drawing pointed scepticism "
+            "from researchers who were not involved in the study.\n",
+        ),
+    ]
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([proved]))
+    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
+    brief = pipeline.brief(Story(id="sci", article_ids=tuple(by_id)), by_id)
+    assert not any(s.supported and "proved" in s.text for s in brief.sentences)
+    assert "PROVE" not in brief.headline
