@@ -1050,6 +1050,41 @@ _SETTLED = re.compile(
 )
 
 
+# a running measure of a developing story: "about 1,800 acres", "4,600 residents", "Three
+# structures", "0 percent contained", "Containment stood at 2 percent"
+_MEASURE_UNITS = (
+    r"acres|hectares|square\s+miles|residents|homes|houses|structures|buildings|firefighters"
+    r"|households|customers|evacuees|percent\s+contained|per\s+cent\s+contained"
+)
+_MEASURE = re.compile(
+    rf"(?i)(?<![\w.,])({_COUNT_WORD}(?:\.\d+)?)\s+(?:more\s+)?({_MEASURE_UNITS})\b"
+    r"|\bcontainment\s+(?:stood\s+at|was|reached|rose\s+to)\s+(\d+)\s*(?:percent|per\s+cent|%)"
+)
+
+
+def measures(text: str) -> dict[str, set[str]]:
+    """The running measures of ``text``: unit -> the values given ("acres": {"1800"})."""
+    out: dict[str, set[str]] = {}
+    for m in _MEASURE.finditer(text):
+        if m.group(3) is not None:
+            unit, value = "percent contained", m.group(3)
+        else:
+            unit = " ".join(m.group(2).lower().replace("per cent", "percent").split())
+            value = m.group(1).lower()
+        value = _CARDINALS.get(value, value).replace(",", "")
+        out.setdefault(unit, set()).add(value)
+    return out
+
+
+def superseded_measure(text: str, latest: Mapping[str, set[str]]) -> bool:
+    """Whether ``text`` gives a running measure (``measures``) that the story's latest day
+    (``latest``) gives with other values only: "The Carver Creek Fire was 0 percent
+    contained" where the latest day says "11 percent contained"."""
+    return any(
+        unit in latest and not values & latest[unit] for unit, values in measures(text).items()
+    )
+
+
 def pending(text: str) -> bool:
     """Whether ``text`` tells of a matter still open: a forecast (``forecast``) or a deal
     in talks, a thing expected (``_PENDING``)."""

@@ -35,6 +35,7 @@ from summarizer.cite import (
     forecast,
     gives_up_money,
     headline_grounded,
+    measures,
     opinion_article,
     pending,
     proof_contested,
@@ -44,6 +45,7 @@ from summarizer.cite import (
     stale_toll,
     states_withdrawn,
     story_name_words,
+    superseded_measure,
     text_facts,
     withdrawn_counts,
     withdrawn_reports,
@@ -1115,7 +1117,9 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
       before its latest carry: a forecast (``forecast``: "The storm was forecast to make
       landfall near Carrow Bay late Thursday"), and, where the latest day tells that the
       matter was settled (``settled``: "have signed"), a matter told as still open
-      (``pending``: "Northfield Rovers have not made a formal bid").
+      (``pending``: "Northfield Rovers have not made a formal bid"), and a running
+      measure that the latest day gives with other values only (``superseded_measure``:
+      "was 0 percent contained" where the latest day says "11 percent contained").
     """
     story_text = [x.text for p in parts for x in p.sentences]
     progress = count_progress(story_text)
@@ -1125,9 +1129,14 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     latest = max(days.values()) if days else None
     if progress is None and not no_cause and not contested and latest is None:
         return None
-    closed = days is not None and any(
-        settled(x.text) for p in parts if days.get(p.article.id) == latest for x in p.sentences
-    )
+    last_day = [
+        x.text for p in parts if days and days.get(p.article.id) == latest for x in p.sentences
+    ]
+    closed = any(settled(t) for t in last_day)
+    last_measures: dict[str, set[str]] = {}
+    for t in last_day:
+        for unit, values in measures(t).items():
+            last_measures.setdefault(unit, set()).update(values)
 
     def test(text: str, article_ids: Sequence[str]) -> bool:
         if (
@@ -1138,7 +1147,9 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
             return True
         if days is None or latest is None or not article_ids:
             return False
-        if not (forecast(text) or (closed and pending(text))):
+        if not (
+            forecast(text) or (closed and pending(text)) or superseded_measure(text, last_measures)
+        ):
             return False
         return all((day := days.get(a)) is not None and day < latest for a in article_ids)
 

@@ -2293,3 +2293,31 @@ def test_proof_claimed_where_most_reports_doubt_it() -> None:
         "Scientists found 46 footprints.",
     ]:
         assert not claims_proof(line), line
+
+
+def test_a_running_measure_the_latest_day_gives_otherwise_is_superseded() -> None:
+    """From a review's wildfire set: "was 0 percent contained" and "about 4,600
+    residents" (days one and two) served beside day three's "11 percent contained"."""
+    from summarizer.cite import measures, superseded_measure
+
+    assert measures("Evacuation orders cover about 4,600 residents in roughly 1,900 homes.") == {
+        "residents": {"4600"},
+        "homes": {"1900"},
+    }
+    assert measures("Containment stood at 2 percent.") == {"percent contained": {"2"}}
+    assert measures("Three structures, including one home, were destroyed.") == {
+        "structures": {"3"}
+    }
+    latest = {"acres": {"13950", "14000"}, "percent contained": {"11"}, "residents": {"6300"}}
+    for old in [
+        "The Carver Creek Fire was 0 percent contained, officials said.",
+        "About 4,600 residents are under evacuation orders.",
+        "The fire had burned about 1,800 acres by Monday morning.",
+    ]:
+        assert superseded_measure(old, latest), old
+    for line in [
+        "The fire had burned about 14,000 acres.",  # the latest day's own figure
+        "Three structures, including one home, were destroyed.",  # not measured lately
+        "An evacuation center has opened at the high school.",
+    ]:
+        assert not superseded_measure(line, latest), line

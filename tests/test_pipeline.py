@@ -1304,3 +1304,33 @@ def test_proof_is_not_served_nor_headlined_where_most_reports_doubt_it(embedder:
     brief = pipeline.brief(Story(id="sci", article_ids=tuple(by_id)), by_id)
     assert not any(s.supported and "proved" in s.text for s in brief.sentences)
     assert "PROVE" not in brief.headline
+
+
+def test_a_running_measure_of_an_earlier_day_gives_way_to_the_latest(embedder: Any) -> None:
+    """From a review's wildfire set: day one's "0 percent contained" was served beside day
+    three's "11 percent contained"; the latest figure stays."""
+    early = "The Carver Creek Fire was 0 percent contained, the Alder County Fire Authority said."
+    late = "The Carver Creek Fire was 11 percent contained on Wednesday evening, officials said."
+    articles = [
+        Article(
+            id="fire-1",
+            outlet="Press Wire",
+            title="Carver Creek Fire forces 1,200 to flee",
+            published=date(2026, 8, 10),
+            text=f"{early}\nAn evacuation center has opened at Dunmore Flats High School.\n",
+        ),
+        Article(
+            id="fire-3",
+            outlet="Press Wire",
+            title="Carver Creek Fire nearly doubles to 14,000 acres",
+            published=date(2026, 8, 12),
+            text=f"{late}\nAbout 6,300 residents are under evacuation orders.\n",
+        ),
+    ]
+    pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([early, late]))
+    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
+    brief = pipeline.brief(Story(id="fire", article_ids=tuple(by_id)), by_id)
+    by_text = {s.text: s for s in brief.sentences}
+    assert not by_text[early].supported and by_text[late].supported
+    served = [s.text for s in brief.sentences if s.supported]
+    assert any("evacuation center" in t for t in served), served  # no measure: it stays
