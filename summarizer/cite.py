@@ -1242,6 +1242,45 @@ def claims_proof(text: str) -> bool:
     return _PROOF.search(_NO_PROOF.sub(" ", text)) is not None
 
 
+# a claim its maker withdrew: "Organisers ... withdrew their announcement that Amani
+# Kiptanui-Rowe had set a women's 10,000 meters world record, saying ..."
+_WITHDREW_CLAIM = re.compile(
+    r"(?i)\b(?:withdrew|retracted|rescinded|(?:has|have|had)\s+(?:since\s+)?(?:withdrawn"
+    r"|retracted|rescinded))\s+(?:their|its|his|her|the|an|a)\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?:announcement|claim|statement)\s+that\s+([^.;!?]{10,300}?)(?=,\s|[.;!?]|$)"
+)
+# a line that tells of the withdrawal itself, or says the claim does not stand
+_TELLS_WITHDRAWAL = re.compile(
+    r"(?i)\b(?:withdr[ae]w\w*|retract\w*|rescind\w*|cannot\s+stand|does\s+not\s+stand"
+    r"|taken\s+away|stripped|error|mistake|miscount\w*)\b"
+)
+_CLAIM_SHARE_STATED = 0.5  # of a withdrawn claim's content words a line must repeat
+
+
+def withdrawn_claims(texts: Sequence[str]) -> list[frozenset[str]]:
+    """The content words (``Facts.content``) of each claim the story says was withdrawn by
+    whoever made it (``_WITHDREW_CLAIM``)."""
+    out = []
+    for t in texts:
+        for m in _WITHDREW_CLAIM.finditer(t[:100_000]):
+            content = text_facts(m.group(1)).content
+            if len(content) >= 3:
+                out.append(content)
+    return out
+
+
+def states_withdrawn_claim(text: str, claims: Sequence[frozenset[str]]) -> bool:
+    """Whether ``text`` states a withdrawn claim (``withdrawn_claims``) as it was made:
+    most of its content words, and no word of the withdrawal ("Kenya's Amani
+    Kiptanui-Rowe broke the women's 10,000 meters world record ..." after "Organisers ...
+    withdrew their announcement that Amani Kiptanui-Rowe had set a women's 10,000 meters
+    world record")."""
+    if not claims or _TELLS_WITHDRAWAL.search(text):
+        return False
+    content = text_facts(text).content
+    return any(len(c & content) >= _CLAIM_SHARE_STATED * len(c) for c in claims)
+
+
 def causation_denied(texts: Sequence[str]) -> bool:
     """Whether a line of the story says its finding shows no cause (``_NOT_A_CAUSE``)."""
     return any(_NOT_A_CAUSE.search(t) for t in texts)

@@ -44,9 +44,11 @@ from summarizer.cite import (
     stale_count,
     stale_toll,
     states_withdrawn,
+    states_withdrawn_claim,
     story_name_words,
     superseded_measure,
     text_facts,
+    withdrawn_claims,
     withdrawn_counts,
     withdrawn_reports,
 )
@@ -1113,6 +1115,9 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
       beside "cannot show that coffee causes the lower risk");
     * proof, where more of its articles doubt or hedge than claim it (``proof_contested``:
       "Scientists have proved ..." beside "may be the oldest known traces");
+    * a claim its maker withdrew, stated as made (``states_withdrawn_claim``: "broke the
+      women's 10,000 meters world record" after "withdrew their announcement that ...
+      had set a women's 10,000 meters world record");
     * in a story of several days (``story_days``), a line that only articles of days
       before its latest carry: a forecast (``forecast``: "The storm was forecast to make
       landfall near Carrow Bay late Thursday"), and, where the latest day tells that the
@@ -1125,9 +1130,10 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     progress = count_progress(story_text)
     no_cause = causation_denied(story_text)
     contested = proof_contested([p.article.text for p in parts])
+    claims = withdrawn_claims([p.article.text for p in parts])
     days = story_days(parts)
     latest = max(days.values()) if days else None
-    if progress is None and not no_cause and not contested and latest is None:
+    if progress is None and not no_cause and not contested and not claims and latest is None:
         return None
     last_day = [
         x.text for p in parts if days and days.get(p.article.id) == latest for x in p.sentences
@@ -1143,6 +1149,7 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
             stale_count(text, progress)
             or (no_cause and cause_as_fact(text))
             or (contested and claims_proof(text))
+            or states_withdrawn_claim(text, claims)
         ):
             return True
         if days is None or latest is None or not article_ids:

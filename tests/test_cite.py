@@ -2321,3 +2321,29 @@ def test_a_running_measure_the_latest_day_gives_otherwise_is_superseded() -> Non
         "An evacuation center has opened at the high school.",
     ]:
         assert not superseded_measure(line, latest), line
+
+
+def test_a_claim_its_maker_withdrew_is_not_stated_as_made() -> None:
+    """From a review's record set: the retracted world record was served, and headlined,
+    beside the organisers' withdrawal."""
+    from summarizer.cite import states_withdrawn_claim, withdrawn_claims
+
+    withdrawal = (
+        "Organisers of the Oslavik Grand Prix on Sunday withdrew their announcement that "
+        "Amani Kiptanui-Rowe had set a women's 10,000 meters world record, saying the runners "
+        "had completed only 24 of the 25 laps."
+    )
+    claims = withdrawn_claims(["She won in 28:41.73.", withdrawal])
+    assert len(claims) == 1
+    for stated in [
+        "Kenya's Amani Kiptanui-Rowe broke the women's 10,000 meters world record on Saturday.",
+        "Kiptanui-Rowe Breaks World Record in 28 Minutes 41.73 Seconds",
+    ]:
+        assert states_withdrawn_claim(stated, claims), stated
+    for line in [
+        withdrawal,
+        "The time of 28:41.73 cannot stand as a record at any distance, the director said.",
+        "The previous record of 28:54.14 was set by Tsehay Abera-Lund in 2024.",
+    ]:
+        assert not states_withdrawn_claim(line, claims), line
+    assert withdrawn_claims(["The company withdrew from the talks on Monday."]) == []
