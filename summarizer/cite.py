@@ -1096,6 +1096,42 @@ def settled(text: str) -> bool:
     return _SETTLED.search(text) is not None
 
 
+# a figure its source revised: "raised its estimate of the number of customers affected
+# ... to about 2.1 million, from the 1.3 million it disclosed on Monday"
+_FIGURE = r"\d[\d,]*(?:\.\d+)?(?:\s+(?:million|billion|thousand))?"
+_REVISED = re.compile(
+    r"(?i)\b(?:raised|lowered|revised|increased|cut|updated|corrected)\s+(?:its|their|the|his"
+    r"|her)\s+(?:\w+\s+){0,2}?(?:estimate|count|figure|tally|number|total)\b[^.;!?]{0,160}?"
+    rf"\bto\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+)?({_FIGURE})"
+    rf"[^.;!?]{{0,60}}?\bfrom\s+(?:the\s+|an?\s+)?(?:about\s+|around\s+|roughly\s+)?({_FIGURE})"
+)
+_FIGURE_IN = re.compile(rf"(?i)(?<![\w.,]){_FIGURE}(?!\w|[.,]\d)")
+
+
+def _figure_key(figure: str) -> str:
+    return " ".join(figure.lower().replace(",", "").split())
+
+
+def revised_figures(texts: Sequence[str]) -> dict[str, str]:
+    """The figures a story says their source revised: old -> new ("1.3 million" ->
+    "2.1 million")."""
+    out: dict[str, str] = {}
+    for t in texts:
+        for m in _REVISED.finditer(t[:100_000]):
+            out[_figure_key(m.group(2))] = _figure_key(m.group(1))
+    return out
+
+
+def states_revised_figure(text: str, revised: Mapping[str, str]) -> bool:
+    """Whether ``text`` gives a figure its source has since revised (``revised_figures``)
+    and not the figure it was revised to: "stole personal information belonging to
+    about 1.3 million customers" after "raised its estimate ... to about 2.1 million"."""
+    if not revised:
+        return False
+    figures = {_figure_key(m.group(0)) for m in _FIGURE_IN.finditer(text)}
+    return any(old in figures and new not in figures for old, new in revised.items())
+
+
 def count_progress(texts: Sequence[str]) -> float | None:
     """How far the latest count a story reports had gone, in percent counted (a line that
     calls its results final or near-final counts as ``_NEAR_COMPLETE``); None when it

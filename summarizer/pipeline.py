@@ -40,9 +40,11 @@ from summarizer.cite import (
     pending,
     proof_contested,
     quoted_speech,
+    revised_figures,
     settled,
     stale_count,
     stale_toll,
+    states_revised_figure,
     states_withdrawn,
     states_withdrawn_claim,
     story_name_words,
@@ -1115,6 +1117,9 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
       beside "cannot show that coffee causes the lower risk");
     * proof, where more of its articles doubt or hedge than claim it (``proof_contested``:
       "Scientists have proved ..." beside "may be the oldest known traces");
+    * a figure its source revised (``states_revised_figure``: "about 1.3 million
+      customers" after "raised its estimate ... to about 2.1 million, from the 1.3
+      million");
     * a claim its maker withdrew, stated as made (``states_withdrawn_claim``: "broke the
       women's 10,000 meters world record" after "withdrew their announcement that ...
       had set a women's 10,000 meters world record");
@@ -1131,9 +1136,10 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     no_cause = causation_denied(story_text)
     contested = proof_contested([p.article.text for p in parts])
     claims = withdrawn_claims([p.article.text for p in parts])
+    revised = revised_figures([p.article.text for p in parts])
     days = story_days(parts)
     latest = max(days.values()) if days else None
-    if progress is None and not no_cause and not contested and not claims and latest is None:
+    if not (progress is not None or no_cause or contested or claims or revised or latest):
         return None
     last_day = [
         x.text for p in parts if days and days.get(p.article.id) == latest for x in p.sentences
@@ -1150,6 +1156,7 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
             or (no_cause and cause_as_fact(text))
             or (contested and claims_proof(text))
             or states_withdrawn_claim(text, claims)
+            or states_revised_figure(text, revised)
         ):
             return True
         if days is None or latest is None or not article_ids:

@@ -2347,3 +2347,22 @@ def test_a_claim_its_maker_withdrew_is_not_stated_as_made() -> None:
     ]:
         assert not states_withdrawn_claim(line, claims), line
     assert withdrawn_claims(["The company withdrew from the talks on Monday."]) == []
+
+
+def test_a_figure_its_source_revised_is_not_served_alone() -> None:
+    """From a review's breach set: "about 1.3 million customers" served right after the
+    company "raised its estimate ... to about 2.1 million, from the 1.3 million"."""
+    from summarizer.cite import revised_figures, states_revised_figure
+
+    revision = (
+        "Ambrose & Finch on Wednesday raised its estimate of the number of customers "
+        "affected by the breach to about 2.1 million, from the 1.3 million it disclosed on "
+        "Monday."
+    )
+    revised = revised_figures(["Hackers stole data of 1.3 million customers.", revision])
+    assert revised == {"1.3 million": "2.1 million"}
+    assert states_revised_figure("Hackers stole data of about 1.3 million customers.", revised)
+    assert not states_revised_figure(revision, revised)  # it gives both
+    assert not states_revised_figure("It paid $1.3 billion.", revised)
+    assert not states_revised_figure("The gang claimed 8.6 million records.", revised)
+    assert revised_figures(["The bank cut its rate to 4.5 percent."]) == {}
