@@ -2522,34 +2522,74 @@ def _spoken(text: str) -> str:
     return _outside_quotes(text, _starts_open(text))
 
 
-def _people(text: str, known: frozenset[str]) -> set[str]:
+def story_surnames(texts: Iterable[str], known: frozenset[str]) -> frozenset[str]:
+    """The words a story writes last in a name of two words or more ("Greta Vossberg":
+    vossberg): alone elsewhere ("Vossberg died ..."), such a word names a person, where a
+    word the story only writes first ("Aldermoor United") does not."""
+    out: set[str] = set()
+    for text in texts:
+        out.update(run[-1] for run in _name_runs(text, known) if len(run) > 1)
+        # a full name that opens a sentence ("Greta Vossberg, a former mayor, ..."): its
+        # first word is capitalised there anyway, so it is not a known name word
+        for m in _OPENING_PAIR.finditer(text):
+            first, last = _name_key(m.group(1)), _name_key(m.group(2))
+            if _is_name_word(first) and _is_name_word(last) and last not in _CALENDAR:
+                out.add(last)
+    return frozenset(out)
+
+
+_OPENING_PAIR = re.compile(
+    r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*([A-Z][\w'’-]*)\s+([A-Z][\w'’-]*)(?![\w'’-]*\s+[A-Z])"
+)
+
+
+def _people(text: str, known: frozenset[str], surnames: frozenset[str]) -> set[str]:
     """Who ``text`` names, as far as words tell, by surname: the last word of each of its
-    full names ("Aldermoor manager Sergio Paletti": paletti) where it has any, else of
-    every name in it; words inside quotation marks left out."""
+    full names ("Aldermoor manager Sergio Paletti": paletti) and each name alone that the
+    story writes as a surname (``story_surnames``: "Vossberg died at her home in Ellery
+    Point"), where it has any, else every name in it; words inside quotation marks left
+    out."""
     runs = _name_runs(_spoken(text), known)
-    full = [run for run in runs if len(run) > 1]
-    return {run[-1] for run in full or runs}
+    people = {run[-1] for run in runs if len(run) > 1 or run[0] in surnames}
+    return people or {run[-1] for run in runs}
 
 
+# "a Texas tourist", "the soldier", "this man": a person noun after an article or a
+# demonstrative, up to two words between
+_DETERMINED = re.compile(r"(?i)\b(?:a|an|the|this|that)\s+(?:[\w'’-]+\s+){0,2}$")
 # "Mark Baird, a Scott Valley rancher": the noun is said of a name before it
 _APPOSITION = re.compile(r"[A-Z][\w'’-]*,\s+(?:a|an|the)\s+(?:[\w'’-]+\s+){0,4}$")
 
 
 def _unnamed_person(text: str) -> bool:
-    """Whether ``text`` mentions a person by what they are and not by name: "a Texas
-    tourist", "the man"; not "manager Sergio Paletti", "her father, Daniel Gold" nor
-    "Mark Baird, a Scott Valley rancher"."""
+    """Whether ``text`` mentions a person by what they are and not by name, after an
+    article or a demonstrative: "a Texas tourist", "the man"; not "manager Sergio
+    Paletti", "her father, Daniel Gold", "Mark Baird, a Scott Valley rancher" nor "her
+    child" (someone's, not one "she" could be)."""
     for m in _WORD_TOKEN.finditer(text):
         if m.group(0).lower() not in _PERSON_NOUNS:
             continue
+        before = text[max(0, m.start() - 60) : m.start()]
         rest = text[m.end() : m.end() + 3].lstrip(" ,")
-        if rest[:1].isupper() or _APPOSITION.search(text[max(0, m.start() - 60) : m.start()]):
+        if rest[:1].isupper() or _APPOSITION.search(before) or not _DETERMINED.search(before):
             continue
         return True
     return False
 
 
 _CONTEXT_SENTENCES = 3  # how far back in its article a pronoun's person is looked for
+_FEMALE = frozenset("she her hers herself".split())
+_MALE = frozenset("he him his himself".split())
+
+
+def _leads_with(line: str, pronouns: frozenset[str], known: frozenset[str]) -> bool:
+    """Whether ``line`` says one of ``pronouns`` before it names anyone: the person of a
+    pronoun after it is then named further back ("She resigned in 2001 after clashing
+    with Prime Minister Aurel Costin. He later said she had been right. Colleagues
+    described her as blunt.")."""
+    spoken = _spoken(line)
+    first = next((m for m in _PERSONAL.finditer(spoken) if m.group(0).lower() in pronouns), None)
+    return first is not None and not _names(spoken[: first.start()], known)
 
 
 def dangling_pronoun(
@@ -2557,6 +2597,7 @@ def dangling_pronoun(
     told: Sequence[str],
     sources: Sequence[tuple[str, Sequence[str]]],
     known: frozenset[str] = frozenset(),
+    surnames: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether ``text`` says "he" or "she" of a person the brief never named.
 
@@ -2583,12 +2624,15 @@ def dangling_pronoun(
         head = quote[: q.start()] if q else quote
         if _unnamed_person(head):
             return False
-        people = _people(head, known)
+        people = _people(head, known, surnames)
         if not people and q is not None:
+            same = _FEMALE if q.group(0).lower() in _FEMALE else _MALE
             for line in list(before)[::-1][:_CONTEXT_SENTENCES]:
                 if _unnamed_person(line):
                     return False
-                people = _people(line, known)
+                if _leads_with(line, same, known):
+                    continue  # "She resigned ... with Aurel Costin": "she" is further back
+                people = _people(line, known, surnames)
                 if people:
                     break
         if not people or people & said:

@@ -48,6 +48,7 @@ from summarizer.cite import (
     states_withdrawn,
     states_withdrawn_claim,
     story_name_words,
+    story_surnames,
     superseded_measure,
     text_facts,
     withdrawn_claims,
@@ -162,6 +163,10 @@ class StoryMaterial:
     left_out: int = 0  # sentences past ``Settings.max_story_sentences`` (``_leading_sentences``)
     overtaken: Overtaken | None = None  # lines the story overtakes or denies (``overtaken_lines``)
 
+
+# Top-ups of a short brief: a top-up line refused in turn (it says "he" of nobody named, or
+# gives what the story has overtaken) gets one more round
+TOP_UP_ROUNDS = 2
 
 # A story whose dated articles span this many days or more gets dated evidence: reports of
 # one event on two dates a day apart (time zones, a late edition) are one day's news.
@@ -485,10 +490,15 @@ class Pipeline:
             else:
                 cited, repeats = _drop_repeats(cited, draft_vectors)
                 cited = _first_served(cited, n_sentences)
-                # before the top-up, so that it fills the place of a line refused here
-                cited, dangling = _without_dangling(cited, parts, keep)
-                cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
-                if self.settings.top_up:
+                said = list(repeats)
+                # before each top-up, so that it fills the place of a line refused here
+                # (a top-up line refused in turn gets one more round)
+                for round_ in range(TOP_UP_ROUNDS):
+                    cited, dangling = _without_dangling(cited, parts, keep)
+                    cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
+                    said += [*dangling, *outdated]
+                    if not self.settings.top_up or (round_ and not (dangling or outdated)):
+                        break
                     cited = self._top_up(
                         cited,
                         evidence,
@@ -497,7 +507,7 @@ class Pipeline:
                         articles,
                         n_sentences,
                         draft_vectors,
-                        said=[*repeats, *dangling, *outdated],
+                        said=said,
                     )
 
             # an extract, or a top-up line, may say "he" of a person no line has named
@@ -735,7 +745,7 @@ class Pipeline:
         member_vectors: Mapping[tuple[str, int], np.ndarray],
         articles: Mapping[str, Article],
         n_sentences: int,
-        draft_vectors: Mapping[str, np.ndarray],
+        draft_vectors: dict[str, np.ndarray],
         *,
         said: Sequence[BriefSentence] = (),
     ) -> list[BriefSentence]:
@@ -748,8 +758,9 @@ class Pipeline:
         ``REPEAT_SIMILARITY``, and not a near-duplicate by words), best-scored first,
         and go after the model's sentences with ``origin="extract"``. ``draft_vectors``
         holds the vectors the citer computed for the drafts (by text), so the served
-        sentences are not embedded twice. ``said`` (sentences dropped as repeats of served
-        ones) counts as served here: neither their evidence nor its like comes back.
+        sentences are not embedded twice; the top-up lines' are added to it. ``said``
+        (sentences dropped as repeats of served ones, or refused) counts as served here:
+        neither their evidence nor its like comes back.
         """
         served = [s for s in cited if s.supported]
         missing = n_sentences - len(served)
@@ -785,7 +796,7 @@ class Pipeline:
         )
         extra = [
             s.model_copy(update={"origin": "extract"})
-            for s in self._cite(outcome, evidence, member_vectors, articles)
+            for s in self._cite(outcome, evidence, member_vectors, articles, draft_vectors)
             if s.supported
         ]
         log.info("brief topped up with %d evidence sentence(s)", len(extra))
@@ -1181,7 +1192,9 @@ def _without_dangling(
         return list(cited), []
     lines = {p.article.id: p.sentences for p in parts}
     starts = {aid: [x.start for x in sents] for aid, sents in lines.items()}
-    known = story_name_words(x.text for sents in lines.values() for x in sents)
+    texts = [x.text for sents in lines.values() for x in sents]
+    known = story_name_words(texts)
+    surnames = story_surnames(texts, known)
     told: list[str] = []
     out: list[BriefSentence] = []
     refused: list[BriefSentence] = []
@@ -1194,7 +1207,7 @@ def _without_dangling(
             sents = lines.get(c.article_id, ())
             i = bisect.bisect_right(starts.get(c.article_id, []), c.start) - 1
             sources.append((c.quote, [x.text for x in sents[max(0, i - 3) : max(0, i)]]))
-        if dangling_pronoun(s.text, told, sources, known):
+        if dangling_pronoun(s.text, told, sources, known, surnames):
             log.info("a line that says 'he' or 'she' of nobody named, not served: %s", s.text)
             refused.append(s)
             if keep:

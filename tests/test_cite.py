@@ -2366,3 +2366,35 @@ def test_a_figure_its_source_revised_is_not_served_alone() -> None:
     assert not states_revised_figure("It paid $1.3 billion.", revised)
     assert not states_revised_figure("The gang claimed 8.6 million records.", revised)
     assert revised_figures(["The bank cut its rate to 4.5 percent."]) == {}
+
+
+def test_who_a_pronoun_stands_for_is_read_through_its_article() -> None:
+    """From a review's obituary and record sets, where the first reading refused good
+    lines: a surname alone beside a place of two words ("Vossberg died ... in Ellery
+    Point"), a chain of "she" back past another person's name, a rival named beside her;
+    and "her child" is no person "she" could be."""
+    from summarizer.cite import dangling_pronoun, story_name_words, story_surnames
+
+    texts = [
+        "Greta Vossberg, a former mayor of Port Carrick, has died at 86.",
+        "Vossberg died late on Sunday at her home in Ellery Point, her family said.",
+        "She resigned in 2001 after clashing with Prime Minister Aurel Costin over his plan.",
+        'He later said she had been "right about the theatres".',
+        "Colleagues described her as blunt and funny.",
+        "Kiptanui-Rowe, 24, finished ahead of her training partner, Gladys Mwende.",
+    ]
+    known = story_name_words(texts)
+    surnames = story_surnames([*texts, "Amani Kiptanui-Rowe won."], known)
+    assert {"vossberg", "costin", "kiptanui-rowe"} <= surnames
+    told = ["Greta Vossberg, a former mayor of Port Carrick, has died at 86."]
+    died = 'She died "peacefully, after a short illness".'
+    assert not dangling_pronoun(died, told, [(died, texts[1:2])], known, surnames)
+    blunt = texts[4]
+    assert not dangling_pronoun(blunt, told, [(blunt, texts[1:4])], known, surnames)
+    felt = '"I felt strong from the start," she said.'
+    told = ["Amani Kiptanui-Rowe won the 10,000 meters."]
+    assert not dangling_pronoun(felt, told, [(felt, texts[5:6])], known, surnames)
+    son = '"This is the place I want to raise my son," she said.'
+    brown = "Also there was Kayla Brown, a mother in her early 20s, who wants to raise her child."
+    told = ["The Siskiyou County board voted 4-1 on Tuesday to secede."]
+    assert dangling_pronoun(son, told, [(son, [brown])], story_name_words([brown]))
