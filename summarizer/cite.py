@@ -2491,12 +2491,15 @@ def _opens(text: str, start: int) -> bool:
     )
 
 
-def _name_runs(text: str, known: frozenset[str]) -> list[list[str]]:
+def _name_runs(text: str, known: frozenset[str], *, people: bool = False) -> list[list[str]]:
     """The names of ``text`` as runs of name keys ("Sergio Paletti"): capitalised words
     that are neither function words nor titles nor days and months; one that opens a
-    sentence only when the story writes it capitalised elsewhere (``known``)."""
+    sentence only when the story writes it capitalised elsewhere (``known``). With
+    ``people``, a name after a preposition of place ("in California", "of Red Bluff") is
+    left out: it names a place more often than a person."""
     runs: list[list[str]] = []
     end: int | None = None
+    skipping = False
     for m in _NAME_WORD.finditer(text):
         key = _name_key(m.group(0))
         if not _is_name_word(key) or key in _CALENDAR:
@@ -2505,11 +2508,19 @@ def _name_runs(text: str, known: frozenset[str]) -> list[list[str]]:
         if _opens(text, m.start()) and key not in known:
             continue
         if runs and end is not None and not text[end : m.start()].strip():
-            runs[-1].append(key)
+            if not skipping:
+                runs[-1].append(key)
         else:
-            runs.append([key])
+            skipping = people and bool(
+                _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+            )
+            if not skipping:
+                runs.append([key])
         end = m.end()
     return runs
+
+
+_PLACE_BEFORE = re.compile(r"(?i)\b(?:in|at|from|near|of|to|across|outside|inside|into)\s+$")
 
 
 def _names(text: str, known: frozenset[str]) -> set[str]:
@@ -2547,9 +2558,9 @@ def _people(text: str, known: frozenset[str], surnames: frozenset[str]) -> set[s
     """Who ``text`` names, as far as words tell, by surname: the last word of each of its
     full names ("Aldermoor manager Sergio Paletti": paletti) and each name alone that the
     story writes as a surname (``story_surnames``: "Vossberg died at her home in Ellery
-    Point"), where it has any, else every name in it; words inside quotation marks left
-    out."""
-    runs = _name_runs(_spoken(text), known)
+    Point"), where it has any, else every name in it; words inside quotation marks and
+    names after a preposition of place ("in California") left out."""
+    runs = _name_runs(_spoken(text), known, people=True)
     people = {run[-1] for run in runs if len(run) > 1 or run[0] in surnames}
     return people or {run[-1] for run in runs}
 

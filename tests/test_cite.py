@@ -2395,6 +2395,13 @@ def test_who_a_pronoun_stands_for_is_read_through_its_article() -> None:
     told = ["Amani Kiptanui-Rowe won the 10,000 meters."]
     assert not dangling_pronoun(felt, told, [(felt, texts[5:6])], known, surnames)
     son = '"This is the place I want to raise my son," she said.'
-    brown = "Also there was Kayla Brown, a mother in her early 20s, who wants to raise her child."
-    told = ["The Siskiyou County board voted 4-1 on Tuesday to secede."]
-    assert dangling_pronoun(son, told, [(son, [brown])], story_name_words([brown]))
+    brown = (
+        "Also there was Kayla Brown, a mother in her early 20s, who did not want to raise her "
+        "child in California."
+    )
+    # "in California" names a place: the brief naming Southern California names not her
+    told = ["The Siskiyou County board voted 4-1 to split from Southern California."]
+    known = story_name_words([brown, *told])
+    surnames = story_surnames([brown, *told], known)
+    assert "california" in surnames
+    assert dangling_pronoun(son, told, [(son, [brown])], known, surnames)
