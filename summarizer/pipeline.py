@@ -165,8 +165,8 @@ class StoryMaterial:
 
 
 # Top-ups of a short brief: a top-up line refused in turn (it says "he" of nobody named, or
-# gives what the story has overtaken) gets one more round
-TOP_UP_ROUNDS = 2
+# gives what the story has overtaken) leaves its place to another round, up to this many
+TOP_UP_ROUNDS = 3
 
 # A story whose dated articles span this many days or more gets dated evidence: reports of
 # one event on two dates a day apart (time zones, a late edition) are one day's news.
@@ -492,7 +492,7 @@ class Pipeline:
                 cited = _first_served(cited, n_sentences)
                 said = list(repeats)
                 # before each top-up, so that it fills the place of a line refused here
-                # (a top-up line refused in turn gets one more round)
+                # (a top-up line refused in turn leaves its place to the next round)
                 for round_ in range(TOP_UP_ROUNDS):
                     cited, dangling = _without_dangling(cited, parts, keep)
                     cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
