@@ -3017,7 +3017,9 @@ _ATTRIBUTES = re.compile(
     r"(?i)\b(?:said|says|say|saying|told|tells|telling|according|claim\w*|alleg\w*"
     r"|insist\w*|argu\w*|contend\w*|maintain\w*|report\w*|purport\w*|stat(?:ed|es)"
     r"|announc\w*|added|adds|not(?:ed|es)|explain\w*|confirm\w*|den(?:y|ied|ies)"
-    r"|accus\w*|warn\w*|wr(?:ote|ites)|declar\w*|believ\w*|estimat\w*|describ\w*"
+    r"|accus\w*|warn\w*|wr(?:ote|ites)|declar\w*|believ\w*|describ\w*"
+    # "estimated", "estimates that"; not the noun ("Even the lowest estimate, 14,000, ...")
+    r"|estimat(?:ed|ing)|estimates?\s+(?:that|from|by|of\s+the)"
     r"|acknowledg\w*|admit\w*|disput\w*|suggest\w*|predict\w*|expect\w*"
     r"|hope[sd]?|fear\w*|think\w*|thought|testif\w*|recall\w*|promis\w*"
     r"|vow\w*|pledg\w*|sources?)\b"

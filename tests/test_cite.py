@@ -2405,3 +2405,20 @@ def test_who_a_pronoun_stands_for_is_read_through_its_article() -> None:
     surnames = story_surnames([brown, *told], known)
     assert "california" in surnames
     assert dangling_pronoun(son, told, [(son, [brown])], known, surnames)
+
+
+def test_the_noun_estimate_says_nobody_holds_a_view() -> None:
+    """From a review's protest set: a column's "Even the lowest estimate, 14,000, is more
+    than turned out against any policy of the last government." was served as fact: the
+    noun read as a verb of attribution."""
+    from summarizer.cite import _ATTRIBUTES
+
+    assert not _ATTRIBUTES.search(
+        "Even the lowest estimate, 14,000, is more than turned out against any policy."
+    )
+    for given in [
+        "Police estimated the crowd at 14,000.",
+        "Organisers estimate that 85,000 marched.",
+        "Ministers say the pension system will run out of money by 2034.",
+    ]:
+        assert _ATTRIBUTES.search(given), given
