@@ -2651,6 +2651,48 @@ def dangling_pronoun(
     return bool(sources)
 
 
+# a person's age: "Vossberg, 87, died ...", "Greta Vossberg ... has died at the age of 86"
+_AGE_AFTER_NAME = re.compile(r"\b((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s+(\d{1,3}),")
+_AGE_PHRASE = re.compile(r"(?i)\b(?:at\s+the\s+age\s+of|aged|died\s+at)\s+(\d{1,3})\b")
+
+
+def ages(text: str, known: frozenset[str] = frozenset()) -> list[tuple[str, str | None, str]]:
+    """The ages ``text`` gives people: (surname key, given name key or None, age), from
+    "Vossberg, 87," and "at the age of 86" (the age of the sentence's first name, its
+    subject as a rule)."""
+    out: list[tuple[str, str | None, str]] = []
+    for m in _AGE_AFTER_NAME.finditer(text):
+        words = [_name_key(w) for w in m.group(1).split()]
+        words = [w for w in words if _is_name_word(w) and w not in _CALENDAR]
+        if words:
+            out.append((words[-1], words[-2] if len(words) > 1 else None, m.group(2)))
+    phrase = _AGE_PHRASE.search(text)
+    if phrase:
+        runs = _name_runs(_spoken(text[: phrase.start()]), known, people=True)
+        if runs:
+            run = runs[0]
+            out.append((run[-1], run[-2] if len(run) > 1 else None, phrase.group(1)))
+    return out
+
+
+def conflicting_age(text: str, told: Sequence[str], known: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` gives a person another age than a line before it in the brief
+    (``told``) does: "Vossberg, 87, died on Sunday" after "Greta Vossberg ... has died at
+    the age of 86". Outlets disagree on ages; a brief gives one. Two given names with one
+    surname ("Benjamin Ullestad, 25, and Brandon Ullestad, 22") are two people."""
+    mine = ages(text, known)
+    if not mine:
+        return False
+    theirs = [a for line in told for a in ages(line, known)]
+    for who, given, age in mine:
+        for other, other_given, other_age in theirs:
+            if other != who or (given and other_given and given != other_given):
+                continue
+            if other_age != age:
+                return True
+    return False
+
+
 # a change to a value, and its direction: "weakened to a Category 3", "rose to 4.1 percent"
 _CHANGE_TO = re.compile(
     r"(?i)\b(strengthen|weaken|intensif|rose|rise|rising|risen|fell|fall|fallen|climb|drop"

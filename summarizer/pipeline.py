@@ -27,6 +27,7 @@ from summarizer.cite import (
     cause_as_fact,
     cite_drafts,
     claims_proof,
+    conflicting_age,
     correction_notice,
     count_progress,
     dangling_pronoun,
@@ -494,7 +495,7 @@ class Pipeline:
                 # before each top-up, so that it fills the place of a line refused here
                 # (a top-up line refused in turn leaves its place to the next round)
                 for round_ in range(TOP_UP_ROUNDS):
-                    cited, dangling = _without_dangling(cited, parts, keep)
+                    cited, dangling = _read_in_order(cited, parts, keep)
                     cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
                     said += [*dangling, *outdated]
                     if not self.settings.top_up or (round_ and not (dangling or outdated)):
@@ -510,8 +511,9 @@ class Pipeline:
                         said=said,
                     )
 
-            # an extract, or a top-up line, may say "he" of a person no line has named
-            cited, _ = _without_dangling(cited, parts, keep)
+            # an extract, or a top-up line, may say "he" of a person no line has named, or
+            # give another age
+            cited, _ = _read_in_order(cited, parts, keep)
             cited, _ = _refuse(cited, overtaken, keep, "overtaken or denied")
 
         # a count a correction withdrew ("said three workers had been killed") is not
@@ -1181,13 +1183,14 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     return test
 
 
-def _without_dangling(
+def _read_in_order(
     cited: Sequence[BriefSentence], parts: Sequence[PreparedArticle], keep: bool
 ) -> tuple[list[BriefSentence], list[BriefSentence]]:
-    """``cited`` less the served sentences that say "he" or "she" of a person the brief
-    has not named (``dangling_pronoun``), and those: each is read after the served ones
-    before it, and each cited sentence with up to three sentences before it in its
-    article. With ``keep`` (``keep_unsupported``) they stay, marked unsupported."""
+    """``cited`` read in the brief's order, less the served sentences that say "he" or
+    "she" of a person the brief has not named (``dangling_pronoun``: each cited sentence
+    is read with up to three sentences before it in its article) or give a person another
+    age than a served line before them (``conflicting_age``), and those. With ``keep``
+    (``keep_unsupported``) they stay, marked unsupported."""
     if not any(s.supported for s in cited):
         return list(cited), []
     lines = {p.article.id: p.sentences for p in parts}
@@ -1207,8 +1210,12 @@ def _without_dangling(
             sents = lines.get(c.article_id, ())
             i = bisect.bisect_right(starts.get(c.article_id, []), c.start) - 1
             sources.append((c.quote, [x.text for x in sents[max(0, i - 3) : max(0, i)]]))
-        if dangling_pronoun(s.text, told, sources, known, surnames):
-            log.info("a line that says 'he' or 'she' of nobody named, not served: %s", s.text)
+        if dangling_pronoun(s.text, told, sources, known, surnames) or conflicting_age(
+            s.text, told, known
+        ):
+            log.info(
+                "a line that says 'he' of nobody named, or another age, not served: %s", s.text
+            )
             refused.append(s)
             if keep:
                 out.append(s.model_copy(update={"supported": False}))

@@ -2422,3 +2422,20 @@ def test_the_noun_estimate_says_nobody_holds_a_view() -> None:
         "Ministers say the pension system will run out of money by 2034.",
     ]:
         assert _ATTRIBUTES.search(given), given
+
+
+def test_a_person_given_another_age_than_a_line_before() -> None:
+    """From a review's obituary set: "has died at the age of 86" and then "Vossberg, 87,
+    died on Sunday", from two outlets."""
+    from summarizer.cite import ages, conflicting_age
+
+    first = "Greta Vossberg, a former mayor of Port Carrick, has died at the age of 86."
+    assert ages(first) == [("vossberg", None, "86")]
+    assert conflicting_age("Vossberg, 87, died on Sunday, her family said.", [first])
+    assert not conflicting_age("Vossberg, 86, died on Sunday.", [first])
+    # two people of one family, and people with no age
+    both = "Officers found Benjamin Ullestad, 25, and Brandon Ullestad, 22, dead."
+    assert not conflicting_age("Brandon Ullestad, 22, was a student.", [both])
+    assert conflicting_age("Brandon Ullestad, 23, was a student.", [both])
+    assert not conflicting_age("Smith, 45, was freed.", [both, first])
+    assert not conflicting_age("Vossberg led the city for twelve years.", [first])
