@@ -995,9 +995,9 @@ def stale_toll(headline: str, texts: Sequence[str]) -> bool:
 _COUNTED = re.compile(
     r"(?i)\b(?:with\s+)?(?:about\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?"
     r"(\d{1,3}(?:\.\d+)?)\s*(?:percent|per\s+cent|%)\s+(?:of\s+(?:the\s+|all\s+)?"
-    r"(?:votes?|ballots|polling\s+stations|precincts|districts|constituencies|returns)\s+)?"
-    r"(?:counted|reporting|tallied|processed)\b"
-)
+    r"(?:votes?|ballots|polling\s+stations|precincts|districts|constituencies|returns)\s+"
+    r"(?:counted|reporting|tallied|processed)|counted|tallied)\b"
+)  # not "40 percent reporting growth": a survey's share, no count
 # a count told as early: "held a narrow lead early on Monday as votes were counted",
 # "early results", "a partial count"
 _EARLY_COUNT = re.compile(
