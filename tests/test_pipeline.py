@@ -234,6 +234,12 @@ def _as_story(pipeline: Pipeline, articles: Sequence[Article]) -> tuple[Story, d
     return Story(id="harbour", article_ids=tuple(by_id)), by_id
 
 
+def _brief_of(pipeline: Pipeline, articles: Sequence[Article]) -> Brief:
+    """``articles`` prepared, made one story and briefed."""
+    story, by_id = _as_story(pipeline, articles)
+    return pipeline.brief(story, by_id)
+
+
 def test_the_top_up_skips_quotations_that_do_not_name_their_speaker(embedder: object) -> None:
     """Pieces of somebody's quoted words are not served on their own as extracts."""
     articles = [
@@ -905,8 +911,7 @@ def test_relative_days_from_articles_of_different_days_are_dated_in_the_brief(
         text=f"The council ordered checks of 23 old footbridges.\n\n{begin}\n",
     )
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([fell, begin]))
-    by_id = {p.article.id: p for p in pipeline.prepare([courier, valley])}
-    brief = pipeline.brief(Story(id="bridge", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, [courier, valley])
     assert [s.text for s in brief.sentences] == [
         fell.replace("Monday afternoon", "Monday afternoon (September 14)"),
         begin.replace("on Monday", "on Monday (September 21)"),
@@ -943,8 +948,7 @@ def test_an_opinion_pieces_views_are_not_served_as_the_briefs_own(embedder: Any)
     pipeline = Pipeline(
         Settings(top_up=False, keep_unsupported=True), embedder, _ScriptWriter([view, given, fact])
     )
-    by_id = {p.article.id: p for p in pipeline.prepare([column, news])}
-    brief = pipeline.brief(Story(id="charge", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, [column, news])
     served = {s.text: s.supported for s in brief.sentences}
     assert served[view] is False  # the column's view in the brief's voice
     assert served[given] is True and served[fact] is True
@@ -982,8 +986,7 @@ def test_a_figure_a_correction_withdrew_is_not_served_nor_headlined(embedder: An
     killed = "A chlorine leak at the Vessent Chemicals plant killed three workers on Tuesday."
     died = "One worker died and two others are in hospital after the chlorine leak."
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([killed, died]))
-    by_id = {p.article.id: p for p in pipeline.prepare([first, later])}
-    brief = pipeline.brief(Story(id="leak", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, [first, later])
     assert [s.text for s in brief.sentences] == [died]
     # the scripted headline ("Harbour budget") says nothing here; the first outlet's title
     # gives the withdrawn count, so the later one heads the brief
@@ -1033,8 +1036,7 @@ def test_a_claim_only_a_withdrawn_report_supports_is_not_served(embedder: Any) -
     claim = "The people said she would announce her departure on Thursday."
     denial = "Finance minister Petra Holm told parliament on Tuesday that she would not resign."
     pipeline = Pipeline(Settings(top_up=False), embedder, _ScriptWriter([claim, denial]))
-    by_id = {p.article.id: p for p in pipeline.prepare([report, note, radio])}
-    brief = pipeline.brief(Story(id="holm", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, [report, note, radio])
     assert [s.text for s in brief.sentences] == [denial]
 
 
@@ -1165,8 +1167,7 @@ def test_an_early_count_is_not_served_beside_a_later_one(embedder: Any) -> None:
         ),
     ]
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([early, later]))
-    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
-    brief = pipeline.brief(Story(id="count", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, articles)
     by_text = {s.text: s for s in brief.sentences}
     assert not by_text[early].supported and by_text[later].supported
     served = [s.text for s in brief.sentences if s.supported]
@@ -1209,14 +1210,12 @@ def test_a_forecast_from_earlier_days_is_not_served_where_later_days_tell_what_c
     pipeline = Pipeline(
         Settings(keep_unsupported=True), embedder, _ScriptWriter([came, told, later])
     )
-    by_id = {p.article.id: p for p in pipeline.prepare(storm(date(2026, 10, 7)))}
-    brief = pipeline.brief(Story(id="storm", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, storm(date(2026, 10, 7)))
     by_text = {s.text: s for s in brief.sentences}
     assert not by_text[told].supported
     assert by_text[came].supported and by_text[later].supported
     # one day's story: nothing has come yet that the forecast foretold
-    by_id = {p.article.id: p for p in pipeline.prepare(storm(date(2026, 10, 9)))}
-    brief = pipeline.brief(Story(id="storm", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, storm(date(2026, 10, 9)))
     assert all(s.supported for s in brief.sentences)
 
 
@@ -1246,8 +1245,7 @@ def test_rumour_stage_lines_give_way_once_a_later_day_tells_the_deal_was_done(
         text=f"{signed}\nLinares has signed a contract until June 2031, the club said.\n",
     )
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([signed, talks]))
-    by_id = {p.article.id: p for p in pipeline.prepare([older, later])}
-    brief = pipeline.brief(Story(id="deal", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, [older, later])
     by_text = {s.text: s for s in brief.sentences}
     assert by_text[signed].supported and not by_text[talks].supported
     served = [s.text for s in brief.sentences if s.supported]
@@ -1300,8 +1298,7 @@ def test_proof_is_not_served_nor_headlined_where_most_reports_doubt_it(embedder:
         ),
     ]
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([proved]))
-    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
-    brief = pipeline.brief(Story(id="sci", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, articles)
     assert not any(s.supported and "proved" in s.text for s in brief.sentences)
     assert "PROVE" not in brief.headline
 
@@ -1328,8 +1325,7 @@ def test_a_running_measure_of_an_earlier_day_gives_way_to_the_latest(embedder: A
         ),
     ]
     pipeline = Pipeline(Settings(keep_unsupported=True), embedder, _ScriptWriter([early, late]))
-    by_id = {p.article.id: p for p in pipeline.prepare(articles)}
-    brief = pipeline.brief(Story(id="fire", article_ids=tuple(by_id)), by_id)
+    brief = _brief_of(pipeline, articles)
     by_text = {s.text: s for s in brief.sentences}
     assert not by_text[early].supported and by_text[late].supported
     served = [s.text for s in brief.sentences if s.supported]
