@@ -2465,7 +2465,6 @@ _PERSON_NOUNS = frozenset(
     actress author writer rancher farmer teenager customer prisoner inmate detainee
     refugee migrant""".split()
 )  # not offices ("also president for Scott Valley ..."): mostly said of a named person
-_NAME_WORD = re.compile(r"[A-Z][\w'’-]*")
 _OPENS_SENTENCE = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(\[]*$")
 _AFTER_OPEN_QUOTE = re.compile(r"[\"“‘(\[]$")
 _WORD_TOKEN = re.compile(r"[\w'’-]+")
@@ -2478,7 +2477,7 @@ def story_name_words(texts: Iterable[str]) -> frozenset[str]:
     there ("Ask me in April")."""
     out: set[str] = set()
     for text in texts:
-        for m in _NAME_WORD.finditer(text):
+        for m in _CAPITALISED.finditer(text):
             if not _opens(text, m.start()):
                 out.add(_name_key(m.group(0)))
     return frozenset(out)
@@ -2500,7 +2499,7 @@ def _name_runs(text: str, known: frozenset[str], *, people: bool = False) -> lis
     runs: list[list[str]] = []
     end: int | None = None
     skipping = False
-    for m in _NAME_WORD.finditer(text):
+    for m in _CAPITALISED.finditer(text):
         key = _name_key(m.group(0))
         if not _is_name_word(key) or key in _CALENDAR:
             end = None

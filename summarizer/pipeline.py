@@ -474,6 +474,7 @@ class Pipeline:
         )
         keep = self.settings.keep_unsupported
         with timer.step("cite"):
+            read_in_order = _reading_in_order(parts)
             draft_vectors: dict[str, np.ndarray] = {}
             cited = self._cite(outcome, evidence, member_vectors, articles, draft_vectors)
             if not any(s.supported for s in cited) and not outcome.fallback:
@@ -495,7 +496,7 @@ class Pipeline:
                 # before each top-up, so that it fills the place of a line refused here
                 # (a top-up line refused in turn leaves its place to the next round)
                 for round_ in range(TOP_UP_ROUNDS):
-                    cited, dangling = _read_in_order(cited, parts, keep)
+                    cited, dangling = read_in_order(cited, keep)
                     cited, outdated = _refuse(cited, overtaken, keep, "overtaken or denied")
                     said += [*dangling, *outdated]
                     if not self.settings.top_up or (round_ and not (dangling or outdated)):
@@ -513,7 +514,7 @@ class Pipeline:
 
             # an extract, or a top-up line, may say "he" of a person no line has named, or
             # give another age
-            cited, _ = _read_in_order(cited, parts, keep)
+            cited, _ = read_in_order(cited, keep)
             cited, _ = _refuse(cited, overtaken, keep, "overtaken or denied")
 
         # a count a correction withdrew ("said three workers had been killed") is not
@@ -1080,20 +1081,14 @@ def _without_withdrawn(
 ) -> list[BriefSentence]:
     """``cited`` less the served sentences that state a count a correction withdrew
     (``withdrawn_counts``), unless they cite the correction; with ``keep``
-    (``keep_unsupported``) they stay, marked unsupported."""
-    out: list[BriefSentence] = []
-    for s in cited:
-        if (
-            s.supported
-            and states_withdrawn(s.text, withdrawn)
-            and not any(correction_notice(c.quote) or gives_up_money(c.quote) for c in s.citations)
-        ):
-            log.info("a figure the story's correction withdrew, not served: %s", s.text)
-            if keep:
-                out.append(s.model_copy(update={"supported": False}))
-            continue
-        out.append(s)
-    return out
+    (``keep_unsupported``) they stay, marked unsupported (``_refuse``)."""
+
+    def withdrawn_figure(s: BriefSentence) -> bool:
+        return states_withdrawn(s.text, withdrawn) and not any(
+            correction_notice(c.quote) or gives_up_money(c.quote) for c in s.citations
+        )
+
+    return _refuse(cited, withdrawn_figure, keep, "a figure the story's correction withdrew")[0]
 
 
 def _refuse(
@@ -1147,9 +1142,10 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     story_text = [x.text for p in parts for x in p.sentences]
     progress = count_progress(story_text)
     no_cause = causation_denied(story_text)
-    contested = proof_contested([p.article.text for p in parts])
-    claims = withdrawn_claims([p.article.text for p in parts])
-    revised = revised_figures([p.article.text for p in parts])
+    article_text = [p.article.text for p in parts]
+    contested = proof_contested(article_text)
+    claims = withdrawn_claims(article_text)
+    revised = revised_figures(article_text)
     days = story_days(parts)
     latest = max(days.values()) if days else None
     if not (progress is not None or no_cause or contested or claims or revised or latest):
@@ -1183,46 +1179,56 @@ def overtaken_lines(parts: Sequence[PreparedArticle]) -> Overtaken | None:
     return test
 
 
-def _read_in_order(
-    cited: Sequence[BriefSentence], parts: Sequence[PreparedArticle], keep: bool
-) -> tuple[list[BriefSentence], list[BriefSentence]]:
-    """``cited`` read in the brief's order, less the served sentences that say "he" or
-    "she" of a person the brief has not named (``dangling_pronoun``: each cited sentence
-    is read with up to three sentences before it in its article) or give a person another
-    age than a served line before them (``conflicting_age``), and those. With ``keep``
-    (``keep_unsupported``) they stay, marked unsupported."""
-    if not any(s.supported for s in cited):
-        return list(cited), []
+Reading = Callable[[Sequence[BriefSentence], bool], tuple[list[BriefSentence], list[BriefSentence]]]
+
+
+def _reading_in_order(parts: Sequence[PreparedArticle]) -> Reading:
+    """The reader of a brief's lines in its order, for a story of ``parts``: it returns
+    the lines less the served sentences that say "he" or "she" of a person the brief has
+    not named (``dangling_pronoun``: each cited sentence is read with up to three
+    sentences before it in its article) or give a person another age than a served line
+    before them (``conflicting_age``), and those. With ``keep`` (``keep_unsupported``)
+    they stay, marked unsupported. What it reads of the story (its sentences, the words
+    it writes as names) is gathered once, here, for every round of a brief."""
     lines = {p.article.id: p.sentences for p in parts}
     starts = {aid: [x.start for x in sents] for aid, sents in lines.items()}
     texts = [x.text for sents in lines.values() for x in sents]
     known = story_name_words(texts)
     surnames = story_surnames(texts, known)
-    told: list[str] = []
-    out: list[BriefSentence] = []
-    refused: list[BriefSentence] = []
-    for s in cited:
-        if not s.supported:
+
+    def read(
+        cited: Sequence[BriefSentence], keep: bool
+    ) -> tuple[list[BriefSentence], list[BriefSentence]]:
+        if not any(s.supported for s in cited):
+            return list(cited), []
+        told: list[str] = []
+        out: list[BriefSentence] = []
+        refused: list[BriefSentence] = []
+        for s in cited:
+            if not s.supported:
+                out.append(s)
+                continue
+            sources = []
+            for c in s.citations:
+                sents = lines.get(c.article_id, ())
+                i = bisect.bisect_right(starts.get(c.article_id, []), c.start) - 1
+                sources.append((c.quote, [x.text for x in sents[max(0, i - 3) : max(0, i)]]))
+            if dangling_pronoun(s.text, told, sources, known, surnames) or conflicting_age(
+                s.text, told, known
+            ):
+                log.info(
+                    "a line that says 'he' of nobody named, or another age, not served: %s",
+                    s.text,
+                )
+                refused.append(s)
+                if keep:
+                    out.append(s.model_copy(update={"supported": False}))
+                continue
+            told.append(s.text)
             out.append(s)
-            continue
-        sources = []
-        for c in s.citations:
-            sents = lines.get(c.article_id, ())
-            i = bisect.bisect_right(starts.get(c.article_id, []), c.start) - 1
-            sources.append((c.quote, [x.text for x in sents[max(0, i - 3) : max(0, i)]]))
-        if dangling_pronoun(s.text, told, sources, known, surnames) or conflicting_age(
-            s.text, told, known
-        ):
-            log.info(
-                "a line that says 'he' of nobody named, or another age, not served: %s", s.text
-            )
-            refused.append(s)
-            if keep:
-                out.append(s.model_copy(update={"supported": False}))
-            continue
-        told.append(s.text)
-        out.append(s)
-    return out, refused
+        return out, refused
+
+    return read
 
 
 def _reusable(
